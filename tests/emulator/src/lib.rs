@@ -1,1 +1,217 @@
-//! placeholder
+#![recursion_limit = "256"]
+//! `zcrm-emulator`: an in-memory emulator of Zoho Accounts (OAuth) and the Zoho CRM v7 REST API.
+//!
+//! It serves the OAuth consent page and token endpoint, the CRM record, search, COQL and metadata
+//! endpoints with Zoho's validation and error shapes, and an admin API under `/__emulator` for
+//! tests (grant codes, faults, metadata changes, the request log). Field metadata comes from the
+//! project's `specs/` directory, the same files the code generator reads.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), String> {
+//! let emu = zcrm_emulator::Emulator::start().await?;
+//! println!("accounts: {}  api: {}", emu.accounts_url, emu.api_url);
+//! let code = emu.mint_grant_code("patricia.boyle@zylker.example", &["ZohoCRM.modules.ALL"])?;
+//! # let _ = code; Ok(()) }
+//! ```
+
+pub mod accounts;
+pub mod admin;
+pub mod auth;
+pub mod clock;
+pub mod coql;
+pub mod criteria;
+pub mod error;
+pub mod metadata;
+pub mod middleware;
+pub mod records;
+pub mod related;
+pub mod seed;
+pub mod settings;
+pub mod state;
+pub mod store;
+pub mod validate;
+pub mod write;
+
+use axum::routing::{get, post};
+use axum::Router;
+use state::{App, LogEntry, Settings};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use seed::{SELF_CLIENT_ID, SELF_CLIENT_SECRET, WEB_CLIENT_ID, WEB_CLIENT_SECRET, WEB_REDIRECT_URIS};
+
+/// How an emulator starts.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Directory holding `modules.json` and `fields/*.json` (default: the project's `specs/`).
+    pub specs_dir: PathBuf,
+    /// Lifetime of access tokens (Zoho: one hour).
+    pub access_token_ttl: Duration,
+    /// Lifetime of grant codes (Zoho's self-client default: three minutes).
+    pub grant_code_ttl: Duration,
+    /// `location` sent on the OAuth redirect (`us`, `eu`, ...).
+    pub location: String,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            specs_dir: seed::default_specs_dir(),
+            access_token_ttl: Duration::from_secs(3600),
+            grant_code_ttl: Duration::from_secs(180),
+            location: "us".into(),
+        }
+    }
+}
+
+/// The routes Zoho itself serves (accounts and CRM), without the admin API.
+fn zoho_routes(app: &App) -> Router<App> {
+    let crm = Router::new()
+        .route("/coql", post(coql::execute))
+        .route("/org", get(settings::org))
+        .route("/users", get(settings::users))
+        .route("/users/{id}", get(settings::user_one))
+        .route("/settings/modules", get(settings::modules))
+        .route("/settings/modules/{api_name}", get(settings::module_one))
+        .route("/settings/fields", get(settings::fields))
+        .route("/settings/fields/{id}", get(settings::field_one))
+        .route("/settings/layouts", get(settings::layouts))
+        .route("/{module}", get(records::list).post(write::create).put(write::update_many).delete(records::delete_many))
+        .route("/{module}/upsert", post(write::upsert))
+        .route("/{module}/deleted", get(records::deleted))
+        .route("/{module}/search", get(records::search))
+        .route("/{module}/actions/count", get(records::count))
+        .route("/{module}/{id}", get(records::get_one).put(write::update_one).delete(records::delete_one))
+        .route("/{module}/{id}/{related}", get(related::list).put(related::link).delete(related::unlink).post(related::add_notes));
+    Router::new()
+        .route("/oauth/v2/auth", get(accounts::authorize))
+        .route("/oauth/v2/auth/approve", post(accounts::approve))
+        .route("/oauth/v2/token", post(accounts::token))
+        .route("/oauth/v2/token/revoke", post(accounts::revoke))
+        .route("/oauth/serverinfo", get(accounts::serverinfo))
+        .nest("/crm/v7", crm.clone())
+        .nest("/crm/v8", crm)
+        .fallback(middleware::not_found)
+        .method_not_allowed_fallback(middleware::wrong_method)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), middleware::observe))
+}
+
+/// The whole service: Zoho's routes plus the admin API under `/__emulator`.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .nest("/__emulator", admin::routes())
+        .merge(zoho_routes(&app))
+        .with_state(app)
+}
+
+/// Builds the shared state from a config.
+pub fn app(config: &EmulatorConfig) -> Result<App, String> {
+    let seed = seed::Seed::load(config.specs_dir.clone())?;
+    let settings = Settings {
+        access_token_ttl: config.access_token_ttl,
+        grant_code_ttl: config.grant_code_ttl,
+        location: config.location.clone(),
+    };
+    let world = seed::world(&seed, settings);
+    Ok(App {
+        world: Arc::new(Mutex::new(world)),
+        log: Arc::new(Mutex::new(Vec::new())),
+        log_seq: Arc::new(AtomicU64::new(0)),
+        seed,
+        base_url: Arc::new(Mutex::new(String::new())),
+    })
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Emulator {
+    /// `http://127.0.0.1:PORT`: accounts server, API domain and admin API share it.
+    pub base_url: String,
+    /// The accounts server (what `accounts-server` names on the OAuth redirect).
+    pub accounts_url: String,
+    /// The token endpoint.
+    pub token_url: String,
+    /// The API domain (`api_domain` of tokens); CRM paths are `{api_url}/crm/v7/...`.
+    pub api_url: String,
+    /// The admin API.
+    pub admin_url: String,
+    /// The bound address.
+    pub addr: SocketAddr,
+    app: App,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Emulator {
+    /// Starts on an ephemeral port of 127.0.0.1 with the default config.
+    pub async fn start() -> Result<Emulator, String> {
+        Self::start_with(EmulatorConfig::default(), "127.0.0.1:0".parse().expect("static addr")).await
+    }
+
+    /// Starts with a config on an address (port 0 picks a free port).
+    pub async fn start_with(config: EmulatorConfig, addr: SocketAddr) -> Result<Emulator, String> {
+        let app = app(&config)?;
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot bind {addr}: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let base_url = format!("http://{addr}");
+        *app.base_url.lock().unwrap_or_else(|e| e.into_inner()) = base_url.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let service = router(app.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, service)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Emulator {
+            accounts_url: base_url.clone(),
+            token_url: format!("{base_url}/oauth/v2/token"),
+            api_url: base_url.clone(),
+            admin_url: format!("{base_url}/__emulator"),
+            base_url,
+            addr,
+            app,
+            shutdown: Some(tx),
+        })
+    }
+
+    /// Mints a self-client grant code for a user (by email or id), as the API console does.
+    pub fn mint_grant_code(&self, user: &str, scopes: &[&str]) -> Result<String, String> {
+        let mut w = self.app.world();
+        let user = w.user_by_key(user).cloned().ok_or_else(|| format!("unknown user `{user}`"))?;
+        let code = state::random_token();
+        let ttl = w.settings.grant_code_ttl;
+        w.grant_codes.insert(
+            code.clone(),
+            state::GrantCode {
+                client_id: SELF_CLIENT_ID.to_string(),
+                user_id: user.id,
+                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                redirect_uri: None,
+                offline: true,
+                expires_at: clock::now() + ttl,
+            },
+        );
+        Ok(code)
+    }
+
+    /// The request log so far.
+    pub fn requests(&self) -> Vec<LogEntry> {
+        self.app.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The shared state, for in-process inspection.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Authentication of CRM calls (`Authorization: Zoho-oauthtoken ...`), scope checks and the
+//! per-org concurrency limit.
+
+use crate::error::ApiError;
+use crate::middleware::LogSlot;
+use crate::state::{App, User};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// The caller of a CRM request: its user, org and granted scopes.
+pub struct Caller {
+    pub user: User,
+    pub org_id: String,
+    pub scopes: Vec<String>,
+    _slot: Option<InFlight>,
+}
+
+/// Holds one unit of the org's concurrency budget for the life of a request.
+struct InFlight(Arc<AtomicU64>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// What an operation needs: `ZohoCRM.<service>[.<resource>].<op>`.
+#[derive(Debug, Clone)]
+pub struct Need<'a> {
+    pub service: &'a str,
+    pub resource: Option<&'a str>,
+    pub op: &'a str,
+}
+
+impl<'a> Need<'a> {
+    pub fn module(module: &'a str, op: &'a str) -> Self {
+        Need { service: "modules", resource: Some(module), op }
+    }
+    pub fn settings(resource: &'a str) -> Self {
+        Need { service: "settings", resource: Some(resource), op: "READ" }
+    }
+    pub fn plain(service: &'a str, op: &'a str) -> Self {
+        Need { service, resource: None, op }
+    }
+}
+
+/// Whether one granted scope covers a need. Scopes compare case-insensitively.
+pub fn covers(granted: &str, need: &Need) -> bool {
+    let g = granted.to_ascii_lowercase();
+    let parts: Vec<&str> = g.split('.').collect();
+    let (service, resource, op) = match parts.as_slice() {
+        ["zohocrm", s, op] => (*s, None, *op),
+        ["zohocrm", s, r, op] => (*s, Some(*r), *op),
+        _ => return false,
+    };
+    if service != need.service {
+        return false;
+    }
+    if let (Some(r), Some(n)) = (resource, need.resource) {
+        if !r.eq_ignore_ascii_case(n) {
+            return false;
+        }
+    }
+    let need_op = need.op.to_ascii_lowercase();
+    op == "all" || op == need_op || (op == "write" && matches!(need_op.as_str(), "create" | "update" | "delete"))
+}
+
+impl Caller {
+    /// Fails with `OAUTH_SCOPE_MISMATCH` unless a granted scope covers `need`.
+    pub fn require(&self, need: Need) -> Result<(), ApiError> {
+        if self.scopes.iter().any(|s| covers(s, &need)) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "OAUTH_SCOPE_MISMATCH",
+                "invalid oauth scope to access this URL",
+                serde_json::json!({}),
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<App> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(ApiError::authentication_failure)?;
+        let token = header
+            .strip_prefix("Zoho-oauthtoken ")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(ApiError::authentication_failure)?;
+        let world = app.world();
+        let at = world.access_tokens.get(token).ok_or_else(ApiError::invalid_token)?;
+        let slot = parts.extensions.get::<LogSlot>().cloned();
+        if let Some(s) = &slot {
+            s.set_token(&at.tag);
+        }
+        if at.expires_at <= crate::clock::now() {
+            return Err(ApiError::invalid_token());
+        }
+        let user = world.users.get(&at.user_id).cloned().ok_or_else(ApiError::invalid_token)?;
+        let org = world.orgs.get(&user.org_id).ok_or_else(ApiError::invalid_token)?;
+        if let Some(s) = &slot {
+            s.set_org(&org.zgid);
+        }
+        let guard = match org.concurrency_limit {
+            Some(limit) => {
+                let now = org.in_flight.fetch_add(1, Ordering::SeqCst);
+                let guard = InFlight(org.in_flight.clone());
+                if now as usize >= limit {
+                    return Err(ApiError::too_many_requests(
+                        "You have exceeded the concurrency limit of your organization",
+                    ));
+                }
+                Some(guard)
+            }
+            None => None,
+        };
+        Ok(Caller {
+            org_id: user.org_id.clone(),
+            user,
+            scopes: at.scopes.clone(),
+            _slot: guard,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_matching() {
+        let leads_read = Need::module("Leads", "READ");
+        assert!(covers("ZohoCRM.modules.ALL", &leads_read));
+        assert!(covers("zohocrm.modules.leads.read", &leads_read));
+        assert!(!covers("ZohoCRM.modules.contacts.READ", &leads_read));
+        assert!(!covers("ZohoCRM.modules.leads.CREATE", &leads_read));
+        assert!(covers("ZohoCRM.modules.leads.WRITE", &Need::module("Leads", "CREATE")));
+        assert!(covers("ZohoCRM.settings.ALL", &Need::settings("fields")));
+        assert!(covers("ZohoCRM.settings.fields.READ", &Need::settings("fields")));
+        assert!(!covers("ZohoCRM.settings.modules.READ", &Need::settings("fields")));
+        assert!(!covers("ZohoCRM.users.READ", &Need::plain("org", "READ")));
+        assert!(!covers("garbage", &leads_read));
+    }
+}

@@ -1,0 +1,154 @@
+//! The layer every Zoho-facing request passes: scripted faults, the request log, and Zoho-shaped
+//! answers for unknown paths and methods.
+
+use crate::error::ApiError;
+use crate::state::{App, FaultAction, LogEntry};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+/// Where handlers note what the request log should say about a request.
+#[derive(Clone, Default)]
+pub struct LogSlot(Arc<Mutex<SlotData>>);
+
+#[derive(Default)]
+struct SlotData {
+    token: Option<String>,
+    org: Option<String>,
+    grant_type: Option<String>,
+}
+
+impl LogSlot {
+    fn with(&self, f: impl FnOnce(&mut SlotData)) {
+        f(&mut self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+    pub fn set_token(&self, tag: &str) {
+        self.with(|d| d.token = Some(tag.to_string()))
+    }
+    pub fn set_org(&self, zgid: &str) {
+        self.with(|d| d.org = Some(zgid.to_string()))
+    }
+    pub fn set_grant_type(&self, g: &str) {
+        self.with(|d| d.grant_type = Some(g.to_string()))
+    }
+}
+
+const SECRET_KEYS: [&str; 6] = ["client_secret", "code", "refresh_token", "token", "access_token", "state"];
+
+/// The query string with the values of secret parameters replaced.
+pub fn redact_query(q: &str) -> String {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, _)) if SECRET_KEYS.contains(&k) => format!("{k}=[redacted]"),
+            _ => p.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn take_fault(app: &App, method: &str, path: &str) -> Option<(u64, FaultAction)> {
+    let mut world = app.world();
+    let idx = world.faults.iter().position(|f| {
+        f.remaining > 0
+            && path.starts_with(&f.path_prefix)
+            && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+    })?;
+    let fault = &mut world.faults[idx];
+    fault.remaining -= 1;
+    let out = (fault.id, fault.action.clone());
+    if fault.remaining == 0 {
+        world.faults.remove(idx);
+    }
+    Some(out)
+}
+
+/// Applies faults, runs the request and appends it to the request log.
+pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let query = redact_query(req.uri().query().unwrap_or(""));
+    let slot = LogSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let fault = take_fault(&app, &method, &path);
+    let fault_name = fault.as_ref().map(|(id, a)| {
+        let kind = match a {
+            FaultAction::Status { status, .. } => format!("status {status}"),
+            FaultAction::Delay(d) => format!("delay {}ms", d.as_millis()),
+            FaultAction::Drop => "drop".into(),
+            FaultAction::Truncate => "truncate".into(),
+        };
+        format!("#{id} {kind}")
+    });
+    let log = |status: u16| {
+        let data = slot.0.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = LogEntry {
+            seq: app.log_seq.fetch_add(1, Ordering::SeqCst) + 1,
+            method: method.clone(),
+            path: path.clone(),
+            query: query.clone(),
+            status,
+            token: data.token.clone(),
+            grant_type: data.grant_type.clone(),
+            org: data.org.clone(),
+            fault: fault_name.clone(),
+        };
+        app.log.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
+    };
+    let response = match fault.map(|(_, a)| a) {
+        Some(FaultAction::Status { status, body, headers }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut resp = crate::error::json_response(status, &body);
+            for (k, v) in headers {
+                if let (Ok(k), Ok(v)) = (HeaderName::try_from(k), HeaderValue::try_from(v)) {
+                    resp.headers_mut().insert(k, v);
+                }
+            }
+            resp
+        }
+        Some(FaultAction::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            next.run(req).await
+        }
+        Some(FaultAction::Drop) => {
+            log(0);
+            // Unwinding out of the connection task closes the socket without an answer;
+            // `resume_unwind` does not run the panic hook, so nothing is printed.
+            std::panic::resume_unwind(Box::new("zcrm-emulator: scripted connection drop"));
+        }
+        Some(FaultAction::Truncate) => {
+            let resp = next.run(req).await;
+            let (mut parts, body) = resp.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let cut = bytes.slice(0..bytes.len() / 2);
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(cut))
+        }
+        None => next.run(req).await,
+    };
+    log(response.status().as_u16());
+    response
+}
+
+/// Unknown paths: Zoho's `INVALID_URL_PATTERN`.
+pub async fn not_found() -> Response {
+    ApiError::invalid_url().into_response()
+}
+
+/// Known path, wrong method: Zoho's `INVALID_REQUEST_METHOD`.
+pub async fn wrong_method() -> Response {
+    ApiError::invalid_method().into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_secrets_are_redacted() {
+        let q = super::redact_query("grant_type=refresh_token&client_id=1000.X&client_secret=abc&refresh_token=1000.r");
+        assert_eq!(q, "grant_type=refresh_token&client_id=1000.X&client_secret=[redacted]&refresh_token=[redacted]");
+    }
+}

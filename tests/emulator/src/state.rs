@@ -1,0 +1,255 @@
+//! The emulator's in-memory world: orgs, users, OAuth clients, tokens and records.
+
+use crate::metadata::ModuleMeta;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// A stored record: its fields keyed by API name (including `id`, `Owner`, `Created_Time`...).
+pub type Record = Map<String, Value>;
+
+/// An organisation (one Zoho CRM account).
+#[derive(Debug, Clone)]
+pub struct Org {
+    pub id: String,
+    pub zgid: String,
+    pub company_name: String,
+    pub domain_name: String,
+    pub primary_email: String,
+    pub edition: String,
+    /// 7-digit prefix of every id minted in this org (Zoho ids share an org prefix).
+    pub id_prefix: String,
+    pub next_id: u64,
+    pub meta: BTreeMap<String, ModuleMeta>,
+    /// Live records per module, ordered by id.
+    pub records: BTreeMap<String, BTreeMap<String, Record>>,
+    /// Deleted-record entries per module (`type`, `deleted_time`, ...).
+    pub deleted: BTreeMap<String, Vec<Value>>,
+    /// Simultaneous CRM calls allowed; `None` means unlimited.
+    pub concurrency_limit: Option<usize>,
+    pub in_flight: Arc<AtomicU64>,
+}
+
+impl Org {
+    /// Mints the next id of this org (19 digits, increasing).
+    pub fn mint_id(&mut self) -> String {
+        self.next_id += 1;
+        format!("{}{:012}", self.id_prefix, self.next_id)
+    }
+
+    /// Module metadata by API name, case-insensitively as Zoho resolves module names.
+    pub fn module_name(&self, name: &str) -> Option<String> {
+        if self.meta.contains_key(name) {
+            return Some(name.to_string());
+        }
+        self.meta
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(name))
+            .cloned()
+    }
+}
+
+/// A CRM user.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub zuid: String,
+    pub org_id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub admin: bool,
+}
+
+impl User {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// A registered OAuth client (API console entry).
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub client_id: String,
+    pub client_secret: String,
+    pub name: String,
+    /// Registered redirect URIs; empty for a self client.
+    pub redirect_uris: Vec<String>,
+}
+
+/// An unused grant code.
+#[derive(Debug, Clone)]
+pub struct GrantCode {
+    pub client_id: String,
+    pub user_id: String,
+    pub scopes: Vec<String>,
+    /// The redirect URI of the authorization request, which the exchange must repeat.
+    pub redirect_uri: Option<String>,
+    pub offline: bool,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A refresh token.
+#[derive(Debug, Clone)]
+pub struct RefreshToken {
+    pub tag: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub scopes: Vec<String>,
+    pub created: OffsetDateTime,
+    /// When each access token was minted from this refresh token (throttle window).
+    pub minted: VecDeque<OffsetDateTime>,
+    /// Active access tokens minted from it, oldest first.
+    pub active: VecDeque<String>,
+}
+
+/// An access token.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub tag: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub scopes: Vec<String>,
+    pub expires_at: OffsetDateTime,
+    pub refresh_token: Option<String>,
+}
+
+/// A `page_token` issued by a records list.
+#[derive(Debug, Clone)]
+pub struct PageToken {
+    pub user_id: String,
+    /// The request's other parameters, which a follow-up must repeat.
+    pub bound: String,
+    /// The sort key of the last record served.
+    pub after: (String, String),
+    pub served: usize,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A scripted fault for the next matching requests.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub id: u64,
+    pub method: Option<String>,
+    pub path_prefix: String,
+    pub remaining: u32,
+    pub action: FaultAction,
+}
+
+/// What a fault does to a matching request.
+#[derive(Debug, Clone)]
+pub enum FaultAction {
+    /// Answer with this status, body and headers instead of handling the request.
+    Status {
+        status: u16,
+        body: Value,
+        headers: Vec<(String, String)>,
+    },
+    /// Wait, then handle the request normally.
+    Delay(Duration),
+    /// Close the connection without answering.
+    Drop,
+    /// Handle the request, then send only the first half of the body.
+    Truncate,
+}
+
+/// One line of the request log.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub method: String,
+    pub path: String,
+    /// Query string with secret values replaced by `[redacted]`.
+    pub query: String,
+    pub status: u16,
+    /// Tag of the token used (`at-3` access token, `rt-2` refresh token, `gc` grant code).
+    pub token: Option<String>,
+    /// `grant_type` of token requests.
+    pub grant_type: Option<String>,
+    /// `zgid` of the org the request acted on.
+    pub org: Option<String>,
+    pub fault: Option<String>,
+}
+
+/// Tunable settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub access_token_ttl: Duration,
+    pub grant_code_ttl: Duration,
+    /// `location` sent back on the OAuth redirect.
+    pub location: String,
+}
+
+/// Everything the emulator knows.
+#[derive(Debug)]
+pub struct World {
+    pub settings: Settings,
+    pub orgs: BTreeMap<String, Org>,
+    pub users: BTreeMap<String, User>,
+    pub clients: BTreeMap<String, Client>,
+    pub grant_codes: HashMap<String, GrantCode>,
+    pub refresh_tokens: HashMap<String, RefreshToken>,
+    pub access_tokens: HashMap<String, AccessToken>,
+    /// Issued `page_token`s of records lists.
+    pub page_tokens: HashMap<String, PageToken>,
+    pub faults: Vec<Fault>,
+    pub next_fault: u64,
+    pub next_tag: u64,
+}
+
+impl World {
+    pub fn tag(&mut self, prefix: &str) -> String {
+        self.next_tag += 1;
+        format!("{prefix}-{}", self.next_tag)
+    }
+
+    pub fn user_by_key(&self, key: &str) -> Option<&User> {
+        self.users
+            .get(key)
+            .or_else(|| self.users.values().find(|u| u.email.eq_ignore_ascii_case(key) || u.zuid == key))
+    }
+
+    pub fn org_key(&self, key: &str) -> Option<String> {
+        if self.orgs.contains_key(key) {
+            return Some(key.to_string());
+        }
+        self.orgs
+            .values()
+            .find(|o| o.zgid == key || o.domain_name.eq_ignore_ascii_case(key))
+            .map(|o| o.id.clone())
+    }
+}
+
+/// Shared state handed to every handler.
+#[derive(Clone)]
+pub struct App {
+    pub world: Arc<Mutex<World>>,
+    pub log: Arc<Mutex<Vec<LogEntry>>>,
+    pub log_seq: Arc<AtomicU64>,
+    pub seed: Arc<crate::seed::Seed>,
+    /// Base URL this emulator answers on (`http://127.0.0.1:PORT`).
+    pub base_url: Arc<Mutex<String>>,
+}
+
+impl App {
+    /// Locks the world. A poisoned lock is recovered: handlers never leave it half-changed.
+    pub fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn base_url(&self) -> String {
+        self.base_url.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// A random token in Zoho's shape: `1000.<32 hex>.<32 hex>`.
+pub fn random_token() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    let a: u128 = rng.gen();
+    let b: u128 = rng.gen();
+    format!("1000.{a:032x}.{b:032x}")
+}
