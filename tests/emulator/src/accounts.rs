@@ -28,7 +28,11 @@ fn oauth_error(code: &str) -> Response {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 fn error_page(message: &str) -> Response {
@@ -44,13 +48,21 @@ pub async fn authorize(State(app): State<App>, Query(q): Query<Params>) -> Respo
     let world = app.world();
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
     let Some(client) = world.clients.get(get("client_id")) else {
-        return error_page("Invalid Client: no client is registered with this client_id in this data center.");
+        return error_page(
+            "Invalid Client: no client is registered with this client_id in this data center.",
+        );
     };
     if get("response_type") != "code" {
         return error_page("response_type must be `code`.");
     }
-    if !client.redirect_uris.iter().any(|u| u == get("redirect_uri")) {
-        return error_page("Invalid Redirect Uri: redirect_uri does not match a registered URI of this client.");
+    if !client
+        .redirect_uris
+        .iter()
+        .any(|u| u == get("redirect_uri"))
+    {
+        return error_page(
+            "Invalid Redirect Uri: redirect_uri does not match a registered URI of this client.",
+        );
     }
     if get("scope").trim().is_empty() {
         return error_page("scope is required.");
@@ -66,7 +78,11 @@ pub async fn authorize(State(app): State<App>, Query(q): Query<Params>) -> Respo
         .values()
         .map(|u| {
             let org = &world.orgs[&u.org_id];
-            let selected = if u.email.eq_ignore_ascii_case(hint) { " selected" } else { "" };
+            let selected = if u.email.eq_ignore_ascii_case(hint) {
+                " selected"
+            } else {
+                ""
+            };
             format!(
                 "<option value=\"{}\"{selected}>{} &lt;{}&gt; &mdash; {}</option>",
                 html_escape(&u.email),
@@ -76,10 +92,24 @@ pub async fn authorize(State(app): State<App>, Query(q): Query<Params>) -> Respo
             )
         })
         .collect();
-    let hidden: String = ["client_id", "redirect_uri", "scope", "state", "access_type", "prompt"]
-        .iter()
-        .filter_map(|k| q.get(*k).map(|v| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", html_escape(v))))
-        .collect();
+    let hidden: String = [
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "access_type",
+        "prompt",
+    ]
+    .iter()
+    .filter_map(|k| {
+        q.get(*k).map(|v| {
+            format!(
+                "<input type=\"hidden\" name=\"{k}\" value=\"{}\">",
+                html_escape(v)
+            )
+        })
+    })
+    .collect();
     let body = format!(
         r#"<!doctype html>
 <html><head><meta charset="utf-8"><title>Zoho Accounts - Consent</title>
@@ -145,7 +175,11 @@ pub async fn approve(State(app): State<App>, body: Bytes) -> Response {
         },
     );
     let location = world.settings.location.clone();
-    let mut pairs = vec![("code", code.as_str()), ("location", location.as_str()), ("accounts-server", base_url.as_str())];
+    let mut pairs = vec![
+        ("code", code.as_str()),
+        ("location", location.as_str()),
+        ("accounts-server", base_url.as_str()),
+    ];
     if let Some(s) = state {
         pairs.push(("state", s));
     }
@@ -154,11 +188,20 @@ pub async fn approve(State(app): State<App>, body: Bytes) -> Response {
 
 /// Splits a scope list given with commas or spaces.
 pub fn split_scopes(s: &str) -> Vec<String> {
-    s.split([',', ' ']).filter(|x| !x.is_empty()).map(str::to_string).collect()
+    s.split([',', ' '])
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Mints an access token for a refresh token (or for a grant without one).
-fn mint(world: &mut World, refresh: Option<&str>, client_id: &str, user_id: &str, scopes: &[String]) -> String {
+fn mint(
+    world: &mut World,
+    refresh: Option<&str>,
+    client_id: &str,
+    user_id: &str,
+    scopes: &[String],
+) -> String {
     let token = random_token();
     let tag = world.tag("at");
     let ttl = world.settings.access_token_ttl;
@@ -193,7 +236,9 @@ pub fn revoke_refresh(world: &mut World, token: &str) -> bool {
             for at in r.active {
                 world.access_tokens.remove(&at);
             }
-            world.access_tokens.retain(|_, a| a.refresh_token.as_deref() != Some(token));
+            world
+                .access_tokens
+                .retain(|_, a| a.refresh_token.as_deref() != Some(token));
             true
         }
         None => false,
@@ -209,7 +254,12 @@ fn params(q: Params, body: &Bytes) -> Params {
 }
 
 /// `POST /oauth/v2/token`: the `authorization_code` and `refresh_token` grants.
-pub async fn token(State(app): State<App>, Extension(slot): Extension<LogSlot>, Query(q): Query<Params>, body: Bytes) -> Response {
+pub async fn token(
+    State(app): State<App>,
+    Extension(slot): Extension<LogSlot>,
+    Query(q): Query<Params>,
+    body: Bytes,
+) -> Response {
     let p = params(q, &body);
     let get = |k: &str| p.get(k).map(String::as_str).unwrap_or("");
     let grant_type = get("grant_type");
@@ -238,7 +288,13 @@ pub async fn token(State(app): State<App>, Extension(slot): Extension<LogSlot>, 
                 if get("redirect_uri") != expected {
                     return oauth_error("invalid_redirect_uri");
                 }
-            } else if !get("redirect_uri").is_empty() && !client.redirect_uris.is_empty() && !client.redirect_uris.iter().any(|u| u == get("redirect_uri")) {
+            } else if !get("redirect_uri").is_empty()
+                && !client.redirect_uris.is_empty()
+                && !client
+                    .redirect_uris
+                    .iter()
+                    .any(|u| u == get("redirect_uri"))
+            {
                 return oauth_error("invalid_redirect_uri");
             }
             world.grant_codes.remove(code);
@@ -272,7 +328,13 @@ pub async fn token(State(app): State<App>, Extension(slot): Extension<LogSlot>, 
             } else {
                 None
             };
-            let at = mint(&mut world, refresh.as_deref(), &client.client_id, &grant.user_id, &grant.scopes);
+            let at = mint(
+                &mut world,
+                refresh.as_deref(),
+                &client.client_id,
+                &grant.user_id,
+                &grant.scopes,
+            );
             out["access_token"] = json!(at);
             note_org(&world, &grant.user_id, &slot);
             crate::error::json_response(StatusCode::OK, &out)
@@ -286,7 +348,11 @@ pub async fn token(State(app): State<App>, Extension(slot): Extension<LogSlot>, 
             if r.client_id != client.client_id {
                 return oauth_error("invalid_code");
             }
-            while r.minted.front().is_some_and(|t| *t <= now - THROTTLE_WINDOW) {
+            while r
+                .minted
+                .front()
+                .is_some_and(|t| *t <= now - THROTTLE_WINDOW)
+            {
                 r.minted.pop_front();
             }
             if r.minted.len() >= THROTTLE_LIMIT {
@@ -319,7 +385,11 @@ pub async fn token(State(app): State<App>, Extension(slot): Extension<LogSlot>, 
 }
 
 fn note_org(world: &World, user_id: &str, slot: &LogSlot) {
-    if let Some(org) = world.users.get(user_id).and_then(|u| world.orgs.get(&u.org_id)) {
+    if let Some(org) = world
+        .users
+        .get(user_id)
+        .and_then(|u| world.orgs.get(&u.org_id))
+    {
         slot.set_org(&org.zgid);
     }
 }
@@ -341,7 +411,12 @@ fn enforce_refresh_cap(world: &mut World, client_id: &str, user_id: &str) {
 }
 
 /// `POST /oauth/v2/token/revoke?token=...` (query or form).
-pub async fn revoke(State(app): State<App>, Extension(slot): Extension<LogSlot>, Query(q): Query<Params>, body: Bytes) -> Response {
+pub async fn revoke(
+    State(app): State<App>,
+    Extension(slot): Extension<LogSlot>,
+    Query(q): Query<Params>,
+    body: Bytes,
+) -> Response {
     let p = params(q, &body);
     let token = p.get("token").cloned().unwrap_or_default();
     let mut world = app.world();
@@ -353,7 +428,10 @@ pub async fn revoke(State(app): State<App>, Extension(slot): Extension<LogSlot>,
     if world.access_tokens.remove(&token).is_some() {
         return crate::error::json_response(StatusCode::OK, &json!({"status": "success"}));
     }
-    crate::error::json_response(StatusCode::OK, &json!({"error": "invalid_token", "status": "failure"}))
+    crate::error::json_response(
+        StatusCode::OK,
+        &json!({"error": "invalid_token", "status": "failure"}),
+    )
 }
 
 /// Answers `GET /oauth/serverinfo`: the data-centre map, pointing every location here.
@@ -364,7 +442,10 @@ pub async fn serverinfo(State(app): State<App>) -> Response {
         StatusCode::OK,
         &json!({"result": "success", "locations": {location: base}}),
     );
-    resp.headers_mut().insert(header::CACHE_CONTROL, "no-store".parse().expect("static header"));
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        "no-store".parse().expect("static header"),
+    );
     resp
 }
 
@@ -372,7 +453,11 @@ pub async fn serverinfo(State(app): State<App>) -> Response {
 pub fn scopes_of(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => split_scopes(s),
-        Value::Array(a) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
         _ => vec![],
     }
 }

@@ -17,7 +17,12 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 fn bad(reason: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "INVALID_DATA", "invalid admin request", json!({"reason": reason.into()}))
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "INVALID_DATA",
+        "invalid admin request",
+        json!({"reason": reason.into()}),
+    )
 }
 
 fn body_json(b: &Bytes) -> Result<Value, ApiError> {
@@ -40,13 +45,19 @@ pub fn routes() -> Router<App> {
         .route("/settings", put(settings))
         .route("/tokens/expire", post(expire_tokens))
         .route("/tokens/revoke", post(revoke_tokens))
-        .route("/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route(
+            "/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
         .route("/requests", get(requests).delete(clear_requests))
         .route("/reset", post(reset))
         .route("/orgs/{org}/concurrency", put(concurrency))
         .route("/orgs/{org}/modules", post(add_module))
         .route("/orgs/{org}/fields/{module}", post(add_field))
-        .route("/orgs/{org}/fields/{module}/{field}/picklist-values", post(add_picklist_values))
+        .route(
+            "/orgs/{org}/fields/{module}/{field}/picklist-values",
+            post(add_picklist_values),
+        )
         .route("/orgs/{org}/records/{module}", post(add_records))
 }
 
@@ -55,35 +66,64 @@ async fn summary(State(app): State<App>) -> ApiResult {
     let orgs: Vec<Value> = w.orgs.values().map(|o| json!({"id": o.id, "zgid": o.zgid, "company_name": o.company_name, "concurrency_limit": o.concurrency_limit,
         "users": w.users.values().filter(|u| u.org_id == o.id).map(|u| json!({"id": u.id, "email": u.email, "name": u.full_name(), "admin": u.admin})).collect::<Vec<_>>()})).collect();
     let clients: Vec<Value> = w.clients.values().map(|c| json!({"client_id": c.client_id, "client_secret": c.client_secret, "name": c.name, "redirect_uris": c.redirect_uris})).collect();
-    ok(json!({"base_url": app.base_url(), "location": w.settings.location, "orgs": orgs, "clients": clients,
-        "access_token_ttl_secs": w.settings.access_token_ttl.as_secs(), "grant_code_ttl_secs": w.settings.grant_code_ttl.as_secs()}))
+    ok(
+        json!({"base_url": app.base_url(), "location": w.settings.location, "orgs": orgs, "clients": clients,
+        "access_token_ttl_secs": w.settings.access_token_ttl.as_secs(), "grant_code_ttl_secs": w.settings.grant_code_ttl.as_secs()}),
+    )
 }
 
 /// `POST /grant-codes {"client_id","user","scopes","expires_in_secs"?}`: a self-client grant code.
 async fn grant_code(State(app): State<App>, b: Bytes) -> ApiResult {
     let v = body_json(&b)?;
     let mut w = app.world();
-    let client_id = v["client_id"].as_str().unwrap_or(seed::SELF_CLIENT_ID).to_string();
+    let client_id = v["client_id"]
+        .as_str()
+        .unwrap_or(seed::SELF_CLIENT_ID)
+        .to_string();
     if !w.clients.contains_key(&client_id) {
         return Err(bad(format!("unknown client_id `{client_id}`")));
     }
-    let user = v["user"].as_str().ok_or_else(|| bad("`user` (an email or user id) is required"))?;
-    let user = w.user_by_key(user).cloned().ok_or_else(|| bad(format!("unknown user `{user}`")))?;
+    let user = v["user"]
+        .as_str()
+        .ok_or_else(|| bad("`user` (an email or user id) is required"))?;
+    let user = w
+        .user_by_key(user)
+        .cloned()
+        .ok_or_else(|| bad(format!("unknown user `{user}`")))?;
     let scopes = scopes_of(&v["scopes"]);
     if scopes.is_empty() {
         return Err(bad("`scopes` is required"));
     }
-    let ttl = v["expires_in_secs"].as_u64().map(Duration::from_secs).unwrap_or(w.settings.grant_code_ttl);
+    let ttl = v["expires_in_secs"]
+        .as_u64()
+        .map(Duration::from_secs)
+        .unwrap_or(w.settings.grant_code_ttl);
     let code = random_token();
-    w.grant_codes.insert(code.clone(), GrantCode { client_id, user_id: user.id, scopes, redirect_uri: None, offline: true, expires_at: clock::now() + ttl });
+    w.grant_codes.insert(
+        code.clone(),
+        GrantCode {
+            client_id,
+            user_id: user.id,
+            scopes,
+            redirect_uri: None,
+            offline: true,
+            expires_at: clock::now() + ttl,
+        },
+    );
     ok(json!({"code": code, "expires_in": ttl.as_secs()}))
 }
 
 async fn add_client(State(app): State<App>, b: Bytes) -> ApiResult {
     let v = body_json(&b)?;
     let client = Client {
-        client_id: v["client_id"].as_str().map(str::to_string).unwrap_or_else(|| format!("1000.{}", random_token()[5..35].to_uppercase())),
-        client_secret: v["client_secret"].as_str().map(str::to_string).unwrap_or_else(|| random_token()[5..47].to_string()),
+        client_id: v["client_id"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("1000.{}", random_token()[5..35].to_uppercase())),
+        client_secret: v["client_secret"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| random_token()[5..47].to_string()),
         name: v["name"].as_str().unwrap_or("Client").to_string(),
         redirect_uris: scopes_of(&v["redirect_uris"]),
     };
@@ -104,7 +144,9 @@ async fn settings(State(app): State<App>, b: Bytes) -> ApiResult {
     if let Some(s) = v["location"].as_str() {
         w.settings.location = s.to_string();
     }
-    ok(json!({"access_token_ttl_secs": w.settings.access_token_ttl.as_secs(), "grant_code_ttl_secs": w.settings.grant_code_ttl.as_secs(), "location": w.settings.location}))
+    ok(
+        json!({"access_token_ttl_secs": w.settings.access_token_ttl.as_secs(), "grant_code_ttl_secs": w.settings.grant_code_ttl.as_secs(), "location": w.settings.location}),
+    )
 }
 
 /// Access tokens selected by `{"all":true}`, `{"user":...}` or `{"access_token":...}`.
@@ -116,8 +158,15 @@ fn select_tokens(w: &crate::state::World, v: &Value) -> Result<Vec<String>, ApiE
         return Ok(vec![t.to_string()]);
     }
     if let Some(u) = v["user"].as_str() {
-        let user = w.user_by_key(u).ok_or_else(|| bad(format!("unknown user `{u}`")))?;
-        return Ok(w.access_tokens.iter().filter(|(_, a)| a.user_id == user.id).map(|(k, _)| k.clone()).collect());
+        let user = w
+            .user_by_key(u)
+            .ok_or_else(|| bad(format!("unknown user `{u}`")))?;
+        return Ok(w
+            .access_tokens
+            .iter()
+            .filter(|(_, a)| a.user_id == user.id)
+            .map(|(k, _)| k.clone())
+            .collect());
     }
     Err(bad("give `all`, `user` or `access_token`"))
 }
@@ -155,7 +204,10 @@ fn default_fault_body(status: u16) -> Value {
     let (code, message) = match status {
         429 => ("TOO_MANY_REQUESTS", "You have reached the API limit"),
         500 => ("INTERNAL_ERROR", "Internal Server Error"),
-        503 => ("SERVICE_UNAVAILABLE", "The service is temporarily unavailable"),
+        503 => (
+            "SERVICE_UNAVAILABLE",
+            "The service is temporarily unavailable",
+        ),
         401 => ("INVALID_TOKEN", "invalid oauth token"),
         _ => ("INTERNAL_ERROR", "Internal Server Error"),
     };
@@ -170,25 +222,64 @@ async fn add_fault(State(app): State<App>, b: Bytes) -> ApiResult {
     let a = &v["action"];
     let action = match a["kind"].as_str() {
         Some("status") => {
-            let status = a["status"].as_u64().ok_or_else(|| bad("status faults need `status`"))? as u16;
-            let headers = a["headers"].as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect()).unwrap_or_default();
-            FaultAction::Status { status, body: a.get("body").cloned().unwrap_or_else(|| default_fault_body(status)), headers }
+            let status = a["status"]
+                .as_u64()
+                .ok_or_else(|| bad("status faults need `status`"))? as u16;
+            let headers = a["headers"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| {
+                            (
+                                k.clone(),
+                                v.as_str()
+                                    .map(str::to_string)
+                                    .unwrap_or_else(|| v.to_string()),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            FaultAction::Status {
+                status,
+                body: a
+                    .get("body")
+                    .cloned()
+                    .unwrap_or_else(|| default_fault_body(status)),
+                headers,
+            }
         }
-        Some("delay") => FaultAction::Delay(Duration::from_millis(a["ms"].as_u64().ok_or_else(|| bad("delay faults need `ms`"))?)),
+        Some("delay") => FaultAction::Delay(Duration::from_millis(
+            a["ms"]
+                .as_u64()
+                .ok_or_else(|| bad("delay faults need `ms`"))?,
+        )),
         Some("drop") => FaultAction::Drop,
         Some("truncate") => FaultAction::Truncate,
-        _ => return Err(bad("action.kind must be one of status, delay, drop, truncate")),
+        _ => {
+            return Err(bad(
+                "action.kind must be one of status, delay, drop, truncate",
+            ))
+        }
     };
     let mut w = app.world();
     w.next_fault += 1;
     let id = w.next_fault;
-    w.faults.push(Fault { id, method: v["method"].as_str().map(str::to_string), path_prefix, remaining: times, action });
+    w.faults.push(Fault {
+        id,
+        method: v["method"].as_str().map(str::to_string),
+        path_prefix,
+        remaining: times,
+        action,
+    });
     ok(json!({"id": id}))
 }
 
 async fn list_faults(State(app): State<App>) -> ApiResult {
     let w = app.world();
-    ok(json!({"faults": w.faults.iter().map(|f| json!({"id": f.id, "method": f.method, "path_prefix": f.path_prefix, "remaining": f.remaining, "action": format!("{:?}", f.action)})).collect::<Vec<_>>()}))
+    ok(
+        json!({"faults": w.faults.iter().map(|f| json!({"id": f.id, "method": f.method, "path_prefix": f.path_prefix, "remaining": f.remaining, "action": format!("{:?}", f.action)})).collect::<Vec<_>>()}),
+    )
 }
 
 async fn clear_faults(State(app): State<App>) -> ApiResult {
@@ -215,7 +306,8 @@ async fn reset(State(app): State<App>) -> ApiResult {
 }
 
 fn org_id(w: &crate::state::World, key: &str) -> Result<String, ApiError> {
-    w.org_key(key).ok_or_else(|| bad(format!("unknown org `{key}` (give its id or zgid)")))
+    w.org_key(key)
+        .ok_or_else(|| bad(format!("unknown org `{key}` (give its id or zgid)")))
 }
 
 async fn concurrency(State(app): State<App>, Path(org): Path<String>, b: Bytes) -> ApiResult {
@@ -231,7 +323,11 @@ async fn concurrency(State(app): State<App>, Path(org): Path<String>, b: Bytes) 
 /// the standard system fields and a mandatory `Name`.
 async fn add_module(State(app): State<App>, Path(org): Path<String>, b: Bytes) -> ApiResult {
     let v = body_json(&b)?;
-    let api_name = v["api_name"].as_str().filter(|s| !s.is_empty()).ok_or_else(|| bad("api_name is required"))?.to_string();
+    let api_name = v["api_name"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad("api_name is required"))?
+        .to_string();
     let mut w = app.world();
     let id = org_id(&w, &org)?;
     let o = w.orgs.get_mut(&id).expect("org");
@@ -248,29 +344,73 @@ async fn add_module(State(app): State<App>, Path(org): Path<String>, b: Bytes) -
     module["generated_type"] = json!("custom");
     module["singular_label"] = json!(v["singular_label"].as_str().unwrap_or(&api_name));
     module["plural_label"] = json!(v["plural_label"].as_str().unwrap_or(&api_name));
-    let mut fields: Vec<Value> = o.meta["Vendors"].fields.iter().filter(|f| f["custom_field"] == false && !["Vendor_Name", "Email", "Phone", "Website", "GL_Account", "Category", "Street", "City", "State", "Zip_Code", "Country", "Description"].contains(&f["api_name"].as_str().unwrap_or(""))).cloned().collect();
+    let mut fields: Vec<Value> = o.meta["Vendors"]
+        .fields
+        .iter()
+        .filter(|f| {
+            f["custom_field"] == false
+                && ![
+                    "Vendor_Name",
+                    "Email",
+                    "Phone",
+                    "Website",
+                    "GL_Account",
+                    "Category",
+                    "Street",
+                    "City",
+                    "State",
+                    "Zip_Code",
+                    "Country",
+                    "Description",
+                ]
+                .contains(&f["api_name"].as_str().unwrap_or(""))
+        })
+        .cloned()
+        .collect();
     let mut name = metadata::custom_field(&json!({"api_name": "Name", "data_type": "text", "field_label": format!("{} Name", v["singular_label"].as_str().unwrap_or(&api_name)), "length": 120, "system_mandatory": true, "display_field": true, "custom_field": false}), o.mint_id(), &stamp).map_err(bad)?;
     name["system_mandatory"] = json!(true);
     fields.push(name);
     o.records.insert(api_name.clone(), Default::default());
-    o.meta.insert(api_name.clone(), ModuleMeta { module: module.clone(), fields, fields_modified: now });
+    o.meta.insert(
+        api_name.clone(),
+        ModuleMeta {
+            module: module.clone(),
+            fields,
+            fields_modified: now,
+        },
+    );
     ok(json!({"module": module}))
 }
 
-async fn add_field(State(app): State<App>, Path((org, module)): Path<(String, String)>, b: Bytes) -> ApiResult {
+async fn add_field(
+    State(app): State<App>,
+    Path((org, module)): Path<(String, String)>,
+    b: Bytes,
+) -> ApiResult {
     let v = body_json(&b)?;
     let mut w = app.world();
     let id = org_id(&w, &org)?;
     let o = w.orgs.get_mut(&id).expect("org");
-    let module = o.module_name(&module).ok_or_else(|| bad(format!("unknown module `{module}`")))?;
+    let module = o
+        .module_name(&module)
+        .ok_or_else(|| bad(format!("unknown module `{module}`")))?;
     let now = clock::now();
     let fid = o.mint_id();
     let mut f = metadata::custom_field(&v, fid, &clock::format(now)).map_err(bad)?;
     if let Some(values) = v["pick_list_values"].as_array() {
-        let opts: Vec<Value> = values.iter().enumerate().map(|(i, x)| match x {
-            Value::String(s) => metadata::picklist_option(s, s, i + 1, format!("{}{i:03}", f["id"].as_str().unwrap_or(""))),
-            other => other.clone(),
-        }).collect();
+        let opts: Vec<Value> = values
+            .iter()
+            .enumerate()
+            .map(|(i, x)| match x {
+                Value::String(s) => metadata::picklist_option(
+                    s,
+                    s,
+                    i + 1,
+                    format!("{}{i:03}", f["id"].as_str().unwrap_or("")),
+                ),
+                other => other.clone(),
+            })
+            .collect();
         f["pick_list_values"] = json!(opts);
     }
     if let Some(target) = v["lookup_module"].as_str() {
@@ -286,30 +426,56 @@ async fn add_field(State(app): State<App>, Path((org, module)): Path<(String, St
 }
 
 /// `POST .../picklist-values {"values":["A", {"display_value":"B","actual_value":"b"}]}`.
-async fn add_picklist_values(State(app): State<App>, Path((org, module, field)): Path<(String, String, String)>, b: Bytes) -> ApiResult {
+async fn add_picklist_values(
+    State(app): State<App>,
+    Path((org, module, field)): Path<(String, String, String)>,
+    b: Bytes,
+) -> ApiResult {
     let v = body_json(&b)?;
-    let values = v["values"].as_array().cloned().ok_or_else(|| bad("`values` is required"))?;
+    let values = v["values"]
+        .as_array()
+        .cloned()
+        .ok_or_else(|| bad("`values` is required"))?;
     let mut w = app.world();
     let id = org_id(&w, &org)?;
     let o = w.orgs.get_mut(&id).expect("org");
-    let module = o.module_name(&module).ok_or_else(|| bad(format!("unknown module `{module}`")))?;
+    let module = o
+        .module_name(&module)
+        .ok_or_else(|| bad(format!("unknown module `{module}`")))?;
     let base = o.mint_id();
     let meta = o.meta.get_mut(&module).expect("module");
-    let f = meta.fields.iter_mut().find(|f| f["api_name"] == field.as_str()).ok_or_else(|| bad(format!("unknown field `{field}`")))?;
-    if !matches!(f["data_type"].as_str(), Some("picklist" | "multiselectpicklist")) {
+    let f = meta
+        .fields
+        .iter_mut()
+        .find(|f| f["api_name"] == field.as_str())
+        .ok_or_else(|| bad(format!("unknown field `{field}`")))?;
+    if !matches!(
+        f["data_type"].as_str(),
+        Some("picklist" | "multiselectpicklist")
+    ) {
         return Err(bad("the field is not a picklist"));
     }
-    let list = f["pick_list_values"].as_array_mut().ok_or_else(|| bad("field has no pick_list_values"))?;
+    let list = f["pick_list_values"]
+        .as_array_mut()
+        .ok_or_else(|| bad("field has no pick_list_values"))?;
     for (i, x) in values.iter().enumerate() {
         let (display, actual) = match x {
             Value::String(s) => (s.clone(), s.clone()),
-            o => (o["display_value"].as_str().unwrap_or("").to_string(), o["actual_value"].as_str().unwrap_or("").to_string()),
+            o => (
+                o["display_value"].as_str().unwrap_or("").to_string(),
+                o["actual_value"].as_str().unwrap_or("").to_string(),
+            ),
         };
         if actual.is_empty() {
             return Err(bad("every value needs an actual_value"));
         }
         let seq = list.len() + 1;
-        list.push(metadata::picklist_option(&display, &actual, seq, format!("{base}{i:02}")));
+        list.push(metadata::picklist_option(
+            &display,
+            &actual,
+            seq,
+            format!("{base}{i:02}"),
+        ));
     }
     let out = f.clone();
     meta.fields_modified = clock::now();
@@ -318,30 +484,66 @@ async fn add_picklist_values(State(app): State<App>, Path((org, module, field)):
 
 /// `POST /orgs/{org}/records/{module} {"records":[...]}` stores records as given (no validation),
 /// or `{"generate": N, "template": {...}}` makes N records, `{n}` in template strings numbered.
-async fn add_records(State(app): State<App>, Path((org, module)): Path<(String, String)>, b: Bytes) -> ApiResult {
+async fn add_records(
+    State(app): State<App>,
+    Path((org, module)): Path<(String, String)>,
+    b: Bytes,
+) -> ApiResult {
     let v = body_json(&b)?;
     let mut w = app.world();
     let id = org_id(&w, &org)?;
-    let owner = w.users.values().find(|u| u.org_id == id && u.admin).cloned().ok_or_else(|| bad("org has no admin"))?;
+    let owner = w
+        .users
+        .values()
+        .find(|u| u.org_id == id && u.admin)
+        .cloned()
+        .ok_or_else(|| bad("org has no admin"))?;
     let o = w.orgs.get_mut(&id).expect("org");
-    let module = o.module_name(&module).ok_or_else(|| bad(format!("unknown module `{module}`")))?;
+    let module = o
+        .module_name(&module)
+        .ok_or_else(|| bad(format!("unknown module `{module}`")))?;
     let now = clock::now();
     let mut ids = vec![];
     if let Some(n) = v["generate"].as_u64() {
         let template = v["template"].as_object().cloned().unwrap_or_else(|| {
             let mut m = serde_json::Map::new();
-            let display = o.meta[&module].display_field().unwrap_or("Name").to_string();
+            let display = o.meta[&module]
+                .display_field()
+                .unwrap_or("Name")
+                .to_string();
             m.insert(display, json!(format!("{module} {{n}}")));
             m
         });
         for i in 1..=n {
-            let data = template.iter().map(|(k, val)| (k.clone(), match val { Value::String(s) => json!(s.replace("{n}", &format!("{i:06}"))), o => o.clone() })).collect();
+            let data = template
+                .iter()
+                .map(|(k, val)| {
+                    (
+                        k.clone(),
+                        match val {
+                            Value::String(s) => json!(s.replace("{n}", &format!("{i:06}"))),
+                            o => o.clone(),
+                        },
+                    )
+                })
+                .collect();
             ids.push(store::insert(o, &module, data, &owner, now)["id"].clone());
         }
     } else {
-        let recs = v["records"].as_array().ok_or_else(|| bad("give `records` or `generate`"))?;
+        let recs = v["records"]
+            .as_array()
+            .ok_or_else(|| bad("give `records` or `generate`"))?;
         for r in recs {
-            ids.push(store::insert(o, &module, r.as_object().cloned().unwrap_or_default(), &owner, now)["id"].clone());
+            ids.push(
+                store::insert(
+                    o,
+                    &module,
+                    r.as_object().cloned().unwrap_or_default(),
+                    &owner,
+                    now,
+                )["id"]
+                    .clone(),
+            );
         }
     }
     let count = ids.len();

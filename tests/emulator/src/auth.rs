@@ -1,29 +1,16 @@
-//! Authentication of CRM calls (`Authorization: Zoho-oauthtoken ...`), scope checks and the
-//! per-org concurrency limit.
+//! Authentication of CRM calls (`Authorization: Zoho-oauthtoken ...`) and scope checks.
 
 use crate::error::ApiError;
 use crate::middleware::LogSlot;
 use crate::state::{App, User};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 /// The caller of a CRM request: its user, org and granted scopes.
 pub struct Caller {
     pub user: User,
     pub org_id: String,
     pub scopes: Vec<String>,
-    _slot: Option<InFlight>,
-}
-
-/// Holds one unit of the org's concurrency budget for the life of a request.
-struct InFlight(Arc<AtomicU64>);
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
 }
 
 /// What an operation needs: `ZohoCRM.<service>[.<resource>].<op>`.
@@ -36,13 +23,25 @@ pub struct Need<'a> {
 
 impl<'a> Need<'a> {
     pub fn module(module: &'a str, op: &'a str) -> Self {
-        Need { service: "modules", resource: Some(module), op }
+        Need {
+            service: "modules",
+            resource: Some(module),
+            op,
+        }
     }
     pub fn settings(resource: &'a str) -> Self {
-        Need { service: "settings", resource: Some(resource), op: "READ" }
+        Need {
+            service: "settings",
+            resource: Some(resource),
+            op: "READ",
+        }
     }
     pub fn plain(service: &'a str, op: &'a str) -> Self {
-        Need { service, resource: None, op }
+        Need {
+            service,
+            resource: None,
+            op,
+        }
     }
 }
 
@@ -64,7 +63,9 @@ pub fn covers(granted: &str, need: &Need) -> bool {
         }
     }
     let need_op = need.op.to_ascii_lowercase();
-    op == "all" || op == need_op || (op == "write" && matches!(need_op.as_str(), "create" | "update" | "delete"))
+    op == "all"
+        || op == need_op
+        || (op == "write" && matches!(need_op.as_str(), "create" | "update" | "delete"))
 }
 
 impl Caller {
@@ -98,7 +99,10 @@ impl FromRequestParts<App> for Caller {
             .filter(|t| !t.is_empty())
             .ok_or_else(ApiError::authentication_failure)?;
         let world = app.world();
-        let at = world.access_tokens.get(token).ok_or_else(ApiError::invalid_token)?;
+        let at = world
+            .access_tokens
+            .get(token)
+            .ok_or_else(ApiError::invalid_token)?;
         let slot = parts.extensions.get::<LogSlot>().cloned();
         if let Some(s) = &slot {
             s.set_token(&at.tag);
@@ -106,29 +110,22 @@ impl FromRequestParts<App> for Caller {
         if at.expires_at <= crate::clock::now() {
             return Err(ApiError::invalid_token());
         }
-        let user = world.users.get(&at.user_id).cloned().ok_or_else(ApiError::invalid_token)?;
-        let org = world.orgs.get(&user.org_id).ok_or_else(ApiError::invalid_token)?;
+        let user = world
+            .users
+            .get(&at.user_id)
+            .cloned()
+            .ok_or_else(ApiError::invalid_token)?;
+        let org = world
+            .orgs
+            .get(&user.org_id)
+            .ok_or_else(ApiError::invalid_token)?;
         if let Some(s) = &slot {
             s.set_org(&org.zgid);
         }
-        let guard = match org.concurrency_limit {
-            Some(limit) => {
-                let now = org.in_flight.fetch_add(1, Ordering::SeqCst);
-                let guard = InFlight(org.in_flight.clone());
-                if now as usize >= limit {
-                    return Err(ApiError::too_many_requests(
-                        "You have exceeded the concurrency limit of your organization",
-                    ));
-                }
-                Some(guard)
-            }
-            None => None,
-        };
         Ok(Caller {
             org_id: user.org_id.clone(),
             user,
             scopes: at.scopes.clone(),
-            _slot: guard,
         })
     }
 }
@@ -144,10 +141,19 @@ mod tests {
         assert!(covers("zohocrm.modules.leads.read", &leads_read));
         assert!(!covers("ZohoCRM.modules.contacts.READ", &leads_read));
         assert!(!covers("ZohoCRM.modules.leads.CREATE", &leads_read));
-        assert!(covers("ZohoCRM.modules.leads.WRITE", &Need::module("Leads", "CREATE")));
+        assert!(covers(
+            "ZohoCRM.modules.leads.WRITE",
+            &Need::module("Leads", "CREATE")
+        ));
         assert!(covers("ZohoCRM.settings.ALL", &Need::settings("fields")));
-        assert!(covers("ZohoCRM.settings.fields.READ", &Need::settings("fields")));
-        assert!(!covers("ZohoCRM.settings.modules.READ", &Need::settings("fields")));
+        assert!(covers(
+            "ZohoCRM.settings.fields.READ",
+            &Need::settings("fields")
+        ));
+        assert!(!covers(
+            "ZohoCRM.settings.modules.READ",
+            &Need::settings("fields")
+        ));
         assert!(!covers("ZohoCRM.users.READ", &Need::plain("org", "READ")));
         assert!(!covers("garbage", &leads_read));
     }

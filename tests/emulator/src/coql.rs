@@ -42,7 +42,12 @@ impl Tok {
 }
 
 fn syntax_at(col: usize, near: &str) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "SYNTAX_ERROR", "unexpected token", json!({"line": 1, "column": col, "near": near}))
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "SYNTAX_ERROR",
+        "unexpected token",
+        json!({"line": 1, "column": col, "near": near}),
+    )
 }
 
 fn lex(q: &str) -> Result<Vec<(Tok, usize)>, ApiError> {
@@ -79,7 +84,9 @@ fn lex(q: &str) -> Result<Vec<(Tok, usize)>, ApiError> {
                 }
             }
             out.push((Tok::Str(s), start));
-        } else if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+        } else if c.is_ascii_digit()
+            || (c == '-' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
             let mut s = String::from(c);
             i += 1;
             while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
@@ -89,15 +96,22 @@ fn lex(q: &str) -> Result<Vec<(Tok, usize)>, ApiError> {
             out.push((Tok::Num(s), start));
         } else if c.is_alphanumeric() || c == '_' || c == '$' {
             let mut s = String::new();
-            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '$' | '.')) {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '$' | '.'))
+            {
                 s.push(chars[i]);
                 i += 1;
             }
             out.push((Tok::Word(s), start));
         } else {
             let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
-            let sym = if ["!=", "<>", ">=", "<="].contains(&two.as_str()) { two } else { c.to_string() };
-            if !["(", ")", ",", "=", "!=", "<>", ">", "<", ">=", "<=", "*"].contains(&sym.as_str()) {
+            let sym = if ["!=", "<>", ">=", "<="].contains(&two.as_str()) {
+                two
+            } else {
+                c.to_string()
+            };
+            if !["(", ")", ",", "=", "!=", "<>", ">", "<", ">=", "<=", "*"].contains(&sym.as_str())
+            {
                 return Err(syntax_at(start, &sym));
             }
             i += sym.chars().count();
@@ -110,11 +124,31 @@ fn lex(q: &str) -> Result<Vec<(Tok, usize)>, ApiError> {
 /// A condition of the `where` clause.
 #[derive(Debug, Clone)]
 enum Cond {
-    Cmp { col: String, op: String, value: Value },
-    In { col: String, values: Vec<Value>, negate: bool },
-    Between { col: String, lo: Value, hi: Value, negate: bool },
-    Like { col: String, pattern: String, negate: bool },
-    Null { col: String, negate: bool },
+    Cmp {
+        col: String,
+        op: String,
+        value: Value,
+    },
+    In {
+        col: String,
+        values: Vec<Value>,
+        negate: bool,
+    },
+    Between {
+        col: String,
+        lo: Value,
+        hi: Value,
+        negate: bool,
+    },
+    Like {
+        col: String,
+        pattern: String,
+        negate: bool,
+    },
+    Null {
+        col: String,
+        negate: bool,
+    },
     And(Box<Cond>, Box<Cond>),
     Or(Box<Cond>, Box<Cond>),
 }
@@ -140,7 +174,12 @@ impl P {
     fn err(&self) -> ApiError {
         match self.toks.get(self.i) {
             Some((t, col)) => syntax_at(*col, &t.text()),
-            None => ApiError::new(StatusCode::BAD_REQUEST, "SYNTAX_ERROR", "error occured while parsing the query", json!({"near": self.toks.last().map(|t| t.0.text()).unwrap_or_default()})),
+            None => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "SYNTAX_ERROR",
+                "error occured while parsing the query",
+                json!({"near": self.toks.last().map(|t| t.0.text()).unwrap_or_default()}),
+            ),
         }
     }
     fn kw(&self, k: &str) -> bool {
@@ -154,7 +193,11 @@ impl P {
         yes
     }
     fn expect_kw(&mut self, k: &str) -> Result<(), ApiError> {
-        if self.eat_kw(k) { Ok(()) } else { Err(self.err()) }
+        if self.eat_kw(k) {
+            Ok(())
+        } else {
+            Err(self.err())
+        }
     }
     fn sym(&mut self, s: &str) -> bool {
         let yes = matches!(self.peek(), Some(Tok::Sym(x)) if x == s);
@@ -176,7 +219,11 @@ impl P {
     fn value(&mut self) -> Result<Value, ApiError> {
         let v = match self.peek() {
             Some(Tok::Str(s)) => json!(s),
-            Some(Tok::Num(n)) => n.parse::<i64>().map(Value::from).or_else(|_| n.parse::<f64>().map(Value::from)).map_err(|_| self.err())?,
+            Some(Tok::Num(n)) => n
+                .parse::<i64>()
+                .map(Value::from)
+                .or_else(|_| n.parse::<f64>().map(Value::from))
+                .map_err(|_| self.err())?,
             Some(Tok::Word(w)) if w.eq_ignore_ascii_case("true") => json!(true),
             Some(Tok::Word(w)) if w.eq_ignore_ascii_case("false") => json!(false),
             Some(Tok::Word(w)) if w.eq_ignore_ascii_case("null") => Value::Null,
@@ -188,11 +235,23 @@ impl P {
     fn number(&mut self, what: &str) -> Result<usize, ApiError> {
         match self.peek() {
             Some(Tok::Num(n)) => {
-                let n = n.parse::<usize>().map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_QUERY", &format!("{what} given seems to be invalid"), json!({what: n})))?;
+                let n = n.parse::<usize>().map_err(|_| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "INVALID_QUERY",
+                        &format!("{what} given seems to be invalid"),
+                        json!({what: n}),
+                    )
+                })?;
                 self.i += 1;
                 Ok(n)
             }
-            Some(t) => Err(ApiError::new(StatusCode::BAD_REQUEST, "INVALID_QUERY", &format!("{what} given seems to be invalid"), json!({what: t.text().trim_matches('\'')}))),
+            Some(t) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_QUERY",
+                &format!("{what} given seems to be invalid"),
+                json!({what: t.text().trim_matches('\'')}),
+            )),
             None => Err(self.err()),
         }
     }
@@ -233,17 +292,30 @@ impl P {
             if !self.sym(")") {
                 return Err(self.err());
             }
-            return Ok(Cond::In { col, values, negate });
+            return Ok(Cond::In {
+                col,
+                values,
+                negate,
+            });
         }
         if self.eat_kw("between") {
             let lo = self.value()?;
             self.expect_kw("and")?;
             let hi = self.value()?;
-            return Ok(Cond::Between { col, lo, hi, negate });
+            return Ok(Cond::Between {
+                col,
+                lo,
+                hi,
+                negate,
+            });
         }
         if self.eat_kw("like") {
             return match self.value()? {
-                Value::String(pattern) => Ok(Cond::Like { col, pattern, negate }),
+                Value::String(pattern) => Ok(Cond::Like {
+                    col,
+                    pattern,
+                    negate,
+                }),
                 _ => Err(self.err()),
             };
         }
@@ -251,24 +323,43 @@ impl P {
             return Err(self.err());
         }
         let op = match self.peek() {
-            Some(Tok::Sym(s)) if ["=", "!=", "<>", ">", "<", ">=", "<="].contains(&s.as_str()) => s.clone(),
+            Some(Tok::Sym(s)) if ["=", "!=", "<>", ">", "<", ">=", "<="].contains(&s.as_str()) => {
+                s.clone()
+            }
             _ => return Err(self.err()),
         };
         self.i += 1;
         let value = self.value()?;
-        Ok(Cond::Cmp { col, op: if op == "<>" { "!=".into() } else { op }, value })
+        Ok(Cond::Cmp {
+            col,
+            op: if op == "<>" { "!=".into() } else { op },
+            value,
+        })
     }
 }
 
 fn is_keyword(w: &str) -> bool {
-    ["select", "from", "where", "order", "by", "limit", "offset", "and", "or", "not", "in", "like", "between", "is", "null", "asc", "desc"].iter().any(|k| k.eq_ignore_ascii_case(w))
+    [
+        "select", "from", "where", "order", "by", "limit", "offset", "and", "or", "not", "in",
+        "like", "between", "is", "null", "asc", "desc",
+    ]
+    .iter()
+    .any(|k| k.eq_ignore_ascii_case(w))
 }
 
 fn parse(q: &str) -> Result<Query, ApiError> {
-    let mut p = P { toks: lex(q)?, i: 0 };
+    let mut p = P {
+        toks: lex(q)?,
+        i: 0,
+    };
     p.expect_kw("select")?;
     if matches!(p.peek(), Some(Tok::Sym(s)) if s == "*") {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "SYNTAX_ERROR", "unexpected token", json!({"line": 1, "column": p.toks[p.i].1, "near": "*"})));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "SYNTAX_ERROR",
+            "unexpected token",
+            json!({"line": 1, "column": p.toks[p.i].1, "near": "*"}),
+        ));
     }
     let mut columns = vec![p.ident()?];
     while p.sym(",") {
@@ -276,13 +367,23 @@ fn parse(q: &str) -> Result<Query, ApiError> {
     }
     for (i, c) in columns.iter().enumerate() {
         if columns[..i].contains(c) {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "DUPLICATE_DATA", "duplicate select column", json!({"column_name": c})));
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "DUPLICATE_DATA",
+                "duplicate select column",
+                json!({"column_name": c}),
+            ));
         }
     }
     p.expect_kw("from")?;
     let module = p.ident()?;
     if !p.eat_kw("where") {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "SYNTAX_ERROR", "missing clause", json!({"clause": "where"})));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "SYNTAX_ERROR",
+            "missing clause",
+            json!({"clause": "where"}),
+        ));
     }
     let cond = p.cond()?;
     let mut order = vec![];
@@ -290,7 +391,12 @@ fn parse(q: &str) -> Result<Query, ApiError> {
         p.expect_kw("by")?;
         loop {
             let col = p.ident()?;
-            let desc = if p.eat_kw("desc") { true } else { p.eat_kw("asc"); false };
+            let desc = if p.eat_kw("desc") {
+                true
+            } else {
+                p.eat_kw("asc");
+                false
+            };
             order.push((col, desc));
             if !p.sym(",") {
                 break;
@@ -314,12 +420,29 @@ fn parse(q: &str) -> Result<Query, ApiError> {
         return Err(p.err());
     }
     if limit == 0 || limit > MAX_LIMIT {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "INVALID_QUERY", "limit given seems to be invalid", json!({"limit": limit.to_string()})));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_QUERY",
+            "limit given seems to be invalid",
+            json!({"limit": limit.to_string()}),
+        ));
     }
     if offset + limit > MAX_REACH {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "LIMIT_EXCEEDED", "limit exceeded", json!({"limit": MAX_REACH})));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "LIMIT_EXCEEDED",
+            "limit exceeded",
+            json!({"limit": MAX_REACH}),
+        ));
     }
-    Ok(Query { columns, module, cond, order, limit, offset })
+    Ok(Query {
+        columns,
+        module,
+        cond,
+        order,
+        limit,
+        offset,
+    })
 }
 
 /// The value of a column for a record, following one lookup hop for `Lookup.Field`.
@@ -327,11 +450,20 @@ fn column(org: &Org, meta: &ModuleMeta, rec: &Record, col: &str) -> Value {
     match col.split_once('.') {
         None => rec.get(col).cloned().unwrap_or(Value::Null),
         Some((head, tail)) => {
-            let Some(f) = meta.field(head) else { return Value::Null };
-            let id = rec.get(head).and_then(|v| v.get("id")).and_then(Value::as_str);
+            let Some(f) = meta.field(head) else {
+                return Value::Null;
+            };
+            let id = rec
+                .get(head)
+                .and_then(|v| v.get("id"))
+                .and_then(Value::as_str);
             let target = f.lookup_module().and_then(|m| org.records.get(m));
             match (id, target) {
-                (Some(id), Some(t)) => t.get(id).and_then(|r| r.get(tail)).cloned().unwrap_or(Value::Null),
+                (Some(id), Some(t)) => t
+                    .get(id)
+                    .and_then(|r| r.get(tail))
+                    .cloned()
+                    .unwrap_or(Value::Null),
                 _ => Value::Null,
             }
         }
@@ -342,10 +474,19 @@ fn check_columns(org: &Org, meta: &ModuleMeta, cols: &[&str]) -> Result<(), ApiE
     for col in cols {
         let ok = match col.split_once('.') {
             None => *col == "id" || meta.field(col).is_some(),
-            Some((head, tail)) => meta.field(head).and_then(|f| f.lookup_module()).and_then(|m| org.meta.get(m)).is_some_and(|t| tail == "id" || t.field(tail).is_some()),
+            Some((head, tail)) => meta
+                .field(head)
+                .and_then(|f| f.lookup_module())
+                .and_then(|m| org.meta.get(m))
+                .is_some_and(|t| tail == "id" || t.field(tail).is_some()),
         };
         if !ok {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "INVALID_QUERY", "invalid query formed", json!({"column_name": col, "reason": "column given seems to be invalid"})));
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_QUERY",
+                "invalid query formed",
+                json!({"column_name": col, "reason": "column given seems to be invalid"}),
+            ));
         }
     }
     Ok(())
@@ -357,7 +498,11 @@ fn cond_columns<'a>(c: &'a Cond, out: &mut Vec<&'a str>) {
             cond_columns(a, out);
             cond_columns(b, out);
         }
-        Cond::Cmp { col, .. } | Cond::In { col, .. } | Cond::Between { col, .. } | Cond::Like { col, .. } | Cond::Null { col, .. } => out.push(col),
+        Cond::Cmp { col, .. }
+        | Cond::In { col, .. }
+        | Cond::Between { col, .. }
+        | Cond::Like { col, .. }
+        | Cond::Null { col, .. } => out.push(col),
     }
 }
 
@@ -423,35 +568,77 @@ fn eval(c: &Cond, org: &Org, meta: &ModuleMeta, rec: &Record) -> bool {
                 _ => false,
             }
         }
-        Cond::In { col: c, values, negate } => {
+        Cond::In {
+            col: c,
+            values,
+            negate,
+        } => {
             let v = col(c);
             values.iter().any(|x| cmp(&v, x) == Some(Ordering::Equal)) != *negate
         }
-        Cond::Between { col: c, lo, hi, negate } => {
+        Cond::Between {
+            col: c,
+            lo,
+            hi,
+            negate,
+        } => {
             let v = col(c);
-            let inside = matches!(cmp(&v, lo), Some(Ordering::Greater | Ordering::Equal)) && matches!(cmp(&v, hi), Some(Ordering::Less | Ordering::Equal));
+            let inside = matches!(cmp(&v, lo), Some(Ordering::Greater | Ordering::Equal))
+                && matches!(cmp(&v, hi), Some(Ordering::Less | Ordering::Equal));
             inside != *negate
         }
-        Cond::Like { col: c, pattern, negate } => col(c).as_str().is_some_and(|s| like(s, pattern)) != *negate,
+        Cond::Like {
+            col: c,
+            pattern,
+            negate,
+        } => col(c).as_str().is_some_and(|s| like(s, pattern)) != *negate,
     }
 }
 
 /// `POST /coql {"select_query": "..."}`.
-pub async fn execute(State(app): State<App>, caller: Caller, headers: HeaderMap, body: Bytes) -> ApiResult {
+pub async fn execute(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
     caller.require(Need::plain("coql", "READ"))?;
     let body = json_body(&headers, &body)?;
-    let q = body.get("select_query").and_then(Value::as_str).filter(|s| !s.trim().is_empty()).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "MANDATORY_NOT_FOUND", "mandatory key not found", json!({"api_name": "select_query"})))?;
+    let q = body
+        .get("select_query")
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "MANDATORY_NOT_FOUND",
+                "mandatory key not found",
+                json!({"api_name": "select_query"}),
+            )
+        })?;
     let include_fields = match body.get("include_meta") {
         None | Some(Value::Null) => false,
         Some(Value::Array(a)) => {
             for (i, x) in a.iter().enumerate() {
                 if x != "fields" {
-                    return Err(ApiError::new(StatusCode::BAD_REQUEST, "INVALID_DATA", "invalid data", json!({"expected_data_type": "text", "api_name": "include_meta", "json_path": format!("$.include_meta[{i}]"), "supported_values": ["fields"]})));
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "INVALID_DATA",
+                        "invalid data",
+                        json!({"expected_data_type": "text", "api_name": "include_meta", "json_path": format!("$.include_meta[{i}]"), "supported_values": ["fields"]}),
+                    ));
                 }
             }
             !a.is_empty()
         }
-        Some(_) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "INVALID_DATA", "invalid data", json!({"expected_data_type": "jsonarray", "api_name": "include_meta", "json_path": "$.include_meta"}))),
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_DATA",
+                "invalid data",
+                json!({"expected_data_type": "jsonarray", "api_name": "include_meta", "json_path": "$.include_meta"}),
+            ))
+        }
     };
     let q = parse(q)?;
     let world = app.world();
@@ -459,20 +646,31 @@ pub async fn execute(State(app): State<App>, caller: Caller, headers: HeaderMap,
     let module = org
         .module_name(&q.module)
         .filter(|m| org.meta[m].is_record_module())
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_MODULE", "the given module is not supported in api", json!({})))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_MODULE",
+                "the given module is not supported in api",
+                json!({}),
+            )
+        })?;
     caller.require(Need::module(&module, "READ"))?;
     let meta = &org.meta[&module];
     let mut cols: Vec<&str> = q.columns.iter().map(String::as_str).collect();
     cond_columns(&q.cond, &mut cols);
     cols.extend(q.order.iter().map(|(c, _)| c.as_str()));
     check_columns(org, meta, &cols)?;
-    let mut hits: Vec<&Record> = org.records[&module].values().filter(|r| eval(&q.cond, org, meta, r)).collect();
+    let mut hits: Vec<&Record> = org.records[&module]
+        .values()
+        .filter(|r| eval(&q.cond, org, meta, r))
+        .collect();
     if q.order.is_empty() {
         hits.reverse();
     } else {
         hits.sort_by(|a, b| {
             for (c, desc) in &q.order {
-                let o = cmp(&column(org, meta, a, c), &column(org, meta, b, c)).unwrap_or(Ordering::Equal);
+                let o = cmp(&column(org, meta, a, c), &column(org, meta, b, c))
+                    .unwrap_or(Ordering::Equal);
                 let o = if *desc { o.reverse() } else { o };
                 if o != Ordering::Equal {
                     return o;
@@ -501,7 +699,11 @@ pub async fn execute(State(app): State<App>, caller: Caller, headers: HeaderMap,
     let more = q.offset + rows.len() < total;
     let mut out = json!({"data": rows, "info": {"count": rows.len(), "more_records": more}});
     if include_fields {
-        let fields: Map<String, Value> = q.columns.iter().filter_map(|c| meta.field(c).map(|f| (c.clone(), f.0.clone()))).collect();
+        let fields: Map<String, Value> = q
+            .columns
+            .iter()
+            .filter_map(|c| meta.field(c).map(|f| (c.clone(), f.0.clone())))
+            .collect();
         out["fields"] = Value::Object(fields);
     }
     Ok(json_response(StatusCode::OK, &out))
@@ -517,17 +719,50 @@ mod tests {
         assert_eq!(q.columns, vec!["Last_Name", "Account_Name.Account_Name"]);
         assert_eq!(q.module, "Leads");
         assert_eq!((q.limit, q.offset), (10, 20));
-        assert_eq!(q.order, vec![("Created_Time".to_string(), true), ("Last_Name".to_string(), false)]);
+        assert_eq!(
+            q.order,
+            vec![
+                ("Created_Time".to_string(), true),
+                ("Last_Name".to_string(), false)
+            ]
+        );
         assert!(matches!(q.cond, Cond::Or(..)));
     }
 
     #[test]
     fn rejects_what_zoho_rejects() {
-        assert_eq!(parse("select Last_Name from Leads").err().unwrap().code(), "SYNTAX_ERROR");
-        assert_eq!(parse("select Last_Name from Leads where a = 1 and b = 2 and c = 3").err().unwrap().code(), "SYNTAX_ERROR");
-        assert_eq!(parse("select Last_Name from Leads where a = 1 limit 5000").err().unwrap().code(), "INVALID_QUERY");
-        assert_eq!(parse("select Last_Name from Leads where a = 1 limit 's'").err().unwrap().code(), "INVALID_QUERY");
-        assert_eq!(parse("select a, a from Leads where a = 1").err().unwrap().code(), "DUPLICATE_DATA");
+        assert_eq!(
+            parse("select Last_Name from Leads").err().unwrap().code(),
+            "SYNTAX_ERROR"
+        );
+        assert_eq!(
+            parse("select Last_Name from Leads where a = 1 and b = 2 and c = 3")
+                .err()
+                .unwrap()
+                .code(),
+            "SYNTAX_ERROR"
+        );
+        assert_eq!(
+            parse("select Last_Name from Leads where a = 1 limit 5000")
+                .err()
+                .unwrap()
+                .code(),
+            "INVALID_QUERY"
+        );
+        assert_eq!(
+            parse("select Last_Name from Leads where a = 1 limit 's'")
+                .err()
+                .unwrap()
+                .code(),
+            "INVALID_QUERY"
+        );
+        assert_eq!(
+            parse("select a, a from Leads where a = 1")
+                .err()
+                .unwrap()
+                .code(),
+            "DUPLICATE_DATA"
+        );
         let e = parse("select Last_Name FROM").err().unwrap();
         assert_eq!(e.code(), "SYNTAX_ERROR");
     }

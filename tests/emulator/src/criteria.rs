@@ -13,13 +13,22 @@ pub const MAX_CONDITIONS: usize = 10;
 /// A parsed criteria expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
-    Cond { field: String, op: String, value: String },
+    Cond {
+        field: String,
+        op: String,
+        value: String,
+    },
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
 }
 
 fn syntax(reason: &str) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "INVALID_QUERY", "invalid query formed", json!({"reason": reason}))
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "INVALID_QUERY",
+        "invalid query formed",
+        json!({"reason": reason}),
+    )
 }
 
 struct Parser<'a> {
@@ -48,7 +57,11 @@ impl Parser<'_> {
             };
             self.i += len;
             let right = self.group()?;
-            left = if is_and { Expr::And(Box::new(left), Box::new(right)) } else { Expr::Or(Box::new(left), Box::new(right)) };
+            left = if is_and {
+                Expr::And(Box::new(left), Box::new(right))
+            } else {
+                Expr::Or(Box::new(left), Box::new(right))
+            };
         }
     }
     fn group(&mut self) -> Result<Expr, ApiError> {
@@ -58,7 +71,11 @@ impl Parser<'_> {
         }
         self.i += 1;
         self.ws();
-        let e = if self.s.get(self.i) == Some(&b'(') { self.expr()? } else { self.cond()? };
+        let e = if self.s.get(self.i) == Some(&b'(') {
+            self.expr()?
+        } else {
+            self.cond()?
+        };
         self.ws();
         if self.s.get(self.i) != Some(&b')') {
             return Err(syntax("expected `)`"));
@@ -72,7 +89,10 @@ impl Parser<'_> {
             let c = self.s[self.i];
             match c {
                 b'\\' if self.i + 1 < self.s.len() => {
-                    parts.last_mut().expect("non-empty").push(self.s[self.i + 1] as char);
+                    parts
+                        .last_mut()
+                        .expect("non-empty")
+                        .push(self.s[self.i + 1] as char);
                     self.i += 2;
                     continue;
                 }
@@ -85,7 +105,10 @@ impl Parser<'_> {
                     while end < self.s.len() && (self.s[end] & 0xC0) == 0x80 {
                         end += 1;
                     }
-                    parts.last_mut().expect("non-empty").push_str(std::str::from_utf8(&self.s[start..end]).unwrap_or(""));
+                    parts
+                        .last_mut()
+                        .expect("non-empty")
+                        .push_str(std::str::from_utf8(&self.s[start..end]).unwrap_or(""));
                     self.i = end;
                     continue;
                 }
@@ -96,20 +119,33 @@ impl Parser<'_> {
             return Err(syntax("a condition is `(field:operator:value)`"));
         }
         self.conditions += 1;
-        Ok(Expr::Cond { field: parts[0].trim().to_string(), op: parts[1].trim().to_ascii_lowercase(), value: parts[2].clone() })
+        Ok(Expr::Cond {
+            field: parts[0].trim().to_string(),
+            op: parts[1].trim().to_ascii_lowercase(),
+            value: parts[2].clone(),
+        })
     }
 }
 
 /// Parses a criteria string.
 pub fn parse(s: &str) -> Result<Expr, ApiError> {
-    let mut p = Parser { s: s.as_bytes(), i: 0, conditions: 0 };
+    let mut p = Parser {
+        s: s.as_bytes(),
+        i: 0,
+        conditions: 0,
+    };
     let e = p.expr()?;
     p.ws();
     if p.i != p.s.len() {
         return Err(syntax("unexpected text after the criteria"));
     }
     if p.conditions > MAX_CONDITIONS {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "LIMIT_EXCEEDED", "limit exceeded", json!({"limit": MAX_CONDITIONS, "param_name": "criteria"})));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "LIMIT_EXCEEDED",
+            "limit exceeded",
+            json!({"limit": MAX_CONDITIONS, "param_name": "criteria"}),
+        ));
     }
     Ok(e)
 }
@@ -126,21 +162,49 @@ pub fn check(e: &Expr, meta: &ModuleMeta) -> Result<(), ApiError> {
             check(b, meta)
         }
         Expr::Cond { field, op, .. } => {
-            let f = if field == "id" { None } else {
+            let f = if field == "id" {
+                None
+            } else {
                 Some(meta.field(field).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_QUERY", "invalid query formed", json!({"api_name": field, "reason": "the field is not available in the module"})))?)
             };
             let dt = f.map(|f| f.data_type()).unwrap_or("bigint");
             let allowed: &[&str] = match dt {
-                "date" | "datetime" | "integer" | "bigint" | "double" | "currency" | "percent" => &["equals", "not_equal", "greater_than", "greater_equal", "less_than", "less_equal", "between", "in"],
+                "date" | "datetime" | "integer" | "bigint" | "double" | "currency" | "percent" => {
+                    &[
+                        "equals",
+                        "not_equal",
+                        "greater_than",
+                        "greater_equal",
+                        "less_than",
+                        "less_equal",
+                        "between",
+                        "in",
+                    ]
+                }
                 "boolean" => &["equals", "not_equal"],
                 "picklist" | "multiselectpicklist" => &["equals", "not_equal", "in"],
                 "lookup" | "ownerlookup" | "userlookup" => &["equals", "not_equal", "in"],
                 "textarea" => &["equals", "not_equal", "starts_with"],
                 _ => &["equals", "not_equal", "starts_with", "in"],
             };
-            let known = ["equals", "not_equal", "starts_with", "in", "greater_than", "greater_equal", "less_than", "less_equal", "between"];
+            let known = [
+                "equals",
+                "not_equal",
+                "starts_with",
+                "in",
+                "greater_than",
+                "greater_equal",
+                "less_than",
+                "less_equal",
+                "between",
+            ];
             if !known.contains(&op.as_str()) || !allowed.contains(&op.as_str()) {
-                return Err(ApiError::new(StatusCode::BAD_REQUEST, "INVALID_QUERY", "invalid operator found", json!({"operator": op, "reason": "The operator is not valid for the field type", "api_name": field})));
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_QUERY",
+                    "invalid operator found",
+                    json!({"operator": op, "reason": "The operator is not valid for the field type", "api_name": field}),
+                ));
             }
             Ok(())
         }
@@ -169,7 +233,11 @@ fn equals(stored: &Value, given: &str, dt: &str) -> bool {
         Value::Null => given.eq_ignore_ascii_case("null") || given.is_empty(),
         Value::Bool(b) => given.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
         Value::Array(a) => a.iter().any(|x| equals(x, given, "text")),
-        Value::Object(o) => ["id", "name"].iter().any(|k| o.get(*k).and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case(given))),
+        Value::Object(o) => ["id", "name"].iter().any(|k| {
+            o.get(*k)
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.eq_ignore_ascii_case(given))
+        }),
         _ => compare(stored, given, dt) == Some(std::cmp::Ordering::Equal),
     }
 }
@@ -186,7 +254,9 @@ pub fn matches(e: &Expr, rec: &Record, meta: &ModuleMeta) -> bool {
             match op.as_str() {
                 "equals" => equals(&stored, value, dt),
                 "not_equal" => !equals(&stored, value, dt),
-                "starts_with" => stored.as_str().is_some_and(|s| s.to_lowercase().starts_with(&value.to_lowercase())),
+                "starts_with" => stored
+                    .as_str()
+                    .is_some_and(|s| s.to_lowercase().starts_with(&value.to_lowercase())),
                 "in" => split_list(value).iter().any(|v| equals(&stored, v, dt)),
                 "greater_than" => compare(&stored, value, dt) == Some(Greater),
                 "greater_equal" => matches!(compare(&stored, value, dt), Some(Greater | Equal)),
@@ -194,7 +264,9 @@ pub fn matches(e: &Expr, rec: &Record, meta: &ModuleMeta) -> bool {
                 "less_equal" => matches!(compare(&stored, value, dt), Some(Less | Equal)),
                 "between" => {
                     let l = split_list(value);
-                    l.len() == 2 && matches!(compare(&stored, &l[0], dt), Some(Greater | Equal)) && matches!(compare(&stored, &l[1], dt), Some(Less | Equal))
+                    l.len() == 2
+                        && matches!(compare(&stored, &l[0], dt), Some(Greater | Equal))
+                        && matches!(compare(&stored, &l[1], dt), Some(Less | Equal))
                 }
                 _ => false,
             }
@@ -211,15 +283,35 @@ mod tests {
         let e = parse("((Last_Name:equals:O\\(Brien\\))and(Email:starts_with:a\\,b))").unwrap();
         match e {
             Expr::And(a, b) => {
-                assert_eq!(*a, Expr::Cond { field: "Last_Name".into(), op: "equals".into(), value: "O(Brien)".into() });
-                assert_eq!(*b, Expr::Cond { field: "Email".into(), op: "starts_with".into(), value: "a,b".into() });
+                assert_eq!(
+                    *a,
+                    Expr::Cond {
+                        field: "Last_Name".into(),
+                        op: "equals".into(),
+                        value: "O(Brien)".into()
+                    }
+                );
+                assert_eq!(
+                    *b,
+                    Expr::Cond {
+                        field: "Email".into(),
+                        op: "starts_with".into(),
+                        value: "a,b".into()
+                    }
+                );
             }
             other => panic!("{other:?}"),
         }
         assert!(parse("(Last_Name:equals:x)").is_ok());
         assert!(parse("(Last_Name:equals:x").is_err());
         assert!(parse("Last_Name:equals:x").is_err());
-        let many = (0..11).map(|i| format!("(A:equals:{i})")).collect::<Vec<_>>().join("or");
-        assert_eq!(parse(&format!("({many})")).unwrap_err().code(), "LIMIT_EXCEEDED");
+        let many = (0..11)
+            .map(|i| format!("(A:equals:{i})"))
+            .collect::<Vec<_>>()
+            .join("or");
+        assert_eq!(
+            parse(&format!("({many})")).unwrap_err().code(),
+            "LIMIT_EXCEEDED"
+        );
     }
 }

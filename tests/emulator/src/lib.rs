@@ -41,7 +41,9 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use seed::{SELF_CLIENT_ID, SELF_CLIENT_SECRET, WEB_CLIENT_ID, WEB_CLIENT_SECRET, WEB_REDIRECT_URIS};
+pub use seed::{
+    SELF_CLIENT_ID, SELF_CLIENT_SECRET, WEB_CLIENT_ID, WEB_CLIENT_SECRET, WEB_REDIRECT_URIS,
+};
 
 /// How an emulator starts.
 #[derive(Debug, Clone)]
@@ -79,13 +81,30 @@ fn zoho_routes(app: &App) -> Router<App> {
         .route("/settings/fields", get(settings::fields))
         .route("/settings/fields/{id}", get(settings::field_one))
         .route("/settings/layouts", get(settings::layouts))
-        .route("/{module}", get(records::list).post(write::create).put(write::update_many).delete(records::delete_many))
+        .route(
+            "/{module}",
+            get(records::list)
+                .post(write::create)
+                .put(write::update_many)
+                .delete(records::delete_many),
+        )
         .route("/{module}/upsert", post(write::upsert))
         .route("/{module}/deleted", get(records::deleted))
         .route("/{module}/search", get(records::search))
         .route("/{module}/actions/count", get(records::count))
-        .route("/{module}/{id}", get(records::get_one).put(write::update_one).delete(records::delete_one))
-        .route("/{module}/{id}/{related}", get(related::list).put(related::link).delete(related::unlink).post(related::add_notes));
+        .route(
+            "/{module}/{id}",
+            get(records::get_one)
+                .put(write::update_one)
+                .delete(records::delete_one),
+        )
+        .route(
+            "/{module}/{id}/{related}",
+            get(related::list)
+                .put(related::link)
+                .delete(related::unlink)
+                .post(related::add_notes),
+        );
     Router::new()
         .route("/oauth/v2/auth", get(accounts::authorize))
         .route("/oauth/v2/auth/approve", post(accounts::approve))
@@ -96,7 +115,10 @@ fn zoho_routes(app: &App) -> Router<App> {
         .nest("/crm/v8", crm)
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::wrong_method)
-        .layer(axum::middleware::from_fn_with_state(app.clone(), middleware::observe))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            middleware::observe,
+        ))
 }
 
 /// The whole service: Zoho's routes plus the admin API under `/__emulator`.
@@ -146,13 +168,19 @@ pub struct Emulator {
 impl Emulator {
     /// Starts on an ephemeral port of 127.0.0.1 with the default config.
     pub async fn start() -> Result<Emulator, String> {
-        Self::start_with(EmulatorConfig::default(), "127.0.0.1:0".parse().expect("static addr")).await
+        Self::start_with(
+            EmulatorConfig::default(),
+            "127.0.0.1:0".parse().expect("static addr"),
+        )
+        .await
     }
 
     /// Starts with a config on an address (port 0 picks a free port).
     pub async fn start_with(config: EmulatorConfig, addr: SocketAddr) -> Result<Emulator, String> {
         let app = app(&config)?;
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot bind {addr}: {e}"))?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot bind {addr}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let base_url = format!("http://{addr}");
         *app.base_url.lock().unwrap_or_else(|e| e.into_inner()) = base_url.clone();
@@ -180,7 +208,10 @@ impl Emulator {
     /// Mints a self-client grant code for a user (by email or id), as the API console does.
     pub fn mint_grant_code(&self, user: &str, scopes: &[&str]) -> Result<String, String> {
         let mut w = self.app.world();
-        let user = w.user_by_key(user).cloned().ok_or_else(|| format!("unknown user `{user}`"))?;
+        let user = w
+            .user_by_key(user)
+            .cloned()
+            .ok_or_else(|| format!("unknown user `{user}`"))?;
         let code = state::random_token();
         let ttl = w.settings.grant_code_ttl;
         w.grant_codes.insert(
@@ -199,7 +230,11 @@ impl Emulator {
 
     /// The request log so far.
     pub fn requests(&self) -> Vec<LogEntry> {
-        self.app.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.app
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The shared state, for in-process inspection.

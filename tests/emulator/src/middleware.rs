@@ -1,5 +1,5 @@
-//! The layer every Zoho-facing request passes: scripted faults, the request log, and Zoho-shaped
-//! answers for unknown paths and methods.
+//! The layer every Zoho-facing request passes: the per-org concurrency limit, scripted faults,
+//! the request log, and Zoho-shaped answers for unknown paths and methods.
 
 use crate::error::ApiError;
 use crate::state::{App, FaultAction, LogEntry};
@@ -8,7 +8,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Where handlers note what the request log should say about a request.
@@ -37,7 +37,14 @@ impl LogSlot {
     }
 }
 
-const SECRET_KEYS: [&str; 6] = ["client_secret", "code", "refresh_token", "token", "access_token", "state"];
+const SECRET_KEYS: [&str; 6] = [
+    "client_secret",
+    "code",
+    "refresh_token",
+    "token",
+    "access_token",
+    "state",
+];
 
 /// The query string with the values of secret parameters replaced.
 pub fn redact_query(q: &str) -> String {
@@ -56,7 +63,9 @@ fn take_fault(app: &App, method: &str, path: &str) -> Option<(u64, FaultAction)>
     let idx = world.faults.iter().position(|f| {
         f.remaining > 0
             && path.starts_with(&f.path_prefix)
-            && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && f.method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
     })?;
     let fault = &mut world.faults[idx];
     fault.remaining -= 1;
@@ -67,14 +76,63 @@ fn take_fault(app: &App, method: &str, path: &str) -> Option<(u64, FaultAction)>
     Some(out)
 }
 
-/// Applies faults, runs the request and appends it to the request log.
+/// Holds one unit of an org's concurrency budget for the life of a request.
+struct InFlight(Arc<AtomicU64>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Takes a concurrency slot of the org whose access token a CRM request carries; `Err` when the
+/// org's limit is reached. Requests without a known token are not counted (they fail auth).
+fn take_slot(app: &App, req: &Request) -> Result<Option<InFlight>, ApiError> {
+    if !req.uri().path().starts_with("/crm/") {
+        return Ok(None);
+    }
+    let Some(token) = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Zoho-oauthtoken "))
+    else {
+        return Ok(None);
+    };
+    let world = app.world();
+    let Some(org) = world
+        .access_tokens
+        .get(token.trim())
+        .and_then(|a| world.users.get(&a.user_id))
+        .and_then(|u| world.orgs.get(&u.org_id))
+    else {
+        return Ok(None);
+    };
+    let Some(limit) = org.concurrency_limit else {
+        return Ok(None);
+    };
+    let before = org.in_flight.fetch_add(1, Ordering::SeqCst);
+    let slot = InFlight(org.in_flight.clone());
+    if before as usize >= limit {
+        return Err(ApiError::too_many_requests(
+            "You have exceeded the concurrency limit of your organization",
+        ));
+    }
+    Ok(Some(slot))
+}
+
+/// Applies the concurrency limit and faults, runs the request and appends it to the request log.
 pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Response {
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let query = redact_query(req.uri().query().unwrap_or(""));
     let slot = LogSlot::default();
     req.extensions_mut().insert(slot.clone());
-    let fault = take_fault(&app, &method, &path);
+    let slot_guard = take_slot(&app, &req);
+    let fault = match slot_guard {
+        Ok(_) => take_fault(&app, &method, &path),
+        Err(_) => None,
+    };
     let fault_name = fault.as_ref().map(|(id, a)| {
         let kind = match a {
             FaultAction::Status { status, .. } => format!("status {status}"),
@@ -97,10 +155,23 @@ pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Re
             org: data.org.clone(),
             fault: fault_name.clone(),
         };
-        app.log.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
+        app.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(entry);
     };
     let response = match fault.map(|(_, a)| a) {
-        Some(FaultAction::Status { status, body, headers }) => {
+        _ if slot_guard.is_err() => slot_guard
+            .as_ref()
+            .err()
+            .cloned()
+            .expect("checked")
+            .into_response(),
+        Some(FaultAction::Status {
+            status,
+            body,
+            headers,
+        }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut resp = crate::error::json_response(status, &body);
             for (k, v) in headers {
@@ -123,13 +194,16 @@ pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Re
         Some(FaultAction::Truncate) => {
             let resp = next.run(req).await;
             let (mut parts, body) = resp.into_parts();
-            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
             let cut = bytes.slice(0..bytes.len() / 2);
             parts.headers.remove(axum::http::header::CONTENT_LENGTH);
             Response::from_parts(parts, Body::from(cut))
         }
         None => next.run(req).await,
     };
+    drop(slot_guard);
     log(response.status().as_u16());
     response
 }
@@ -148,7 +222,9 @@ pub async fn wrong_method() -> Response {
 mod tests {
     #[test]
     fn query_secrets_are_redacted() {
-        let q = super::redact_query("grant_type=refresh_token&client_id=1000.X&client_secret=abc&refresh_token=1000.r");
+        let q = super::redact_query(
+            "grant_type=refresh_token&client_id=1000.X&client_secret=abc&refresh_token=1000.r",
+        );
         assert_eq!(q, "grant_type=refresh_token&client_id=1000.X&client_secret=[redacted]&refresh_token=[redacted]");
     }
 }

@@ -25,7 +25,10 @@ pub const MAX_FIELDS: usize = 50;
 
 /// Resolves the module of a path for a caller, checking the scope.
 pub fn module_of(org: &Org, caller: &Caller, name: &str, op: &str) -> Result<String, ApiError> {
-    let m = org.module_name(name).filter(|m| org.meta[m].is_record_module()).ok_or_else(|| ApiError::invalid_module(0))?;
+    let m = org
+        .module_name(name)
+        .filter(|m| org.meta[m].is_record_module())
+        .ok_or_else(|| ApiError::invalid_module(0))?;
     caller.require(Need::module(&m, op))?;
     Ok(m)
 }
@@ -33,35 +36,66 @@ pub fn module_of(org: &Org, caller: &Caller, name: &str, op: &str) -> Result<Str
 fn number(p: &Params, key: &str, default: usize, max: usize) -> Result<usize, ApiError> {
     match p.get(key) {
         None => Ok(default),
-        Some(s) => s.parse::<usize>().ok().filter(|n| *n >= 1 && *n <= max).ok_or_else(|| ApiError::invalid_param(key)),
+        Some(s) => s
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1 && *n <= max)
+            .ok_or_else(|| ApiError::invalid_param(key)),
     }
 }
 
 /// Parses `fields=`: required unless `optional`, at most 50.
 pub fn fields_param(p: &Params, optional: bool) -> Result<Option<Vec<String>>, ApiError> {
     let Some(raw) = p.get("fields").filter(|s| !s.trim().is_empty()) else {
-        return if optional { Ok(None) } else { Err(ApiError::required_param("fields")) };
+        return if optional {
+            Ok(None)
+        } else {
+            Err(ApiError::required_param("fields"))
+        };
     };
-    let list: Vec<String> = raw.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let list: Vec<String> = raw
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
     if list.len() > MAX_FIELDS {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "LIMIT_EXCEEDED", "limit exceeded", json!({"limit": MAX_FIELDS, "param_name": "fields"})));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "LIMIT_EXCEEDED",
+            "limit exceeded",
+            json!({"limit": MAX_FIELDS, "param_name": "fields"}),
+        ));
     }
     Ok(Some(list))
 }
 
 fn if_modified_since(headers: &HeaderMap) -> Result<Option<time::OffsetDateTime>, ApiError> {
-    match headers.get("if-modified-since").and_then(|v| v.to_str().ok()) {
+    match headers
+        .get("if-modified-since")
+        .and_then(|v| v.to_str().ok())
+    {
         None => Ok(None),
-        Some(s) => clock::parse(s).map(Some).ok_or_else(|| ApiError::invalid_param("If-Modified-Since")),
+        Some(s) => clock::parse(s)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid_param("If-Modified-Since")),
     }
 }
 
 fn modified_after(rec: &Record, since: time::OffsetDateTime) -> bool {
-    rec.get("Modified_Time").and_then(Value::as_str).and_then(clock::parse).is_some_and(|t| t > since)
+    rec.get("Modified_Time")
+        .and_then(Value::as_str)
+        .and_then(clock::parse)
+        .is_some_and(|t| t > since)
 }
 
 /// `GET /{module}`.
-pub async fn list(State(app): State<App>, caller: Caller, Path(module): Path<String>, Query(p): Query<Params>, headers: HeaderMap) -> ApiResult {
+pub async fn list(
+    State(app): State<App>,
+    caller: Caller,
+    Path(module): Path<String>,
+    Query(p): Query<Params>,
+    headers: HeaderMap,
+) -> ApiResult {
     let mut world = app.world();
     let org = &world.orgs[&caller.org_id];
     let module = module_of(org, &caller, &module, "READ")?;
@@ -78,17 +112,33 @@ pub async fn list(State(app): State<App>, caller: Caller, Path(module): Path<Str
     }
     let page_token = p.get("page_token").filter(|s| !s.is_empty());
     if page_token.is_some() && p.contains_key("page") {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "AMBIGUITY_DURING_PROCESSING", "Please use either page or page_token", json!({"ambiguity_due_to": [{"param_name": "page"}, {"param_name": "page_token"}]})));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "AMBIGUITY_DURING_PROCESSING",
+            "Please use either page or page_token",
+            json!({"ambiguity_due_to": [{"param_name": "page"}, {"param_name": "page_token"}]}),
+        ));
     }
     let since = if_modified_since(&headers)?;
     let ids: Option<Vec<&str>> = p.get("ids").map(|s| s.split(',').map(str::trim).collect());
-    let bound = format!("{module}|{}|{sort_by}|{sort_order}|{per_page}|{}", fields.join(","), p.get("ids").map(String::as_str).unwrap_or(""));
+    let bound = format!(
+        "{module}|{}|{sort_by}|{sort_order}|{per_page}|{}",
+        fields.join(","),
+        p.get("ids").map(String::as_str).unwrap_or("")
+    );
     let meta = &org.meta[&module];
 
     let mut all: Vec<(&Record, (String, String))> = org.records[&module]
         .values()
-        .filter(|r| ids.as_ref().is_none_or(|ids| ids.contains(&r["id"].as_str().unwrap_or(""))))
-        .filter(|r| module != "Leads" || p.get("converted").map(String::as_str) == Some("both") || r.get("Converted__s") != Some(&Value::Bool(true)))
+        .filter(|r| {
+            ids.as_ref()
+                .is_none_or(|ids| ids.contains(&r["id"].as_str().unwrap_or("")))
+        })
+        .filter(|r| {
+            module != "Leads"
+                || p.get("converted").map(String::as_str) == Some("both")
+                || r.get("Converted__s") != Some(&Value::Bool(true))
+        })
         .map(|r| (r, store::sort_key(r, sort_by)))
         .collect();
     if let Some(since) = since {
@@ -102,27 +152,58 @@ pub async fn list(State(app): State<App>, caller: Caller, Path(module): Path<Str
     if sort_order == "desc" {
         all.reverse();
     }
-    let beyond = |k: &(String, String), after: &(String, String)| if sort_order == "desc" { k < after } else { k > after };
+    let beyond = |k: &(String, String), after: &(String, String)| {
+        if sort_order == "desc" {
+            k < after
+        } else {
+            k > after
+        }
+    };
     let now = clock::now();
     let (start, served_before, page_no) = match page_token {
         Some(tok) => {
-            let t = world.page_tokens.get(tok.as_str()).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_DATA", "invalid data", json!({"param_name": "page_token"})))?;
+            let t = world.page_tokens.get(tok.as_str()).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_DATA",
+                    "invalid data",
+                    json!({"param_name": "page_token"}),
+                )
+            })?;
             if t.expires_at <= now {
-                return Err(ApiError::new(StatusCode::BAD_REQUEST, "EXPIRED_VALUE", "Page token expired", json!({"api_name": "page_token", "json_path": "$.query.page_token"})));
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "EXPIRED_VALUE",
+                    "Page token expired",
+                    json!({"api_name": "page_token", "json_path": "$.query.page_token"}),
+                ));
             }
             if t.bound != bound || t.user_id != caller.user.id {
                 return Err(ApiError::new(StatusCode::BAD_REQUEST, "TOKEN_BOUND_DATA_MISMATCH", "The page_token given seems to be invalid or input param is added or altered or deleted", json!({"param_name": "page_token"})));
             }
             if t.served >= TOKEN_LIMIT {
-                return Err(ApiError::new(StatusCode::BAD_REQUEST, "PAGINATION_LIMIT_EXCEEDED", "You can only get upto 100000 records using page_token param", json!({"param_name": "page_token"})));
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "PAGINATION_LIMIT_EXCEEDED",
+                    "You can only get upto 100000 records using page_token param",
+                    json!({"param_name": "page_token"}),
+                ));
             }
-            let start = all.iter().position(|(_, k)| beyond(k, &t.after)).unwrap_or(all.len());
+            let start = all
+                .iter()
+                .position(|(_, k)| beyond(k, &t.after))
+                .unwrap_or(all.len());
             (start, t.served, t.served / per_page + 1)
         }
         None => {
             let offset = (page - 1).saturating_mul(per_page);
             if offset >= DISCRETE_LIMIT {
-                return Err(ApiError::new(StatusCode::BAD_REQUEST, "DISCRETE_PAGINATION_LIMIT_EXCEEDED", "You can only get the first 2000 records without using page_token param", json!({"limit": DISCRETE_LIMIT})));
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "DISCRETE_PAGINATION_LIMIT_EXCEEDED",
+                    "You can only get the first 2000 records without using page_token param",
+                    json!({"limit": DISCRETE_LIMIT}),
+                ));
             }
             (offset, offset, page)
         }
@@ -133,13 +214,25 @@ pub async fn list(State(app): State<App>, caller: Caller, Path(module): Path<Str
         return Ok(no_content());
     }
     let more = start + chunk.len() < all.len() && served_before + chunk.len() < TOKEN_LIMIT;
-    let data: Vec<Value> = chunk.iter().map(|(r, _)| store::project(meta, r, Some(&fields))).collect();
+    let data: Vec<Value> = chunk
+        .iter()
+        .map(|(r, _)| store::project(meta, r, Some(&fields)))
+        .collect();
     let last_key = chunk.last().map(|(_, k)| k.clone()).unwrap_or_default();
     let count = data.len();
     let expiry = now + time::Duration::hours(24);
     let next = if more {
         let tok = random_token().replace("1000.", "");
-        world.page_tokens.insert(tok.clone(), PageToken { user_id: caller.user.id.clone(), bound, after: last_key, served: served_before + count, expires_at: expiry });
+        world.page_tokens.insert(
+            tok.clone(),
+            PageToken {
+                user_id: caller.user.id.clone(),
+                bound,
+                after: last_key,
+                served: served_before + count,
+                expires_at: expiry,
+            },
+        );
         Some(tok)
     } else {
         None
@@ -149,16 +242,26 @@ pub async fn list(State(app): State<App>, caller: Caller, Path(module): Path<Str
         "page": page_no, "previous_page_token": page_token, "page_token_expiry": next.as_ref().map(|_| clock::format(expiry)),
         "sort_order": sort_order, "email": false, "more_records": more,
     });
-    Ok(json_response(StatusCode::OK, &json!({"data": data, "info": info})))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"data": data, "info": info}),
+    ))
 }
 
 /// `GET /{module}/{id}`.
-pub async fn get_one(State(app): State<App>, caller: Caller, Path((module, id)): Path<(String, String)>, Query(p): Query<Params>) -> ApiResult {
+pub async fn get_one(
+    State(app): State<App>,
+    caller: Caller,
+    Path((module, id)): Path<(String, String)>,
+    Query(p): Query<Params>,
+) -> ApiResult {
     let world = app.world();
     let org = &world.orgs[&caller.org_id];
     let module = module_of(org, &caller, &module, "READ")?;
     let fields = fields_param(&p, true)?;
-    let rec = org.records[&module].get(&id).ok_or_else(|| ApiError::invalid_id(&id))?;
+    let rec = org.records[&module]
+        .get(&id)
+        .ok_or_else(|| ApiError::invalid_id(&id))?;
     let data = store::project(&org.meta[&module], rec, fields.as_deref());
     Ok(json_response(StatusCode::OK, &json!({"data": [data]})))
 }
@@ -193,15 +296,35 @@ fn delete_ids(app: &App, caller: &Caller, module: &str, ids: &[String]) -> ApiRe
                 }));
                 items.push(item("SUCCESS", "record deleted", json!({"id": id})));
             }
-            None => items.push(item("INVALID_DATA", "record not deleted", json!({"id": id}))),
+            None => items.push(item(
+                "INVALID_DATA",
+                "record not deleted",
+                json!({"id": id}),
+            )),
         }
     }
-    Ok(json_response(batch_status(&items, StatusCode::OK), &json!({"data": items})))
+    Ok(json_response(
+        batch_status(&items, StatusCode::OK),
+        &json!({"data": items}),
+    ))
 }
 
 /// `DELETE /{module}?ids=...`.
-pub async fn delete_many(State(app): State<App>, caller: Caller, Path(module): Path<String>, Query(p): Query<Params>) -> ApiResult {
-    let ids: Vec<String> = p.get("ids").map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()).unwrap_or_default();
+pub async fn delete_many(
+    State(app): State<App>,
+    caller: Caller,
+    Path(module): Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
+    let ids: Vec<String> = p
+        .get("ids")
+        .map(|s| {
+            s.split(',')
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
     if ids.is_empty() {
         // Module errors come first, as Zoho resolves the path before the parameters.
         let world = app.world();
@@ -209,70 +332,153 @@ pub async fn delete_many(State(app): State<App>, caller: Caller, Path(module): P
         return Err(ApiError::required_param("ids"));
     }
     if ids.len() > 100 {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "LIMIT_EXCEEDED", "limit exceeded", json!({"limit": 100, "param_name": "ids"})));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "LIMIT_EXCEEDED",
+            "limit exceeded",
+            json!({"limit": 100, "param_name": "ids"}),
+        ));
     }
     delete_ids(&app, &caller, &module, &ids)
 }
 
 /// `DELETE /{module}/{id}`.
-pub async fn delete_one(State(app): State<App>, caller: Caller, Path((module, id)): Path<(String, String)>) -> ApiResult {
+pub async fn delete_one(
+    State(app): State<App>,
+    caller: Caller,
+    Path((module, id)): Path<(String, String)>,
+) -> ApiResult {
     delete_ids(&app, &caller, &module, &[id])
 }
 
 /// `GET /{module}/deleted`.
-pub async fn deleted(State(app): State<App>, caller: Caller, Path(module): Path<String>, Query(p): Query<Params>) -> ApiResult {
+pub async fn deleted(
+    State(app): State<App>,
+    caller: Caller,
+    Path(module): Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
     let world = app.world();
     let org = &world.orgs[&caller.org_id];
     let module = module_of(org, &caller, &module, "READ")?;
     let kind = p.get("type").map(String::as_str).unwrap_or("all");
     if !["all", "recycle", "permanent"].contains(&kind) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "PATTERN_NOT_MATCHED", "Please check whether the input values are correct", json!({"param_name": "type"})));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "PATTERN_NOT_MATCHED",
+            "Please check whether the input values are correct",
+            json!({"param_name": "type"}),
+        ));
     }
     let per_page = number(&p, "per_page", MAX_PER_PAGE, MAX_PER_PAGE)?;
     let page = number(&p, "page", 1, usize::MAX)?;
-    let all: Vec<&Value> = org.deleted.get(&module).map(|v| v.iter().rev().filter(|d| kind == "all" || d["type"] == kind).collect()).unwrap_or_default();
-    let chunk: Vec<&Value> = all.iter().skip((page - 1) * per_page).take(per_page).copied().collect();
+    let all: Vec<&Value> = org
+        .deleted
+        .get(&module)
+        .map(|v| {
+            v.iter()
+                .rev()
+                .filter(|d| kind == "all" || d["type"] == kind)
+                .collect()
+        })
+        .unwrap_or_default();
+    let chunk: Vec<&Value> = all
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .copied()
+        .collect();
     if chunk.is_empty() {
         return Ok(no_content());
     }
     let more = (page - 1) * per_page + chunk.len() < all.len();
-    Ok(json_response(StatusCode::OK, &json!({"data": chunk, "info": {"per_page": per_page, "count": chunk.len(), "page": page, "more_records": more}})))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"data": chunk, "info": {"per_page": per_page, "count": chunk.len(), "page": page, "more_records": more}}),
+    ))
 }
 
+/// A predicate over records.
+type Filter<'a> = Box<dyn Fn(&Record) -> bool + 'a>;
+
 /// The filter of a search or count: criteria, email, phone or word (in that priority).
-fn search_filter<'a>(p: &Params, meta: &'a crate::metadata::ModuleMeta) -> Result<Option<Box<dyn Fn(&Record) -> bool + 'a>>, ApiError> {
+fn search_filter<'a>(
+    p: &Params,
+    meta: &'a crate::metadata::ModuleMeta,
+) -> Result<Option<Filter<'a>>, ApiError> {
     if let Some(c) = p.get("criteria") {
         let e = criteria::parse(c)?;
         criteria::check(&e, meta)?;
         return Ok(Some(Box::new(move |r| criteria::matches(&e, r, meta))));
     }
-    let of_type = |types: &'static [&'static str]| -> Vec<String> { meta.views().filter(|f| types.contains(&f.data_type())).map(|f| f.api_name().to_string()).collect() };
+    let of_type = |types: &'static [&'static str]| -> Vec<String> {
+        meta.views()
+            .filter(|f| types.contains(&f.data_type()))
+            .map(|f| f.api_name().to_string())
+            .collect()
+    };
     if let Some(email) = p.get("email") {
         let fields = of_type(&["email"]);
         let email = email.to_lowercase();
-        return Ok(Some(Box::new(move |r| fields.iter().any(|f| r.get(f).and_then(Value::as_str).is_some_and(|v| v.to_lowercase() == email)))));
+        return Ok(Some(Box::new(move |r| {
+            fields.iter().any(|f| {
+                r.get(f)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.to_lowercase() == email)
+            })
+        })));
     }
     if let Some(phone) = p.get("phone") {
         if phone.chars().count() < 3 {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "INVALID_QUERY", "phone should have minimum 3 characters", json!({"param_name": "phone"})));
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_QUERY",
+                "phone should have minimum 3 characters",
+                json!({"param_name": "phone"}),
+            ));
         }
         let fields = of_type(&["phone"]);
         let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-        return Ok(Some(Box::new(move |r| fields.iter().any(|f| r.get(f).and_then(Value::as_str).is_some_and(|v| v.chars().filter(char::is_ascii_digit).collect::<String>().contains(&digits))))));
+        return Ok(Some(Box::new(move |r| {
+            fields.iter().any(|f| {
+                r.get(f).and_then(Value::as_str).is_some_and(|v| {
+                    v.chars()
+                        .filter(char::is_ascii_digit)
+                        .collect::<String>()
+                        .contains(&digits)
+                })
+            })
+        })));
     }
     if let Some(word) = p.get("word") {
         if word.chars().count() < 2 {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "INVALID_QUERY", "word should have minimum 2 characters", json!({"param_name": "word"})));
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_QUERY",
+                "word should have minimum 2 characters",
+                json!({"param_name": "word"}),
+            ));
         }
         let fields = of_type(&["text", "textarea", "email", "phone", "website", "picklist"]);
         let word = word.to_lowercase();
-        return Ok(Some(Box::new(move |r| fields.iter().any(|f| r.get(f).and_then(Value::as_str).is_some_and(|v| v.to_lowercase().contains(&word))))));
+        return Ok(Some(Box::new(move |r| {
+            fields.iter().any(|f| {
+                r.get(f)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.to_lowercase().contains(&word))
+            })
+        })));
     }
     Ok(None)
 }
 
 /// `GET /{module}/search`.
-pub async fn search(State(app): State<App>, caller: Caller, Path(module): Path<String>, Query(p): Query<Params>) -> ApiResult {
+pub async fn search(
+    State(app): State<App>,
+    caller: Caller,
+    Path(module): Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
     let world = app.world();
     let org = &world.orgs[&caller.org_id];
     let module = module_of(org, &caller, &module, "READ")?;
@@ -280,31 +486,65 @@ pub async fn search(State(app): State<App>, caller: Caller, Path(module): Path<S
     let fields = fields_param(&p, true)?;
     let per_page = number(&p, "per_page", MAX_PER_PAGE, MAX_PER_PAGE)?;
     let page = number(&p, "page", 1, usize::MAX)?;
-    let filter = search_filter(&p, meta)?.ok_or_else(|| ApiError::required_param("criteria or email or phone or word"))?;
+    let filter = search_filter(&p, meta)?
+        .ok_or_else(|| ApiError::required_param("criteria or email or phone or word"))?;
     let offset = (page - 1) * per_page;
     if offset >= DISCRETE_LIMIT {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "LIMIT_REACHED", "search results exceed the limit of 2000 records", json!({"limit": DISCRETE_LIMIT})));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "LIMIT_REACHED",
+            "search results exceed the limit of 2000 records",
+            json!({"limit": DISCRETE_LIMIT}),
+        ));
     }
-    let hits: Vec<&Record> = org.records[&module].values().rev().filter(|r| filter(r)).take(DISCRETE_LIMIT).collect();
-    let chunk: Vec<Value> = hits.iter().skip(offset).take(per_page).map(|r| store::project(meta, r, fields.as_deref())).collect();
+    let hits: Vec<&Record> = org.records[&module]
+        .values()
+        .rev()
+        .filter(|r| filter(r))
+        .take(DISCRETE_LIMIT)
+        .collect();
+    let chunk: Vec<Value> = hits
+        .iter()
+        .skip(offset)
+        .take(per_page)
+        .map(|r| store::project(meta, r, fields.as_deref()))
+        .collect();
     if chunk.is_empty() {
         return Ok(no_content());
     }
     let more = offset + chunk.len() < hits.len();
-    Ok(json_response(StatusCode::OK, &json!({"data": chunk, "info": {"per_page": per_page, "count": chunk.len(), "page": page, "more_records": more}})))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"data": chunk, "info": {"per_page": per_page, "count": chunk.len(), "page": page, "more_records": more}}),
+    ))
 }
 
 /// `GET /{module}/actions/count`.
-pub async fn count(State(app): State<App>, caller: Caller, Path(module): Path<String>, Query(p): Query<Params>) -> ApiResult {
+pub async fn count(
+    State(app): State<App>,
+    caller: Caller,
+    Path(module): Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
     let world = app.world();
     let org = &world.orgs[&caller.org_id];
     let module = module_of(org, &caller, &module, "READ")?;
-    if p.contains_key("cvid") && ["criteria", "email", "phone", "word"].iter().any(|k| p.contains_key(*k)) {
-        let other = ["criteria", "email", "phone", "word"].into_iter().find(|k| p.contains_key(*k)).unwrap_or("criteria");
+    if p.contains_key("cvid")
+        && ["criteria", "email", "phone", "word"]
+            .iter()
+            .any(|k| p.contains_key(*k))
+    {
+        let other = ["criteria", "email", "phone", "word"]
+            .into_iter()
+            .find(|k| p.contains_key(*k))
+            .unwrap_or("criteria");
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "AMBIGUITY_DURING_PROCESSING", "Please use either Cvid or Search Params. Combination of both the params is not allowed", json!({"ambiguity_due_to": [{"param_name": "cvid"}, {"param_name": other}]})));
     }
     let meta = &org.meta[&module];
     let filter = search_filter(&p, meta)?;
-    let n = org.records[&module].values().filter(|r| filter.as_ref().is_none_or(|f| f(r))).count();
+    let n = org.records[&module]
+        .values()
+        .filter(|r| filter.as_ref().is_none_or(|f| f(r)))
+        .count();
     Ok(json_response(StatusCode::OK, &json!({"count": n})))
 }

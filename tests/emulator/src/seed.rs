@@ -24,9 +24,27 @@ pub const WEB_REDIRECT_URIS: [&str; 2] = [
 
 /// Seeded users: (org zgid, email, first name, last name, admin).
 pub const USERS: [(&str, &str, &str, &str, bool); 3] = [
-    ("60012345", "patricia.boyle@zylker.example", "Patricia", "Boyle", true),
-    ("60012345", "ryan.cole@zylker.example", "Ryan", "Cole", false),
-    ("60054321", "amelia.burrows@acme.example", "Amelia", "Burrows", true),
+    (
+        "60012345",
+        "patricia.boyle@zylker.example",
+        "Patricia",
+        "Boyle",
+        true,
+    ),
+    (
+        "60012345",
+        "ryan.cole@zylker.example",
+        "Ryan",
+        "Cole",
+        false,
+    ),
+    (
+        "60054321",
+        "amelia.burrows@acme.example",
+        "Amelia",
+        "Burrows",
+        true,
+    ),
 ];
 
 /// What the emulator is seeded from: the metadata read from `specs/`.
@@ -49,7 +67,15 @@ pub fn default_specs_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../specs")
 }
 
-fn org(id: &str, zgid: &str, prefix: &str, name: &str, domain: &str, email: &str, seed: &Seed) -> Org {
+fn org(
+    id: &str,
+    zgid: &str,
+    prefix: &str,
+    name: &str,
+    domain: &str,
+    email: &str,
+    seed: &Seed,
+) -> Org {
     Org {
         id: id.into(),
         zgid: zgid.into(),
@@ -60,7 +86,11 @@ fn org(id: &str, zgid: &str, prefix: &str, name: &str, domain: &str, email: &str
         id_prefix: prefix.into(),
         next_id: 5_000_000,
         meta: seed.meta.clone(),
-        records: seed.meta.keys().map(|k| (k.clone(), BTreeMap::new())).collect(),
+        records: seed
+            .meta
+            .keys()
+            .map(|k| (k.clone(), BTreeMap::new()))
+            .collect(),
         deleted: BTreeMap::new(),
         concurrency_limit: None,
         in_flight: Default::default(),
@@ -70,8 +100,24 @@ fn org(id: &str, zgid: &str, prefix: &str, name: &str, domain: &str, email: &str
 /// Builds a fresh world from the seed.
 pub fn world(seed: &Seed, settings: Settings) -> World {
     let mut orgs = BTreeMap::new();
-    let zylker = org("3652397000000225001", "60012345", "3652397", "Zylker Inc.", "zylker", "patricia.boyle@zylker.example", seed);
-    let acme = org("4150868000000225001", "60054321", "4150868", "Acme Ltd.", "acme", "amelia.burrows@acme.example", seed);
+    let zylker = org(
+        "3652397000000225001",
+        "60012345",
+        "3652397",
+        "Zylker Inc.",
+        "zylker",
+        "patricia.boyle@zylker.example",
+        seed,
+    );
+    let acme = org(
+        "4150868000000225001",
+        "60054321",
+        "4150868",
+        "Acme Ltd.",
+        "acme",
+        "amelia.burrows@acme.example",
+        seed,
+    );
     orgs.insert(zylker.id.clone(), zylker);
     orgs.insert(acme.id.clone(), acme);
 
@@ -132,13 +178,41 @@ pub fn world(seed: &Seed, settings: Settings) -> World {
 
 fn seed_records(world: &mut World) {
     let samples: [(&str, &str, Value); 7] = [
-        ("60012345", "Accounts", json!({"Account_Name": "Zylker Inc.", "Industry": "Large Enterprise", "Phone": "+1 555 0100"})),
-        ("60012345", "Leads", json!({"First_Name": "John", "Last_Name": "Doe", "Company": "Doe & Sons", "Email": "john.doe@example.com", "Lead_Status": "Contacted", "Lead_Source": "Web Download", "Annual_Revenue": 250000.0})),
-        ("60012345", "Leads", json!({"First_Name": "Maria", "Last_Name": "Garcia", "Company": "Garcia Imports", "Email": "maria@garcia.example", "Lead_Status": "Not Contacted", "Rating": "ShutDown"})),
-        ("60012345", "Leads", json!({"First_Name": "Kenji", "Last_Name": "Tanaka", "Company": "Tanaka KK", "Email": "kenji@tanaka.example", "Lead_Status": "Pre-Qualified", "Industry": "Network Equipment (Enterprise)"})),
-        ("60054321", "Accounts", json!({"Account_Name": "Acme Ltd.", "Industry": "Systems Integrator"})),
-        ("60054321", "Leads", json!({"First_Name": "Wile", "Last_Name": "Coyote", "Company": "Desert Traps", "Email": "wile@desert.example", "Lead_Status": "Attempted to Contact"})),
-        ("60054321", "Leads", json!({"First_Name": "Road", "Last_Name": "Runner", "Company": "Beep Beep Co", "Email": "road@runner.example", "Lead_Status": "Contacted"})),
+        (
+            "60012345",
+            "Accounts",
+            json!({"Account_Name": "Zylker Inc.", "Industry": "Large Enterprise", "Phone": "+1 555 0100"}),
+        ),
+        (
+            "60012345",
+            "Leads",
+            json!({"First_Name": "John", "Last_Name": "Doe", "Company": "Doe & Sons", "Email": "john.doe@example.com", "Lead_Status": "Contacted", "Lead_Source": "Web Download", "Annual_Revenue": 250000.0}),
+        ),
+        (
+            "60012345",
+            "Leads",
+            json!({"First_Name": "Maria", "Last_Name": "Garcia", "Company": "Garcia Imports", "Email": "maria@garcia.example", "Lead_Status": "Not Contacted", "Rating": "ShutDown"}),
+        ),
+        (
+            "60012345",
+            "Leads",
+            json!({"First_Name": "Kenji", "Last_Name": "Tanaka", "Company": "Tanaka KK", "Email": "kenji@tanaka.example", "Lead_Status": "Pre-Qualified", "Industry": "Network Equipment (Enterprise)"}),
+        ),
+        (
+            "60054321",
+            "Accounts",
+            json!({"Account_Name": "Acme Ltd.", "Industry": "Systems Integrator"}),
+        ),
+        (
+            "60054321",
+            "Leads",
+            json!({"First_Name": "Wile", "Last_Name": "Coyote", "Company": "Desert Traps", "Email": "wile@desert.example", "Lead_Status": "Attempted to Contact"}),
+        ),
+        (
+            "60054321",
+            "Leads",
+            json!({"First_Name": "Road", "Last_Name": "Runner", "Company": "Beep Beep Co", "Email": "road@runner.example", "Lead_Status": "Contacted"}),
+        ),
     ];
     for (zgid, module, fields) in samples {
         let org_id = world.org_key(zgid).expect("seeded org");

@@ -14,9 +14,14 @@ use std::collections::HashMap;
 type Params = HashMap<String, String>;
 
 fn since(headers: &HeaderMap) -> Result<Option<time::OffsetDateTime>, ApiError> {
-    match headers.get("if-modified-since").and_then(|v| v.to_str().ok()) {
+    match headers
+        .get("if-modified-since")
+        .and_then(|v| v.to_str().ok())
+    {
         None => Ok(None),
-        Some(s) => clock::parse(s).map(Some).ok_or_else(|| ApiError::invalid_param("If-Modified-Since")),
+        Some(s) => clock::parse(s)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid_param("If-Modified-Since")),
     }
 }
 
@@ -32,37 +37,82 @@ pub async fn modules(State(app): State<App>, caller: Caller, headers: HeaderMap)
         .filter(|m| since.is_none_or(|s| m.fields_modified > s))
         .map(|m| {
             let mut v = m.module.clone();
-            v["modified_time"] = if m.fields_modified > time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(19_723) { json!(clock::format(m.fields_modified)) } else { Value::Null };
+            v["modified_time"] = if m.fields_modified
+                > time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(19_723)
+            {
+                json!(clock::format(m.fields_modified))
+            } else {
+                Value::Null
+            };
             v
         })
         .collect();
     if list.is_empty() {
-        return Ok(if since.is_some() { StatusCode::NOT_MODIFIED.into_response() } else { no_content() });
+        return Ok(if since.is_some() {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            no_content()
+        });
     }
     Ok(json_response(StatusCode::OK, &json!({"modules": list})))
 }
 
 /// `GET /settings/modules/{api_name}`.
-pub async fn module_one(State(app): State<App>, caller: Caller, Path(name): Path<String>) -> ApiResult {
+pub async fn module_one(
+    State(app): State<App>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult {
     caller.require(Need::settings("modules"))?;
     let world = app.world();
     let org = &world.orgs[&caller.org_id];
-    let m = org.module_name(&name).map(|n| &org.meta[&n]).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_MODULE", "the module name given seems to be invalid", json!({"api_name": name})))?;
+    let m = org
+        .module_name(&name)
+        .map(|n| &org.meta[&n])
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_MODULE",
+                "the module name given seems to be invalid",
+                json!({"api_name": name}),
+            )
+        })?;
     let mut v = m.module.clone();
-    v["fields"] = json!(m.fields.iter().map(|f| json!({"api_name": f["api_name"], "id": f["id"]})).collect::<Vec<_>>());
+    v["fields"] = json!(m
+        .fields
+        .iter()
+        .map(|f| json!({"api_name": f["api_name"], "id": f["id"]}))
+        .collect::<Vec<_>>());
     v["layouts"] = json!([{"name": "Standard", "id": m.fields.first().and_then(|f| f.pointer("/layout_associations/0/id")).cloned().unwrap_or(Value::Null)}]);
     Ok(json_response(StatusCode::OK, &json!({"modules": [v]})))
 }
 
-fn module_param(p: &Params, caller: &Caller, world: &crate::state::World) -> Result<String, ApiError> {
-    let name = p.get("module").filter(|s| !s.is_empty()).ok_or_else(|| ApiError::required_param("module"))?;
-    world.orgs[&caller.org_id]
-        .module_name(name)
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_MODULE", "the module name given seems to be invalid", json!({"param_name": "module"})))
+fn module_param(
+    p: &Params,
+    caller: &Caller,
+    world: &crate::state::World,
+) -> Result<String, ApiError> {
+    let name = p
+        .get("module")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::required_param("module"))?;
+    world.orgs[&caller.org_id].module_name(name).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_MODULE",
+            "the module name given seems to be invalid",
+            json!({"param_name": "module"}),
+        )
+    })
 }
 
 /// `GET /settings/fields?module=`.
-pub async fn fields(State(app): State<App>, caller: Caller, Query(p): Query<Params>, headers: HeaderMap) -> ApiResult {
+pub async fn fields(
+    State(app): State<App>,
+    caller: Caller,
+    Query(p): Query<Params>,
+    headers: HeaderMap,
+) -> ApiResult {
     caller.require(Need::settings("fields"))?;
     let since = since(&headers)?;
     let world = app.world();
@@ -72,7 +122,11 @@ pub async fn fields(State(app): State<App>, caller: Caller, Query(p): Query<Para
         return Ok(StatusCode::NOT_MODIFIED.into_response());
     }
     let kind = p.get("type").map(String::as_str).unwrap_or("used");
-    let list: Vec<&Value> = m.fields.iter().filter(|f| kind == "all" || f["type"] == kind).collect();
+    let list: Vec<&Value> = m
+        .fields
+        .iter()
+        .filter(|f| kind == "all" || f["type"] == kind)
+        .collect();
     if list.is_empty() {
         return Ok(no_content());
     }
@@ -80,12 +134,21 @@ pub async fn fields(State(app): State<App>, caller: Caller, Query(p): Query<Para
 }
 
 /// `GET /settings/fields/{id}?module=`.
-pub async fn field_one(State(app): State<App>, caller: Caller, Path(id): Path<String>, Query(p): Query<Params>) -> ApiResult {
+pub async fn field_one(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
     caller.require(Need::settings("fields"))?;
     let world = app.world();
     let module = module_param(&p, &caller, &world)?;
     let m = &world.orgs[&caller.org_id].meta[&module];
-    let f = m.fields.iter().find(|f| f["id"] == id.as_str() || f["api_name"] == id.as_str()).ok_or_else(|| ApiError::invalid_id(&id))?;
+    let f = m
+        .fields
+        .iter()
+        .find(|f| f["id"] == id.as_str() || f["api_name"] == id.as_str())
+        .ok_or_else(|| ApiError::invalid_id(&id))?;
     Ok(json_response(StatusCode::OK, &json!({"fields": [f]})))
 }
 
@@ -95,12 +158,21 @@ pub async fn layouts(State(app): State<App>, caller: Caller, Query(p): Query<Par
     let world = app.world();
     let module = module_param(&p, &caller, &world)?;
     let m = &world.orgs[&caller.org_id].meta[&module];
-    let layout_id = m.fields.first().and_then(|f| f.pointer("/layout_associations/0/id")).cloned().unwrap_or(json!("0"));
-    let fields: Vec<Value> = m.fields.iter().map(|f| {
-        let mut f = f.clone();
-        f["required"] = f["system_mandatory"].clone();
-        f
-    }).collect();
+    let layout_id = m
+        .fields
+        .first()
+        .and_then(|f| f.pointer("/layout_associations/0/id"))
+        .cloned()
+        .unwrap_or(json!("0"));
+    let fields: Vec<Value> = m
+        .fields
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            f["required"] = f["system_mandatory"].clone();
+            f
+        })
+        .collect();
     let layout = json!({
         "id": layout_id, "api_name": "Standard__s", "name": "Standard", "display_label": "Standard", "status": "active",
         "visible": true, "source": "crm", "mode": null, "generated_type": "default", "display_type": "default",
@@ -134,9 +206,25 @@ fn user_json(u: &User, org_zgid: &str) -> Value {
 pub async fn users(State(app): State<App>, caller: Caller, Query(p): Query<Params>) -> ApiResult {
     caller.require(Need::plain("users", "READ"))?;
     let kind = p.get("type").map(String::as_str).unwrap_or("AllUsers");
-    let known = ["AllUsers", "ActiveUsers", "DeactiveUsers", "ConfirmedUsers", "NotConfirmedUsers", "DeletedUsers", "ActiveConfirmedUsers", "AdminUsers", "ActiveConfirmedAdmins", "CurrentUser"];
+    let known = [
+        "AllUsers",
+        "ActiveUsers",
+        "DeactiveUsers",
+        "ConfirmedUsers",
+        "NotConfirmedUsers",
+        "DeletedUsers",
+        "ActiveConfirmedUsers",
+        "AdminUsers",
+        "ActiveConfirmedAdmins",
+        "CurrentUser",
+    ];
     if !known.contains(&kind) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "INVALID_DATA", "invalid data", json!({"param_name": "type", "supported_values": known})));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_DATA",
+            "invalid data",
+            json!({"param_name": "type", "supported_values": known}),
+        ));
     }
     let world = app.world();
     let zgid = world.orgs[&caller.org_id].zgid.clone();
@@ -156,7 +244,10 @@ pub async fn users(State(app): State<App>, caller: Caller, Query(p): Query<Param
         return Ok(no_content());
     }
     let n = list.len();
-    Ok(json_response(StatusCode::OK, &json!({"users": list, "info": {"per_page": 200, "count": n, "page": 1, "more_records": false}})))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"users": list, "info": {"per_page": 200, "count": n, "page": 1, "more_records": false}}),
+    ))
 }
 
 /// `GET /users/{id}`.
@@ -164,8 +255,15 @@ pub async fn user_one(State(app): State<App>, caller: Caller, Path(id): Path<Str
     caller.require(Need::plain("users", "READ"))?;
     let world = app.world();
     let zgid = world.orgs[&caller.org_id].zgid.clone();
-    let u = world.users.get(&id).filter(|u| u.org_id == caller.org_id).ok_or_else(|| ApiError::invalid_id(&id))?;
-    Ok(json_response(StatusCode::OK, &json!({"users": [user_json(u, &zgid)]})))
+    let u = world
+        .users
+        .get(&id)
+        .filter(|u| u.org_id == caller.org_id)
+        .ok_or_else(|| ApiError::invalid_id(&id))?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"users": [user_json(u, &zgid)]}),
+    ))
 }
 
 /// `GET /org`.

@@ -207,9 +207,11 @@ impl World {
     }
 
     pub fn user_by_key(&self, key: &str) -> Option<&User> {
-        self.users
-            .get(key)
-            .or_else(|| self.users.values().find(|u| u.email.eq_ignore_ascii_case(key) || u.zuid == key))
+        self.users.get(key).or_else(|| {
+            self.users
+                .values()
+                .find(|u| u.email.eq_ignore_ascii_case(key) || u.zuid == key)
+        })
     }
 
     pub fn org_key(&self, key: &str) -> Option<String> {
@@ -241,7 +243,10 @@ impl App {
     }
 
     pub fn base_url(&self) -> String {
-        self.base_url.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.base_url
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 

@@ -12,12 +12,21 @@ pub fn user_ref(u: &User) -> Value {
 }
 
 /// Stores a new record whose fields were already validated; returns the stored record.
-pub fn insert(org: &mut Org, module: &str, mut data: Map<String, Value>, by: &User, now: OffsetDateTime) -> Record {
+pub fn insert(
+    org: &mut Org,
+    module: &str,
+    mut data: Map<String, Value>,
+    by: &User,
+    now: OffsetDateTime,
+) -> Record {
     let id = org.mint_id();
     let t = Value::String(clock::format(now));
     let mut rec = Map::new();
     rec.insert("id".into(), Value::String(id.clone()));
-    rec.insert("Owner".into(), data.remove("Owner").unwrap_or_else(|| user_ref(by)));
+    rec.insert(
+        "Owner".into(),
+        data.remove("Owner").unwrap_or_else(|| user_ref(by)),
+    );
     rec.insert("Created_By".into(), user_ref(by));
     rec.insert("Modified_By".into(), user_ref(by));
     rec.insert("Created_Time".into(), t.clone());
@@ -33,12 +42,21 @@ pub fn insert(org: &mut Org, module: &str, mut data: Map<String, Value>, by: &Us
         rec.insert(k, v);
     }
     derive(module, &mut rec);
-    org.records.entry(module.to_string()).or_default().insert(id, rec.clone());
+    org.records
+        .entry(module.to_string())
+        .or_default()
+        .insert(id, rec.clone());
     rec
 }
 
 /// Applies validated changes to a stored record.
-pub fn update(rec: &mut Record, module: &str, data: Map<String, Value>, by: &User, now: OffsetDateTime) {
+pub fn update(
+    rec: &mut Record,
+    module: &str,
+    data: Map<String, Value>,
+    by: &User,
+    now: OffsetDateTime,
+) {
     for (k, v) in data {
         rec.insert(k, v);
     }
@@ -79,7 +97,11 @@ pub fn project(meta: &ModuleMeta, rec: &Record, fields: Option<&[String]>) -> Va
             for f in list {
                 if let Some((head, tail)) = f.split_once('.') {
                     // Lookup dot-path (COQL): keep the nested value under the full path.
-                    let v = rec.get(head).and_then(|v| v.get(tail)).cloned().unwrap_or(Value::Null);
+                    let v = rec
+                        .get(head)
+                        .and_then(|v| v.get(tail))
+                        .cloned()
+                        .unwrap_or(Value::Null);
                     out.insert(f.clone(), v);
                 } else {
                     out.insert(f.clone(), rec.get(f).cloned().unwrap_or(Value::Null));
@@ -90,7 +112,10 @@ pub fn project(meta: &ModuleMeta, rec: &Record, fields: Option<&[String]>) -> Va
         None => {
             for f in meta.views() {
                 let name = f.api_name();
-                out.insert(name.to_string(), rec.get(name).cloned().unwrap_or(Value::Null));
+                out.insert(
+                    name.to_string(),
+                    rec.get(name).cloned().unwrap_or(Value::Null),
+                );
             }
             for (k, v) in rec {
                 if k.starts_with('$') || !out.contains_key(k) {
@@ -104,11 +129,18 @@ pub fn project(meta: &ModuleMeta, rec: &Record, fields: Option<&[String]>) -> Va
 
 /// A sortable key for a record: the value of `sort_by` (as text) and the id.
 pub fn sort_key(rec: &Record, sort_by: &str) -> (String, String) {
-    let id = rec.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+    let id = rec
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let v = if sort_by == "id" {
         id.clone()
     } else {
-        rec.get(sort_by).and_then(Value::as_str).unwrap_or("").to_string()
+        rec.get(sort_by)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
     };
     (v, id)
 }

@@ -47,13 +47,24 @@ fn is_empty(v: &Value) -> bool {
 /// Validates one input record; returns the cleaned fields to store, or the error item.
 ///
 /// `prefix` is the JSON path of the record (`$.data[0]`), `existing` the stored record on update.
-pub fn record(ctx: &Ctx, input: &Map<String, Value>, prefix: &str, mode: Mode, existing: Option<&Record>) -> Result<Map<String, Value>, Value> {
+pub fn record(
+    ctx: &Ctx,
+    input: &Map<String, Value>,
+    prefix: &str,
+    mode: Mode,
+    existing: Option<&Record>,
+) -> Result<Map<String, Value>, Value> {
     let mut errors = vec![];
     let mut out = Map::new();
     let append: Vec<String> = input
         .get("$append_values")
         .and_then(Value::as_object)
-        .map(|m| m.iter().filter(|(_, v)| **v == Value::Bool(true)).map(|(k, _)| k.clone()).collect())
+        .map(|m| {
+            m.iter()
+                .filter(|(_, v)| **v == Value::Bool(true))
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
         .unwrap_or_default();
     for (key, value) in input {
         if key.starts_with('$') || key == "id" {
@@ -68,7 +79,11 @@ pub fn record(ctx: &Ctx, input: &Map<String, Value>, prefix: &str, mode: Mode, e
         let jp = path(prefix, key);
         if is_empty(value) {
             if field.mandatory() {
-                errors.push(item("MANDATORY_NOT_FOUND", "required field not found", json!({"api_name": key, "json_path": jp})));
+                errors.push(item(
+                    "MANDATORY_NOT_FOUND",
+                    "required field not found",
+                    json!({"api_name": key, "json_path": jp}),
+                ));
             } else {
                 out.insert(key.clone(), Value::Null);
             }
@@ -77,7 +92,10 @@ pub fn record(ctx: &Ctx, input: &Map<String, Value>, prefix: &str, mode: Mode, e
         match value_of(ctx, field, value, &jp) {
             Ok(mut v) => {
                 if append.contains(key) {
-                    if let (Some(old), Some(new)) = (existing.and_then(|r| r.get(key)).and_then(Value::as_array), v.as_array()) {
+                    if let (Some(old), Some(new)) = (
+                        existing.and_then(|r| r.get(key)).and_then(Value::as_array),
+                        v.as_array(),
+                    ) {
                         let mut merged = old.clone();
                         merged.extend(new.iter().filter(|x| !old.contains(x)).cloned());
                         v = Value::Array(merged);
@@ -91,16 +109,28 @@ pub fn record(ctx: &Ctx, input: &Map<String, Value>, prefix: &str, mode: Mode, e
     if mode == Mode::Create {
         for f in ctx.meta.views().filter(|f| f.mandatory() && f.writable()) {
             if input.get(f.api_name()).is_none_or(is_empty) {
-                errors.push(item("MANDATORY_NOT_FOUND", "required field not found", json!({"api_name": f.api_name(), "json_path": path(prefix, f.api_name())})));
+                errors.push(item(
+                    "MANDATORY_NOT_FOUND",
+                    "required field not found",
+                    json!({"api_name": f.api_name(), "json_path": path(prefix, f.api_name())}),
+                ));
             }
         }
     }
     if ctx.meta.api_name() == "Notes" {
-        let has = |k: &str| out.get(k).or_else(|| existing.and_then(|r| r.get(k))).is_some_and(|v| !is_empty(v));
+        let has = |k: &str| {
+            out.get(k)
+                .or_else(|| existing.and_then(|r| r.get(k)))
+                .is_some_and(|v| !is_empty(v))
+        };
         if !has("Note_Title") && !has("Note_Content") {
-            errors.push(item("EXPECTED_FIELD_MISSING", "one of the expected field is missing", json!({"expected_fields": [
+            errors.push(item(
+                "EXPECTED_FIELD_MISSING",
+                "one of the expected field is missing",
+                json!({"expected_fields": [
                 {"api_name": "Note_Title", "json_path": path(prefix, "Note_Title")},
-                {"api_name": "Note_Content", "json_path": path(prefix, "Note_Content")}]})));
+                {"api_name": "Note_Content", "json_path": path(prefix, "Note_Content")}]}),
+            ));
         }
     }
     if errors.is_empty() {
@@ -111,7 +141,11 @@ pub fn record(ctx: &Ctx, input: &Map<String, Value>, prefix: &str, mode: Mode, e
     match errors.len() {
         0 => Ok(out),
         1 => Err(errors.remove(0)),
-        _ => Err(item("MULTIPLE_OR_MULTI_ERRORS", "Multiple errors in the request", json!({"errors": errors}))),
+        _ => Err(item(
+            "MULTIPLE_OR_MULTI_ERRORS",
+            "Multiple errors in the request",
+            json!({"errors": errors}),
+        )),
     }
 }
 
@@ -131,7 +165,13 @@ fn value_of(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value
         }
         "email" => {
             let s = v.as_str().ok_or_else(|| expected(api, jp, "email"))?;
-            let valid = s.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.starts_with('.') && !b.ends_with('.') && !s.contains(char::is_whitespace));
+            let valid = s.split_once('@').is_some_and(|(a, b)| {
+                !a.is_empty()
+                    && b.contains('.')
+                    && !b.starts_with('.')
+                    && !b.ends_with('.')
+                    && !s.contains(char::is_whitespace)
+            });
             if !valid {
                 return Err(expected(api, jp, "email"));
             }
@@ -142,8 +182,15 @@ fn value_of(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value
         }
         "integer" => {
             let n = v.as_i64().ok_or_else(|| expected(api, jp, "integer"))?;
-            if n.unsigned_abs() > i32::MAX as u64 || f.length().is_some_and(|d| n.unsigned_abs().to_string().len() > d) {
-                return Err(invalid(api, jp, json!({"expected_data_type": "integer", "maximum_length": f.length()})));
+            if n.unsigned_abs() > i32::MAX as u64
+                || f.length()
+                    .is_some_and(|d| n.unsigned_abs().to_string().len() > d)
+            {
+                return Err(invalid(
+                    api,
+                    jp,
+                    json!({"expected_data_type": "integer", "maximum_length": f.length()}),
+                ));
             }
             Ok(v.clone())
         }
@@ -153,11 +200,18 @@ fn value_of(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value
             _ => Err(expected(api, jp, "bigint")),
         },
         "double" | "currency" | "percent" => {
-            let ty = if f.data_type() == "currency" { "currency" } else { "double" };
+            let ty = if f.data_type() == "currency" {
+                "currency"
+            } else {
+                "double"
+            };
             v.as_f64().ok_or_else(|| expected(api, jp, ty))?;
             Ok(v.clone())
         }
-        "boolean" => v.as_bool().map(|_| v.clone()).ok_or_else(|| expected(api, jp, "boolean")),
+        "boolean" => v
+            .as_bool()
+            .map(|_| v.clone())
+            .ok_or_else(|| expected(api, jp, "boolean")),
         "date" => match v.as_str().and_then(clock::parse_date) {
             Some(_) => Ok(v.clone()),
             None => Err(expected(api, jp, "date")),
@@ -170,7 +224,11 @@ fn value_of(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value
             let s = v.as_str().ok_or_else(|| expected(api, jp, "picklist"))?;
             let allowed = f.picklist_values();
             if !allowed.contains(&s) {
-                return Err(invalid(api, jp, json!({"expected_data_type": "picklist", "supported_values": allowed})));
+                return Err(invalid(
+                    api,
+                    jp,
+                    json!({"expected_data_type": "picklist", "supported_values": allowed}),
+                ));
             }
             Ok(v.clone())
         }
@@ -179,7 +237,11 @@ fn value_of(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value
             let allowed = f.picklist_values();
             for (i, x) in arr.iter().enumerate() {
                 if !x.as_str().is_some_and(|s| allowed.contains(&s)) {
-                    return Err(invalid(api, &format!("{jp}[{i}]"), json!({"expected_data_type": "multiselectpicklist", "supported_values": allowed})));
+                    return Err(invalid(
+                        api,
+                        &format!("{jp}[{i}]"),
+                        json!({"expected_data_type": "multiselectpicklist", "supported_values": allowed}),
+                    ));
                 }
             }
             Ok(v.clone())
@@ -191,7 +253,13 @@ fn value_of(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value
                 .get(&id)
                 .filter(|u| u.org_id == ctx.org.id)
                 .map(store::user_ref)
-                .ok_or_else(|| invalid(api, jp, json!({"expected_data_type": "jsonobject", "id": id})))
+                .ok_or_else(|| {
+                    invalid(
+                        api,
+                        jp,
+                        json!({"expected_data_type": "jsonobject", "id": id}),
+                    )
+                })
         }
         "layout" => {
             let id = id_of(v).ok_or_else(|| expected(api, jp, "jsonobject"))?;
@@ -213,7 +281,11 @@ fn id_of(v: &Value) -> Option<String> {
 fn tags(api: &str, v: &Value, jp: &str) -> Result<Value, Value> {
     let arr = v.as_array().ok_or_else(|| expected(api, jp, "jsonarray"))?;
     arr.iter()
-        .map(|t| t.get("name").and_then(Value::as_str).map(|n| json!({"name": n, "id": null, "color_code": null})))
+        .map(|t| {
+            t.get("name")
+                .and_then(Value::as_str)
+                .map(|n| json!({"name": n, "id": null, "color_code": null}))
+        })
         .collect::<Option<Vec<_>>>()
         .map(Value::Array)
         .ok_or_else(|| expected(api, jp, "jsonarray"))
@@ -223,10 +295,29 @@ fn lookup(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value> 
     let api = f.api_name();
     let id = id_of(v).ok_or_else(|| expected(api, jp, "jsonobject"))?;
     // Notes' Parent_Id names its module in the value itself.
-    let named = v.pointer("/module/api_name").and_then(Value::as_str).or_else(|| v.get("$se_module").and_then(Value::as_str));
-    let target = named.or(f.lookup_module()).ok_or_else(|| expected(api, jp, "jsonobject"))?;
-    let target = ctx.org.module_name(target).ok_or_else(|| invalid(api, jp, json!({"expected_data_type": "jsonobject"})))?;
-    let rec = ctx.org.records.get(&target).and_then(|m| m.get(&id)).ok_or_else(|| invalid(api, jp, json!({"expected_data_type": "jsonobject", "id": id})))?;
+    let named = v
+        .pointer("/module/api_name")
+        .and_then(Value::as_str)
+        .or_else(|| v.get("$se_module").and_then(Value::as_str));
+    let target = named
+        .or(f.lookup_module())
+        .ok_or_else(|| expected(api, jp, "jsonobject"))?;
+    let target = ctx
+        .org
+        .module_name(target)
+        .ok_or_else(|| invalid(api, jp, json!({"expected_data_type": "jsonobject"})))?;
+    let rec = ctx
+        .org
+        .records
+        .get(&target)
+        .and_then(|m| m.get(&id))
+        .ok_or_else(|| {
+            invalid(
+                api,
+                jp,
+                json!({"expected_data_type": "jsonobject", "id": id}),
+            )
+        })?;
     let meta = &ctx.org.meta[&target];
     let mut out = json!({"name": store::display_name(meta, rec), "id": id});
     if named.is_some() {
@@ -241,11 +332,17 @@ fn subform(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value>
     let Some(meta) = f.subform_module().and_then(|m| ctx.org.meta.get(m)) else {
         return Ok(v.clone());
     };
-    let row_ctx = Ctx { org: ctx.org, users: ctx.users, meta };
+    let row_ctx = Ctx {
+        org: ctx.org,
+        users: ctx.users,
+        meta,
+    };
     let mut org_ids = ctx.org.next_id;
     let mut out = vec![];
     for (i, row) in rows.iter().enumerate() {
-        let obj = row.as_object().ok_or_else(|| expected(api, &format!("{jp}[{i}]"), "jsonobject"))?;
+        let obj = row
+            .as_object()
+            .ok_or_else(|| expected(api, &format!("{jp}[{i}]"), "jsonobject"))?;
         let mut clean = record(&row_ctx, obj, &format!("{jp}[{i}]"), Mode::Create, None)?;
         let id = match obj.get("id").and_then(Value::as_str) {
             Some(id) => id.to_string(),
@@ -261,29 +358,55 @@ fn subform(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value>
 }
 
 /// The unique-field check: another record of the module with the same value.
-fn duplicate(ctx: &Ctx, data: &Map<String, Value>, prefix: &str, existing: Option<&Record>) -> Option<Value> {
+fn duplicate(
+    ctx: &Ctx,
+    data: &Map<String, Value>,
+    prefix: &str,
+    existing: Option<&Record>,
+) -> Option<Value> {
     let self_id = existing.and_then(|r| r.get("id")).and_then(Value::as_str);
     let records = ctx.org.records.get(ctx.meta.api_name())?;
     for f in ctx.meta.views() {
-        let Some(case_sensitive) = f.unique() else { continue };
-        let Some(value) = data.get(f.api_name()).and_then(Value::as_str) else { continue };
-        let same = |other: &str| if case_sensitive { other == value } else { other.eq_ignore_ascii_case(value) };
+        let Some(case_sensitive) = f.unique() else {
+            continue;
+        };
+        let Some(value) = data.get(f.api_name()).and_then(Value::as_str) else {
+            continue;
+        };
+        let same = |other: &str| {
+            if case_sensitive {
+                other == value
+            } else {
+                other.eq_ignore_ascii_case(value)
+            }
+        };
         let hit = records.values().find(|r| {
-            r.get("id").and_then(Value::as_str) != self_id && r.get(f.api_name()).and_then(Value::as_str).is_some_and(same)
+            r.get("id").and_then(Value::as_str) != self_id
+                && r.get(f.api_name())
+                    .and_then(Value::as_str)
+                    .is_some_and(same)
         });
         if let Some(r) = hit {
             let owner = r.get("Owner").cloned().unwrap_or(Value::Null);
-            let zuid = owner.get("id").and_then(Value::as_str).and_then(|id| ctx.users.get(id)).map(|u| u.zuid.clone());
-            return Some(item("DUPLICATE_DATA", "duplicate data", json!({
-                "api_name": f.api_name(),
-                "json_path": path(prefix, f.api_name()),
-                "duplicate_record": {
-                    "Owner": {"name": owner.get("name"), "id": owner.get("id"), "zuid": zuid},
-                    "module": {"api_name": ctx.meta.api_name(), "id": ctx.meta.module["id"]},
-                    "id": r.get("id"),
-                },
-                "more_records": false,
-            })));
+            let zuid = owner
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|id| ctx.users.get(id))
+                .map(|u| u.zuid.clone());
+            return Some(item(
+                "DUPLICATE_DATA",
+                "duplicate data",
+                json!({
+                    "api_name": f.api_name(),
+                    "json_path": path(prefix, f.api_name()),
+                    "duplicate_record": {
+                        "Owner": {"name": owner.get("name"), "id": owner.get("id"), "zuid": zuid},
+                        "module": {"api_name": ctx.meta.api_name(), "id": ctx.meta.module["id"]},
+                        "id": r.get("id"),
+                    },
+                    "more_records": false,
+                }),
+            ));
         }
     }
     None

@@ -1,0 +1,850 @@
+//! CRM endpoints: every error code with a request that provokes it, and the happy paths.
+
+mod common;
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+async fn setup() -> (Env, String) {
+    let env = Env::new().await;
+    let t = env.login(PATRICIA, ALL_SCOPES).await;
+    (env, t.access)
+}
+
+#[tokio::test]
+async fn auth_errors() {
+    let (env, token) = setup().await;
+    let r = env
+        .http
+        .get(env.url("/crm/v7/Leads?fields=Last_Name"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "AUTHENTICATION_FAILURE"
+    );
+    let r = env
+        .http
+        .get(env.url("/crm/v7/Leads?fields=Last_Name"))
+        .header("Authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "AUTHENTICATION_FAILURE"
+    );
+    assert_eq!(
+        env.get("1000.nope", "/Leads?fields=Last_Name").await.1["code"],
+        "INVALID_TOKEN"
+    );
+    env.admin(Method::POST, "/tokens/expire", json!({"all": true}))
+        .await;
+    let (status, body) = env.get(&token, "/Leads?fields=Last_Name").await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({"code": "INVALID_TOKEN", "details": {}, "message": "invalid oauth token", "status": "error"})
+        )
+    );
+    let narrow = env.login(PATRICIA, "ZohoCRM.users.READ").await;
+    let (status, body) = env.get(&narrow.access, "/Leads?fields=Last_Name").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["code"], "OAUTH_SCOPE_MISMATCH");
+    assert_eq!(
+        env.get(&narrow.access, "/users?type=CurrentUser").await.0,
+        StatusCode::OK
+    );
+    let leads_only = env.login(PATRICIA, "ZohoCRM.modules.leads.READ").await;
+    assert_eq!(
+        env.get(&leads_only.access, "/Leads?fields=Last_Name")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        env.get(&leads_only.access, "/Contacts?fields=Last_Name")
+            .await
+            .1["code"],
+        "OAUTH_SCOPE_MISMATCH"
+    );
+}
+
+#[tokio::test]
+async fn list_parameters_and_errors() {
+    let (env, t) = setup().await;
+    let (s, b) = env.get(&t, "/Leads").await;
+    assert_eq!(
+        (s, b["code"].clone(), b["details"]["param_name"].clone()),
+        (
+            StatusCode::BAD_REQUEST,
+            json!("REQUIRED_PARAM_MISSING"),
+            json!("fields")
+        )
+    );
+    let many = (0..51)
+        .map(|i| format!("F{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let (_, b) = env.get(&t, &format!("/Leads?fields={many}")).await;
+    assert_eq!(
+        b,
+        json!({"code": "LIMIT_EXCEEDED", "details": {"limit": 50, "param_name": "fields"}, "message": "limit exceeded", "status": "error"})
+    );
+    let (s, b) = env.get(&t, "/Nope?fields=Last_Name").await;
+    assert_eq!(
+        (s, b["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("INVALID_MODULE"))
+    );
+    assert_eq!(
+        env.get(&t, "/Leads?fields=Last_Name&per_page=201").await.1["code"],
+        "INVALID_DATA"
+    );
+    assert_eq!(
+        env.get(&t, "/Leads?fields=Last_Name&page=11").await.1["code"],
+        "DISCRETE_PAGINATION_LIMIT_EXCEEDED"
+    );
+    assert_eq!(
+        env.get(&t, "/Leads?fields=Last_Name&page=1&page_token=abc")
+            .await
+            .1["code"],
+        "AMBIGUITY_DURING_PROCESSING"
+    );
+    // Empty module: 204 with no body.
+    assert_eq!(
+        env.get(&t, "/Vendors?fields=Vendor_Name").await,
+        (StatusCode::NO_CONTENT, Value::Null)
+    );
+    // Modules resolve case-insensitively, ids always come back, empty fields are null.
+    let (s, b) = env
+        .get(&t, "/leads?fields=Last_Name,Fax&sort_order=asc&per_page=2")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(b["data"][0]["Last_Name"], "Doe");
+    assert!(b["data"][0]["id"].is_string() && b["data"][0]["Fax"].is_null());
+    assert_eq!(b["info"]["more_records"], true);
+    assert!(b["info"]["next_page_token"].is_string());
+}
+
+#[tokio::test]
+async fn page_token_walks_past_2000_records_exactly_once() {
+    let (env, t) = setup().await;
+    env.admin(
+        Method::POST,
+        "/orgs/60012345/records/Leads",
+        json!({"generate": 2500, "template": {"Last_Name": "Bulk {n}"}}),
+    )
+    .await;
+    let mut seen = std::collections::HashSet::new();
+    let mut path = "/Leads?fields=Last_Name&per_page=200".to_string();
+    let mut calls = 0;
+    loop {
+        let (s, b) = env.get(&t, &path).await;
+        assert_eq!(s, StatusCode::OK);
+        calls += 1;
+        for r in b["data"].as_array().unwrap() {
+            assert!(
+                seen.insert(r["id"].as_str().unwrap().to_string()),
+                "record served twice"
+            );
+        }
+        match b["info"]["next_page_token"].as_str() {
+            Some(tok) => path = format!("/Leads?fields=Last_Name&per_page=200&page_token={tok}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 2503);
+    assert_eq!(calls, 13);
+    // A token is bound to the other parameters.
+    let (_, b) = env.get(&t, "/Leads?fields=Last_Name&per_page=200").await;
+    let tok = b["info"]["next_page_token"].as_str().unwrap();
+    let (_, b) = env
+        .get(
+            &t,
+            &format!("/Leads?fields=Email&per_page=200&page_token={tok}"),
+        )
+        .await;
+    assert_eq!(b["code"], "TOKEN_BOUND_DATA_MISMATCH");
+}
+
+#[tokio::test]
+async fn if_modified_since_answers_304() {
+    let (env, t) = setup().await;
+    let r = env
+        .http
+        .get(env.url("/crm/v7/Leads?fields=Last_Name"))
+        .header("Authorization", format!("Zoho-oauthtoken {t}"))
+        .header("If-Modified-Since", "2099-01-01T00:00:00+00:00")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    let r = env
+        .http
+        .get(env.url("/crm/v7/Leads?fields=Last_Name"))
+        .header("Authorization", format!("Zoho-oauthtoken {t}"))
+        .header("If-Modified-Since", "2000-01-01T00:00:00+00:00")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn create_validates_like_zoho() {
+    let (env, t) = setup().await;
+    let body = json!({"data": [
+        {"Last_Name": "Ok", "Follow_Up_Date": "2026-12-01", "Annual_Revenue": 1500.5, "Lead_Status": "Contacted", "Preferred_Channels": ["Email", "Chat"]},
+        {"First_Name": "No last name"},
+        {"Last_Name": "T", "No_of_Employees": "many"},
+        {"Last_Name": "L", "Email": "not-an-email"},
+        {"Last_Name": "x".repeat(81)},
+        {"Last_Name": "P", "Lead_Status": "Shut Down"},
+        {"Last_Name": "D", "Email": "JOHN.DOE@example.com"},
+        {"Last_Name": "Lk", "Referred_By": {"id": "111"}},
+        {"Last_Name": "Dt", "Follow_Up_Date": "2026-02-30"},
+    ], "trigger": ["workflow"]});
+    let (s, b) = env.call(Method::POST, &t, "/Leads", Some(body)).await;
+    assert_eq!(s, StatusCode::MULTI_STATUS);
+    let d = b["data"].as_array().unwrap();
+    assert_eq!(d[0]["code"], "SUCCESS");
+    assert_eq!(d[0]["message"], "record added");
+    assert!(
+        d[0]["details"]["id"].is_string()
+            && d[0]["details"]["Created_By"]["name"] == "Patricia Boyle"
+    );
+    assert_eq!(
+        d[1],
+        json!({"code": "MANDATORY_NOT_FOUND", "details": {"api_name": "Last_Name", "json_path": "$.data[1].Last_Name"}, "message": "required field not found", "status": "error"})
+    );
+    assert_eq!(
+        d[2]["details"],
+        json!({"api_name": "No_of_Employees", "json_path": "$.data[2].No_of_Employees", "expected_data_type": "integer"})
+    );
+    assert_eq!(d[3]["details"]["expected_data_type"], "email");
+    assert_eq!(d[4]["details"]["maximum_length"], 80);
+    assert_eq!(d[5]["code"], "INVALID_DATA");
+    assert!(d[5]["details"]["supported_values"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("Contacted")));
+    assert_eq!(d[6]["code"], "DUPLICATE_DATA");
+    assert_eq!(
+        d[6]["details"]["duplicate_record"]["module"]["api_name"],
+        "Leads"
+    );
+    assert_eq!(d[7]["code"], "INVALID_DATA");
+    assert_eq!(d[8]["details"]["expected_data_type"], "date");
+    // Read back what was stored.
+    let id = d[0]["details"]["id"].as_str().unwrap();
+    let (_, got) = env.get(&t, &format!("/Leads/{id}")).await;
+    let rec = &got["data"][0];
+    assert_eq!(rec["Annual_Revenue"], 1500.5);
+    assert_eq!(rec["Preferred_Channels"], json!(["Email", "Chat"]));
+    assert_eq!(rec["Owner"]["email"], PATRICIA);
+    assert_eq!(rec["Full_Name"], "Ok");
+}
+
+#[tokio::test]
+async fn batch_statuses_and_request_errors() {
+    let (env, t) = setup().await;
+    let (s, _) = env
+        .call(
+            Method::POST,
+            &t,
+            "/Leads",
+            Some(json!({"data": [{"Last_Name": "A"}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, b) = env
+        .call(
+            Method::POST,
+            &t,
+            "/Leads",
+            Some(json!({"data": [{"First_Name": "A"}]})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["data"][0]["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("MANDATORY_NOT_FOUND"))
+    );
+    let many: Vec<Value> = (0..101)
+        .map(|i| json!({"Last_Name": format!("N{i}")}))
+        .collect();
+    assert_eq!(
+        env.call(Method::POST, &t, "/Leads", Some(json!({"data": many})))
+            .await
+            .1["code"],
+        "LIMIT_EXCEEDED"
+    );
+    assert_eq!(
+        env.call(Method::POST, &t, "/Leads", Some(json!({"records": []})))
+            .await
+            .1["code"],
+        "REQUIRED_PARAM_MISSING"
+    );
+    let (s, b) = env
+        .call(Method::POST, &t, "/Nope", Some(json!({"data": [{}]})))
+        .await;
+    assert_eq!(
+        (s, b["data"][0]["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("INVALID_MODULE"))
+    );
+    assert_eq!(
+        env.call(
+            Method::POST,
+            &t,
+            "/Leads",
+            Some(json!({"data": [{"Last_Name": "A"}], "trigger": ["nope"]}))
+        )
+        .await
+        .1["code"],
+        "INVALID_DATA"
+    );
+    // Malformed JSON and a wrong content type get Zoho's shape, not a framework error.
+    let r = env
+        .http
+        .post(env.url("/crm/v7/Leads"))
+        .header("Authorization", format!("Zoho-oauthtoken {t}"))
+        .header("Content-Type", "application/json")
+        .body("{\"data\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(
+        (b["code"].as_str(), b["status"].as_str()),
+        (Some("INVALID_DATA"), Some("error"))
+    );
+    let r = env
+        .http
+        .post(env.url("/crm/v7/Leads"))
+        .header("Authorization", format!("Zoho-oauthtoken {t}"))
+        .header("Content-Type", "application/xml")
+        .body("<data/>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "INVALID_DATA");
+}
+
+#[tokio::test]
+async fn update_upsert_delete() {
+    let (env, t) = setup().await;
+    let (_, b) = env
+        .call(
+            Method::POST,
+            &t,
+            "/Leads",
+            Some(json!({"data": [{"Last_Name": "Up", "Email": "up@x.example"}]})),
+        )
+        .await;
+    let id = b["data"][0]["details"]["id"].as_str().unwrap().to_string();
+    let (s, b) = env
+        .call(
+            Method::PUT,
+            &t,
+            &format!("/Leads/{id}"),
+            Some(json!({"data": [{"Company": "NewCo"}]})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["data"][0]["message"].clone()),
+        (StatusCode::OK, json!("record updated"))
+    );
+    let (s, b) = env.call(Method::PUT, &t, "/Leads", Some(json!({"data": [{"Company": "no id"}, {"id": "1", "Company": "bad id"}, {"id": id, "Last_Name": null}]}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["data"][0]["details"]["api_name"], "id");
+    assert_eq!(b["data"][1]["message"], "the id given seems to be invalid");
+    assert_eq!(b["data"][2]["code"], "MANDATORY_NOT_FOUND");
+    let r = env
+        .http
+        .put(env.url(&format!("/crm/v7/Leads/{id}")))
+        .header("Authorization", format!("Zoho-oauthtoken {t}"))
+        .header("If-Unmodified-Since", "2000-01-01T00:00:00+00:00")
+        .json(&json!({"data": [{"Company": "late"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["data"][0]["code"],
+        "ALREADY_MODIFIED"
+    );
+    let (s, b) = env.call(Method::POST, &t, "/Leads/upsert", Some(json!({"data": [{"Last_Name": "Up2", "Email": "UP@x.example"}, {"Last_Name": "Fresh", "Email": "fresh@x.example"}], "duplicate_check_fields": ["Email"]}))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (
+            b["data"][0]["action"].clone(),
+            b["data"][0]["duplicate_field"].clone(),
+            b["data"][0]["details"]["id"].clone()
+        ),
+        (json!("update"), json!("Email"), json!(id))
+    );
+    assert_eq!(
+        (
+            b["data"][1]["action"].clone(),
+            b["data"][1]["duplicate_field"].clone()
+        ),
+        (json!("insert"), Value::Null)
+    );
+    assert_eq!(
+        env.call(
+            Method::POST,
+            &t,
+            "/Leads/upsert",
+            Some(json!({"data": [{"Last_Name": "x"}], "duplicate_check_fields": ["Company"]}))
+        )
+        .await
+        .1["code"],
+        "INVALID_DATA"
+    );
+    assert_eq!(
+        env.call(Method::DELETE, &t, "/Leads", None).await.1["code"],
+        "REQUIRED_PARAM_MISSING"
+    );
+    let (s, b) = env
+        .call(Method::DELETE, &t, &format!("/Leads?ids={id},123"), None)
+        .await;
+    assert_eq!(s, StatusCode::MULTI_STATUS);
+    assert_eq!(
+        b["data"][0],
+        json!({"code": "SUCCESS", "details": {"id": id}, "message": "record deleted", "status": "success"})
+    );
+    assert_eq!(b["data"][1]["message"], "record not deleted");
+    let (_, b) = env.get(&t, "/Leads/deleted?type=recycle").await;
+    assert_eq!(b["data"][0]["id"], id.as_str());
+    assert_eq!(b["data"][0]["display_name"], "Up2");
+    assert_eq!(
+        env.get(&t, "/Leads/deleted?type=bogus").await.1["code"],
+        "PATTERN_NOT_MATCHED"
+    );
+    assert_eq!(
+        env.get(&t, &format!("/Leads/{id}")).await.1["code"],
+        "INVALID_DATA"
+    );
+}
+
+#[tokio::test]
+async fn search_and_count() {
+    let (env, t) = setup().await;
+    let (s, b) = env.get(&t, "/Leads/search?criteria=((Lead_Status:equals:Contacted)or(Last_Name:starts_with:gar))&fields=Last_Name").await;
+    assert_eq!(s, StatusCode::OK);
+    let mut names: Vec<&str> = b["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Last_Name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["Doe", "Garcia"]);
+    assert_eq!(
+        env.get(&t, "/Leads/search?email=KENJI@tanaka.example")
+            .await
+            .1["data"][0]["Last_Name"],
+        "Tanaka"
+    );
+    assert_eq!(
+        env.get(&t, "/Leads/search?word=imports").await.1["data"][0]["Company"],
+        "Garcia Imports"
+    );
+    assert_eq!(
+        env.get(&t, "/Leads/search?word=zzzz").await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        env.get(&t, "/Leads/search").await.1["code"],
+        "REQUIRED_PARAM_MISSING"
+    );
+    assert_eq!(
+        env.get(&t, "/Leads/search?criteria=(Email:greater_than:a)")
+            .await
+            .1["code"],
+        "INVALID_QUERY"
+    );
+    assert_eq!(
+        env.get(&t, "/Leads/search?criteria=(Email:equals:a")
+            .await
+            .1["code"],
+        "INVALID_QUERY"
+    );
+    assert_eq!(
+        env.get(&t, "/Leads/search?word=doe&page=11").await.1["code"],
+        "LIMIT_REACHED"
+    );
+    assert_eq!(
+        env.get(&t, "/Leads/actions/count").await.1,
+        json!({"count": 3})
+    );
+    assert_eq!(
+        env.get(
+            &t,
+            "/Leads/actions/count?criteria=(Lead_Status:equals:Contacted)"
+        )
+        .await
+        .1,
+        json!({"count": 1})
+    );
+    assert_eq!(
+        env.get(
+            &t,
+            "/Leads/actions/count?cvid=1&criteria=(Last_Name:equals:x)"
+        )
+        .await
+        .1["code"],
+        "AMBIGUITY_DURING_PROCESSING"
+    );
+}
+
+#[tokio::test]
+async fn coql_subset() {
+    let (env, t) = setup().await;
+    let q = |s: &str| json!({"select_query": s});
+    let (s, b) = env.call(Method::POST, &t, "/coql", Some(q("select Last_Name, Email from Leads where (Lead_Status in ('Contacted', 'Pre-Qualified') and Email like '%example%') order by Last_Name asc limit 10"))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(b["data"].as_array().unwrap().len(), 2);
+    assert_eq!(b["data"][0]["Last_Name"], "Doe");
+    assert_eq!(b["info"], json!({"count": 2, "more_records": false}));
+    let (_, b) = env.call(Method::POST, &t, "/coql", Some(q("select Last_Name from Leads where Last_Name is not null order by Last_Name limit 1, 1"))).await;
+    assert_eq!(b["data"][0]["Last_Name"], "Garcia");
+    assert_eq!(b["info"]["more_records"], true);
+    assert_eq!(
+        env.call(
+            Method::POST,
+            &t,
+            "/coql",
+            Some(q("select Last_Name from Leads where Last_Name = 'Nobody'"))
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        env.call(
+            Method::POST,
+            &t,
+            "/coql",
+            Some(q("select Last_Name from Leads"))
+        )
+        .await
+        .1["details"],
+        json!({"clause": "where"})
+    );
+    assert_eq!(
+        env.call(Method::POST, &t, "/coql", Some(q("select Last_Name FROM")))
+            .await
+            .1["code"],
+        "SYNTAX_ERROR"
+    );
+    assert_eq!(
+        env.call(
+            Method::POST,
+            &t,
+            "/coql",
+            Some(q("select Nope from Leads where Last_Name = 'x'"))
+        )
+        .await
+        .1["code"],
+        "INVALID_QUERY"
+    );
+    assert_eq!(
+        env.call(
+            Method::POST,
+            &t,
+            "/coql",
+            Some(q("select Last_Name from Nope where Last_Name = 'x'"))
+        )
+        .await
+        .1["code"],
+        "INVALID_MODULE"
+    );
+    assert_eq!(
+        env.call(Method::POST, &t, "/coql", Some(json!({}))).await.1["code"],
+        "MANDATORY_NOT_FOUND"
+    );
+    let (_, b) = env.call(Method::POST, &t, "/coql", Some(json!({"select_query": "select Last_Name from Leads where Last_Name = 'Doe'", "include_meta": ["fields"]}))).await;
+    assert_eq!(b["fields"]["Last_Name"]["data_type"], "text");
+}
+
+#[tokio::test]
+async fn metadata_users_org() {
+    let (env, t) = setup().await;
+    let (_, b) = env.get(&t, "/settings/fields?module=Leads").await;
+    let fields = b["fields"].as_array().unwrap();
+    let rating = fields.iter().find(|f| f["api_name"] == "Rating").unwrap();
+    assert!(rating["pick_list_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["display_value"] == "Shut Down" && v["actual_value"] == "ShutDown"));
+    assert_eq!(
+        env.get(&t, "/settings/fields").await.1["code"],
+        "REQUIRED_PARAM_MISSING"
+    );
+    assert_eq!(
+        env.get(&t, "/settings/fields?module=Nope").await.1["code"],
+        "INVALID_MODULE"
+    );
+    let since = "2025-01-01T00:00:00+00:00";
+    let r = env
+        .http
+        .get(env.url("/crm/v7/settings/fields?module=Leads"))
+        .header("Authorization", format!("Zoho-oauthtoken {t}"))
+        .header("If-Modified-Since", since)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    env.admin(Method::POST, "/orgs/60012345/fields/Leads", json!({"api_name": "Loyalty_Tier", "data_type": "picklist", "pick_list_values": ["Gold", "Silver"]})).await;
+    let r = env
+        .http
+        .get(env.url("/crm/v7/settings/fields?module=Leads"))
+        .header("Authorization", format!("Zoho-oauthtoken {t}"))
+        .header("If-Modified-Since", since)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // The new field is validated and stored.
+    assert_eq!(
+        env.call(
+            Method::POST,
+            &t,
+            "/Leads",
+            Some(json!({"data": [{"Last_Name": "T", "Loyalty_Tier": "Bronze"}]}))
+        )
+        .await
+        .1["data"][0]["code"],
+        "INVALID_DATA"
+    );
+    env.admin(
+        Method::POST,
+        "/orgs/60012345/fields/Leads/Loyalty_Tier/picklist-values",
+        json!({"values": ["Bronze"]}),
+    )
+    .await;
+    assert_eq!(
+        env.call(
+            Method::POST,
+            &t,
+            "/Leads",
+            Some(json!({"data": [{"Last_Name": "T", "Loyalty_Tier": "Bronze"}]}))
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    let (_, m) = env.get(&t, "/settings/modules").await;
+    assert!(m["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["api_name"] == "Sales_Orders"));
+    assert_eq!(
+        env.get(&t, "/settings/modules/Deals").await.1["modules"][0]["api_name"],
+        "Deals"
+    );
+    assert_eq!(
+        env.get(&t, "/settings/layouts?module=Deals").await.1["layouts"][0]["sections"][0]
+            ["fields"]
+            .as_array()
+            .unwrap()
+            .len(),
+        env.get(&t, "/settings/fields?module=Deals").await.1["fields"]
+            .as_array()
+            .unwrap()
+            .len()
+    );
+    let (_, u) = env.get(&t, "/users?type=CurrentUser").await;
+    assert_eq!(u["users"].as_array().unwrap().len(), 1);
+    assert_eq!(u["users"][0]["email"], PATRICIA);
+    assert_eq!(
+        env.get(&t, "/users?type=AllUsers").await.1["users"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        env.get(&t, "/users?type=Bogus").await.1["code"],
+        "INVALID_DATA"
+    );
+    assert_eq!(env.get(&t, "/org").await.1["org"][0]["zgid"], "60012345");
+}
+
+#[tokio::test]
+async fn custom_module_at_run_time() {
+    let (env, t) = setup().await;
+    env.admin(
+        Method::POST,
+        "/orgs/60012345/modules",
+        json!({"api_name": "Projects", "singular_label": "Project"}),
+    )
+    .await;
+    assert_eq!(
+        env.call(Method::POST, &t, "/Projects", Some(json!({"data": [{}]})))
+            .await
+            .1["data"][0]["details"]["api_name"],
+        "Name"
+    );
+    assert_eq!(
+        env.call(
+            Method::POST,
+            &t,
+            "/Projects",
+            Some(json!({"data": [{"Name": "Apollo"}]}))
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        env.get(&t, "/Projects?fields=Name").await.1["data"][0]["Name"],
+        "Apollo"
+    );
+}
+
+#[tokio::test]
+async fn orgs_are_isolated() {
+    let env = Env::new().await;
+    let a = env.login(PATRICIA, ALL_SCOPES).await;
+    let b = env.login(AMELIA, ALL_SCOPES).await;
+    let names = |v: Value| {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["Last_Name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let za = names(env.get(&a.access, "/Leads?fields=Last_Name").await.1);
+    let zb = names(env.get(&b.access, "/Leads?fields=Last_Name").await.1);
+    assert_eq!(za, vec!["Tanaka", "Garcia", "Doe"]);
+    assert_eq!(zb, vec!["Runner", "Coyote"]);
+    let id = env.get(&a.access, "/Leads?fields=Last_Name").await.1["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        env.get(&b.access, &format!("/Leads/{id}")).await.1["code"],
+        "INVALID_DATA"
+    );
+}
+
+#[tokio::test]
+async fn related_records_and_notes() {
+    let (env, t) = setup().await;
+    let acct = env
+        .call(
+            Method::POST,
+            &t,
+            "/Accounts",
+            Some(json!({"data": [{"Account_Name": "Parent Co"}]})),
+        )
+        .await
+        .1["data"][0]["details"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, c) = env.call(Method::POST, &t, "/Contacts", Some(json!({"data": [{"Last_Name": "Kid", "Account_Name": {"id": acct}}, {"Last_Name": "Loose"}]}))).await;
+    let loose = c["data"][1]["details"]["id"].as_str().unwrap().to_string();
+    let (_, rel) = env
+        .get(
+            &t,
+            &format!("/Accounts/{acct}/Contacts?fields=Last_Name,Account_Name"),
+        )
+        .await;
+    assert_eq!(rel["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        rel["data"][0]["Account_Name"],
+        json!({"name": "Parent Co", "id": acct})
+    );
+    assert_eq!(
+        env.get(&t, &format!("/Accounts/{acct}/Contacts")).await.1["code"],
+        "REQUIRED_PARAM_MISSING"
+    );
+    let (s, l) = env
+        .call(
+            Method::PUT,
+            &t,
+            &format!("/Accounts/{acct}/Contacts"),
+            Some(json!({"data": [{"id": loose}]})),
+        )
+        .await;
+    assert_eq!(
+        (s, l["data"][0]["message"].clone()),
+        (StatusCode::OK, json!("relation added"))
+    );
+    assert_eq!(
+        env.get(&t, &format!("/Accounts/{acct}/Contacts?fields=Last_Name"))
+            .await
+            .1["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let (s, u) = env
+        .call(
+            Method::DELETE,
+            &t,
+            &format!("/Accounts/{acct}/Contacts?ids={loose}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, u["data"][0]["message"].clone()),
+        (StatusCode::OK, json!("relation removed"))
+    );
+    let (s, n) = env
+        .call(
+            Method::POST,
+            &t,
+            &format!("/Accounts/{acct}/Notes"),
+            Some(json!({"data": [{"Note_Title": "Call", "Note_Content": "Went well"}, {}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::MULTI_STATUS);
+    assert_eq!(n["data"][1]["code"], "EXPECTED_FIELD_MISSING");
+    let (_, notes) = env
+        .get(
+            &t,
+            &format!("/Accounts/{acct}/Notes?fields=Note_Title,Parent_Id"),
+        )
+        .await;
+    assert_eq!(notes["data"][0]["Note_Title"], "Call");
+    assert_eq!(
+        notes["data"][0]["Parent_Id"]["module"]["api_name"],
+        "Accounts"
+    );
+    assert_eq!(
+        env.get(&t, "/Accounts/1/Contacts?fields=Last_Name").await.1["message"],
+        "The record does not exist"
+    );
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_get_zoho_errors() {
+    let (env, t) = setup().await;
+    let r = env.http.get(env.url("/nothing/here")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "INVALID_URL_PATTERN"
+    );
+    let (s, b) = env.call(Method::PATCH, &t, "/org", None).await;
+    assert_eq!(
+        (s, b["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("INVALID_REQUEST_METHOD"))
+    );
+    assert_eq!(
+        env.get(&t, "/Leads/1/2/3/4").await.1["code"],
+        "INVALID_URL_PATTERN"
+    );
+}
