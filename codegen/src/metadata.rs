@@ -62,7 +62,10 @@ struct ModuleEntry {
 }
 
 fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let de = &mut serde_json::Deserializer::from_str(&text);
     serde_path_to_error::deserialize(de).map_err(|e| Error::Spec {
         path: path.to_path_buf(),
@@ -96,7 +99,9 @@ pub fn load(specs_dir: &Path) -> Result<Vec<Module>, Error> {
     let list: Modules = read(&specs_dir.join("modules.json"))?;
     let mut out = Vec::new();
     for m in list.modules {
-        let path: PathBuf = specs_dir.join("fields").join(format!("{}.json", m.api_name));
+        let path: PathBuf = specs_dir
+            .join("fields")
+            .join(format!("{}.json", m.api_name));
         let mut fields = read::<Fields>(&path)?.fields;
         fields.sort_by(|a, b| a.api_name.cmp(&b.api_name));
         out.push(Module {
@@ -117,10 +122,21 @@ mod tests {
     fn errors_name_file_and_pointer() {
         let dir = std::env::temp_dir().join(format!("zcrm-codegen-test-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("fields")).unwrap();
-        std::fs::write(dir.join("modules.json"), r#"{"modules":[{"api_name":"Leads"}]}"#).unwrap();
-        std::fs::write(dir.join("fields/Leads.json"), r#"{"fields":[{"api_name":"A","data_type":"text"},{"api_name":"B","data_type":7}]}"#).unwrap();
+        std::fs::write(
+            dir.join("modules.json"),
+            r#"{"modules":[{"api_name":"Leads"}]}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("fields/Leads.json"),
+            r#"{"fields":[{"api_name":"A","data_type":"text"},{"api_name":"B","data_type":7}]}"#,
+        )
+        .unwrap();
         let err = super::load(&dir).unwrap_err().to_string();
-        assert!(err.contains("fields/Leads.json/fields/1/data_type: invalid type"), "{err}");
+        assert!(
+            err.contains("fields/Leads.json/fields/1/data_type: invalid type"),
+            "{err}"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -216,26 +216,42 @@ mod tests {
         assert_eq!(ca.api_url(), "https://developer.zohoapis.ca");
         assert_eq!(ca.accounts_url(), "https://accounts.zohocloud.ca");
         assert_eq!(ca.file_upload_url(), "https://upload.zohocloud.ca");
-        assert_eq!(DataCenter::Au.environment(Environment::Sandbox).api_url(), "https://sandbox.zohoapis.com.au");
+        assert_eq!(
+            DataCenter::Au.environment(Environment::Sandbox).api_url(),
+            "https://sandbox.zohoapis.com.au"
+        );
         assert_eq!(DataCenter::Sa.file_upload_url(), "https://files.zoho.sa");
-        assert_eq!(DataCenter::Cn.accounts_url(), "https://accounts.zoho.com.cn");
+        assert_eq!(
+            DataCenter::Cn.accounts_url(),
+            "https://accounts.zoho.com.cn"
+        );
     }
 
     #[test]
     fn parses_locations_and_accounts_servers() {
         assert_eq!("EU".parse::<DataCenter>().unwrap(), DataCenter::Eu);
-        assert_eq!(DataCenter::from_accounts_server("https://accounts.zoho.com.au/").unwrap(), DataCenter::Au);
+        assert_eq!(
+            DataCenter::from_accounts_server("https://accounts.zoho.com.au/").unwrap(),
+            DataCenter::Au
+        );
         let err = "mars".parse::<DataCenter>().unwrap_err();
         assert_eq!(err.to_string(), "unknown Zoho data centre `mars`: expected one of us, eu, in, cn, au, jp, ca, sa, uk, or an accounts server such as https://accounts.zoho.eu");
         for dc in DataCenter::ALL {
             assert_eq!(dc.location().parse::<DataCenter>().unwrap(), dc);
-            assert_eq!(DataCenter::from_accounts_server(dc.accounts_url()).unwrap(), dc);
+            assert_eq!(
+                DataCenter::from_accounts_server(dc.accounts_url()).unwrap(),
+                dc
+            );
         }
     }
 
     #[test]
     fn custom_environments_keep_their_urls() {
-        let e = ApiEnvironment::custom("http://127.0.0.1:1/", "http://127.0.0.1:1", "http://127.0.0.1:1");
+        let e = ApiEnvironment::custom(
+            "http://127.0.0.1:1/",
+            "http://127.0.0.1:1",
+            "http://127.0.0.1:1",
+        );
         assert_eq!(e.api_url(), "http://127.0.0.1:1");
         assert_eq!(e.data_center(), None);
     }

@@ -49,9 +49,35 @@ pub fn module(api_name: &str) -> Option<&'static ModuleInfo> {
 mod tests {
     #[test]
     fn standard_modules_are_present() {
-        for m in ["Leads", "Contacts", "Accounts", "Deals", "Tasks", "Events", "Calls", "Products", "Quotes", "Sales_Orders", "Purchase_Orders", "Invoices", "Campaigns", "Vendors", "Price_Books", "Cases", "Solutions", "Notes"] {
+        for m in [
+            "Leads",
+            "Contacts",
+            "Accounts",
+            "Deals",
+            "Tasks",
+            "Events",
+            "Calls",
+            "Products",
+            "Quotes",
+            "Sales_Orders",
+            "Purchase_Orders",
+            "Invoices",
+            "Campaigns",
+            "Vendors",
+            "Price_Books",
+            "Cases",
+            "Solutions",
+            "Notes",
+        ] {
             assert!(super::module(m).is_some(), "{m}");
         }
-        assert_eq!(super::module("Deals").unwrap().field("Stage").unwrap().data_type, "picklist");
+        assert_eq!(
+            super::module("Deals")
+                .unwrap()
+                .field("Stage")
+                .unwrap()
+                .data_type,
+            "picklist"
+        );
     }
 }

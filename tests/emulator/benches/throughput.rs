@@ -11,10 +11,16 @@ use std::time::Instant;
 use zcrm_emulator::{Emulator, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let total = args.first().copied().unwrap_or(100_000);
     let connections = args.get(1).copied().unwrap_or(32);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async move {
         let emu = Emulator::start().await.expect("emulator");
         let code = emu.mint_grant_code("patricia.boyle@zylker.example", &["ZohoCRM.modules.ALL", "ZohoCRM.org.READ"]).expect("code");

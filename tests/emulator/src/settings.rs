@@ -175,7 +175,7 @@ pub async fn layouts(State(app): State<App>, caller: Caller, Query(p): Query<Par
         .collect();
     let layout = json!({
         "id": layout_id, "api_name": "Standard__s", "name": "Standard", "display_label": "Standard", "status": "active",
-        "visible": true, "source": "crm", "mode": null, "generated_type": "default", "display_type": "default",
+        "visible": true, "source": "crm", "mode": null, "generated_type": "default", "display_type": -1,
         "show_business_card": false, "created_time": null, "modified_time": null, "created_by": null, "modified_by": null,
         "created_for": null, "convert_mapping": {}, "actions_allowed": {"edit": true, "rename": true, "clone": true, "downgrade": false, "delete": false, "deactivate": false, "set_layout_permissions": true},
         "profiles": [{"id": "0", "name": "Administrator", "default": true, "_default_view": {"id": layout_id, "name": "Standard", "type": "layout"}, "_default_assignment_view": {"id": layout_id, "name": "Standard", "type": "layout"}}],
@@ -185,7 +185,7 @@ pub async fn layouts(State(app): State<App>, caller: Caller, Query(p): Query<Par
     Ok(json_response(StatusCode::OK, &json!({"layouts": [layout]})))
 }
 
-fn user_json(u: &User, org_zgid: &str) -> Value {
+fn user_json(u: &User) -> Value {
     json!({
         "id": u.id, "zuid": u.zuid, "email": u.email, "first_name": u.first_name, "last_name": u.last_name,
         "full_name": u.full_name(), "alias": null, "status": "active", "confirm": true,
@@ -198,7 +198,7 @@ fn user_json(u: &User, org_zgid: &str) -> Value {
         "country": null, "dob": null, "Isonline": false, "sandboxDeveloper": false, "type__s": "Paid",
         "image_link": null, "theme": null, "customize_info": null, "name_format__s": "Salutation,First Name,Last Name",
         "sort_order_preference__s": "First Name,Last Name", "$current_shift": null, "$next_shift": null,
-        "$shift_effective_from": null, "zgid": org_zgid,
+        "$shift_effective_from": null,
     })
 }
 
@@ -227,7 +227,6 @@ pub async fn users(State(app): State<App>, caller: Caller, Query(p): Query<Param
         ));
     }
     let world = app.world();
-    let zgid = world.orgs[&caller.org_id].zgid.clone();
     let list: Vec<Value> = world
         .users
         .values()
@@ -238,7 +237,7 @@ pub async fn users(State(app): State<App>, caller: Caller, Query(p): Query<Param
             "DeactiveUsers" | "NotConfirmedUsers" | "DeletedUsers" => false,
             _ => true,
         })
-        .map(|u| user_json(u, &zgid))
+        .map(|u| user_json(u))
         .collect();
     if list.is_empty() {
         return Ok(no_content());
@@ -254,7 +253,6 @@ pub async fn users(State(app): State<App>, caller: Caller, Query(p): Query<Param
 pub async fn user_one(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult {
     caller.require(Need::plain("users", "READ"))?;
     let world = app.world();
-    let zgid = world.orgs[&caller.org_id].zgid.clone();
     let u = world
         .users
         .get(&id)
@@ -262,7 +260,7 @@ pub async fn user_one(State(app): State<App>, caller: Caller, Path(id): Path<Str
         .ok_or_else(|| ApiError::invalid_id(&id))?;
     Ok(json_response(
         StatusCode::OK,
-        &json!({"users": [user_json(u, &zgid)]}),
+        &json!({"users": [user_json(u)]}),
     ))
 }
 
