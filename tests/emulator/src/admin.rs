@@ -144,6 +144,12 @@ async fn settings(State(app): State<App>, b: Bytes) -> ApiResult {
     if let Some(s) = v["location"].as_str() {
         w.settings.location = s.to_string();
     }
+    if let Some(s) = v["page_token_ttl_secs"].as_u64() {
+        w.settings.page_token_ttl = Duration::from_secs(s);
+    }
+    if let Some(n) = v["pagination_limit"].as_u64() {
+        w.settings.pagination_limit = n as usize;
+    }
     ok(
         json!({"access_token_ttl_secs": w.settings.access_token_ttl.as_secs(), "grant_code_ttl_secs": w.settings.grant_code_ttl.as_secs(), "location": w.settings.location}),
     )

@@ -136,6 +136,8 @@ pub fn app(config: &EmulatorConfig) -> Result<App, String> {
         access_token_ttl: config.access_token_ttl,
         grant_code_ttl: config.grant_code_ttl,
         location: config.location.clone(),
+        page_token_ttl: Duration::from_secs(24 * 3600),
+        pagination_limit: records::TOKEN_LIMIT,
     };
     let world = seed::world(&seed, settings);
     Ok(App {

@@ -204,8 +204,41 @@ pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Re
         None => next.run(req).await,
     };
     drop(slot_guard);
+    let response = zoho_shaped(response).await;
     log(response.status().as_u16());
     response
+}
+
+/// Rewrites a framework rejection (plain text: a path that is not valid UTF-8, a body over the
+/// size limit, ...) into Zoho's error envelope, keeping the reason in `details.reason`.
+async fn zoho_shaped(response: Response) -> Response {
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return response;
+    }
+    let reason = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let reason = String::from_utf8_lossy(&reason).to_string();
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => (
+            "INVALID_URL_PATTERN",
+            "Please check if the URL trying to access is a correct one",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "INVALID_REQUEST_METHOD",
+            "The http request method type is not a valid one",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ("LIMIT_EXCEEDED", "the request body is too large"),
+        s if s.is_server_error() => ("INTERNAL_ERROR", "Internal Server Error"),
+        _ => ("INVALID_DATA", "invalid data"),
+    };
+    ApiError::new(status, code, message, serde_json::json!({"reason": reason})).into_response()
 }
 
 /// Unknown paths: Zoho's `INVALID_URL_PATTERN`.

@@ -181,7 +181,7 @@ pub async fn list(
             if t.bound != bound || t.user_id != caller.user.id {
                 return Err(ApiError::new(StatusCode::BAD_REQUEST, "TOKEN_BOUND_DATA_MISMATCH", "The page_token given seems to be invalid or input param is added or altered or deleted", json!({"param_name": "page_token"})));
             }
-            if t.served >= TOKEN_LIMIT {
+            if t.served >= world.settings.pagination_limit {
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "PAGINATION_LIMIT_EXCEEDED",
@@ -208,19 +208,20 @@ pub async fn list(
             (offset, offset, page)
         }
     };
-    let cap = TOKEN_LIMIT.saturating_sub(served_before).min(per_page);
+    let token_limit = world.settings.pagination_limit;
+    let cap = token_limit.saturating_sub(served_before).min(per_page);
     let chunk: Vec<&(&Record, (String, String))> = all.iter().skip(start).take(cap).collect();
     if chunk.is_empty() {
         return Ok(no_content());
     }
-    let more = start + chunk.len() < all.len() && served_before + chunk.len() < TOKEN_LIMIT;
+    let more = start + chunk.len() < all.len();
     let data: Vec<Value> = chunk
         .iter()
         .map(|(r, _)| store::project(meta, r, Some(&fields)))
         .collect();
     let last_key = chunk.last().map(|(_, k)| k.clone()).unwrap_or_default();
     let count = data.len();
-    let expiry = now + time::Duration::hours(24);
+    let expiry = now + world.settings.page_token_ttl;
     let next = if more {
         let tok = random_token().replace("1000.", "");
         world.page_tokens.insert(

@@ -237,7 +237,7 @@ pub async fn users(State(app): State<App>, caller: Caller, Query(p): Query<Param
             "DeactiveUsers" | "NotConfirmedUsers" | "DeletedUsers" => false,
             _ => true,
         })
-        .map(|u| user_json(u))
+        .map(user_json)
         .collect();
     if list.is_empty() {
         return Ok(no_content());

@@ -156,6 +156,9 @@ pub enum FaultAction {
     Truncate,
 }
 
+/// Entries the request log keeps; past this the oldest half is dropped.
+pub const LOG_CAPACITY: usize = 200_000;
+
 /// One line of the request log.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LogEntry {
@@ -181,6 +184,10 @@ pub struct Settings {
     pub grant_code_ttl: Duration,
     /// `location` sent back on the OAuth redirect.
     pub location: String,
+    /// Lifetime of a records list `page_token` (Zoho: 24 hours).
+    pub page_token_ttl: Duration,
+    /// Records reachable through `page_token`s (Zoho: 100,000).
+    pub pagination_limit: usize,
 }
 
 /// Everything the emulator knows.

@@ -848,3 +848,148 @@ async fn unknown_paths_and_methods_get_zoho_errors() {
         "INVALID_URL_PATTERN"
     );
 }
+
+#[tokio::test]
+async fn page_token_expiry_and_the_pagination_limit() {
+    let (env, t) = setup().await;
+    env.admin(
+        Method::POST,
+        "/orgs/60012345/records/Leads",
+        json!({"generate": 600}),
+    )
+    .await;
+    env.admin(Method::PUT, "/settings", json!({"pagination_limit": 400}))
+        .await;
+    let (_, b) = env.get(&t, "/Leads?fields=Last_Name&per_page=200").await;
+    let tok = b["info"]["next_page_token"].as_str().unwrap().to_string();
+    let (_, b) = env
+        .get(
+            &t,
+            &format!("/Leads?fields=Last_Name&per_page=200&page_token={tok}"),
+        )
+        .await;
+    assert_eq!(b["data"].as_array().unwrap().len(), 200);
+    let tok = b["info"]["next_page_token"].as_str().unwrap().to_string();
+    let (s, b) = env
+        .get(
+            &t,
+            &format!("/Leads?fields=Last_Name&per_page=200&page_token={tok}"),
+        )
+        .await;
+    assert_eq!(
+        (s, b),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"code": "PAGINATION_LIMIT_EXCEEDED", "details": {"param_name": "page_token"}, "message": "You can only get upto 100000 records using page_token param", "status": "error"})
+        )
+    );
+    env.admin(Method::PUT, "/settings", json!({"page_token_ttl_secs": 0}))
+        .await;
+    let (_, b) = env.get(&t, "/Leads?fields=Last_Name&per_page=200").await;
+    let tok = b["info"]["next_page_token"].as_str().unwrap().to_string();
+    let (_, b) = env
+        .get(
+            &t,
+            &format!("/Leads?fields=Last_Name&per_page=200&page_token={tok}"),
+        )
+        .await;
+    assert_eq!(b["code"], "EXPIRED_VALUE");
+    assert_eq!(
+        b["details"],
+        json!({"api_name": "page_token", "json_path": "$.query.page_token"})
+    );
+}
+
+#[tokio::test]
+async fn several_errors_on_one_record() {
+    let (env, t) = setup().await;
+    let (s, b) = env.call(Method::POST, &t, "/Leads", Some(json!({"data": [{"Last_Name": "M", "No_of_Employees": "x", "Email_Opt_Out": "yes"}]}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let item = &b["data"][0];
+    assert_eq!(item["code"], "MULTIPLE_OR_MULTI_ERRORS");
+    assert_eq!(item["message"], "Multiple errors in the request");
+    let fields: Vec<&str> = item["details"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["details"]["api_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["No_of_Employees", "Email_Opt_Out"]);
+}
+
+#[tokio::test]
+async fn bad_input_never_escapes_zoho_shapes() {
+    let (env, t) = setup().await;
+    let auth = format!("Zoho-oauthtoken {t}");
+    // A path segment that is not UTF-8, an oversized body, garbage bodies on every write path.
+    let r = env
+        .http
+        .get(env.url("/crm/v7/%FF%FE?fields=Last_Name"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "error");
+    let big = format!(
+        "{{\"data\":[{{\"Last_Name\":\"{}\"}}]}}",
+        "x".repeat(3 * 1024 * 1024)
+    );
+    let r = env
+        .http
+        .post(env.url("/crm/v7/Leads"))
+        .header("Authorization", &auth)
+        .header("Content-Type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "LIMIT_EXCEEDED");
+    let bodies = [
+        "",
+        "null",
+        "[]",
+        "{\"data\": {}}",
+        "{\"data\": [1, \"x\", null]}",
+        "\u{0}\u{1}",
+        "{\"data\":[{\"Last_Name\":[{\"a\":1}]}]}",
+        "{\"select_query\": 5}",
+    ];
+    let paths = [
+        "/crm/v7/Leads",
+        "/crm/v7/Leads/upsert",
+        "/crm/v7/coql",
+        "/oauth/v2/token",
+        "/crm/v7/Accounts/1/Notes",
+    ];
+    for path in paths {
+        for body in bodies {
+            for method in [Method::POST, Method::PUT] {
+                let r = env
+                    .http
+                    .request(method.clone(), env.url(path))
+                    .header("Authorization", &auth)
+                    .header("Content-Type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status();
+                let ct = r
+                    .headers()
+                    .get("content-type")
+                    .map(|v| v.to_str().unwrap().to_string())
+                    .unwrap_or_default();
+                let text = r.text().await.unwrap();
+                assert!(
+                    status != StatusCode::INTERNAL_SERVER_ERROR,
+                    "{method} {path} {body:?}: 500 {text}"
+                );
+                let v: Value = serde_json::from_str(&text)
+                    .unwrap_or_else(|_| panic!("{method} {path} {body:?}: {status} {ct} {text}"));
+                assert!(v.is_object(), "{method} {path} {body:?}: {text}");
+            }
+        }
+    }
+}
