@@ -233,6 +233,19 @@ impl Specs {
     }
 }
 
+/// A request and the spec response it must match: (what, method, path, body, spec file,
+/// spec path, spec method, spec status).
+type Case = (
+    &'static str,
+    Method,
+    String,
+    Option<Value>,
+    &'static str,
+    String,
+    &'static str,
+    &'static str,
+);
+
 fn shared_specs() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/crm-oas/v8.0");
     dir.is_dir().then_some(dir)
@@ -281,7 +294,7 @@ async fn responses_match_zoho_openapi_schemas() {
 
     let record = "/crm/v8/{module_api_name}";
     // (what, method, path, body, spec file, spec path, spec method, spec status)
-    let table: Vec<(&str, Method, String, Option<Value>, &str, String, &str, &str)> = vec![
+    let table: Vec<Case> = vec![
         ("list records", Method::GET, "/Leads?fields=Last_Name,Email,Owner,Created_Time,Lead_Status,Annual_Revenue&per_page=2".into(), None, "record.json", record.into(), "get", "200"),
         ("get a record", Method::GET, format!("/Leads/{lead}"), None, "record.json", format!("{record}/{{id}}"), "get", "200"),
         ("create records", Method::POST, "/Leads".into(), Some(json!({"data": [{"Last_Name": "A"}, {"First_Name": "no last name"}]})), "record.json", record.into(), "post", "200"),
