@@ -11,3 +11,10 @@
 //! ```
 
 pub mod environment;
+pub mod error;
+pub mod secret;
+pub mod store;
+pub mod token;
+
+pub use error::{ConfigError, Error, ErrorKind, OAuthError, StoreError};
+pub use token::StoredToken;

@@ -1,0 +1,455 @@
+//! A token file in the official SDKs' CSV format, so a Python and a Rust program can share one.
+//!
+//! Columns, in order: `id,user_name,client_id,client_secret,refresh_token,access_token,
+//! grant_token,expiry_time,redirect_uri,api_domain`; an empty field is a missing value; rows end
+//! in `\r\n` and fields are quoted only when they must be, as Python's `csv` module writes them.
+//! A file with the older nine-column header (no `api_domain`) is read and upgraded on the next
+//! write.
+//!
+//! Writes are atomic (a temporary file renamed over the old one, so a reader never sees half a
+//! file), serialised across threads and processes by an advisory lock on `<file>.lock`, and the
+//! file is created with mode 0600.
+
+use super::{upsert_row, TokenStore};
+use crate::error::StoreError;
+use crate::secret::{AccessToken, ClientSecret, GrantToken, RefreshToken};
+use crate::token::StoredToken;
+use async_trait::async_trait;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The header the official SDK writes.
+pub const HEADER: [&str; 10] = [
+    "id",
+    "user_name",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "access_token",
+    "grant_token",
+    "expiry_time",
+    "redirect_uri",
+    "api_domain",
+];
+
+/// Default file name, in the working directory, as the official SDK uses.
+pub const DEFAULT_FILE: &str = "sdk_tokens.txt";
+
+/// Tokens in a CSV file shared with the official SDKs.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    path: PathBuf,
+}
+
+impl FileStore {
+    /// A store at `path`; the file is created (with the header, mode 0600) on first write.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        FileStore { path: path.into() }
+    }
+
+    /// A store at `./sdk_tokens.txt`, the official SDK's default.
+    pub fn in_current_dir() -> Result<Self, StoreError> {
+        let dir = std::env::current_dir().map_err(|e| StoreError::Io {
+            target: ".".into(),
+            reason: e.to_string(),
+        })?;
+        Ok(Self::new(dir.join(DEFAULT_FILE)))
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn io(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Io {
+            target: self.path.display().to_string(),
+            reason: e.to_string(),
+        }
+    }
+
+    fn read_rows(&self) -> Result<Vec<StoredToken>, StoreError> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(self.io(e)),
+        };
+        parse(&text).map_err(|(line, reason)| StoreError::Corrupt {
+            target: self.path.display().to_string(),
+            line,
+            reason,
+        })
+    }
+
+    /// Runs `f` on the rows under the lock and writes the result atomically.
+    fn modify<T>(&self, f: impl FnOnce(&mut Vec<StoredToken>) -> T) -> Result<T, StoreError> {
+        let lock = self.lock()?;
+        let mut rows = self.read_rows()?;
+        let out = f(&mut rows);
+        self.write_rows(&rows)?;
+        drop(lock);
+        Ok(out)
+    }
+
+    fn lock(&self) -> Result<File, StoreError> {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        let lock_path = self.path.with_file_name(name);
+        let mut opts = OpenOptions::new();
+        opts.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let file = opts.open(&lock_path).map_err(|e| {
+            self.io(format!(
+                "cannot open lock file {}: {e}",
+                lock_path.display()
+            ))
+        })?;
+        file.lock()
+            .map_err(|e| self.io(format!("cannot lock {}: {e}", lock_path.display())))?;
+        Ok(file)
+    }
+
+    fn write_rows(&self, rows: &[StoredToken]) -> Result<(), StoreError> {
+        let mut out = String::new();
+        write_row(&mut out, &HEADER.map(String::from));
+        for r in rows {
+            write_row(&mut out, &to_fields(r));
+        }
+        let dir = self
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = dir.join(format!(
+            ".{}.{}.tmp",
+            self.path.file_name().unwrap_or_default().to_string_lossy(),
+            std::process::id()
+        ));
+        let mut opts = OpenOptions::new();
+        opts.create(true).truncate(true).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let result = (|| {
+            let mut f = opts.open(&tmp)?;
+            f.write_all(out.as_bytes())?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &self.path)
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(self.io(format!("cannot write: {e}")));
+        }
+        Ok(())
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&FileStore) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || f(&me))
+            .await
+            .map_err(|e| self.io(e))?
+    }
+}
+
+fn opt(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+fn to_fields(t: &StoredToken) -> Vec<String> {
+    let s = |o: &Option<String>| o.clone().unwrap_or_default();
+    vec![
+        s(&t.id),
+        s(&t.user_name),
+        s(&t.client_id),
+        t.client_secret
+            .as_ref()
+            .map(|x| x.expose().to_string())
+            .unwrap_or_default(),
+        t.refresh_token
+            .as_ref()
+            .map(|x| x.expose().to_string())
+            .unwrap_or_default(),
+        t.access_token
+            .as_ref()
+            .map(|x| x.expose().to_string())
+            .unwrap_or_default(),
+        t.grant_token
+            .as_ref()
+            .map(|x| x.expose().to_string())
+            .unwrap_or_default(),
+        t.expiry_time.map(|x| x.to_string()).unwrap_or_default(),
+        s(&t.redirect_url),
+        s(&t.api_domain),
+    ]
+}
+
+fn from_fields(f: &[String], line: usize) -> Result<StoredToken, (usize, String)> {
+    let expiry_time = match f[7].as_str() {
+        "" => None,
+        // The official SDK writes epoch milliseconds, sometimes as a float string.
+        s => Some(
+            s.parse::<i64>()
+                .or_else(|_| s.parse::<f64>().map(|x| x as i64))
+                .map_err(|_| (line, format!("expiry_time `{s}` is not epoch milliseconds")))?,
+        ),
+    };
+    Ok(StoredToken {
+        id: opt(&f[0]),
+        user_name: opt(&f[1]),
+        client_id: opt(&f[2]),
+        client_secret: opt(&f[3]).map(ClientSecret::new),
+        refresh_token: opt(&f[4]).map(RefreshToken::new),
+        access_token: opt(&f[5]).map(AccessToken::new),
+        grant_token: opt(&f[6]).map(GrantToken::new),
+        expiry_time,
+        redirect_url: opt(&f[8]),
+        api_domain: f.get(9).and_then(|s| opt(s)),
+    })
+}
+
+/// Parses the file: header check, then one token per non-empty row.
+fn parse(text: &str) -> Result<Vec<StoredToken>, (usize, String)> {
+    let records = read_csv(text);
+    let mut it = records.into_iter();
+    let Some((_, header)) = it.next() else {
+        return Ok(vec![]);
+    };
+    let legacy = header.len() == 9 && header[..] == HEADER[..9];
+    if header[..] != HEADER[..] && !legacy {
+        return Err((1, format!("the header must be `{}`", HEADER.join(","))));
+    }
+    let mut out = vec![];
+    for (line, mut fields) in it {
+        if fields.iter().all(String::is_empty) {
+            continue;
+        }
+        if legacy && fields.len() == 9 {
+            fields.push(String::new());
+        }
+        if fields.len() != 10 {
+            return Err((line, format!("expected 10 fields, found {}", fields.len())));
+        }
+        out.push(from_fields(&fields, line)?);
+    }
+    Ok(out)
+}
+
+/// Reads CSV (RFC 4180 quoting, `\n` or `\r\n` line ends) into (line number, fields).
+fn read_csv(text: &str) -> Vec<(usize, Vec<String>)> {
+    let mut rows = vec![];
+    let mut fields = vec![];
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut line = 1;
+    let mut row_line = 1;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => {
+                if c == '\n' {
+                    line += 1;
+                }
+                field.push(c);
+            }
+            (false, '"') => quoted = true,
+            (false, ',') => fields.push(std::mem::take(&mut field)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {}
+            (false, '\n') => {
+                fields.push(std::mem::take(&mut field));
+                rows.push((row_line, std::mem::take(&mut fields)));
+                line += 1;
+                row_line = line;
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !fields.is_empty() {
+        fields.push(field);
+        rows.push((row_line, fields));
+    }
+    rows
+}
+
+/// Appends one row as Python's `csv.writer` would (minimal quoting, `\r\n`).
+fn write_row(out: &mut String, fields: &[String]) {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if f.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&f.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(f);
+        }
+    }
+    out.push_str("\r\n");
+}
+
+#[async_trait]
+impl TokenStore for FileStore {
+    async fn find_by_user(&self, user_name: &str) -> Result<Option<StoredToken>, StoreError> {
+        let user = user_name.to_string();
+        self.blocking(move |s| {
+            Ok(s.read_rows()?
+                .into_iter()
+                .find(|r| r.user_name.as_deref() == Some(user.as_str())))
+        })
+        .await
+    }
+
+    async fn find_by_id(&self, id: &str) -> Result<Option<StoredToken>, StoreError> {
+        let id = id.to_string();
+        self.blocking(move |s| {
+            Ok(s.read_rows()?
+                .into_iter()
+                .find(|r| r.id.as_deref() == Some(id.as_str())))
+        })
+        .await
+    }
+
+    async fn save(&self, token: &StoredToken) -> Result<StoredToken, StoreError> {
+        let token = token.clone();
+        self.blocking(move |s| s.modify(|rows| upsert_row(rows, &token)))
+            .await
+    }
+
+    async fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        self.blocking(move |s| {
+            s.modify(|rows| {
+                let before = rows.len();
+                rows.retain(|r| r.id.as_deref() != Some(id.as_str()));
+                rows.len() != before
+            })
+        })
+        .await
+    }
+
+    async fn list(&self) -> Result<Vec<StoredToken>, StoreError> {
+        self.blocking(|s| s.read_rows()).await
+    }
+
+    async fn delete_all(&self) -> Result<(), StoreError> {
+        self.blocking(|s| s.modify(|rows| rows.clear())).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("zcrm-filestore-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[tokio::test]
+    async fn contract() {
+        let d = temp_dir("contract");
+        crate::store::contract::run(&FileStore::new(d.join("tokens.csv"))).await;
+    }
+
+    #[tokio::test]
+    async fn reads_a_file_written_the_way_the_python_sdk_writes_it() {
+        let d = temp_dir("python");
+        let path = d.join("sdk_tokens.txt");
+        // As python-sdk.md §4.2 describes: header, minimal quoting, \r\n, empty = null; an
+        // access-token-only row.
+        std::fs::write(&path, "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\r\n1,dev@example.com:5000,1000.CID,SECRET,1000.ref,1000.acc,1000.grant.xyz,1795863405468,http://localhost/cb,http://127.0.0.1:18080\r\n2,,,,,ACCESSONLY,,,,http://127.0.0.1:18080\r\n").unwrap();
+        let store = FileStore::new(&path);
+        let t = store
+            .find_by_user("dev@example.com:5000")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.id.as_deref(), Some("1"));
+        assert_eq!(t.client_secret.unwrap().expose(), "SECRET");
+        assert_eq!(t.expiry_time, Some(1_795_863_405_468));
+        assert_eq!(t.redirect_url.as_deref(), Some("http://localhost/cb"));
+        let only = store.find_by_id("2").await.unwrap().unwrap();
+        assert_eq!(only.access_token.unwrap().expose(), "ACCESSONLY");
+        assert_eq!((only.user_name, only.refresh_token), (None, None));
+        // Writing keeps the format byte for byte.
+        store
+            .save(&store.find_by_id("1").await.unwrap().unwrap())
+            .await
+            .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\r\n1,dev@example.com:5000,"));
+        assert!(text.ends_with("\r\n2,,,,,ACCESSONLY,,,,http://127.0.0.1:18080\r\n"));
+    }
+
+    #[tokio::test]
+    async fn upgrades_the_nine_column_header() {
+        let d = temp_dir("legacy");
+        let path = d.join("t.csv");
+        std::fs::write(&path, "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri\n1,a@x:1,c,s,r,a,,,\n").unwrap();
+        let store = FileStore::new(&path);
+        assert_eq!(store.list().await.unwrap().len(), 1);
+        store
+            .save(&StoredToken {
+                user_name: Some("b@x:1".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with(&HEADER.join(",")));
+    }
+
+    #[tokio::test]
+    async fn rejects_a_foreign_file_without_touching_it() {
+        let d = temp_dir("foreign");
+        let path = d.join("t.csv");
+        std::fs::write(&path, "name,value\nx,y\n").unwrap();
+        let store = FileStore::new(&path);
+        let err = store.save(&StoredToken::default()).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("line 1: the header must be `id,user_name,"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "name,value\nx,y\n");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn file_mode_is_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = temp_dir("mode");
+        let store = FileStore::new(d.join("t.csv"));
+        store.save(&StoredToken::default()).await.unwrap();
+        let mode = std::fs::metadata(store.path())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn csv_quoting_round_trips() {
+        let fields: Vec<String> = ["a,b", "say \"hi\"", "line\nbreak", "", "plain"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut out = String::new();
+        write_row(&mut out, &fields);
+        assert_eq!(out, "\"a,b\",\"say \"\"hi\"\"\",\"line\nbreak\",,plain\r\n");
+        assert_eq!(read_csv(&out), vec![(1, fields)]);
+    }
+}

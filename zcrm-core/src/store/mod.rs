@@ -1,0 +1,74 @@
+//! Token stores: where tokens live between runs and are shared between processes.
+//!
+//! Every store has the same contract ([`contract::run`] checks it): a token is keyed by its id
+//! and by its user-org (`email:zgid`); saving a token of a user-org that is already stored
+//! updates that row and keeps its id; new rows get the next numeric id.
+
+pub mod contract;
+pub mod file;
+pub mod memory;
+
+use crate::error::StoreError;
+use crate::token::StoredToken;
+use async_trait::async_trait;
+
+pub use file::FileStore;
+pub use memory::MemoryStore;
+
+/// Persistent storage of tokens. Object safe: use it as `Arc<dyn TokenStore>`.
+#[async_trait]
+pub trait TokenStore: Send + Sync + std::fmt::Debug {
+    /// The token of a user-org (`email:zgid`).
+    async fn find_by_user(&self, user_name: &str) -> Result<Option<StoredToken>, StoreError>;
+    /// The token with this id.
+    async fn find_by_id(&self, id: &str) -> Result<Option<StoredToken>, StoreError>;
+    /// Inserts or updates a token and returns it as stored (with its id). A token with an id
+    /// updates that row; otherwise a token whose user-org is stored updates that row and keeps
+    /// its id; otherwise a new row gets the next numeric id.
+    async fn save(&self, token: &StoredToken) -> Result<StoredToken, StoreError>;
+    /// Deletes a token; `false` when no token has this id.
+    async fn delete(&self, id: &str) -> Result<bool, StoreError>;
+    /// Every stored token.
+    async fn list(&self) -> Result<Vec<StoredToken>, StoreError>;
+    /// Deletes every token.
+    async fn delete_all(&self) -> Result<(), StoreError>;
+}
+
+/// Applies [`TokenStore::save`]'s rules to an in-memory list of rows; returns the saved row.
+/// Stores that rewrite all rows at once (memory, file) share it.
+pub(crate) fn upsert_row(rows: &mut Vec<StoredToken>, token: &StoredToken) -> StoredToken {
+    let pos = match &token.id {
+        Some(id) => rows.iter().position(|r| r.id.as_deref() == Some(id)),
+        None => None,
+    }
+    .or_else(|| {
+        token
+            .user_name
+            .as_deref()
+            .and_then(|u| rows.iter().position(|r| r.user_name.as_deref() == Some(u)))
+    });
+    let mut saved = token.clone();
+    match pos {
+        Some(i) => {
+            saved.id = rows[i].id.clone();
+            rows[i] = saved.clone();
+        }
+        None => {
+            if saved.id.is_none() {
+                saved.id = Some(next_id(rows.iter().filter_map(|r| r.id.as_deref())));
+            }
+            rows.push(saved.clone());
+        }
+    }
+    saved
+}
+
+/// The next numeric id after the largest numeric id (`"1"` when there is none). Compared as
+/// numbers, so `"10"` follows `"9"`.
+pub(crate) fn next_id<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    (ids.filter_map(|id| id.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0)
+        + 1)
+    .to_string()
+}
