@@ -10,11 +10,21 @@
 //! assert_eq!(env.accounts_url(), "https://accounts.zoho.eu");
 //! ```
 
+pub mod auth;
+pub mod client;
+pub mod config;
 pub mod environment;
 pub mod error;
+pub(crate) mod http;
+pub mod oauth;
 pub mod secret;
 pub mod store;
 pub mod token;
 
+pub use auth::{OAuthToken, TokenSource};
+pub use client::{ApiRequest, ApiResponse, Client, ClientBuilder};
+pub use config::{ProxyConfig, RetryPolicy, SdkConfig};
+pub use environment::{ApiEnvironment, DataCenter, Environment};
 pub use error::{ConfigError, Error, ErrorKind, OAuthError, StoreError};
+pub use http::redact;
 pub use token::StoredToken;

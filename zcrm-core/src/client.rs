@@ -1,0 +1,496 @@
+//! The [`Client`]: one user in one org, cheap to clone, safe to share across tasks.
+
+use crate::auth::{now_ms, OAuthToken, TokenManager, TokenSource};
+use crate::config::SdkConfig;
+use crate::environment::{ApiEnvironment, DataCenter};
+use crate::error::{ConfigError, Error, StoreError};
+use crate::http::{self, RetryBudget};
+use crate::oauth;
+use crate::store::{MemoryStore, TokenStore};
+use crate::token::StoredToken;
+use bytes::Bytes;
+use reqwest::Method;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Instant;
+use tracing::Instrument;
+
+/// The CRM API version this SDK speaks.
+pub const API_VERSION: &str = "v7";
+
+/// A request to the CRM API.
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    /// HTTP method.
+    pub method: Method,
+    /// Path below `/crm/v7` (`/Leads`, `/settings/fields`).
+    pub path: String,
+    /// Query parameters.
+    pub query: Vec<(String, String)>,
+    /// JSON body.
+    pub body: Option<Value>,
+    /// Extra headers (`If-Modified-Since`, ...).
+    pub headers: Vec<(String, String)>,
+    /// Whether sending it twice is harmless (GET, PUT, DELETE, and read-only POSTs such as
+    /// COQL); only these are retried.
+    pub idempotent: bool,
+}
+
+impl ApiRequest {
+    /// A GET of `path`.
+    pub fn get(path: impl Into<String>) -> Self {
+        ApiRequest {
+            method: Method::GET,
+            path: path.into(),
+            query: vec![],
+            body: None,
+            headers: vec![],
+            idempotent: true,
+        }
+    }
+    /// A request with a JSON body.
+    pub fn with_body(method: Method, path: impl Into<String>, body: Value) -> Self {
+        let idempotent = method != Method::POST;
+        ApiRequest {
+            method,
+            path: path.into(),
+            query: vec![],
+            body: Some(body),
+            headers: vec![],
+            idempotent,
+        }
+    }
+    /// Adds a query parameter.
+    pub fn query(mut self, k: impl Into<String>, v: impl Into<String>) -> Self {
+        self.query.push((k.into(), v.into()));
+        self
+    }
+    /// Adds a header.
+    pub fn header(mut self, k: impl Into<String>, v: impl Into<String>) -> Self {
+        self.headers.push((k.into(), v.into()));
+        self
+    }
+}
+
+/// A successful response (status below 400).
+#[derive(Debug, Clone)]
+pub struct ApiResponse {
+    /// HTTP status (200, 201, 204, 207, 304).
+    pub status: u16,
+    /// The body (empty for 204 and 304).
+    pub body: Bytes,
+}
+
+impl ApiResponse {
+    /// Decodes the body; `None` for an empty body (204, 304).
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, Error> {
+        if self.body.is_empty() {
+            return Ok(None);
+        }
+        http::decode(&self.body).map(Some)
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    config: SdkConfig,
+    api_base: String,
+    auth: TokenManager,
+    limiter: tokio::sync::Semaphore,
+    budget: RetryBudget,
+}
+
+/// A Zoho CRM client for one user in one org. `Clone` is cheap (an `Arc`); clones share the
+/// token, the connection pool and the concurrency limit.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+/// Builds a [`Client`]: [`build`](ClientBuilder::build) runs the token flow.
+#[derive(Debug)]
+pub struct ClientBuilder {
+    env: Option<ApiEnvironment>,
+    token: Option<OAuthToken>,
+    store: Option<Arc<dyn TokenStore>>,
+    config: Option<SdkConfig>,
+    http: Option<reqwest::Client>,
+}
+
+impl Client {
+    /// A builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            env: None,
+            token: None,
+            store: None,
+            config: None,
+            http: None,
+        }
+    }
+
+    /// The id of this client's token in the store.
+    pub fn token_id(&self) -> Option<String> {
+        self.inner.auth.snapshot().id
+    }
+
+    /// The user and org of this client (`email:zgid`), when discovered.
+    pub fn user_name(&self) -> Option<String> {
+        self.inner.auth.snapshot().user_name
+    }
+
+    /// The API domain requests go to.
+    pub fn api_base(&self) -> &str {
+        &self.inner.api_base
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SdkConfig {
+        &self.inner.config
+    }
+
+    /// Sends a request with a valid access token: waits for a concurrency slot, retries
+    /// idempotent requests on 429, 5xx, transport errors and timeouts (exponential backoff with
+    /// full jitter, `Retry-After` honoured, within the retry budget), and on 401 `INVALID_TOKEN`
+    /// refreshes the token once and replays.
+    pub async fn execute(&self, req: ApiRequest) -> Result<ApiResponse, Error> {
+        let span = tracing::info_span!("zcrm.request", method = %req.method, path = %req.path, attempt = tracing::field::Empty, status = tracing::field::Empty, duration_ms = tracing::field::Empty);
+        self.execute_inner(req).instrument(span).await
+    }
+
+    async fn execute_inner(&self, req: ApiRequest) -> Result<ApiResponse, Error> {
+        let inner = &self.inner;
+        let policy = inner.config.retry();
+        let url = format!("{}/crm/{API_VERSION}{}", inner.api_base, req.path);
+        let mut attempt = 0u32;
+        let mut replayed = false;
+        loop {
+            attempt += 1;
+            let span = tracing::Span::current();
+            span.record("attempt", attempt);
+            let token = inner.auth.access_token().await?;
+            let started = Instant::now();
+            let result = {
+                let _permit = inner
+                    .limiter
+                    .acquire()
+                    .await
+                    .map_err(|e| Error::Transport(e.to_string()))?;
+                let mut rb = inner
+                    .http
+                    .request(req.method.clone(), &url)
+                    .header(
+                        "Authorization",
+                        format!("Zoho-oauthtoken {}", token.expose()),
+                    )
+                    .query(&req.query);
+                for (k, v) in &req.headers {
+                    rb = rb.header(k, v);
+                }
+                if let Some(b) = &req.body {
+                    rb = rb.json(b);
+                }
+                match rb.send().await {
+                    Ok(resp) => {
+                        let status = resp.status().as_u16();
+                        let retry_after = resp
+                            .headers()
+                            .get("retry-after")
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|s| s.trim().parse::<u64>().ok());
+                        resp.bytes()
+                            .await
+                            .map(|body| (status, retry_after, body))
+                            .map_err(http::transport_error)
+                    }
+                    Err(e) => Err(http::transport_error(e)),
+                }
+            };
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            let (error, retry_after) = match result {
+                Ok((status, retry_after, body)) => {
+                    span.record("status", status);
+                    if status < 400 {
+                        inner.budget.earn();
+                        return Ok(ApiResponse { status, body });
+                    }
+                    let err = http::api_error(status, &body);
+                    if status == 401 && err.api_code() == Some("INVALID_TOKEN") && !replayed {
+                        tracing::info!("access token rejected; refreshing once and replaying");
+                        replayed = true;
+                        inner.auth.invalidate(&token);
+                        attempt -= 1;
+                        continue;
+                    }
+                    (err, retry_after)
+                }
+                Err(e) => (e, None),
+            };
+            let retry = error.is_retryable()
+                && req.idempotent
+                && attempt < policy.max_attempts
+                && inner.budget.try_spend();
+            if !retry {
+                return Err(error);
+            }
+            let wait = match retry_after {
+                Some(s) => std::time::Duration::from_secs(s).min(policy.max_backoff),
+                None => http::backoff(policy.initial_backoff, policy.max_backoff, attempt),
+            };
+            tracing::warn!(error = %error, wait_ms = wait.as_millis() as u64, "retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// GETs a path and decodes its JSON; `None` for 204/304.
+    pub async fn get_json(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Option<Value>, Error> {
+        let mut req = ApiRequest::get(path);
+        for (k, v) in query {
+            req = req.query(*k, *v);
+        }
+        self.execute(req).await?.json()
+    }
+
+    /// Revokes this client's refresh token at Zoho and deletes the stored token.
+    pub async fn revoke(&self, store: &dyn TokenStore) -> Result<(), Error> {
+        let t = self.inner.auth.snapshot();
+        if let Some(r) = &t.refresh_token {
+            oauth::revoke(&self.inner.http, &self.inner.auth_env(), r).await?;
+        }
+        if let Some(id) = &t.id {
+            store.delete(id).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Inner {
+    fn auth_env(&self) -> ApiEnvironment {
+        self.auth.env().clone()
+    }
+}
+
+impl ClientBuilder {
+    /// Where the org lives (required).
+    pub fn environment(mut self, env: ApiEnvironment) -> Self {
+        self.env = Some(env);
+        self
+    }
+    /// The token to start from (required).
+    pub fn token(mut self, t: OAuthToken) -> Self {
+        self.token = Some(t);
+        self
+    }
+    /// Where tokens persist (default: a [`MemoryStore`]).
+    pub fn store(mut self, s: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(s);
+        self
+    }
+    /// Configuration (default: [`SdkConfig::default`]).
+    pub fn config(mut self, c: SdkConfig) -> Self {
+        self.config = Some(c);
+        self
+    }
+    /// Shares one HTTP connection pool between clients (many users in one process).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Runs the token flow (grant exchange, refresh, or loading a stored token), discovers the
+    /// user and org of new tokens (`users?type=CurrentUser`, `org`) so that one user-org maps to
+    /// one stored token, persists it, and returns the client.
+    pub async fn build(self) -> Result<Client, Error> {
+        let env = self.env.ok_or(ConfigError::Missing {
+            field: "environment",
+            hint: "give a DataCenter environment or a custom one",
+        })?;
+        let token = self.token.ok_or(ConfigError::Missing {
+            field: "token",
+            hint: "give an OAuthToken",
+        })?;
+        let store: Arc<dyn TokenStore> = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+        let config = self.config.unwrap_or_default();
+        let http = match self.http {
+            Some(h) => h,
+            None => http::build(&config)?,
+        };
+        let mut stored = match &token.source {
+            TokenSource::StoredId(id) => store
+                .find_by_id(id)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(id.clone()))?,
+            TokenSource::Grant(g) => {
+                let creds = token.credentials().expect("validated by the builder");
+                let resp = oauth::exchange_grant(&http, &env, &creds, g).await?;
+                StoredToken {
+                    client_id: Some(creds.client_id),
+                    client_secret: Some(creds.client_secret),
+                    redirect_url: creds.redirect_url,
+                    refresh_token: resp.refresh_token,
+                    access_token: Some(resp.access_token),
+                    grant_token: Some(g.clone()),
+                    expiry_time: Some(now_ms() + resp.expires_in.as_millis() as i64),
+                    api_domain: resp.api_domain,
+                    ..Default::default()
+                }
+            }
+            TokenSource::Refresh(r) => {
+                let creds = token.credentials().expect("validated by the builder");
+                let known = store
+                    .list()
+                    .await?
+                    .into_iter()
+                    .find(|t| t.refresh_token.as_ref() == Some(r));
+                match known {
+                    Some(t) => t,
+                    None => StoredToken {
+                        client_id: Some(creds.client_id),
+                        client_secret: Some(creds.client_secret),
+                        redirect_url: creds.redirect_url,
+                        refresh_token: Some(r.clone()),
+                        ..Default::default()
+                    },
+                }
+            }
+            TokenSource::Access(a) => StoredToken {
+                access_token: Some(a.clone()),
+                api_domain: Some(env.api_url().to_string()),
+                ..Default::default()
+            },
+        };
+        let api_base = api_base(&env, stored.api_domain.as_deref())?;
+        let auth_env = env.clone();
+        let manager = TokenManager::new(
+            http.clone(),
+            auth_env,
+            store.clone(),
+            stored.clone(),
+            config.refresh_skew(),
+        );
+        let client = Client {
+            inner: Arc::new(Inner {
+                limiter: tokio::sync::Semaphore::new(config.max_concurrency()),
+                budget: RetryBudget::new(config.retry().budget),
+                http,
+                config,
+                api_base,
+                auth: manager,
+            }),
+        };
+        if !matches!(token.source, TokenSource::StoredId(_)) {
+            // Make sure the access token works (refreshing a refresh-only token), then key it by
+            // user and org and persist it.
+            client.inner.auth.access_token().await?;
+            stored = client.inner.auth.snapshot();
+            if stored.user_name.is_none() {
+                match discover_user(&client).await {
+                    Ok(user) => stored.user_name = Some(user),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not discover the user and org (scopes ZohoCRM.users.READ and ZohoCRM.org.READ are needed); the token is stored without them")
+                    }
+                }
+            }
+            let saved = store.save(&stored).await?;
+            client.inner.auth.replace(saved);
+        }
+        Ok(client)
+    }
+}
+
+/// The base URL for a token: its `api_domain` when it belongs to the configured environment;
+/// a domain of another environment (production vs sandbox) is an error, never a silent switch.
+fn api_base(env: &ApiEnvironment, api_domain: Option<&str>) -> Result<String, Error> {
+    let Some(domain) = api_domain.map(|d| d.trim_end_matches('/')) else {
+        return Ok(env.api_url().to_string());
+    };
+    let Some((_, kind)) = env.data_center() else {
+        return Ok(domain.to_string());
+    };
+    let domain_kind = DataCenter::ALL.iter().flat_map(|dc| {
+        [
+            crate::Environment::Production,
+            crate::Environment::Developer,
+            crate::Environment::Sandbox,
+        ]
+        .into_iter()
+        .map(move |k| (dc.environment(k), k))
+    });
+    for (e, k) in domain_kind {
+        if e.api_url() == domain {
+            if k != kind {
+                return Err(ConfigError::Invalid { field: "api_domain", reason: format!("the token belongs to {domain} ({k:?}) but the client is configured for {} ({kind:?}); use a token of that environment", env.api_url()) }.into());
+            }
+            return Ok(domain.to_string());
+        }
+    }
+    Ok(domain.to_string())
+}
+
+async fn discover_user(client: &Client) -> Result<String, Error> {
+    let users = client
+        .get_json("/users", &[("type", "CurrentUser")])
+        .await?
+        .unwrap_or(Value::Null);
+    let email = users
+        .pointer("/users/0/email")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            http::decode_error("$.users[0].email", "missing", users.to_string().as_bytes())
+        })?
+        .to_string();
+    let org = client.get_json("/org", &[]).await?.unwrap_or(Value::Null);
+    let zgid = match org.pointer("/org/0/zgid") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => {
+            return Err(http::decode_error(
+                "$.org[0].zgid",
+                "missing",
+                org.to_string().as_bytes(),
+            ))
+        }
+    };
+    Ok(StoredToken::user_key(&email, &zgid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Environment;
+
+    #[test]
+    fn api_domain_never_switches_environment() {
+        let sandbox = DataCenter::Us.environment(Environment::Sandbox);
+        let e = api_base(&sandbox, Some("https://www.zohoapis.com")).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("configured for https://sandbox.zohoapis.com"),
+            "{e}"
+        );
+        assert_eq!(
+            api_base(&sandbox, Some("https://sandbox.zohoapis.com")).unwrap(),
+            "https://sandbox.zohoapis.com"
+        );
+        let prod = DataCenter::Us.environment(Environment::Production);
+        assert_eq!(
+            api_base(&prod, Some("https://www.zohoapis.eu")).unwrap(),
+            "https://www.zohoapis.eu"
+        );
+        assert_eq!(api_base(&prod, None).unwrap(), "https://www.zohoapis.com");
+        let custom = ApiEnvironment::custom(
+            "http://127.0.0.1:1",
+            "http://127.0.0.1:1",
+            "http://127.0.0.1:1",
+        );
+        assert_eq!(
+            api_base(&custom, Some("http://127.0.0.1:2")).unwrap(),
+            "http://127.0.0.1:2"
+        );
+    }
+}

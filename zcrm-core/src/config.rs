@@ -1,0 +1,292 @@
+//! SDK configuration: timeouts, retries, picklist validation, field-metadata caching, proxy.
+
+use crate::error::ConfigError;
+use crate::secret::ClientSecret;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How failed requests are retried: exponential backoff with full jitter, a cap, and a budget
+/// shared by all requests of a client so that an outage does not multiply traffic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included (1 disables retries).
+    pub max_attempts: u32,
+    /// Backoff before the first retry (before jitter).
+    pub initial_backoff: Duration,
+    /// Largest backoff.
+    pub max_backoff: Duration,
+    /// Retries the client may spend before it stops retrying; each success earns one back.
+    pub budget: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(20),
+            budget: 100,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+}
+
+/// An HTTP(S) proxy, optionally with credentials (the official SDK's `RequestProxy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyConfig {
+    /// `http://host:port`.
+    pub url: String,
+    /// User name, if the proxy needs one.
+    pub username: Option<String>,
+    /// Password, if the proxy needs one.
+    pub password: Option<ClientSecret>,
+}
+
+/// Configuration of a [`Client`](crate::Client).
+#[derive(Debug, Clone)]
+pub struct SdkConfig {
+    pub(crate) auto_refresh_fields: bool,
+    pub(crate) pick_list_validation: bool,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) read_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) user_agent: String,
+    pub(crate) resource_path: Option<PathBuf>,
+    pub(crate) proxy: Option<ProxyConfig>,
+    pub(crate) max_concurrency: usize,
+    pub(crate) refresh_skew: Duration,
+}
+
+impl Default for SdkConfig {
+    fn default() -> Self {
+        SdkConfig {
+            auto_refresh_fields: false,
+            pick_list_validation: true,
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            user_agent: format!("zcrm/{} (Rust)", env!("CARGO_PKG_VERSION")),
+            resource_path: None,
+            proxy: None,
+            max_concurrency: 10,
+            refresh_skew: Duration::from_secs(60),
+        }
+    }
+}
+
+impl SdkConfig {
+    /// A builder starting from the defaults.
+    pub fn builder() -> SdkConfigBuilder {
+        SdkConfigBuilder {
+            config: SdkConfig::default(),
+            error: None,
+        }
+    }
+
+    /// Whether field metadata is revalidated when older than its time to live.
+    pub fn auto_refresh_fields(&self) -> bool {
+        self.auto_refresh_fields
+    }
+    /// Whether picklist values are checked before writes.
+    pub fn pick_list_validation(&self) -> bool {
+        self.pick_list_validation
+    }
+    /// Time allowed to connect.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+    /// Time allowed for a whole response, after connecting.
+    pub fn read_timeout(&self) -> Duration {
+        self.read_timeout
+    }
+    /// The retry policy.
+    pub fn retry(&self) -> &RetryPolicy {
+        &self.retry
+    }
+    /// The `User-Agent` sent.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+    /// The directory of the field-metadata cache, if set.
+    pub fn resource_path(&self) -> Option<&Path> {
+        self.resource_path.as_deref()
+    }
+    /// The proxy, if any.
+    pub fn proxy(&self) -> Option<&ProxyConfig> {
+        self.proxy.as_ref()
+    }
+    /// Simultaneous requests per client (Zoho limits concurrent calls per org: 5 to 25 by
+    /// edition).
+    pub fn max_concurrency(&self) -> usize {
+        self.max_concurrency
+    }
+    /// How long before expiry an access token is refreshed.
+    pub fn refresh_skew(&self) -> Duration {
+        self.refresh_skew
+    }
+}
+
+/// Builds an [`SdkConfig`]; [`build`](SdkConfigBuilder::build) reports the first invalid value.
+#[derive(Debug, Clone)]
+pub struct SdkConfigBuilder {
+    config: SdkConfig,
+    error: Option<ConfigError>,
+}
+
+impl SdkConfigBuilder {
+    /// Revalidate field metadata older than its time to live (default `false`).
+    pub fn auto_refresh_fields(mut self, on: bool) -> Self {
+        self.config.auto_refresh_fields = on;
+        self
+    }
+    /// Check picklist values before writes (default `true`).
+    pub fn pick_list_validation(mut self, on: bool) -> Self {
+        self.config.pick_list_validation = on;
+        self
+    }
+    /// Time allowed to connect (default 10 s); applies to every request, token calls included.
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.config.connect_timeout = t;
+        self
+    }
+    /// Time allowed for a response (default 60 s); applies to every request, token calls
+    /// included.
+    pub fn read_timeout(mut self, t: Duration) -> Self {
+        self.config.read_timeout = t;
+        self
+    }
+    /// The retry policy.
+    pub fn retry(mut self, r: RetryPolicy) -> Self {
+        self.config.retry = r;
+        self
+    }
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.config.user_agent = ua.into();
+        self
+    }
+    /// Directory of the field-metadata cache: must exist and be writable.
+    pub fn resource_path(mut self, dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
+        if let Err(e) = check_dir(&dir) {
+            self.error.get_or_insert(e);
+        }
+        self.config.resource_path = Some(dir);
+        self
+    }
+    /// An HTTP(S) proxy for every request.
+    pub fn proxy(mut self, p: ProxyConfig) -> Self {
+        self.config.proxy = Some(p);
+        self
+    }
+    /// Simultaneous requests per client (default 10).
+    pub fn max_concurrency(mut self, n: usize) -> Self {
+        if n == 0 {
+            self.error.get_or_insert(ConfigError::Invalid {
+                field: "max_concurrency",
+                reason: "must be at least 1".into(),
+            });
+        }
+        self.config.max_concurrency = n;
+        self
+    }
+    /// Refresh access tokens this long before they expire (default 60 s).
+    pub fn refresh_skew(mut self, d: Duration) -> Self {
+        self.config.refresh_skew = d;
+        self
+    }
+    /// The configuration, or the first invalid value.
+    pub fn build(self) -> Result<SdkConfig, ConfigError> {
+        if self.config.retry.max_attempts == 0 {
+            return Err(ConfigError::Invalid {
+                field: "retry.max_attempts",
+                reason: "must be at least 1 (1 disables retries)".into(),
+            });
+        }
+        if let Some(p) = &self.config.proxy {
+            if !(p.url.starts_with("http://") || p.url.starts_with("https://")) {
+                return Err(ConfigError::Invalid {
+                    field: "proxy.url",
+                    reason: format!("`{}` must start with http:// or https://", p.url),
+                });
+            }
+        }
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.config),
+        }
+    }
+}
+
+fn check_dir(dir: &Path) -> Result<(), ConfigError> {
+    let err = |reason: &str| ConfigError::ResourcePath {
+        path: dir.display().to_string(),
+        reason: reason.to_string(),
+    };
+    let meta = std::fs::metadata(dir).map_err(|_| err("does not exist"))?;
+    if !meta.is_dir() {
+        return Err(err("is not a directory"));
+    }
+    let probe = dir.join(format!(".zcrm-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|_| err("is not writable"))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_resource_path_is_a_clear_error() {
+        let e = SdkConfig::builder()
+            .resource_path("/definitely/not/here")
+            .build()
+            .unwrap_err();
+        assert_eq!(e.to_string(), "resource_path `/definitely/not/here` does not exist; give an existing, writable directory");
+        let file = std::env::temp_dir().join(format!("zcrm-config-file-{}", std::process::id()));
+        std::fs::write(&file, b"x").unwrap();
+        let e = SdkConfig::builder()
+            .resource_path(&file)
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("is not a directory"), "{e}");
+        std::fs::remove_file(file).unwrap();
+        assert!(SdkConfig::builder()
+            .resource_path(std::env::temp_dir())
+            .build()
+            .is_ok());
+    }
+
+    #[test]
+    fn other_invalid_values() {
+        let e = SdkConfig::builder().max_concurrency(0).build().unwrap_err();
+        assert_eq!(e.to_string(), "`max_concurrency`: must be at least 1");
+        let e = SdkConfig::builder()
+            .retry(RetryPolicy {
+                max_attempts: 0,
+                ..Default::default()
+            })
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("retry.max_attempts"));
+        let e = SdkConfig::builder()
+            .proxy(ProxyConfig {
+                url: "proxy:8080".into(),
+                username: None,
+                password: None,
+            })
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("must start with http://"), "{e}");
+    }
+}

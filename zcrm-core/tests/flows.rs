@@ -1,0 +1,477 @@
+//! Token flows and request behaviour of `Client` against the emulator.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use zcrm_core::store::{FileStore, MemoryStore, TokenStore};
+use zcrm_core::{
+    ApiEnvironment, ApiRequest, Client, Error, ErrorKind, OAuthError, OAuthToken, RetryPolicy,
+    SdkConfig,
+};
+use zcrm_emulator::{Emulator, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
+
+const PATRICIA: &str = "patricia.boyle@zylker.example";
+const SCOPES: [&str; 4] = [
+    "ZohoCRM.modules.ALL",
+    "ZohoCRM.settings.ALL",
+    "ZohoCRM.users.READ",
+    "ZohoCRM.org.READ",
+];
+
+fn env_of(emu: &Emulator) -> ApiEnvironment {
+    ApiEnvironment::custom(&emu.api_url, &emu.accounts_url, &emu.api_url)
+}
+
+fn grant_token(emu: &Emulator) -> OAuthToken {
+    let code = emu.mint_grant_code(PATRICIA, &SCOPES).unwrap();
+    OAuthToken::builder()
+        .client_id(SELF_CLIENT_ID)
+        .client_secret(SELF_CLIENT_SECRET)
+        .grant_token(code)
+        .build()
+        .unwrap()
+}
+
+fn fast_retries() -> SdkConfig {
+    SdkConfig::builder()
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(50),
+            budget: 100,
+        })
+        .build()
+        .unwrap()
+}
+
+async fn client(emu: &Emulator, store: Arc<dyn TokenStore>, config: SdkConfig) -> Client {
+    Client::builder()
+        .environment(env_of(emu))
+        .token(grant_token(emu))
+        .store(store)
+        .config(config)
+        .build()
+        .await
+        .unwrap()
+}
+
+async fn admin(emu: &Emulator, method: Method, path: &str, body: Value) -> Value {
+    reqwest::Client::new()
+        .request(method, format!("{}{path}", emu.admin_url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn refreshes(emu: &Emulator) -> usize {
+    emu.requests()
+        .iter()
+        .filter(|r| r.path == "/oauth/v2/token" && r.grant_type.as_deref() == Some("refresh_token"))
+        .count()
+}
+
+async fn lead_names(c: &Client) -> Vec<String> {
+    let v = c
+        .get_json("/Leads", &[("fields", "Last_Name")])
+        .await
+        .unwrap()
+        .unwrap();
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Last_Name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn grant_flow_keys_the_token_by_user_and_org() {
+    let emu = Emulator::start().await.unwrap();
+    let store = Arc::new(MemoryStore::new());
+    let c = client(&emu, store.clone(), SdkConfig::default()).await;
+    assert_eq!(
+        c.user_name().as_deref(),
+        Some("patricia.boyle@zylker.example:60012345")
+    );
+    assert_eq!(c.token_id().as_deref(), Some("1"));
+    assert_eq!(lead_names(&c).await, vec!["Tanaka", "Garcia", "Doe"]);
+    // Logging in again as the same user-org updates that row and keeps its id.
+    let again = client(&emu, store.clone(), SdkConfig::default()).await;
+    assert_eq!(again.token_id().as_deref(), Some("1"));
+    assert_eq!(store.list().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn refresh_access_and_id_flows() {
+    let emu = Emulator::start().await.unwrap();
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+    let first = client(&emu, store.clone(), SdkConfig::default()).await;
+    let row = store.find_by_id("1").await.unwrap().unwrap();
+    // Refresh flow: a new client from the refresh token alone.
+    let other_store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+    let t = OAuthToken::builder()
+        .client_id(SELF_CLIENT_ID)
+        .client_secret(SELF_CLIENT_SECRET)
+        .refresh_token(row.refresh_token.clone().unwrap().expose())
+        .build()
+        .unwrap();
+    let c = Client::builder()
+        .environment(env_of(&emu))
+        .token(t)
+        .store(other_store.clone())
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(lead_names(&c).await.len(), 3);
+    assert_eq!(
+        other_store.list().await.unwrap()[0].user_name.as_deref(),
+        Some("patricia.boyle@zylker.example:60012345")
+    );
+    // Access flow.
+    let t = OAuthToken::builder()
+        .access_token(row.access_token.clone().unwrap().expose())
+        .build()
+        .unwrap();
+    let c = Client::builder()
+        .environment(env_of(&emu))
+        .token(t)
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(lead_names(&c).await.len(), 3);
+    // Id flow: no token request at all while the stored access token is valid.
+    let before = emu
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/oauth"))
+        .count();
+    let t = OAuthToken::builder()
+        .id(first.token_id().unwrap())
+        .build()
+        .unwrap();
+    let c = Client::builder()
+        .environment(env_of(&emu))
+        .token(t)
+        .store(store.clone())
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(lead_names(&c).await.len(), 3);
+    assert_eq!(
+        emu.requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/oauth"))
+            .count(),
+        before
+    );
+    // An unknown id is a store error naming it.
+    let t = OAuthToken::builder().id("42").build().unwrap();
+    let e = Client::builder()
+        .environment(env_of(&emu))
+        .token(t)
+        .store(store)
+        .build()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "token store error: no stored token has id `42`"
+    );
+}
+
+#[tokio::test]
+async fn sixty_four_tasks_share_one_refresh() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(
+        &emu,
+        Arc::new(MemoryStore::new()),
+        SdkConfig::builder().max_concurrency(64).build().unwrap(),
+    )
+    .await;
+    admin(&emu, Method::POST, "/tokens/expire", json!({"all": true})).await;
+    let before = refreshes(&emu);
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.get_json("/Leads", &[("fields", "Last_Name")]).await })
+        })
+        .collect();
+    let mut failures = 0;
+    for t in tasks {
+        if t.await.unwrap().is_err() {
+            failures += 1;
+        }
+    }
+    assert_eq!(failures, 0);
+    assert_eq!(
+        refreshes(&emu) - before,
+        1,
+        "exactly one refresh for 64 callers"
+    );
+}
+
+#[tokio::test]
+async fn refreshes_ahead_of_expiry() {
+    let emu = Emulator::start().await.unwrap();
+    admin(
+        &emu,
+        Method::PUT,
+        "/settings",
+        json!({"access_token_ttl_secs": 30}),
+    )
+    .await;
+    // With a 60 s skew a 30 s token is refreshed before use; the refresh is persisted.
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+    let c = client(
+        &emu,
+        store.clone(),
+        SdkConfig::builder()
+            .refresh_skew(Duration::from_secs(60))
+            .build()
+            .unwrap(),
+    )
+    .await;
+    admin(
+        &emu,
+        Method::PUT,
+        "/settings",
+        json!({"access_token_ttl_secs": 3600}),
+    )
+    .await;
+    let before = refreshes(&emu);
+    lead_names(&c).await;
+    lead_names(&c).await;
+    assert_eq!(refreshes(&emu) - before, 1);
+    let stored = store.find_by_id("1").await.unwrap().unwrap();
+    assert!(stored.expiry_time.unwrap() > zcrm_now_ms() + 3_000_000);
+}
+
+fn zcrm_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[tokio::test]
+async fn faults_end_in_retried_success_or_typed_errors() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu, Arc::new(MemoryStore::new()), fast_retries()).await;
+    let fault = |path: &str, action: Value| {
+        admin(
+            &emu,
+            Method::POST,
+            "/faults",
+            json!({"path_prefix": path, "times": 1, "action": action}),
+        )
+    };
+    fault(
+        "/crm/v7/Leads",
+        json!({"kind": "status", "status": 429, "headers": {"Retry-After": "0"}}),
+    )
+    .await;
+    assert_eq!(lead_names(&c).await.len(), 3, "429 retried");
+    fault("/crm/v7/Leads", json!({"kind": "status", "status": 500})).await;
+    assert_eq!(lead_names(&c).await.len(), 3, "500 retried");
+    fault("/crm/v7/Leads", json!({"kind": "drop"})).await;
+    assert_eq!(lead_names(&c).await.len(), 3, "dropped connection retried");
+    fault("/crm/v7/Leads", json!({"kind": "truncate"})).await;
+    let e = c
+        .get_json("/Leads", &[("fields", "Last_Name")])
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+    // A POST (create) is not retried: the 500 comes back as a typed error.
+    fault("/crm/v7/Leads", json!({"kind": "status", "status": 500})).await;
+    let e = c
+        .execute(ApiRequest::with_body(
+            Method::POST,
+            "/Leads",
+            json!({"data": [{"Last_Name": "X"}]}),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.api_code()),
+        (ErrorKind::Api, Some("INTERNAL_ERROR"))
+    );
+    // Retries stop at max_attempts.
+    admin(&emu, Method::POST, "/faults", json!({"path_prefix": "/crm/v7/Leads", "times": 3, "action": {"kind": "status", "status": 503}})).await;
+    let e = c
+        .get_json("/Leads", &[("fields", "Last_Name")])
+        .await
+        .unwrap_err();
+    assert!(e.is_retryable() && e.to_string().contains("503"), "{e}");
+}
+
+#[tokio::test]
+async fn read_timeout_applies() {
+    let emu = Emulator::start().await.unwrap();
+    let config = SdkConfig::builder()
+        .read_timeout(Duration::from_millis(300))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let c = client(&emu, Arc::new(MemoryStore::new()), config).await;
+    admin(
+        &emu,
+        Method::POST,
+        "/faults",
+        json!({"path_prefix": "/crm/v7/Leads", "action": {"kind": "delay", "ms": 1000}}),
+    )
+    .await;
+    let e = c
+        .get_json("/Leads", &[("fields", "Last_Name")])
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    // With retries, a single slow answer is retried to success.
+    let c = client(
+        &emu,
+        Arc::new(MemoryStore::new()),
+        SdkConfig::builder()
+            .read_timeout(Duration::from_millis(300))
+            .retry(RetryPolicy {
+                initial_backoff: Duration::from_millis(10),
+                ..Default::default()
+            })
+            .build()
+            .unwrap(),
+    )
+    .await;
+    admin(
+        &emu,
+        Method::POST,
+        "/faults",
+        json!({"path_prefix": "/crm/v7/Leads", "action": {"kind": "delay", "ms": 1000}}),
+    )
+    .await;
+    assert_eq!(lead_names(&c).await.len(), 3);
+}
+
+#[tokio::test]
+async fn invalid_token_mid_session_refreshes_and_replays() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu, Arc::new(MemoryStore::new()), SdkConfig::default()).await;
+    admin(&emu, Method::POST, "/tokens/expire", json!({"all": true})).await;
+    let before = refreshes(&emu);
+    assert_eq!(lead_names(&c).await.len(), 3);
+    assert_eq!(refreshes(&emu) - before, 1);
+}
+
+#[tokio::test]
+async fn revoked_refresh_token_is_a_typed_error() {
+    let emu = Emulator::start().await.unwrap();
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+    let c = client(&emu, store.clone(), SdkConfig::default()).await;
+    let refresh = store
+        .find_by_id("1")
+        .await
+        .unwrap()
+        .unwrap()
+        .refresh_token
+        .unwrap();
+    admin(
+        &emu,
+        Method::POST,
+        "/tokens/revoke",
+        json!({"refresh_token": refresh.expose()}),
+    )
+    .await;
+    let e = c
+        .get_json("/Leads", &[("fields", "Last_Name")])
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::OAuth(OAuthError::InvalidCode)), "{e}");
+    assert!(e.to_string().contains("revoked"));
+}
+
+#[tokio::test]
+async fn oauth_errors_are_typed() {
+    let emu = Emulator::start().await.unwrap();
+    let build = |t: OAuthToken| Client::builder().environment(env_of(&emu)).token(t).build();
+    let code = emu.mint_grant_code(PATRICIA, &SCOPES).unwrap();
+    let t = OAuthToken::builder()
+        .client_id(SELF_CLIENT_ID)
+        .client_secret(SELF_CLIENT_SECRET)
+        .grant_token(code.clone())
+        .build()
+        .unwrap();
+    build(t.clone()).await.unwrap();
+    assert!(
+        matches!(
+            build(t).await.unwrap_err(),
+            Error::OAuth(OAuthError::InvalidCode)
+        ),
+        "reused code"
+    );
+    let t = OAuthToken::builder()
+        .client_id("1000.UNKNOWN")
+        .client_secret("x")
+        .grant_token(code.clone())
+        .build()
+        .unwrap();
+    let e = build(t).await.unwrap_err();
+    assert!(
+        matches!(e, Error::OAuth(OAuthError::InvalidClient { .. })),
+        "{e}"
+    );
+    assert!(e.to_string().contains(&emu.accounts_url));
+    let t = OAuthToken::builder()
+        .client_id(SELF_CLIENT_ID)
+        .client_secret("wrong")
+        .grant_token(code)
+        .build()
+        .unwrap();
+    assert!(matches!(
+        build(t).await.unwrap_err(),
+        Error::OAuth(OAuthError::InvalidClientSecret)
+    ));
+    // The throttle: ten access tokens per refresh token in ten minutes.
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+    let c = client(&emu, store.clone(), SdkConfig::default()).await;
+    let mut last = Ok(());
+    for _ in 0..10 {
+        admin(&emu, Method::POST, "/tokens/expire", json!({"all": true})).await;
+        last = c.get_json("/org", &[]).await.map(|_| ());
+        if last.is_err() {
+            break;
+        }
+    }
+    let e = last.unwrap_err();
+    assert!(
+        matches!(e, Error::OAuth(OAuthError::Throttled { .. })),
+        "{e}"
+    );
+    assert!(e.to_string().contains("10 access tokens per refresh token"));
+}
+
+#[tokio::test]
+async fn file_store_persists_across_clients() {
+    let emu = Emulator::start().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("zcrm-flows-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("sdk_tokens.txt");
+    let _ = std::fs::remove_file(&path);
+    let store: Arc<dyn TokenStore> = Arc::new(FileStore::new(&path));
+    let c = client(&emu, store, SdkConfig::default()).await;
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\r\n1,patricia.boyle@zylker.example:60012345,"));
+    let t = OAuthToken::builder()
+        .id(c.token_id().unwrap())
+        .build()
+        .unwrap();
+    let again = Client::builder()
+        .environment(env_of(&emu))
+        .token(t)
+        .store(Arc::new(FileStore::new(&path)))
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(lead_names(&again).await.len(), 3);
+}
