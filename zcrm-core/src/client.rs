@@ -34,6 +34,9 @@ pub struct ApiRequest {
     /// Whether sending it twice is harmless (GET, PUT, DELETE, and read-only POSTs such as
     /// COQL); only these are retried.
     pub idempotent: bool,
+    /// For batch writes: the number of records sent. An HTTP 400 or 412 answer carrying exactly
+    /// that many per-record items is then returned as a response (the outcomes), not an error.
+    pub expected_items: Option<usize>,
 }
 
 impl ApiRequest {
@@ -46,6 +49,7 @@ impl ApiRequest {
             body: None,
             headers: vec![],
             idempotent: true,
+            expected_items: None,
         }
     }
     /// A request with a JSON body.
@@ -58,6 +62,7 @@ impl ApiRequest {
             body: Some(body),
             headers: vec![],
             idempotent,
+            expected_items: None,
         }
     }
     /// Adds a query parameter.
@@ -211,7 +216,11 @@ impl Client {
             let (error, retry_after) = match result {
                 Ok((status, retry_after, body)) => {
                     span.record("status", status);
-                    if status < 400 {
+                    if status < 400
+                        || (matches!(status, 400 | 412)
+                            && req.expected_items.is_some()
+                            && per_record_items(&body) == req.expected_items)
+                    {
                         inner.budget.earn();
                         return Ok(ApiResponse { status, body });
                     }
@@ -430,6 +439,20 @@ fn api_base(env: &ApiEnvironment, api_domain: Option<&str>) -> Result<String, Er
         }
     }
     Ok(domain.to_string())
+}
+
+/// The number of per-record result items (`{"data":[{"code","status",...}, ...]}`) in a body.
+/// Items about the URL path (`details.resource_path_index`, e.g. `INVALID_MODULE`) are
+/// request-level errors that Zoho also wraps in `data`, so they count as none.
+fn per_record_items(body: &[u8]) -> Option<usize> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let items = v.get("data")?.as_array()?;
+    let per_record = |i: &Value| {
+        i.get("code").is_some()
+            && i.get("status").is_some()
+            && i.pointer("/details/resource_path_index").is_none()
+    };
+    items.iter().all(per_record).then_some(items.len())
 }
 
 async fn discover_user(client: &Client) -> Result<String, Error> {

@@ -17,6 +17,7 @@ pub mod environment;
 pub mod error;
 pub(crate) mod http;
 pub mod oauth;
+pub mod records;
 pub mod secret;
 pub mod store;
 pub mod token;
@@ -27,4 +28,7 @@ pub use config::{ProxyConfig, RetryPolicy, SdkConfig};
 pub use environment::{ApiEnvironment, DataCenter, Environment};
 pub use error::{ConfigError, Error, ErrorKind, OAuthError, StoreError};
 pub use http::redact;
+pub use records::{
+    Dynamic, DynamicRecord, ListParams, Module, RecordId, RecordOutcome, Records, SearchQuery,
+};
 pub use token::StoredToken;
