@@ -5,6 +5,8 @@
 //! updates that row and keeps its id; new rows get the next numeric id.
 
 pub mod contract;
+#[cfg(feature = "db")]
+pub mod db;
 pub mod file;
 pub mod memory;
 
@@ -12,6 +14,8 @@ use crate::error::StoreError;
 use crate::token::StoredToken;
 use async_trait::async_trait;
 
+#[cfg(feature = "db")]
+pub use db::DbStore;
 pub use file::FileStore;
 pub use memory::MemoryStore;
 
