@@ -248,6 +248,20 @@ impl TokenManager {
         if let Some(t) = self.valid(&current) {
             return Ok(t);
         }
+        // Other processes sharing the store: take its lock, then look whether one of them has
+        // refreshed already.
+        let key = current
+            .id
+            .clone()
+            .or_else(|| current.user_name.clone())
+            .unwrap_or_else(|| "token".into());
+        let lock = self.store.lock_refresh(&key).await?;
+        let result = self.refresh_locked(current).await;
+        lock.release().await;
+        result
+    }
+
+    async fn refresh_locked(&self, current: StoredToken) -> Result<AccessToken, Error> {
         if let Some(id) = &current.id {
             if let Some(stored) = self.store.find_by_id(id).await? {
                 if stored.access_token != current.access_token {

@@ -7,13 +7,14 @@
 //! (`varchar(255)`), `expiry_time varchar(20)` (epoch milliseconds), `redirect_url`,
 //! `api_domain` (`varchar(255)`).
 
-use super::TokenStore;
+use super::{lock_file, HeldLock, RefreshLock, TokenStore};
 use crate::error::StoreError;
 use crate::secret::{AccessToken, ClientSecret, GrantToken, RefreshToken};
 use crate::token::StoredToken;
 use async_trait::async_trait;
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Row};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Row};
 
 /// The official table name.
 pub const DEFAULT_TABLE: &str = "oauthtoken";
@@ -34,6 +35,41 @@ pub struct DbStore {
     table: String,
     backend: Backend,
     target: String,
+    /// SQLite: the database file, beside which the refresh lock file lives.
+    sqlite_file: Option<std::path::PathBuf>,
+}
+
+/// A MySQL named lock or PostgreSQL advisory lock, held by one pooled connection's session.
+struct SessionLock {
+    conn: Option<PoolConnection<Any>>,
+    unlock: String,
+    key: String,
+}
+
+#[async_trait]
+impl HeldLock for SessionLock {
+    async fn release(mut self: Box<Self>) {
+        if let Some(mut conn) = self.conn.take() {
+            if sqlx::query(&self.unlock)
+                .bind(self.key.clone())
+                .execute(&mut *conn)
+                .await
+                .is_err()
+            {
+                // Closing the session releases its locks.
+                drop(conn.detach());
+            }
+        }
+    }
+}
+
+impl Drop for SessionLock {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            // Not released explicitly: end the session rather than return a locked connection.
+            drop(conn.detach());
+        }
+    }
 }
 
 fn err(target: &str, e: impl std::fmt::Display) -> StoreError {
@@ -56,12 +92,14 @@ impl DbStore {
             "mysql" | "mariadb" => Backend::MySql,
             "postgres" | "postgresql" => Backend::Postgres,
             "sqlite" => Backend::Sqlite,
-            other => return Err(StoreError::Io {
-                target: redact_url(url),
-                reason: format!(
+            other => {
+                return Err(StoreError::Io {
+                    target: redact_url(url),
+                    reason: format!(
                     "unsupported database `{other}`: use a mysql://, postgres:// or sqlite:// URL"
                 ),
-            }),
+                })
+            }
         };
         let valid = !table.is_empty()
             && table.len() <= 64
@@ -85,11 +123,23 @@ impl DbStore {
             .connect(&url)
             .await
             .map_err(|e| err(&target, e))?;
+        let sqlite_file = (backend == Backend::Sqlite)
+            .then(|| {
+                url.trim_start_matches("sqlite://")
+                    .trim_start_matches("sqlite:")
+                    .split('?')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .filter(|p| !p.is_empty() && !p.contains(":memory:"))
+            .map(std::path::PathBuf::from);
         let store = DbStore {
             pool,
             table: table.to_string(),
             backend,
             target,
+            sqlite_file,
         };
         store.create_table().await?;
         Ok(store)
@@ -334,6 +384,45 @@ impl TokenStore for DbStore {
             .await
             .map_err(|e| err(&self.target, e))?;
         Ok(())
+    }
+
+    /// MySQL `GET_LOCK`, PostgreSQL `pg_advisory_lock`, or for SQLite a lock file beside the
+    /// database.
+    async fn lock_refresh(&self, key: &str) -> Result<RefreshLock, StoreError> {
+        let name = format!("zcrm-refresh-{}-{key}", self.table);
+        let name: String = name.chars().take(64).collect();
+        let (lock, unlock) = match self.backend {
+            Backend::Sqlite => {
+                return match &self.sqlite_file {
+                    Some(f) => {
+                        let mut n = f.file_name().unwrap_or_default().to_os_string();
+                        n.push(".refresh.lock");
+                        lock_file(f.with_file_name(n)).await
+                    }
+                    None => Ok(RefreshLock::none()),
+                };
+            }
+            Backend::MySql => ("SELECT GET_LOCK(?, 60)", "SELECT RELEASE_LOCK(?)"),
+            Backend::Postgres => (
+                "SELECT pg_advisory_lock(hashtext($1))::text",
+                "SELECT pg_advisory_unlock(hashtext($1))::text",
+            ),
+        };
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| err(&self.target, e))?;
+        sqlx::query(lock)
+            .bind(name.clone())
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| err(&self.target, format!("cannot take the refresh lock: {e}")))?;
+        Ok(RefreshLock::held(SessionLock {
+            conn: Some(conn),
+            unlock: unlock.to_string(),
+            key: name,
+        }))
     }
 }
 

@@ -10,7 +10,7 @@
 //! file), serialised across threads and processes by an advisory lock on `<file>.lock`, and the
 //! file is created with mode 0600.
 
-use super::{upsert_row, TokenStore};
+use super::{lock_file, upsert_row, RefreshLock, TokenStore};
 use crate::error::StoreError;
 use crate::secret::{AccessToken, ClientSecret, GrantToken, RefreshToken};
 use crate::token::StoredToken;
@@ -342,6 +342,13 @@ impl TokenStore for FileStore {
 
     async fn delete_all(&self) -> Result<(), StoreError> {
         self.blocking(|s| s.modify(|rows| rows.clear())).await
+    }
+
+    /// Locks `<file>.refresh.lock` (one lock for all tokens of the file).
+    async fn lock_refresh(&self, _key: &str) -> Result<RefreshLock, StoreError> {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".refresh.lock");
+        lock_file(self.path.with_file_name(name)).await
     }
 }
 

@@ -36,6 +36,87 @@ pub trait TokenStore: Send + Sync + std::fmt::Debug {
     async fn list(&self) -> Result<Vec<StoredToken>, StoreError>;
     /// Deletes every token.
     async fn delete_all(&self) -> Result<(), StoreError>;
+
+    /// Serialises token refreshes across the processes sharing this store: held while one
+    /// refresh runs, so that the others find the refreshed token instead of refreshing again
+    /// (Zoho allows 10 new access tokens per refresh token in 10 minutes). The default holds
+    /// nothing, which is right for stores no other process can see.
+    async fn lock_refresh(&self, _key: &str) -> Result<RefreshLock, StoreError> {
+        Ok(RefreshLock::none())
+    }
+}
+
+/// A held cross-process lock; release it with [`RefreshLock::release`] (dropping it also
+/// releases it, possibly later).
+#[must_use = "the lock is released when dropped"]
+pub struct RefreshLock(Option<Box<dyn HeldLock>>);
+
+/// The release of a lock held by a [`RefreshLock`].
+#[async_trait]
+pub trait HeldLock: Send {
+    /// Releases the lock.
+    async fn release(self: Box<Self>);
+}
+
+impl RefreshLock {
+    /// A lock that holds nothing.
+    pub fn none() -> Self {
+        RefreshLock(None)
+    }
+    /// Wraps a held lock.
+    pub fn held(lock: impl HeldLock + 'static) -> Self {
+        RefreshLock(Some(Box::new(lock)))
+    }
+    /// Releases the lock.
+    pub async fn release(mut self) {
+        if let Some(l) = self.0.take() {
+            l.release().await;
+        }
+    }
+}
+
+impl std::fmt::Debug for RefreshLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "RefreshLock(held)"
+        } else {
+            "RefreshLock(none)"
+        })
+    }
+}
+
+/// An exclusive advisory lock on a file, held until released or dropped.
+pub(crate) struct FileLock(pub(crate) std::fs::File);
+
+#[async_trait]
+impl HeldLock for FileLock {
+    async fn release(self: Box<Self>) {
+        let _ = self.0.unlock();
+    }
+}
+
+/// Takes an exclusive lock on `path` (created with mode 0600), waiting for other holders.
+pub(crate) async fn lock_file(path: std::path::PathBuf) -> Result<RefreshLock, StoreError> {
+    let target = path.display().to_string();
+    let file = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let f = opts.open(&path)?;
+        f.lock()?;
+        Ok(f)
+    })
+    .await
+    .map_err(|e| StoreError::Io {
+        target: target.clone(),
+        reason: e.to_string(),
+    })?
+    .map_err(|e| StoreError::Io {
+        target,
+        reason: format!("cannot lock: {e}"),
+    })?;
+    Ok(RefreshLock::held(FileLock(file)))
 }
 
 /// Applies [`TokenStore::save`]'s rules to an in-memory list of rows; returns the saved row.
