@@ -103,8 +103,24 @@ struct Inner {
     api_base: String,
     auth: TokenManager,
     limiter: tokio::sync::Semaphore,
+    limit: std::sync::atomic::AtomicUsize,
     budget: RetryBudget,
 }
+
+/// Concurrent calls Zoho allows per org by edition (`license_details.paid_type`).
+pub fn edition_concurrency(edition: &str) -> usize {
+    match edition.to_ascii_lowercase().as_str() {
+        "free" => 5,
+        "standard" | "starter" => 10,
+        "professional" => 15,
+        "enterprise" | "zohoone" | "zoho one" => 20,
+        "ultimate" | "crmplus" | "crm plus" => 25,
+        _ => 10,
+    }
+}
+
+/// The limit used until the org's edition is known: the smallest edition's.
+const UNKNOWN_EDITION_LIMIT: usize = 5;
 
 /// A Zoho CRM client for one user in one org. `Clone` is cheap (an `Arc`); clones share the
 /// token, the connection pool and the concurrency limit.
@@ -155,12 +171,43 @@ impl Client {
         &self.inner.config
     }
 
+    /// Simultaneous requests this client allows itself.
+    pub fn concurrency_limit(&self) -> usize {
+        self.inner.limit.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn raise_limit_to(&self, n: usize) {
+        let cur = self.inner.limit.load(std::sync::atomic::Ordering::SeqCst);
+        if n > cur {
+            self.inner.limiter.add_permits(n - cur);
+            self.inner
+                .limit
+                .store(n, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
     /// Sends a request with a valid access token: waits for a concurrency slot, retries
     /// idempotent requests on 429, 5xx, transport errors and timeouts (exponential backoff with
     /// full jitter, `Retry-After` honoured, within the retry budget), and on 401 `INVALID_TOKEN`
     /// refreshes the token once and replays.
     pub async fn execute(&self, req: ApiRequest) -> Result<ApiResponse, Error> {
-        let span = tracing::info_span!("zcrm.request", method = %req.method, path = %req.path, attempt = tracing::field::Empty, status = tracing::field::Empty, duration_ms = tracing::field::Empty);
+        let module = req
+            .path
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .filter(|m| !m.is_empty() && !matches!(*m, "settings" | "users" | "org" | "coql"))
+            .unwrap_or("")
+            .to_string();
+        let span = tracing::info_span!(
+            "zcrm.request",
+            method = %req.method,
+            path = %req.path,
+            module = %module,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty
+        );
         self.execute_inner(req).instrument(span).await
     }
 
@@ -384,7 +431,12 @@ impl ClientBuilder {
         );
         let client = Client {
             inner: Arc::new(Inner {
-                limiter: tokio::sync::Semaphore::new(config.max_concurrency()),
+                limiter: tokio::sync::Semaphore::new(
+                    config.max_concurrency().unwrap_or(UNKNOWN_EDITION_LIMIT),
+                ),
+                limit: std::sync::atomic::AtomicUsize::new(
+                    config.max_concurrency().unwrap_or(UNKNOWN_EDITION_LIMIT),
+                ),
                 budget: RetryBudget::new(config.retry().budget),
                 http,
                 config,
@@ -392,6 +444,7 @@ impl ClientBuilder {
                 auth: manager,
             }),
         };
+        let mut edition = None;
         if !matches!(token.source, TokenSource::StoredId(_)) {
             // Make sure the access token works (refreshing a refresh-only token), then key it by
             // user and org and persist it.
@@ -399,7 +452,10 @@ impl ClientBuilder {
             stored = client.inner.auth.snapshot();
             if stored.user_name.is_none() {
                 match discover_user(&client).await {
-                    Ok(user) => stored.user_name = Some(user),
+                    Ok((user, ed)) => {
+                        stored.user_name = Some(user);
+                        edition = ed;
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "could not discover the user and org (scopes ZohoCRM.users.READ and ZohoCRM.org.READ are needed); the token is stored without them")
                     }
@@ -407,6 +463,22 @@ impl ClientBuilder {
             }
             let saved = store.save(&stored).await?;
             client.inner.auth.replace(saved);
+        }
+        if client.inner.config.max_concurrency().is_none() {
+            if edition.is_none() {
+                edition = client
+                    .get_json("/org", &[])
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|o| org_edition(&o));
+            }
+            client.raise_limit_to(
+                edition
+                    .as_deref()
+                    .map(edition_concurrency)
+                    .unwrap_or(UNKNOWN_EDITION_LIMIT),
+            );
         }
         Ok(client)
     }
@@ -455,7 +527,13 @@ fn per_record_items(body: &[u8]) -> Option<usize> {
     items.iter().all(per_record).then_some(items.len())
 }
 
-async fn discover_user(client: &Client) -> Result<String, Error> {
+fn org_edition(org: &Value) -> Option<String> {
+    org.pointer("/org/0/license_details/paid_type")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+async fn discover_user(client: &Client) -> Result<(String, Option<String>), Error> {
     let users = client
         .get_json("/users", &[("type", "CurrentUser")])
         .await?
@@ -479,13 +557,33 @@ async fn discover_user(client: &Client) -> Result<String, Error> {
             ))
         }
     };
-    Ok(StoredToken::user_key(&email, &zgid))
+    Ok((StoredToken::user_key(&email, &zgid), org_edition(&org)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Environment;
+
+    #[test]
+    fn client_is_clone_send_sync() {
+        fn check<T: Clone + Send + Sync + 'static>() {}
+        check::<Client>();
+    }
+
+    #[test]
+    fn edition_limits() {
+        assert_eq!(
+            [
+                edition_concurrency("Free"),
+                edition_concurrency("standard"),
+                edition_concurrency("professional"),
+                edition_concurrency("enterprise"),
+                edition_concurrency("ultimate")
+            ],
+            [5, 10, 15, 20, 25]
+        );
+    }
 
     #[test]
     fn api_domain_never_switches_environment() {

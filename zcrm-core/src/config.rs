@@ -62,7 +62,7 @@ pub struct SdkConfig {
     pub(crate) user_agent: String,
     pub(crate) resource_path: Option<PathBuf>,
     pub(crate) proxy: Option<ProxyConfig>,
-    pub(crate) max_concurrency: usize,
+    pub(crate) max_concurrency: Option<usize>,
     pub(crate) refresh_skew: Duration,
 }
 
@@ -77,7 +77,7 @@ impl Default for SdkConfig {
             user_agent: format!("zcrm/{} (Rust)", env!("CARGO_PKG_VERSION")),
             resource_path: None,
             proxy: None,
-            max_concurrency: 10,
+            max_concurrency: None,
             refresh_skew: Duration::from_secs(60),
         }
     }
@@ -124,9 +124,9 @@ impl SdkConfig {
     pub fn proxy(&self) -> Option<&ProxyConfig> {
         self.proxy.as_ref()
     }
-    /// Simultaneous requests per client (Zoho limits concurrent calls per org: 5 to 25 by
-    /// edition).
-    pub fn max_concurrency(&self) -> usize {
+    /// Simultaneous requests per client when set; otherwise the client uses Zoho's limit for the
+    /// org's edition (Free 5, Standard 10, Professional 15, Enterprise 20, Ultimate 25).
+    pub fn max_concurrency(&self) -> Option<usize> {
         self.max_concurrency
     }
     /// How long before expiry an access token is refreshed.
@@ -196,7 +196,7 @@ impl SdkConfigBuilder {
                 reason: "must be at least 1".into(),
             });
         }
-        self.config.max_concurrency = n;
+        self.config.max_concurrency = Some(n);
         self
     }
     /// Refresh access tokens this long before they expire (default 60 s).

@@ -16,6 +16,7 @@ pub mod config;
 pub mod environment;
 pub mod error;
 pub(crate) mod http;
+pub mod logging;
 pub mod oauth;
 pub mod records;
 pub mod secret;

@@ -475,3 +475,70 @@ async fn file_store_persists_across_clients() {
         .unwrap();
     assert_eq!(lead_names(&again).await.len(), 3);
 }
+
+#[tokio::test]
+async fn many_users_and_orgs_in_one_process() {
+    let emu = Emulator::start().await.unwrap();
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+    let http = reqwest::Client::new();
+    let login = |user: &str| {
+        let code = emu.mint_grant_code(user, &SCOPES).unwrap();
+        let t = OAuthToken::builder()
+            .client_id(SELF_CLIENT_ID)
+            .client_secret(SELF_CLIENT_SECRET)
+            .grant_token(code)
+            .build()
+            .unwrap();
+        Client::builder()
+            .environment(env_of(&emu))
+            .token(t)
+            .store(store.clone())
+            .http_client(http.clone())
+            .build()
+    };
+    let zylker = login(PATRICIA).await.unwrap();
+    let acme = login("amelia.burrows@acme.example").await.unwrap();
+    let ryan = login("ryan.cole@zylker.example").await.unwrap();
+    let (a, b, c) = tokio::join!(lead_names(&zylker), lead_names(&acme), lead_names(&ryan));
+    assert_eq!(a, vec!["Tanaka", "Garcia", "Doe"]);
+    assert_eq!(b, vec!["Runner", "Coyote"]);
+    assert_eq!(c, a, "two users of one org see the same org");
+    let mut users: Vec<String> = store
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|t| t.user_name)
+        .collect();
+    users.sort();
+    assert_eq!(
+        users,
+        vec![
+            "amelia.burrows@acme.example:60054321",
+            "patricia.boyle@zylker.example:60012345",
+            "ryan.cole@zylker.example:60012345"
+        ]
+    );
+    // Expiring one user's tokens refreshes that user only.
+    admin(
+        &emu,
+        Method::POST,
+        "/tokens/expire",
+        json!({"user": "amelia.burrows@acme.example"}),
+    )
+    .await;
+    let before = refreshes(&emu);
+    lead_names(&zylker).await;
+    lead_names(&acme).await;
+    assert_eq!(refreshes(&emu) - before, 1);
+    // The emulated orgs are Enterprise: 20 concurrent calls unless configured.
+    assert_eq!(zylker.concurrency_limit(), 20);
+    let capped = Client::builder()
+        .environment(env_of(&emu))
+        .token(grant_token(&emu))
+        .config(SdkConfig::builder().max_concurrency(3).build().unwrap())
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(capped.concurrency_limit(), 3);
+}
