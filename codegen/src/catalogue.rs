@@ -29,7 +29,7 @@ pub fn emit(modules: &[Module]) -> String {
         pub static MODULES: &[ModuleInfo] = &[#(#entries),*];
     };
     let file: syn::File = syn::parse2(tokens).expect("generated tokens parse");
-    format!("{}{}", crate::HEADER, prettyplease::unparse(&file))
+    crate::render(&file)
 }
 
 #[cfg(test)]
@@ -48,8 +48,7 @@ mod tests {
                 data_type: "text".into(),
                 field_label: "Last Name".into(),
                 system_mandatory: true,
-                field_read_only: false,
-                pick_list_values: vec![],
+                ..Field::default()
             }],
         };
         let out = super::emit(&[m]);

@@ -7,6 +7,8 @@
 
 pub mod catalogue;
 pub mod metadata;
+pub mod modules;
+pub mod naming;
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +39,26 @@ pub enum Error {
     },
 }
 
+/// Formats a generated file: prettyplease, the header, and `/// ` doc comments.
+pub fn render(file: &syn::File) -> String {
+    let text = prettyplease::unparse(file);
+    let mut out = String::with_capacity(text.len() + 4096);
+    out.push_str(HEADER);
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        match trimmed.strip_prefix("///") {
+            Some(rest) if !rest.starts_with(' ') && !rest.is_empty() => {
+                out.push_str(&line[..line.len() - trimmed.len()]);
+                out.push_str("/// ");
+                out.push_str(rest);
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// One generated file, its path relative to the output crate's root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
@@ -49,8 +71,29 @@ pub struct GeneratedFile {
 /// Generates every file of `zcrm-modules` from a specs directory.
 pub fn generate(specs_dir: &Path) -> Result<Vec<GeneratedFile>, Error> {
     let modules = metadata::load(specs_dir)?;
-    Ok(vec![GeneratedFile {
-        path: PathBuf::from("src/generated/catalogue.rs"),
-        contents: catalogue::emit(&modules),
-    }])
+    let mut files = vec![
+        GeneratedFile {
+            path: PathBuf::from("src/generated/catalogue.rs"),
+            contents: catalogue::emit(&modules),
+        },
+        GeneratedFile {
+            path: PathBuf::from("src/generated/mod.rs"),
+            contents: modules::emit_mod(&modules),
+        },
+    ];
+    for m in &modules {
+        files.push(GeneratedFile {
+            path: PathBuf::from(format!(
+                "src/generated/{}.rs",
+                naming::module_name(&m.api_name)
+            )),
+            contents: modules::emit(m, &modules),
+        });
+    }
+    Ok(files)
+}
+
+/// The `[features]` table the generated crate's `Cargo.toml` must carry.
+pub fn features(specs_dir: &Path) -> Result<String, Error> {
+    Ok(modules::emit_features(&metadata::load(specs_dir)?))
 }

@@ -21,7 +21,7 @@ pub struct Module {
 }
 
 /// One field.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct Field {
     /// API name (`Last_Name`).
     pub api_name: String,
@@ -39,11 +39,43 @@ pub struct Field {
     /// Picklist options.
     #[serde(default)]
     pub pick_list_values: Vec<PicklistValue>,
+    /// `string`, `integer`, `double`, `boolean`, `jsonobject`, `jsonarray`.
+    #[serde(default)]
+    pub json_type: String,
+    /// A field added in the org rather than by Zoho.
+    #[serde(default)]
+    pub custom_field: bool,
+    /// Lookup details (`module.api_name` names the target).
+    #[serde(default)]
+    pub lookup: serde_json::Value,
+    /// Subform details (`module.api_name` names the row module).
+    #[serde(default)]
+    pub subform: serde_json::Value,
+    /// The row module of a subform, in older metadata.
+    #[serde(default)]
+    pub associated_module: serde_json::Value,
+}
+
+impl Field {
+    /// The row module of a subform field.
+    pub fn subform_module(&self) -> Option<&str> {
+        self.subform
+            .pointer("/module/api_name")
+            .and_then(|v| v.as_str())
+            .or_else(|| {
+                self.associated_module
+                    .get("module")
+                    .and_then(|v| v.as_str())
+            })
+    }
 }
 
 /// A picklist option.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct PicklistValue {
+    /// `used` or `unused`.
+    #[serde(default, rename = "type")]
+    pub kind: String,
     /// What the CRM shows.
     pub display_value: String,
     /// What the API stores and returns.

@@ -22,6 +22,7 @@ pub mod records;
 pub mod secret;
 pub mod store;
 pub mod token;
+pub mod types;
 
 pub use auth::{OAuthToken, TokenSource};
 pub use client::{ApiRequest, ApiResponse, Client, ClientBuilder};

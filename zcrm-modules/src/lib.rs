@@ -1,7 +1,17 @@
-//! `zcrm-modules`: what the code generator knows about Zoho CRM modules, generated from the
-//! project's `specs/` by `cargo xtask codegen` and committed.
+//! `zcrm-modules`: typed Zoho CRM modules, generated from the project's `specs/` by
+//! `cargo xtask codegen` and committed. Each module has a feature (`leads`, `deals`, ...;
+//! `full` enables all): a read type (`leads::Lead`), an update type (`leads::LeadUpdate`), a
+//! field enum (`leads::LeadField`), open picklist enums (`leads::LeadStatus`) and a marker for
+//! `client.records(leads::Leads)`.
 //!
 //! ```
+//! # #[cfg(feature = "leads")] {
+//! use zcrm_modules::leads::{Lead, LeadStatus, LeadUpdate};
+//! let update = LeadUpdate::new().last_name("Doe").lead_status(LeadStatus::Contacted);
+//! assert_eq!(serde_json::to_value(&update).unwrap(), serde_json::json!({"Last_Name": "Doe", "Lead_Status": "Contacted"}));
+//! let lead: Lead = serde_json::from_str(r#"{"Last_Name":"Doe","Lead_Status":"Brand New","Fax":null}"#).unwrap();
+//! assert_eq!(lead.lead_status, Some(LeadStatus::Other("Brand New".into())));
+//! # }
 //! let leads = zcrm_modules::catalogue::module("Leads").unwrap();
 //! assert!(leads.field("Last_Name").unwrap().mandatory);
 //! ```
@@ -9,4 +19,6 @@
 pub mod catalogue;
 mod generated;
 
+#[allow(unused_imports)]
+pub use generated::*;
 pub use zcrm_core;

@@ -1,0 +1,571 @@
+//! Emits one Rust module per CRM module: the read type, the update type, the field enum, open
+//! picklist enums and the `Module` marker.
+
+use crate::metadata::{Field, Module};
+use crate::naming::{self, Scope};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use std::collections::BTreeMap;
+
+fn ident(s: &str) -> Ident {
+    Ident::new(s, Span::call_site())
+}
+
+/// How a field is typed.
+#[derive(Debug, Clone)]
+enum Kind {
+    Text,
+    Integer,
+    BigInt,
+    Id,
+    Double,
+    Decimal,
+    Bool,
+    Date,
+    DateTime,
+    Lookup,
+    User,
+    Picklist(String),
+    Multi(String),
+    Subform {
+        record: TokenStream,
+        update: TokenStream,
+    },
+    Json,
+}
+
+struct FieldPlan<'a> {
+    f: &'a Field,
+    rust: Ident,
+    variant: Ident,
+    kind: Kind,
+    writable: bool,
+}
+
+/// A picklist enum to emit.
+struct Picklist {
+    name: String,
+    api_name: String,
+    values: Vec<(String, String)>,
+}
+
+fn kind_of(
+    f: &Field,
+    enums: &mut Vec<Picklist>,
+    names: &mut Scope,
+    modules: &BTreeMap<&str, &Module>,
+) -> Kind {
+    let json = f.json_type.as_str();
+    match f.data_type.as_str() {
+        _ if f.api_name == "id" => Kind::Id,
+        "text" | "textarea" | "email" | "phone" | "website" | "autonumber" | "profileimage"
+            if json != "jsonarray" && json != "jsonobject" =>
+        {
+            Kind::Text
+        }
+        "integer" => Kind::Integer,
+        "bigint" => Kind::BigInt,
+        "double" | "percent" => Kind::Double,
+        "currency" => Kind::Decimal,
+        "boolean" => Kind::Bool,
+        "date" => Kind::Date,
+        "datetime" => Kind::DateTime,
+        "lookup" => Kind::Lookup,
+        "ownerlookup" | "userlookup" => Kind::User,
+        "picklist" | "multiselectpicklist" if !f.pick_list_values.is_empty() => {
+            let name = names.unique(naming::type_name(&f.api_name));
+            let mut seen = std::collections::BTreeSet::new();
+            let values = f
+                .pick_list_values
+                .iter()
+                .filter(|v| v.kind != "unused" && seen.insert(v.actual_value.clone()))
+                .map(|v| (v.actual_value.clone(), v.display_value.clone()))
+                .collect();
+            enums.push(Picklist {
+                name: name.clone(),
+                api_name: f.api_name.clone(),
+                values,
+            });
+            if f.data_type == "picklist" {
+                Kind::Picklist(name)
+            } else {
+                Kind::Multi(name)
+            }
+        }
+        "subform" => match f.subform_module().and_then(|m| modules.get(m)) {
+            Some(row) => {
+                let m = ident(&naming::module_name(&row.api_name));
+                let r = ident(&naming::record_name(&row.api_name));
+                let u = format_ident!("{}Update", r);
+                Kind::Subform {
+                    record: quote!(super::#m::#r),
+                    update: quote!(super::#m::#u),
+                }
+            }
+            None => Kind::Json,
+        },
+        _ => Kind::Json,
+    }
+}
+
+/// The read type and the write type of a field.
+fn types(k: &Kind) -> (TokenStream, TokenStream) {
+    match k {
+        Kind::Text => (quote!(String), quote!(String)),
+        Kind::Integer => (quote!(i64), quote!(i64)),
+        Kind::BigInt => (quote!(BigInt), quote!(BigInt)),
+        Kind::Id => (quote!(RecordId), quote!(RecordId)),
+        Kind::Double => (quote!(f64), quote!(f64)),
+        Kind::Decimal => (quote!(Decimal), quote!(Decimal)),
+        Kind::Bool => (quote!(bool), quote!(bool)),
+        Kind::Date => (quote!(Date), quote!(Date)),
+        Kind::DateTime => (quote!(DateTime), quote!(DateTime)),
+        Kind::Lookup => (quote!(Lookup), quote!(Lookup)),
+        Kind::User => (quote!(UserRef), quote!(UserRef)),
+        Kind::Picklist(n) => {
+            let n = ident(n);
+            (quote!(#n), quote!(#n))
+        }
+        Kind::Multi(n) => {
+            let n = ident(n);
+            (quote!(Vec<#n>), quote!(Vec<#n>))
+        }
+        Kind::Subform { record, update } => (quote!(Vec<#record>), quote!(Vec<#update>)),
+        Kind::Json => (quote!(Value), quote!(Value)),
+    }
+}
+
+fn describe(f: &Field) -> String {
+    let label = if f.field_label.is_empty() {
+        f.api_name.as_str()
+    } else {
+        f.field_label.as_str()
+    };
+    let mut d = format!("{label} (`{}`, {}", f.api_name, f.data_type);
+    if f.system_mandatory {
+        d.push_str(", required on create");
+    }
+    if f.field_read_only {
+        d.push_str(", read-only");
+    }
+    if f.custom_field {
+        d.push_str(", custom");
+    }
+    d.push(')');
+    d
+}
+
+fn emit_enum(p: &Picklist) -> TokenStream {
+    let name = ident(&p.name);
+    let doc = format!("Values of the picklist `{}`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.", p.api_name);
+    let mut scope = Scope::with(&["Other"]);
+    let variants: Vec<(Ident, String, String)> = p
+        .values
+        .iter()
+        .map(|(actual, display)| {
+            let base = naming::type_name(actual);
+            let base = if base == "Other" {
+                "OtherValue".to_string()
+            } else {
+                base
+            };
+            (ident(&scope.unique(base)), actual.clone(), display.clone())
+        })
+        .collect();
+    let defs = variants.iter().map(|(v, a, d)| {
+        let doc = if a == d {
+            format!("`{a}`")
+        } else {
+            format!("`{a}` (shown as \"{d}\")")
+        };
+        quote! { #[doc = #doc] #v, }
+    });
+    let to_str = variants.iter().map(|(v, a, _)| quote! { #name::#v => #a, });
+    let from_str = variants.iter().map(|(v, a, _)| quote! { #a => #name::#v, });
+    let known = variants.iter().map(|(v, _, _)| quote! { #name::#v, });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#defs)*
+            /// A value the metadata did not list when this code was generated.
+            Other(String),
+        }
+
+        impl #name {
+            /// The values known when this code was generated.
+            pub const KNOWN: &'static [#name] = &[#(#known)*];
+
+            /// The value as Zoho stores it (`actual_value`).
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    #name::Other(s) => s,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(s: &str) -> Self {
+                match s {
+                    #(#from_str)*
+                    other => #name::Other(other.to_string()),
+                }
+            }
+        }
+
+        impl From<String> for #name {
+            fn from(s: String) -> Self {
+                #name::from(s.as_str())
+            }
+        }
+
+        impl std::str::FromStr for #name {
+            type Err = std::convert::Infallible;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(#name::from(s))
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d).map(#name::from)
+            }
+        }
+    }
+}
+
+/// Emits the Rust module of one CRM module.
+pub fn emit(m: &Module, all: &[Module]) -> String {
+    let by_name: BTreeMap<&str, &Module> = all.iter().map(|x| (x.api_name.as_str(), x)).collect();
+    let record_s = naming::record_name(&m.api_name);
+    let record = ident(&record_s);
+    let update = format_ident!("{}Update", record);
+    let field_enum = format_ident!("{}Field", record);
+    let marker = ident(&naming::type_name(&m.api_name));
+    let mut type_names = Scope::with(&[
+        &record_s,
+        &update.to_string(),
+        &field_enum.to_string(),
+        &marker.to_string(),
+        "Other",
+        "Lookup",
+        "UserRef",
+        "Date",
+        "DateTime",
+        "Decimal",
+        "BigInt",
+        "Patch",
+        "RecordId",
+        "Map",
+        "Value",
+        "Option",
+        "Result",
+        "String",
+        "Vec",
+        "Box",
+        "Some",
+        "None",
+        "Ok",
+        "Err",
+        "Default",
+        "Serialize",
+        "Deserialize",
+        "Serializer",
+        "Deserializer",
+        "Module",
+        "SerializeMap",
+        "Nulls",
+    ]);
+    let mut field_names = Scope::with(&["extra", "nulls", "new"]);
+    let mut variant_names = Scope::default();
+    let mut enums = vec![];
+    let plans: Vec<FieldPlan> = m
+        .fields
+        .iter()
+        .map(|f| {
+            let kind = kind_of(f, &mut enums, &mut type_names, &by_name);
+            FieldPlan {
+                f,
+                rust: ident(&field_names.unique(naming::field_name(&f.api_name))),
+                variant: ident(&variant_names.unique(naming::type_name(&f.api_name))),
+                writable: !f.field_read_only && f.api_name != "id",
+                kind,
+            }
+        })
+        .collect();
+
+    let read_fields = plans.iter().map(|p| {
+        let (t, _) = types(&p.kind);
+        let (name, doc) = (&p.rust, describe(p.f));
+        quote! { #[doc = #doc] pub #name: Option<#t>, }
+    });
+    let read_takes = plans.iter().map(|p| {
+        let (t, _) = types(&p.kind);
+        let (name, key) = (&p.rust, &p.f.api_name);
+        quote! { #name: f::take::<#t>(&mut map, #key, &mut nulls).map_err(D::Error::custom)?, }
+    });
+    let read_puts = plans.iter().map(|p| {
+        let (name, key) = (&p.rust, &p.f.api_name);
+        match p.kind {
+            Kind::Double => quote! { f::put_f64(&mut m, #key, &self.#name, &self.nulls)?; },
+            _ => quote! { f::put(&mut m, #key, &self.#name, &self.nulls)?; },
+        }
+    });
+    let writable: Vec<&FieldPlan> = plans.iter().filter(|p| p.writable).collect();
+    let update_fields = writable.iter().map(|p| {
+        let (_, t) = types(&p.kind);
+        let (name, doc) = (&p.rust, describe(p.f));
+        quote! { #[doc = #doc] pub #name: Patch<#t>, }
+    });
+    let update_puts = writable.iter().map(|p| {
+        let (name, key) = (&p.rust, &p.f.api_name);
+        match p.kind {
+            Kind::Double => quote! { f::patch_f64(&mut m, #key, &self.#name)?; },
+            _ => quote! { f::patch(&mut m, #key, &self.#name)?; },
+        }
+    });
+    let setters = writable.iter().map(|p| {
+        let (_, t) = types(&p.kind);
+        let name = &p.rust;
+        let clear = format_ident!("clear_{}", name.to_string().trim_end_matches('_'));
+        let set_doc = format!("Sets `{}`.", p.f.api_name);
+        let clear_doc = format!("Clears `{}` (sends `null`).", p.f.api_name);
+        let (arg, conv) = match p.kind {
+            Kind::Text => (quote!(impl Into<String>), quote!(v.into())),
+            Kind::Picklist(_) => (quote!(impl Into<#t>), quote!(v.into())),
+            _ => (quote!(#t), quote!(v)),
+        };
+        quote! {
+            #[doc = #set_doc]
+            pub fn #name(mut self, v: #arg) -> Self {
+                self.#name = Patch::Set(#conv);
+                self
+            }
+            #[doc = #clear_doc]
+            pub fn #clear(mut self) -> Self {
+                self.#name = Patch::Null;
+                self
+            }
+        }
+    });
+    let variants = plans.iter().map(|p| {
+        let (v, doc) = (&p.variant, format!("`{}`", p.f.api_name));
+        quote! { #[doc = #doc] #v, }
+    });
+    let variant_strs = plans.iter().map(|p| {
+        let (v, key) = (&p.variant, &p.f.api_name);
+        quote! { #field_enum::#v => #key, }
+    });
+    let all_variants = plans.iter().map(|p| {
+        let v = &p.variant;
+        quote! { #field_enum::#v, }
+    });
+    let enum_defs = enums.iter().map(emit_enum);
+    let api = &m.api_name;
+    let record_doc = format!("A record of the `{api}` module as read. Fields Zoho sent as `null` stay `null` when the record is written back; keys this type does not know are kept in `extra`.");
+    let update_doc =
+        format!("A write to the `{api}` module: only the fields set (or cleared) are sent.");
+    let marker_doc = format!("The `{api}` module, for `client.records({})`.", marker);
+    let field_doc = format!("The fields of `{api}`, for `fields=` selection.");
+    let tokens = quote! {
+        #![allow(clippy::all, missing_docs)]
+        use serde::de::Error as _;
+        use serde::ser::SerializeMap;
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+        use serde_json::{Map, Value};
+        #[allow(unused_imports)]
+        use zcrm_core::types::{fields as f, BigInt, Date, DateTime, Decimal, Lookup, Patch, RecordId, UserRef};
+
+        #[doc = #marker_doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        pub struct #marker;
+
+        impl zcrm_core::Module for #marker {
+            type Record = #record;
+            type Update = #update;
+            fn api_name(&self) -> &str {
+                #api
+            }
+        }
+
+        #[doc = #record_doc]
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct #record {
+            #(#read_fields)*
+            /// Keys this type does not know (for example custom fields added after generation).
+            pub extra: Map<String, Value>,
+            nulls: f::Nulls,
+        }
+
+        impl #record {
+            /// The module's API name.
+            pub const MODULE: &'static str = #api;
+        }
+
+        impl<'de> Deserialize<'de> for #record {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let mut map = Map::<String, Value>::deserialize(d)?;
+                let mut nulls = f::Nulls::new();
+                let mut r = #record {
+                    #(#read_takes)*
+                    extra: Map::new(),
+                    nulls: f::Nulls::new(),
+                };
+                r.nulls = nulls;
+                r.extra = map;
+                Ok(r)
+            }
+        }
+
+        impl Serialize for #record {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(None)?;
+                #(#read_puts)*
+                for (k, v) in &self.extra {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+        }
+
+        #[doc = #update_doc]
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct #update {
+            /// The record to update (`update` needs it; `create` leaves it out).
+            pub id: Option<RecordId>,
+            #(#update_fields)*
+            /// Other keys to send (for example custom fields added after generation).
+            pub extra: Map<String, Value>,
+        }
+
+        impl #update {
+            /// An empty update.
+            pub fn new() -> Self {
+                Self::default()
+            }
+            /// Targets a record.
+            pub fn with_id(mut self, id: impl Into<RecordId>) -> Self {
+                self.id = Some(id.into());
+                self
+            }
+            /// Sends another key as is.
+            pub fn set_extra(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
+            #(#setters)*
+        }
+
+        impl Serialize for #update {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(None)?;
+                if let Some(id) = &self.id {
+                    m.serialize_entry("id", id)?;
+                }
+                #(#update_puts)*
+                for (k, v) in &self.extra {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+        }
+
+        #[doc = #field_doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #field_enum {
+            #(#variants)*
+        }
+
+        impl #field_enum {
+            /// Every field.
+            pub const ALL: &'static [#field_enum] = &[#(#all_variants)*];
+
+            /// The field's API name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    #(#variant_strs)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for #field_enum {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl From<#field_enum> for String {
+            fn from(f: #field_enum) -> String {
+                f.as_str().to_string()
+            }
+        }
+
+        #(#enum_defs)*
+    };
+    let file: syn::File = syn::parse2(tokens).expect("generated module parses");
+    crate::render(&file)
+}
+
+/// Whether a module is compiled only with its feature (subform row modules, which other
+/// modules use, are always compiled).
+pub fn gated(m: &Module) -> bool {
+    m.generated_type != "subform"
+}
+
+/// The cargo feature of a module.
+pub fn feature(m: &Module) -> String {
+    naming::module_name(&m.api_name).replace('_', "-")
+}
+
+/// `src/generated/mod.rs`.
+pub fn emit_mod(modules: &[Module]) -> String {
+    let items = modules.iter().map(|m| {
+        let name = ident(&naming::module_name(&m.api_name));
+        let doc = format!("The `{}` module.", m.api_name);
+        if gated(m) {
+            let feat = feature(m);
+            quote! { #[doc = #doc] #[cfg(feature = #feat)] pub mod #name; }
+        } else {
+            quote! { #[doc = #doc] pub mod #name; }
+        }
+    });
+    let tokens = quote! {
+        pub(crate) mod catalogue;
+        #(#items)*
+    };
+    let file: syn::File = syn::parse2(tokens).expect("generated mod parses");
+    crate::render(&file)
+}
+
+/// The `[features]` table of the generated crate's Cargo.toml.
+pub fn emit_features(modules: &[Module]) -> String {
+    let feats: Vec<String> = modules.iter().filter(|m| gated(m)).map(feature).collect();
+    let mut out = String::from("[features]\n# @generated by `cargo xtask codegen`: one feature per module, and `full`.\ndefault = [\"full\"]\n");
+    out.push_str(&format!(
+        "full = [{}]\n",
+        feats
+            .iter()
+            .map(|f| format!("\"{f}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    for f in feats {
+        out.push_str(&format!("{f} = []\n"));
+    }
+    out
+}

@@ -1,0 +1,451 @@
+//! Value types of typed records: a tri-state [`Patch`] for updates, and wire-exact [`Decimal`],
+//! [`DateTime`], [`BigInt`], [`Lookup`] and [`UserRef`] for reads, so that a record decoded and
+//! encoded again is the JSON it came from.
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Number, Value};
+use std::fmt;
+use std::str::FromStr;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::OffsetDateTime;
+
+pub use crate::records::RecordId;
+
+/// A field of an update: left as stored, cleared (`null`), or set.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Patch<T> {
+    /// Not sent: the stored value stays.
+    #[default]
+    Unset,
+    /// Sent as `null`: the stored value is cleared.
+    Null,
+    /// Sent with this value.
+    Set(T),
+}
+
+impl<T> Patch<T> {
+    /// Whether nothing is sent.
+    pub fn is_unset(&self) -> bool {
+        matches!(self, Patch::Unset)
+    }
+}
+
+impl<T: Serialize> Serialize for Patch<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Patch::Set(v) => v.serialize(s),
+            _ => s.serialize_none(),
+        }
+    }
+}
+
+impl<T> From<T> for Patch<T> {
+    fn from(v: T) -> Self {
+        Patch::Set(v)
+    }
+}
+
+/// A currency or decimal amount, exact: backed by `rust_decimal`, written back as the JSON
+/// number it was (an integer stays an integer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Decimal(pub rust_decimal::Decimal);
+
+impl Decimal {
+    /// The value as `f64` (lossy).
+    pub fn to_f64(self) -> f64 {
+        rust_decimal::prelude::ToPrimitive::to_f64(&self.0).unwrap_or(f64::NAN)
+    }
+}
+
+impl FromStr for Decimal {
+    type Err = rust_decimal::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        rust_decimal::Decimal::from_str_exact(s)
+            .or_else(|_| rust_decimal::Decimal::from_scientific(s))
+            .map(Decimal)
+    }
+}
+
+impl From<i64> for Decimal {
+    fn from(n: i64) -> Self {
+        Decimal(n.into())
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for Decimal {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.scale() == 0 {
+            if let Some(i) = rust_decimal::prelude::ToPrimitive::to_i64(&self.0) {
+                return s.serialize_i64(i);
+            }
+        }
+        s.serialize_f64(self.to_f64())
+    }
+}
+
+impl<'de> Deserialize<'de> for Decimal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Number(n) => n.to_string().parse().map_err(D::Error::custom),
+            Value::String(s) => s.parse().map_err(D::Error::custom),
+            other => Err(D::Error::custom(format!(
+                "expected a number, found {other}"
+            ))),
+        }
+    }
+}
+
+/// A date-time with its offset, written back in the form it came in (`Z` or `+hh:mm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DateTime {
+    /// The instant and offset.
+    pub value: OffsetDateTime,
+    zulu: bool,
+}
+
+impl DateTime {
+    /// Wraps a date-time (written with a `+hh:mm` offset).
+    pub fn new(value: OffsetDateTime) -> Self {
+        DateTime { value, zulu: false }
+    }
+}
+
+impl FromStr for DateTime {
+    type Err = time::error::Parse;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(DateTime {
+            value: OffsetDateTime::parse(s, &Rfc3339)?,
+            zulu: s.ends_with('Z') || s.ends_with('z'),
+        })
+    }
+}
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = if self.zulu && self.value.offset().is_utc() {
+            self.value.format(format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+            ))
+        } else {
+            self.value.format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory]:[offset_minute]"))
+        };
+        f.write_str(&text.map_err(|_| fmt::Error)?)
+    }
+}
+
+impl From<OffsetDateTime> for DateTime {
+    fn from(v: OffsetDateTime) -> Self {
+        DateTime::new(v)
+    }
+}
+
+impl Serialize for DateTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for DateTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse()
+            .map_err(|e| D::Error::custom(format!("`{s}` is not a date-time with offset: {e}")))
+    }
+}
+
+/// A calendar date (`yyyy-MM-dd`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub time::Date);
+
+impl FromStr for Date {
+    type Err = time::error::Parse;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        time::Date::parse(s, format_description!("[year]-[month]-[day]")).map(Date)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self
+            .0
+            .format(format_description!("[year]-[month]-[day]"))
+            .map_err(|_| fmt::Error)?;
+        f.write_str(&text)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse()
+            .map_err(|e| D::Error::custom(format!("`{s}` is not a yyyy-MM-dd date: {e}")))
+    }
+}
+
+/// A 64-bit integer Zoho sends as a string or a number; written back the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BigInt {
+    /// The value.
+    pub value: i64,
+    as_string: bool,
+}
+
+impl From<i64> for BigInt {
+    fn from(value: i64) -> Self {
+        BigInt {
+            value,
+            as_string: true,
+        }
+    }
+}
+
+impl Serialize for BigInt {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.as_string {
+            s.collect_str(&self.value)
+        } else {
+            s.serialize_i64(self.value)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for BigInt {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Number(n) => n
+                .as_i64()
+                .map(|value| BigInt {
+                    value,
+                    as_string: false,
+                })
+                .ok_or_else(|| D::Error::custom(format!("{n} is not a 64-bit integer"))),
+            Value::String(s) => s
+                .parse()
+                .map(|value| BigInt {
+                    value,
+                    as_string: true,
+                })
+                .map_err(|_| D::Error::custom(format!("`{s}` is not a 64-bit integer"))),
+            other => Err(D::Error::custom(format!(
+                "expected an integer, found {other}"
+            ))),
+        }
+    }
+}
+
+/// A lookup to another record: its id, plus whatever else Zoho sends (`name`, `module`, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lookup {
+    /// The record id.
+    pub id: RecordId,
+    /// Everything else, kept as sent.
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+impl Lookup {
+    /// A lookup to write: the id only.
+    pub fn to(id: impl Into<RecordId>) -> Self {
+        Lookup {
+            id: id.into(),
+            rest: Map::new(),
+        }
+    }
+    /// The looked-up record's name.
+    pub fn name(&self) -> Option<&str> {
+        self.rest.get("name").and_then(Value::as_str)
+    }
+}
+
+/// A user reference (`Owner`, `Created_By`, user lookups).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRef {
+    /// The user id.
+    pub id: RecordId,
+    /// Everything else, kept as sent (`name`, `email`, `zuid`).
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+impl UserRef {
+    /// A user reference to write: the id only.
+    pub fn to(id: impl Into<RecordId>) -> Self {
+        UserRef {
+            id: id.into(),
+            rest: Map::new(),
+        }
+    }
+    /// The user's name.
+    pub fn name(&self) -> Option<&str> {
+        self.rest.get("name").and_then(Value::as_str)
+    }
+    /// The user's email.
+    pub fn email(&self) -> Option<&str> {
+        self.rest.get("email").and_then(Value::as_str)
+    }
+}
+
+/// Helpers the generated record types use for their (de)serialisation: fields keep the
+/// difference between absent and `null`, and unknown keys are kept.
+#[doc(hidden)]
+pub mod fields {
+    use super::*;
+    use serde::ser::SerializeMap;
+
+    /// Names of the fields that were explicitly `null`.
+    pub type Nulls = std::collections::BTreeSet<&'static str>;
+
+    /// Takes a field out of the map: `None` when absent or `null` (recorded in `nulls`).
+    pub fn take<T: serde::de::DeserializeOwned>(
+        map: &mut Map<String, Value>,
+        key: &'static str,
+        nulls: &mut Nulls,
+    ) -> Result<Option<T>, String> {
+        match map.remove(key) {
+            None => Ok(None),
+            Some(Value::Null) => {
+                nulls.insert(key);
+                Ok(None)
+            }
+            Some(v) => serde_json::from_value(v)
+                .map(Some)
+                .map_err(|e| format!("field `{key}`: {e}")),
+        }
+    }
+
+    /// Writes a field: its value, `null` if it was `null`, or nothing.
+    pub fn put<M: SerializeMap, T: Serialize>(
+        m: &mut M,
+        key: &'static str,
+        v: &Option<T>,
+        nulls: &Nulls,
+    ) -> Result<(), M::Error> {
+        match v {
+            Some(v) => m.serialize_entry(key, v),
+            None if nulls.contains(key) => m.serialize_entry(key, &Value::Null),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes an update field unless unset.
+    pub fn patch<M: SerializeMap, T: Serialize>(
+        m: &mut M,
+        key: &'static str,
+        v: &Patch<T>,
+    ) -> Result<(), M::Error> {
+        if v.is_unset() {
+            Ok(())
+        } else {
+            m.serialize_entry(key, v)
+        }
+    }
+
+    /// Writes a floating-point field; an integral value as an integer, as Zoho sends it.
+    pub fn put_f64<M: SerializeMap>(
+        m: &mut M,
+        key: &'static str,
+        v: &Option<f64>,
+        nulls: &Nulls,
+    ) -> Result<(), M::Error> {
+        match v {
+            Some(x) => m.serialize_entry(
+                key,
+                &Number::from_f64(*x).map(|n| integral(*x).map(Number::from).unwrap_or(n)),
+            ),
+            None if nulls.contains(key) => m.serialize_entry(key, &Value::Null),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes a floating-point update field unless unset.
+    pub fn patch_f64<M: SerializeMap>(
+        m: &mut M,
+        key: &'static str,
+        v: &Patch<f64>,
+    ) -> Result<(), M::Error> {
+        match v {
+            Patch::Unset => Ok(()),
+            Patch::Null => m.serialize_entry(key, &Value::Null),
+            Patch::Set(x) => m.serialize_entry(
+                key,
+                &Number::from_f64(*x).map(|n| integral(*x).map(Number::from).unwrap_or(n)),
+            ),
+        }
+    }
+
+    fn integral(x: f64) -> Option<i64> {
+        (x.fract() == 0.0 && x.abs() < 9.0e15).then_some(x as i64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn round<T: Serialize + serde::de::DeserializeOwned>(v: Value) -> Value {
+        serde_json::to_value(serde_json::from_value::<T>(v).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn wire_exact_round_trips() {
+        for v in [
+            json!(500000),
+            json!(12.5),
+            json!(1500.55),
+            json!(0.1),
+            json!(-3),
+        ] {
+            assert_eq!(round::<Decimal>(v.clone()), v);
+        }
+        for v in [
+            json!("2023-10-15T10:30:00Z"),
+            json!("2019-07-25T15:26:49+05:30"),
+            json!("2023-05-10T01:10:47-07:00"),
+        ] {
+            assert_eq!(round::<DateTime>(v.clone()), v);
+        }
+        assert_eq!(round::<Date>(json!("2026-09-30")), json!("2026-09-30"));
+        assert_eq!(
+            round::<BigInt>(json!("4150868000000225013")),
+            json!("4150868000000225013")
+        );
+        assert_eq!(round::<BigInt>(json!(42)), json!(42));
+        let l = json!({"name": "Zylker", "id": "1", "module": {"api_name": "Accounts"}});
+        assert_eq!(round::<Lookup>(l.clone()), l);
+        assert_eq!(
+            serde_json::from_value::<Lookup>(l).unwrap().name(),
+            Some("Zylker")
+        );
+    }
+
+    #[test]
+    fn decimal_is_exact() {
+        let d: Decimal = serde_json::from_value(json!(0.1)).unwrap();
+        assert_eq!(d.to_string(), "0.1");
+        assert_eq!((d.0 + d.0 + d.0).to_string(), "0.3");
+    }
+
+    #[test]
+    fn patch_serialises_null_or_value() {
+        assert_eq!(
+            serde_json::to_value(Patch::<i64>::Null).unwrap(),
+            Value::Null
+        );
+        assert_eq!(serde_json::to_value(Patch::Set(3)).unwrap(), json!(3));
+    }
+}
