@@ -17,6 +17,7 @@
 //! ```
 
 pub mod catalogue;
+#[rustfmt::skip]
 mod generated;
 
 #[allow(unused_imports)]

@@ -135,10 +135,13 @@ impl<'de> Deserialize<'de> for Account {
                 .map_err(D::Error::custom)?,
             employees: f::take::<i64>(&mut map, "Employees", &mut nulls)
                 .map_err(D::Error::custom)?,
-            fax: f::take::<String>(&mut map, "Fax", &mut nulls).map_err(D::Error::custom)?,
+            fax: f::take::<String>(&mut map, "Fax", &mut nulls)
+                .map_err(D::Error::custom)?,
             industry: f::take::<Industry>(&mut map, "Industry", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             locked_s: f::take::<bool>(&mut map, "Locked__s", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -146,16 +149,22 @@ impl<'de> Deserialize<'de> for Account {
                 .map_err(D::Error::custom)?,
             modified_time: f::take::<DateTime>(&mut map, "Modified_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
+                .map_err(D::Error::custom)?,
             ownership: f::take::<Ownership>(&mut map, "Ownership", &mut nulls)
                 .map_err(D::Error::custom)?,
             parent_account: f::take::<Lookup>(&mut map, "Parent_Account", &mut nulls)
                 .map_err(D::Error::custom)?,
-            phone: f::take::<String>(&mut map, "Phone", &mut nulls).map_err(D::Error::custom)?,
-            rating: f::take::<Rating>(&mut map, "Rating", &mut nulls).map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            phone: f::take::<String>(&mut map, "Phone", &mut nulls)
                 .map_err(D::Error::custom)?,
-            sic_code: f::take::<i64>(&mut map, "SIC_Code", &mut nulls).map_err(D::Error::custom)?,
+            rating: f::take::<Rating>(&mut map, "Rating", &mut nulls)
+                .map_err(D::Error::custom)?,
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
+                .map_err(D::Error::custom)?,
+            sic_code: f::take::<i64>(&mut map, "SIC_Code", &mut nulls)
+                .map_err(D::Error::custom)?,
             shipping_city: f::take::<String>(&mut map, "Shipping_City", &mut nulls)
                 .map_err(D::Error::custom)?,
             shipping_code: f::take::<String>(&mut map, "Shipping_Code", &mut nulls)
@@ -166,12 +175,14 @@ impl<'de> Deserialize<'de> for Account {
                 .map_err(D::Error::custom)?,
             shipping_street: f::take::<String>(&mut map, "Shipping_Street", &mut nulls)
                 .map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
             ticker_symbol: f::take::<String>(&mut map, "Ticker_Symbol", &mut nulls)
                 .map_err(D::Error::custom)?,
             website: f::take::<String>(&mut map, "Website", &mut nulls)
                 .map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -190,12 +201,7 @@ impl Serialize for Account {
         f::put(&mut m, "Annual_Revenue", &self.annual_revenue, &self.nulls)?;
         f::put(&mut m, "Billing_City", &self.billing_city, &self.nulls)?;
         f::put(&mut m, "Billing_Code", &self.billing_code, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Billing_Country",
-            &self.billing_country,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Billing_Country", &self.billing_country, &self.nulls)?;
         f::put(&mut m, "Billing_State", &self.billing_state, &self.nulls)?;
         f::put(&mut m, "Billing_Street", &self.billing_street, &self.nulls)?;
         f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
@@ -204,12 +210,7 @@ impl Serialize for Account {
         f::put(&mut m, "Employees", &self.employees, &self.nulls)?;
         f::put(&mut m, "Fax", &self.fax, &self.nulls)?;
         f::put(&mut m, "Industry", &self.industry, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
         f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
@@ -218,28 +219,13 @@ impl Serialize for Account {
         f::put(&mut m, "Parent_Account", &self.parent_account, &self.nulls)?;
         f::put(&mut m, "Phone", &self.phone, &self.nulls)?;
         f::put(&mut m, "Rating", &self.rating, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
         f::put(&mut m, "SIC_Code", &self.sic_code, &self.nulls)?;
         f::put(&mut m, "Shipping_City", &self.shipping_city, &self.nulls)?;
         f::put(&mut m, "Shipping_Code", &self.shipping_code, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Shipping_Country",
-            &self.shipping_country,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Shipping_Country", &self.shipping_country, &self.nulls)?;
         f::put(&mut m, "Shipping_State", &self.shipping_state, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Shipping_Street",
-            &self.shipping_street,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Shipping_Street", &self.shipping_street, &self.nulls)?;
         f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
         f::put(&mut m, "Ticker_Symbol", &self.ticker_symbol, &self.nulls)?;
         f::put(&mut m, "Website", &self.website, &self.nulls)?;
@@ -1001,9 +987,13 @@ impl Industry {
     pub fn as_str(&self) -> &str {
         match self {
             Industry::None => "-None-",
-            Industry::AspApplicationServiceProvider => "ASP (Application Service Provider)",
+            Industry::AspApplicationServiceProvider => {
+                "ASP (Application Service Provider)"
+            }
             Industry::DataTelecomOem => "Data/Telecom OEM",
-            Industry::ErpEnterpriseResourcePlanning => "ERP (Enterprise Resource Planning)",
+            Industry::ErpEnterpriseResourcePlanning => {
+                "ERP (Enterprise Resource Planning)"
+            }
             Industry::GovernmentMilitary => "Government/Military",
             Industry::LargeEnterprise => "Large Enterprise",
             Industry::ManagementIsv => "ManagementISV",
@@ -1025,9 +1015,13 @@ impl From<&str> for Industry {
     fn from(s: &str) -> Self {
         match s {
             "-None-" => Industry::None,
-            "ASP (Application Service Provider)" => Industry::AspApplicationServiceProvider,
+            "ASP (Application Service Provider)" => {
+                Industry::AspApplicationServiceProvider
+            }
             "Data/Telecom OEM" => Industry::DataTelecomOem,
-            "ERP (Enterprise Resource Planning)" => Industry::ErpEnterpriseResourcePlanning,
+            "ERP (Enterprise Resource Planning)" => {
+                Industry::ErpEnterpriseResourcePlanning
+            }
             "Government/Military" => Industry::GovernmentMilitary,
             "Large Enterprise" => Industry::LargeEnterprise,
             "ManagementISV" => Industry::ManagementIsv,

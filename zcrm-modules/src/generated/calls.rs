@@ -75,12 +75,10 @@ impl<'de> Deserialize<'de> for Call {
         let mut r = Call {
             call_duration: f::take::<String>(&mut map, "Call_Duration", &mut nulls)
                 .map_err(D::Error::custom)?,
-            call_duration_in_seconds: f::take::<i64>(
-                &mut map,
-                "Call_Duration_in_seconds",
-                &mut nulls,
-            )
-            .map_err(D::Error::custom)?,
+            call_duration_in_seconds: f::take::<
+                i64,
+            >(&mut map, "Call_Duration_in_seconds", &mut nulls)
+                .map_err(D::Error::custom)?,
             call_purpose: f::take::<CallPurpose>(&mut map, "Call_Purpose", &mut nulls)
                 .map_err(D::Error::custom)?,
             call_result: f::take::<CallResult>(&mut map, "Call_Result", &mut nulls)
@@ -95,7 +93,9 @@ impl<'de> Deserialize<'de> for Call {
                 .map_err(D::Error::custom)?,
             description: f::take::<String>(&mut map, "Description", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             locked_s: f::take::<bool>(&mut map, "Locked__s", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -103,14 +103,20 @@ impl<'de> Deserialize<'de> for Call {
                 .map_err(D::Error::custom)?,
             modified_time: f::take::<DateTime>(&mut map, "Modified_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
+                .map_err(D::Error::custom)?,
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
                 .map_err(D::Error::custom)?,
             subject: f::take::<String>(&mut map, "Subject", &mut nulls)
                 .map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
-            who_id: f::take::<Lookup>(&mut map, "Who_Id", &mut nulls).map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
+            who_id: f::take::<Lookup>(&mut map, "Who_Id", &mut nulls)
+                .map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -131,32 +137,17 @@ impl Serialize for Call {
         )?;
         f::put(&mut m, "Call_Purpose", &self.call_purpose, &self.nulls)?;
         f::put(&mut m, "Call_Result", &self.call_result, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Call_Start_Time",
-            &self.call_start_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Call_Start_Time", &self.call_start_time, &self.nulls)?;
         f::put(&mut m, "Call_Type", &self.call_type, &self.nulls)?;
         f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
         f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
         f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
         f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
         f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
         f::put(&mut m, "Subject", &self.subject, &self.nulls)?;
         f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
         f::put(&mut m, "Who_Id", &self.who_id, &self.nulls)?;
@@ -621,8 +612,11 @@ pub enum CallType {
 }
 impl CallType {
     /// The values known when this code was generated.
-    pub const KNOWN: &'static [CallType] =
-        &[CallType::Outbound, CallType::Inbound, CallType::Missed];
+    pub const KNOWN: &'static [CallType] = &[
+        CallType::Outbound,
+        CallType::Inbound,
+        CallType::Missed,
+    ];
     /// The value as Zoho stores it (`actual_value`).
     pub fn as_str(&self) -> &str {
         match self {

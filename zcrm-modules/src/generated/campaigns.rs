@@ -95,9 +95,13 @@ impl<'de> Deserialize<'de> for Campaign {
                 .map_err(D::Error::custom)?,
             expected_response: f::take::<i64>(&mut map, "Expected_Response", &mut nulls)
                 .map_err(D::Error::custom)?,
-            expected_revenue: f::take::<Decimal>(&mut map, "Expected_Revenue", &mut nulls)
+            expected_revenue: f::take::<
+                Decimal,
+            >(&mut map, "Expected_Revenue", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             locked_s: f::take::<bool>(&mut map, "Locked__s", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -107,17 +111,24 @@ impl<'de> Deserialize<'de> for Campaign {
                 .map_err(D::Error::custom)?,
             num_sent: f::take::<BigInt>(&mut map, "Num_sent", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
+                .map_err(D::Error::custom)?,
             parent_campaign: f::take::<Lookup>(&mut map, "Parent_Campaign", &mut nulls)
                 .map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
                 .map_err(D::Error::custom)?,
             start_date: f::take::<Date>(&mut map, "Start_Date", &mut nulls)
                 .map_err(D::Error::custom)?,
-            status: f::take::<Status>(&mut map, "Status", &mut nulls).map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
-            type_: f::take::<Type>(&mut map, "Type", &mut nulls).map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            status: f::take::<Status>(&mut map, "Status", &mut nulls)
+                .map_err(D::Error::custom)?,
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
+            type_: f::take::<Type>(&mut map, "Type", &mut nulls)
+                .map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -136,41 +147,16 @@ impl Serialize for Campaign {
         f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
         f::put(&mut m, "Description", &self.description, &self.nulls)?;
         f::put(&mut m, "End_Date", &self.end_date, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Expected_Response",
-            &self.expected_response,
-            &self.nulls,
-        )?;
-        f::put(
-            &mut m,
-            "Expected_Revenue",
-            &self.expected_revenue,
-            &self.nulls,
-        )?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Expected_Response", &self.expected_response, &self.nulls)?;
+        f::put(&mut m, "Expected_Revenue", &self.expected_revenue, &self.nulls)?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
         f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
         f::put(&mut m, "Num_sent", &self.num_sent, &self.nulls)?;
         f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Parent_Campaign",
-            &self.parent_campaign,
-            &self.nulls,
-        )?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Parent_Campaign", &self.parent_campaign, &self.nulls)?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
         f::put(&mut m, "Start_Date", &self.start_date, &self.nulls)?;
         f::put(&mut m, "Status", &self.status, &self.nulls)?;
         f::put(&mut m, "Tag", &self.tag, &self.nulls)?;

@@ -107,10 +107,15 @@ impl<'de> Deserialize<'de> for Case {
                 .map_err(D::Error::custom)?,
             description: f::take::<String>(&mut map, "Description", &mut nulls)
                 .map_err(D::Error::custom)?,
-            email: f::take::<String>(&mut map, "Email", &mut nulls).map_err(D::Error::custom)?,
-            internal_comments: f::take::<String>(&mut map, "Internal_Comments", &mut nulls)
+            email: f::take::<String>(&mut map, "Email", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            internal_comments: f::take::<
+                String,
+            >(&mut map, "Internal_Comments", &mut nulls)
+                .map_err(D::Error::custom)?,
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             locked_s: f::take::<bool>(&mut map, "Locked__s", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -120,13 +125,17 @@ impl<'de> Deserialize<'de> for Case {
                 .map_err(D::Error::custom)?,
             no_of_comments: f::take::<i64>(&mut map, "No_of_comments", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
-            phone: f::take::<String>(&mut map, "Phone", &mut nulls).map_err(D::Error::custom)?,
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
+                .map_err(D::Error::custom)?,
+            phone: f::take::<String>(&mut map, "Phone", &mut nulls)
+                .map_err(D::Error::custom)?,
             priority: f::take::<Priority>(&mut map, "Priority", &mut nulls)
                 .map_err(D::Error::custom)?,
             product_name: f::take::<Lookup>(&mut map, "Product_Name", &mut nulls)
                 .map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
                 .map_err(D::Error::custom)?,
             related_to: f::take::<Lookup>(&mut map, "Related_To", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -134,12 +143,16 @@ impl<'de> Deserialize<'de> for Case {
                 .map_err(D::Error::custom)?,
             solution: f::take::<String>(&mut map, "Solution", &mut nulls)
                 .map_err(D::Error::custom)?,
-            status: f::take::<Status>(&mut map, "Status", &mut nulls).map_err(D::Error::custom)?,
+            status: f::take::<Status>(&mut map, "Status", &mut nulls)
+                .map_err(D::Error::custom)?,
             subject: f::take::<String>(&mut map, "Subject", &mut nulls)
                 .map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
-            type_: f::take::<Type>(&mut map, "Type", &mut nulls).map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
+            type_: f::take::<Type>(&mut map, "Type", &mut nulls)
+                .map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -160,18 +173,8 @@ impl Serialize for Case {
         f::put(&mut m, "Deal_Name", &self.deal_name, &self.nulls)?;
         f::put(&mut m, "Description", &self.description, &self.nulls)?;
         f::put(&mut m, "Email", &self.email, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Internal_Comments",
-            &self.internal_comments,
-            &self.nulls,
-        )?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Internal_Comments", &self.internal_comments, &self.nulls)?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
         f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
@@ -180,12 +183,7 @@ impl Serialize for Case {
         f::put(&mut m, "Phone", &self.phone, &self.nulls)?;
         f::put(&mut m, "Priority", &self.priority, &self.nulls)?;
         f::put(&mut m, "Product_Name", &self.product_name, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
         f::put(&mut m, "Related_To", &self.related_to, &self.nulls)?;
         f::put(&mut m, "Reported_By", &self.reported_by, &self.nulls)?;
         f::put(&mut m, "Solution", &self.solution, &self.nulls)?;
@@ -622,8 +620,11 @@ pub enum CaseOrigin {
 }
 impl CaseOrigin {
     /// The values known when this code was generated.
-    pub const KNOWN: &'static [CaseOrigin] =
-        &[CaseOrigin::Email, CaseOrigin::Phone, CaseOrigin::Web];
+    pub const KNOWN: &'static [CaseOrigin] = &[
+        CaseOrigin::Email,
+        CaseOrigin::Phone,
+        CaseOrigin::Web,
+    ];
     /// The value as Zoho stores it (`actual_value`).
     pub fn as_str(&self) -> &str {
         match self {

@@ -139,17 +139,21 @@ impl<'de> Deserialize<'de> for Contact {
                 .map_err(D::Error::custom)?,
             description: f::take::<String>(&mut map, "Description", &mut nulls)
                 .map_err(D::Error::custom)?,
-            email: f::take::<String>(&mut map, "Email", &mut nulls).map_err(D::Error::custom)?,
+            email: f::take::<String>(&mut map, "Email", &mut nulls)
+                .map_err(D::Error::custom)?,
             email_opt_out: f::take::<bool>(&mut map, "Email_Opt_Out", &mut nulls)
                 .map_err(D::Error::custom)?,
-            fax: f::take::<String>(&mut map, "Fax", &mut nulls).map_err(D::Error::custom)?,
+            fax: f::take::<String>(&mut map, "Fax", &mut nulls)
+                .map_err(D::Error::custom)?,
             first_name: f::take::<String>(&mut map, "First_Name", &mut nulls)
                 .map_err(D::Error::custom)?,
             full_name: f::take::<String>(&mut map, "Full_Name", &mut nulls)
                 .map_err(D::Error::custom)?,
             home_phone: f::take::<String>(&mut map, "Home_Phone", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             last_name: f::take::<String>(&mut map, "Last_Name", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -167,7 +171,8 @@ impl<'de> Deserialize<'de> for Contact {
                 .map_err(D::Error::custom)?,
             mailing_zip: f::take::<String>(&mut map, "Mailing_Zip", &mut nulls)
                 .map_err(D::Error::custom)?,
-            mobile: f::take::<String>(&mut map, "Mobile", &mut nulls).map_err(D::Error::custom)?,
+            mobile: f::take::<String>(&mut map, "Mobile", &mut nulls)
+                .map_err(D::Error::custom)?,
             modified_by: f::take::<UserRef>(&mut map, "Modified_By", &mut nulls)
                 .map_err(D::Error::custom)?,
             modified_time: f::take::<DateTime>(&mut map, "Modified_Time", &mut nulls)
@@ -184,9 +189,13 @@ impl<'de> Deserialize<'de> for Contact {
                 .map_err(D::Error::custom)?,
             other_zip: f::take::<String>(&mut map, "Other_Zip", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
-            phone: f::take::<String>(&mut map, "Phone", &mut nulls).map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
+                .map_err(D::Error::custom)?,
+            phone: f::take::<String>(&mut map, "Phone", &mut nulls)
+                .map_err(D::Error::custom)?,
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
                 .map_err(D::Error::custom)?,
             reporting_to: f::take::<Lookup>(&mut map, "Reporting_To", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -196,13 +205,16 @@ impl<'de> Deserialize<'de> for Contact {
                 .map_err(D::Error::custom)?,
             skype_id: f::take::<String>(&mut map, "Skype_ID", &mut nulls)
                 .map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
-            title: f::take::<String>(&mut map, "Title", &mut nulls).map_err(D::Error::custom)?,
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
+            title: f::take::<String>(&mut map, "Title", &mut nulls)
+                .map_err(D::Error::custom)?,
             twitter: f::take::<String>(&mut map, "Twitter", &mut nulls)
                 .map_err(D::Error::custom)?,
             vendor_name: f::take::<Lookup>(&mut map, "Vendor_Name", &mut nulls)
                 .map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -228,22 +240,12 @@ impl Serialize for Contact {
         f::put(&mut m, "First_Name", &self.first_name, &self.nulls)?;
         f::put(&mut m, "Full_Name", &self.full_name, &self.nulls)?;
         f::put(&mut m, "Home_Phone", &self.home_phone, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Last_Name", &self.last_name, &self.nulls)?;
         f::put(&mut m, "Lead_Source", &self.lead_source, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Mailing_City", &self.mailing_city, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Mailing_Country",
-            &self.mailing_country,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Mailing_Country", &self.mailing_country, &self.nulls)?;
         f::put(&mut m, "Mailing_State", &self.mailing_state, &self.nulls)?;
         f::put(&mut m, "Mailing_Street", &self.mailing_street, &self.nulls)?;
         f::put(&mut m, "Mailing_Zip", &self.mailing_zip, &self.nulls)?;
@@ -258,20 +260,10 @@ impl Serialize for Contact {
         f::put(&mut m, "Other_Zip", &self.other_zip, &self.nulls)?;
         f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
         f::put(&mut m, "Phone", &self.phone, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
         f::put(&mut m, "Reporting_To", &self.reporting_to, &self.nulls)?;
         f::put(&mut m, "Salutation", &self.salutation, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Secondary_Email",
-            &self.secondary_email,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Secondary_Email", &self.secondary_email, &self.nulls)?;
         f::put(&mut m, "Skype_ID", &self.skype_id, &self.nulls)?;
         f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
         f::put(&mut m, "Title", &self.title, &self.nulls)?;

@@ -87,7 +87,8 @@ impl<'de> Deserialize<'de> for Deal {
         let mut r = Deal {
             account_name: f::take::<Lookup>(&mut map, "Account_Name", &mut nulls)
                 .map_err(D::Error::custom)?,
-            amount: f::take::<Decimal>(&mut map, "Amount", &mut nulls).map_err(D::Error::custom)?,
+            amount: f::take::<Decimal>(&mut map, "Amount", &mut nulls)
+                .map_err(D::Error::custom)?,
             campaign_source: f::take::<Lookup>(&mut map, "Campaign_Source", &mut nulls)
                 .map_err(D::Error::custom)?,
             closing_date: f::take::<Date>(&mut map, "Closing_Date", &mut nulls)
@@ -102,9 +103,13 @@ impl<'de> Deserialize<'de> for Deal {
                 .map_err(D::Error::custom)?,
             description: f::take::<String>(&mut map, "Description", &mut nulls)
                 .map_err(D::Error::custom)?,
-            expected_revenue: f::take::<Decimal>(&mut map, "Expected_Revenue", &mut nulls)
+            expected_revenue: f::take::<
+                Decimal,
+            >(&mut map, "Expected_Revenue", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             lead_source: f::take::<LeadSource>(&mut map, "Lead_Source", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -116,23 +121,28 @@ impl<'de> Deserialize<'de> for Deal {
                 .map_err(D::Error::custom)?,
             next_step: f::take::<String>(&mut map, "Next_Step", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
+                .map_err(D::Error::custom)?,
             pipeline: f::take::<Pipeline>(&mut map, "Pipeline", &mut nulls)
                 .map_err(D::Error::custom)?,
             probability: f::take::<i64>(&mut map, "Probability", &mut nulls)
                 .map_err(D::Error::custom)?,
-            reason_for_loss_s: f::take::<ReasonForLossS>(
-                &mut map,
-                "Reason_For_Loss__s",
-                &mut nulls,
-            )
-            .map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            reason_for_loss_s: f::take::<
+                ReasonForLossS,
+            >(&mut map, "Reason_For_Loss__s", &mut nulls)
                 .map_err(D::Error::custom)?,
-            stage: f::take::<Stage>(&mut map, "Stage", &mut nulls).map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
-            type_: f::take::<Type>(&mut map, "Type", &mut nulls).map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
+                .map_err(D::Error::custom)?,
+            stage: f::take::<Stage>(&mut map, "Stage", &mut nulls)
+                .map_err(D::Error::custom)?,
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
+            type_: f::take::<Type>(&mut map, "Type", &mut nulls)
+                .map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -146,30 +156,15 @@ impl Serialize for Deal {
         let mut m = s.serialize_map(None)?;
         f::put(&mut m, "Account_Name", &self.account_name, &self.nulls)?;
         f::put(&mut m, "Amount", &self.amount, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Campaign_Source",
-            &self.campaign_source,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Campaign_Source", &self.campaign_source, &self.nulls)?;
         f::put(&mut m, "Closing_Date", &self.closing_date, &self.nulls)?;
         f::put(&mut m, "Contact_Name", &self.contact_name, &self.nulls)?;
         f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
         f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
         f::put(&mut m, "Deal_Name", &self.deal_name, &self.nulls)?;
         f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Expected_Revenue",
-            &self.expected_revenue,
-            &self.nulls,
-        )?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Expected_Revenue", &self.expected_revenue, &self.nulls)?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Lead_Source", &self.lead_source, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
@@ -178,18 +173,8 @@ impl Serialize for Deal {
         f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
         f::put(&mut m, "Pipeline", &self.pipeline, &self.nulls)?;
         f::put(&mut m, "Probability", &self.probability, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Reason_For_Loss__s",
-            &self.reason_for_loss_s,
-            &self.nulls,
-        )?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Reason_For_Loss__s", &self.reason_for_loss_s, &self.nulls)?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
         f::put(&mut m, "Stage", &self.stage, &self.nulls)?;
         f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
         f::put(&mut m, "Type", &self.type_, &self.nulls)?;
@@ -1017,7 +1002,11 @@ pub enum Type {
 }
 impl Type {
     /// The values known when this code was generated.
-    pub const KNOWN: &'static [Type] = &[Type::None, Type::ExistingBusiness, Type::NewBusiness];
+    pub const KNOWN: &'static [Type] = &[
+        Type::None,
+        Type::ExistingBusiness,
+        Type::NewBusiness,
+    ];
     /// The value as Zoho stores it (`actual_value`).
     pub fn as_str(&self) -> &str {
         match self {

@@ -69,7 +69,8 @@ impl<'de> Deserialize<'de> for Event {
         let mut map = Map::<String, Value>::deserialize(d)?;
         let mut nulls = f::Nulls::new();
         let mut r = Event {
-            all_day: f::take::<bool>(&mut map, "All_day", &mut nulls).map_err(D::Error::custom)?,
+            all_day: f::take::<bool>(&mut map, "All_day", &mut nulls)
+                .map_err(D::Error::custom)?,
             created_by: f::take::<UserRef>(&mut map, "Created_By", &mut nulls)
                 .map_err(D::Error::custom)?,
             created_time: f::take::<DateTime>(&mut map, "Created_Time", &mut nulls)
@@ -80,7 +81,9 @@ impl<'de> Deserialize<'de> for Event {
                 .map_err(D::Error::custom)?,
             event_title: f::take::<String>(&mut map, "Event_Title", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             locked_s: f::take::<bool>(&mut map, "Locked__s", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -88,15 +91,22 @@ impl<'de> Deserialize<'de> for Event {
                 .map_err(D::Error::custom)?,
             modified_time: f::take::<DateTime>(&mut map, "Modified_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
+                .map_err(D::Error::custom)?,
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
                 .map_err(D::Error::custom)?,
             start_date_time: f::take::<DateTime>(&mut map, "Start_DateTime", &mut nulls)
                 .map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
-            venue: f::take::<String>(&mut map, "Venue", &mut nulls).map_err(D::Error::custom)?,
-            who_id: f::take::<Lookup>(&mut map, "Who_Id", &mut nulls).map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
+            venue: f::take::<String>(&mut map, "Venue", &mut nulls)
+                .map_err(D::Error::custom)?,
+            who_id: f::take::<Lookup>(&mut map, "Who_Id", &mut nulls)
+                .map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -114,22 +124,12 @@ impl Serialize for Event {
         f::put(&mut m, "Description", &self.description, &self.nulls)?;
         f::put(&mut m, "End_DateTime", &self.end_date_time, &self.nulls)?;
         f::put(&mut m, "Event_Title", &self.event_title, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
         f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
         f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
         f::put(&mut m, "Start_DateTime", &self.start_date_time, &self.nulls)?;
         f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
         f::put(&mut m, "Venue", &self.venue, &self.nulls)?;

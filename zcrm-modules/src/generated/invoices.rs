@@ -151,13 +151,13 @@ impl<'de> Deserialize<'de> for Invoice {
                 .map_err(D::Error::custom)?,
             invoice_date: f::take::<Date>(&mut map, "Invoice_Date", &mut nulls)
                 .map_err(D::Error::custom)?,
-            invoiced_items: f::take::<Vec<super::invoiced_items::InvoicedItem>>(
-                &mut map,
-                "Invoiced_Items",
-                &mut nulls,
-            )
-            .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            invoiced_items: f::take::<
+                Vec<super::invoiced_items::InvoicedItem>,
+            >(&mut map, "Invoiced_Items", &mut nulls)
+                .map_err(D::Error::custom)?,
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             locked_s: f::take::<bool>(&mut map, "Locked__s", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -165,12 +165,17 @@ impl<'de> Deserialize<'de> for Invoice {
                 .map_err(D::Error::custom)?,
             modified_time: f::take::<DateTime>(&mut map, "Modified_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
+                .map_err(D::Error::custom)?,
             purchase_order: f::take::<String>(&mut map, "Purchase_Order", &mut nulls)
                 .map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
                 .map_err(D::Error::custom)?,
-            sales_commission: f::take::<Decimal>(&mut map, "Sales_Commission", &mut nulls)
+            sales_commission: f::take::<
+                Decimal,
+            >(&mut map, "Sales_Commission", &mut nulls)
                 .map_err(D::Error::custom)?,
             sales_order: f::take::<Lookup>(&mut map, "Sales_Order", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -184,16 +189,22 @@ impl<'de> Deserialize<'de> for Invoice {
                 .map_err(D::Error::custom)?,
             shipping_street: f::take::<String>(&mut map, "Shipping_Street", &mut nulls)
                 .map_err(D::Error::custom)?,
-            status: f::take::<Status>(&mut map, "Status", &mut nulls).map_err(D::Error::custom)?,
+            status: f::take::<Status>(&mut map, "Status", &mut nulls)
+                .map_err(D::Error::custom)?,
             sub_total: f::take::<Decimal>(&mut map, "Sub_Total", &mut nulls)
                 .map_err(D::Error::custom)?,
             subject: f::take::<String>(&mut map, "Subject", &mut nulls)
                 .map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
-            tax: f::take::<Decimal>(&mut map, "Tax", &mut nulls).map_err(D::Error::custom)?,
-            terms_and_conditions: f::take::<String>(&mut map, "Terms_and_Conditions", &mut nulls)
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
                 .map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            tax: f::take::<Decimal>(&mut map, "Tax", &mut nulls)
+                .map_err(D::Error::custom)?,
+            terms_and_conditions: f::take::<
+                String,
+            >(&mut map, "Terms_and_Conditions", &mut nulls)
+                .map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -209,12 +220,7 @@ impl Serialize for Invoice {
         f::put(&mut m, "Adjustment", &self.adjustment, &self.nulls)?;
         f::put(&mut m, "Billing_City", &self.billing_city, &self.nulls)?;
         f::put(&mut m, "Billing_Code", &self.billing_code, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Billing_Country",
-            &self.billing_country,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Billing_Country", &self.billing_country, &self.nulls)?;
         f::put(&mut m, "Billing_State", &self.billing_state, &self.nulls)?;
         f::put(&mut m, "Billing_Street", &self.billing_street, &self.nulls)?;
         f::put(&mut m, "Carrier", &self.carrier, &self.nulls)?;
@@ -229,56 +235,26 @@ impl Serialize for Invoice {
         f::put(&mut m, "Grand_Total", &self.grand_total, &self.nulls)?;
         f::put(&mut m, "Invoice_Date", &self.invoice_date, &self.nulls)?;
         f::put(&mut m, "Invoiced_Items", &self.invoiced_items, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
         f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
         f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
         f::put(&mut m, "Purchase_Order", &self.purchase_order, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
-        f::put(
-            &mut m,
-            "Sales_Commission",
-            &self.sales_commission,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
+        f::put(&mut m, "Sales_Commission", &self.sales_commission, &self.nulls)?;
         f::put(&mut m, "Sales_Order", &self.sales_order, &self.nulls)?;
         f::put(&mut m, "Shipping_City", &self.shipping_city, &self.nulls)?;
         f::put(&mut m, "Shipping_Code", &self.shipping_code, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Shipping_Country",
-            &self.shipping_country,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Shipping_Country", &self.shipping_country, &self.nulls)?;
         f::put(&mut m, "Shipping_State", &self.shipping_state, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Shipping_Street",
-            &self.shipping_street,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Shipping_Street", &self.shipping_street, &self.nulls)?;
         f::put(&mut m, "Status", &self.status, &self.nulls)?;
         f::put(&mut m, "Sub_Total", &self.sub_total, &self.nulls)?;
         f::put(&mut m, "Subject", &self.subject, &self.nulls)?;
         f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
         f::put(&mut m, "Tax", &self.tax, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Terms_and_Conditions",
-            &self.terms_and_conditions,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Terms_and_Conditions", &self.terms_and_conditions, &self.nulls)?;
         f::put(&mut m, "id", &self.id, &self.nulls)?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
@@ -520,7 +496,10 @@ impl InvoiceUpdate {
         self
     }
     /// Sets `Invoiced_Items`.
-    pub fn invoiced_items(mut self, v: Vec<super::invoiced_items::InvoicedItemUpdate>) -> Self {
+    pub fn invoiced_items(
+        mut self,
+        v: Vec<super::invoiced_items::InvoicedItemUpdate>,
+    ) -> Self {
         self.invoiced_items = Patch::Set(v);
         self
     }

@@ -125,10 +125,13 @@ impl<'de> Deserialize<'de> for Lead {
         let mut r = Lead {
             annual_revenue: f::take::<Decimal>(&mut map, "Annual_Revenue", &mut nulls)
                 .map_err(D::Error::custom)?,
-            city: f::take::<String>(&mut map, "City", &mut nulls).map_err(D::Error::custom)?,
+            city: f::take::<String>(&mut map, "City", &mut nulls)
+                .map_err(D::Error::custom)?,
             company: f::take::<String>(&mut map, "Company", &mut nulls)
                 .map_err(D::Error::custom)?,
-            converted_date_time: f::take::<DateTime>(&mut map, "Converted_Date_Time", &mut nulls)
+            converted_date_time: f::take::<
+                DateTime,
+            >(&mut map, "Converted_Date_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             converted_s: f::take::<bool>(&mut map, "Converted__s", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -142,10 +145,12 @@ impl<'de> Deserialize<'de> for Lead {
                 .map_err(D::Error::custom)?,
             designation: f::take::<String>(&mut map, "Designation", &mut nulls)
                 .map_err(D::Error::custom)?,
-            email: f::take::<String>(&mut map, "Email", &mut nulls).map_err(D::Error::custom)?,
+            email: f::take::<String>(&mut map, "Email", &mut nulls)
+                .map_err(D::Error::custom)?,
             email_opt_out: f::take::<bool>(&mut map, "Email_Opt_Out", &mut nulls)
                 .map_err(D::Error::custom)?,
-            fax: f::take::<String>(&mut map, "Fax", &mut nulls).map_err(D::Error::custom)?,
+            fax: f::take::<String>(&mut map, "Fax", &mut nulls)
+                .map_err(D::Error::custom)?,
             first_name: f::take::<String>(&mut map, "First_Name", &mut nulls)
                 .map_err(D::Error::custom)?,
             follow_up_date: f::take::<Date>(&mut map, "Follow_Up_Date", &mut nulls)
@@ -154,7 +159,9 @@ impl<'de> Deserialize<'de> for Lead {
                 .map_err(D::Error::custom)?,
             industry: f::take::<Industry>(&mut map, "Industry", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             last_name: f::take::<String>(&mut map, "Last_Name", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -166,25 +173,31 @@ impl<'de> Deserialize<'de> for Lead {
                 .map_err(D::Error::custom)?,
             locked_s: f::take::<bool>(&mut map, "Locked__s", &mut nulls)
                 .map_err(D::Error::custom)?,
-            mobile: f::take::<String>(&mut map, "Mobile", &mut nulls).map_err(D::Error::custom)?,
+            mobile: f::take::<String>(&mut map, "Mobile", &mut nulls)
+                .map_err(D::Error::custom)?,
             modified_by: f::take::<UserRef>(&mut map, "Modified_By", &mut nulls)
                 .map_err(D::Error::custom)?,
             modified_time: f::take::<DateTime>(&mut map, "Modified_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             no_of_employees: f::take::<i64>(&mut map, "No_of_Employees", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
-            phone: f::take::<String>(&mut map, "Phone", &mut nulls).map_err(D::Error::custom)?,
-            preferred_channels: f::take::<Vec<PreferredChannels>>(
-                &mut map,
-                "Preferred_Channels",
-                &mut nulls,
-            )
-            .map_err(D::Error::custom)?,
-            product_interest: f::take::<ProductInterest>(&mut map, "Product_Interest", &mut nulls)
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
                 .map_err(D::Error::custom)?,
-            rating: f::take::<Rating>(&mut map, "Rating", &mut nulls).map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            phone: f::take::<String>(&mut map, "Phone", &mut nulls)
+                .map_err(D::Error::custom)?,
+            preferred_channels: f::take::<
+                Vec<PreferredChannels>,
+            >(&mut map, "Preferred_Channels", &mut nulls)
+                .map_err(D::Error::custom)?,
+            product_interest: f::take::<
+                ProductInterest,
+            >(&mut map, "Product_Interest", &mut nulls)
+                .map_err(D::Error::custom)?,
+            rating: f::take::<Rating>(&mut map, "Rating", &mut nulls)
+                .map_err(D::Error::custom)?,
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
                 .map_err(D::Error::custom)?,
             referred_by: f::take::<Lookup>(&mut map, "Referred_By", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -194,16 +207,20 @@ impl<'de> Deserialize<'de> for Lead {
                 .map_err(D::Error::custom)?,
             skype_id: f::take::<String>(&mut map, "Skype_ID", &mut nulls)
                 .map_err(D::Error::custom)?,
-            state: f::take::<String>(&mut map, "State", &mut nulls).map_err(D::Error::custom)?,
-            street: f::take::<String>(&mut map, "Street", &mut nulls).map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
+            state: f::take::<String>(&mut map, "State", &mut nulls)
+                .map_err(D::Error::custom)?,
+            street: f::take::<String>(&mut map, "Street", &mut nulls)
+                .map_err(D::Error::custom)?,
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
             twitter: f::take::<String>(&mut map, "Twitter", &mut nulls)
                 .map_err(D::Error::custom)?,
             website: f::take::<String>(&mut map, "Website", &mut nulls)
                 .map_err(D::Error::custom)?,
             zip_code: f::take::<String>(&mut map, "Zip_Code", &mut nulls)
                 .map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -218,12 +235,7 @@ impl Serialize for Lead {
         f::put(&mut m, "Annual_Revenue", &self.annual_revenue, &self.nulls)?;
         f::put(&mut m, "City", &self.city, &self.nulls)?;
         f::put(&mut m, "Company", &self.company, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Converted_Date_Time",
-            &self.converted_date_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Converted_Date_Time", &self.converted_date_time, &self.nulls)?;
         f::put(&mut m, "Converted__s", &self.converted_s, &self.nulls)?;
         f::put(&mut m, "Country", &self.country, &self.nulls)?;
         f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
@@ -237,12 +249,7 @@ impl Serialize for Lead {
         f::put(&mut m, "Follow_Up_Date", &self.follow_up_date, &self.nulls)?;
         f::put(&mut m, "Full_Name", &self.full_name, &self.nulls)?;
         f::put(&mut m, "Industry", &self.industry, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Last_Name", &self.last_name, &self.nulls)?;
         f::put_f64(&mut m, "Lead_Score", &self.lead_score, &self.nulls)?;
         f::put(&mut m, "Lead_Source", &self.lead_source, &self.nulls)?;
@@ -251,41 +258,16 @@ impl Serialize for Lead {
         f::put(&mut m, "Mobile", &self.mobile, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
         f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(
-            &mut m,
-            "No_of_Employees",
-            &self.no_of_employees,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "No_of_Employees", &self.no_of_employees, &self.nulls)?;
         f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
         f::put(&mut m, "Phone", &self.phone, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Preferred_Channels",
-            &self.preferred_channels,
-            &self.nulls,
-        )?;
-        f::put(
-            &mut m,
-            "Product_Interest",
-            &self.product_interest,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Preferred_Channels", &self.preferred_channels, &self.nulls)?;
+        f::put(&mut m, "Product_Interest", &self.product_interest, &self.nulls)?;
         f::put(&mut m, "Rating", &self.rating, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
         f::put(&mut m, "Referred_By", &self.referred_by, &self.nulls)?;
         f::put(&mut m, "Salutation", &self.salutation, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Secondary_Email",
-            &self.secondary_email,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Secondary_Email", &self.secondary_email, &self.nulls)?;
         f::put(&mut m, "Skype_ID", &self.skype_id, &self.nulls)?;
         f::put(&mut m, "State", &self.state, &self.nulls)?;
         f::put(&mut m, "Street", &self.street, &self.nulls)?;
@@ -1032,9 +1014,13 @@ impl Industry {
     pub fn as_str(&self) -> &str {
         match self {
             Industry::None => "-None-",
-            Industry::AspApplicationServiceProvider => "ASP (Application Service Provider)",
+            Industry::AspApplicationServiceProvider => {
+                "ASP (Application Service Provider)"
+            }
             Industry::DataTelecomOem => "Data/Telecom OEM",
-            Industry::ErpEnterpriseResourcePlanning => "ERP (Enterprise Resource Planning)",
+            Industry::ErpEnterpriseResourcePlanning => {
+                "ERP (Enterprise Resource Planning)"
+            }
             Industry::GovernmentMilitary => "Government/Military",
             Industry::LargeEnterprise => "Large Enterprise",
             Industry::ManagementIsv => "ManagementISV",
@@ -1056,9 +1042,13 @@ impl From<&str> for Industry {
     fn from(s: &str) -> Self {
         match s {
             "-None-" => Industry::None,
-            "ASP (Application Service Provider)" => Industry::AspApplicationServiceProvider,
+            "ASP (Application Service Provider)" => {
+                Industry::AspApplicationServiceProvider
+            }
             "Data/Telecom OEM" => Industry::DataTelecomOem,
-            "ERP (Enterprise Resource Planning)" => Industry::ErpEnterpriseResourcePlanning,
+            "ERP (Enterprise Resource Planning)" => {
+                Industry::ErpEnterpriseResourcePlanning
+            }
             "Government/Military" => Industry::GovernmentMilitary,
             "Large Enterprise" => Industry::LargeEnterprise,
             "ManagementISV" => Industry::ManagementIsv,

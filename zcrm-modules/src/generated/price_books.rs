@@ -63,14 +63,17 @@ impl<'de> Deserialize<'de> for PriceBook {
         let mut map = Map::<String, Value>::deserialize(d)?;
         let mut nulls = f::Nulls::new();
         let mut r = PriceBook {
-            active: f::take::<bool>(&mut map, "Active", &mut nulls).map_err(D::Error::custom)?,
+            active: f::take::<bool>(&mut map, "Active", &mut nulls)
+                .map_err(D::Error::custom)?,
             created_by: f::take::<UserRef>(&mut map, "Created_By", &mut nulls)
                 .map_err(D::Error::custom)?,
             created_time: f::take::<DateTime>(&mut map, "Created_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             description: f::take::<String>(&mut map, "Description", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             locked_s: f::take::<bool>(&mut map, "Locked__s", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -78,15 +81,20 @@ impl<'de> Deserialize<'de> for PriceBook {
                 .map_err(D::Error::custom)?,
             modified_time: f::take::<DateTime>(&mut map, "Modified_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
+                .map_err(D::Error::custom)?,
             price_book_name: f::take::<String>(&mut map, "Price_Book_Name", &mut nulls)
                 .map_err(D::Error::custom)?,
             pricing_model: f::take::<PricingModel>(&mut map, "Pricing_Model", &mut nulls)
                 .map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
                 .map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -102,29 +110,14 @@ impl Serialize for PriceBook {
         f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
         f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
         f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
         f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
         f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Price_Book_Name",
-            &self.price_book_name,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Price_Book_Name", &self.price_book_name, &self.nulls)?;
         f::put(&mut m, "Pricing_Model", &self.pricing_model, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
         f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
         f::put(&mut m, "id", &self.id, &self.nulls)?;
         for (k, v) in &self.extra {

@@ -103,7 +103,9 @@ impl<'de> Deserialize<'de> for Product {
                 .map_err(D::Error::custom)?,
             description: f::take::<String>(&mut map, "Description", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             locked_s: f::take::<bool>(&mut map, "Locked__s", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -113,10 +115,13 @@ impl<'de> Deserialize<'de> for Product {
                 .map_err(D::Error::custom)?,
             modified_time: f::take::<DateTime>(&mut map, "Modified_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
+                .map_err(D::Error::custom)?,
             product_active: f::take::<bool>(&mut map, "Product_Active", &mut nulls)
                 .map_err(D::Error::custom)?,
-            product_category: f::take::<ProductCategory>(&mut map, "Product_Category", &mut nulls)
+            product_category: f::take::<
+                ProductCategory,
+            >(&mut map, "Product_Category", &mut nulls)
                 .map_err(D::Error::custom)?,
             product_code: f::take::<String>(&mut map, "Product_Code", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -128,7 +133,9 @@ impl<'de> Deserialize<'de> for Product {
                 .map_err(D::Error::custom)?,
             qty_in_stock: f::take::<f64>(&mut map, "Qty_in_Stock", &mut nulls)
                 .map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
                 .map_err(D::Error::custom)?,
             reorder_level: f::take::<f64>(&mut map, "Reorder_Level", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -136,20 +143,28 @@ impl<'de> Deserialize<'de> for Product {
                 .map_err(D::Error::custom)?,
             sales_start_date: f::take::<Date>(&mut map, "Sales_Start_Date", &mut nulls)
                 .map_err(D::Error::custom)?,
-            support_expiry_date: f::take::<Date>(&mut map, "Support_Expiry_Date", &mut nulls)
+            support_expiry_date: f::take::<
+                Date,
+            >(&mut map, "Support_Expiry_Date", &mut nulls)
                 .map_err(D::Error::custom)?,
-            support_start_date: f::take::<Date>(&mut map, "Support_Start_Date", &mut nulls)
+            support_start_date: f::take::<
+                Date,
+            >(&mut map, "Support_Start_Date", &mut nulls)
                 .map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
-            tax: f::take::<Vec<Tax>>(&mut map, "Tax", &mut nulls).map_err(D::Error::custom)?,
-            taxable: f::take::<bool>(&mut map, "Taxable", &mut nulls).map_err(D::Error::custom)?,
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
+            tax: f::take::<Vec<Tax>>(&mut map, "Tax", &mut nulls)
+                .map_err(D::Error::custom)?,
+            taxable: f::take::<bool>(&mut map, "Taxable", &mut nulls)
+                .map_err(D::Error::custom)?,
             unit_price: f::take::<Decimal>(&mut map, "Unit_Price", &mut nulls)
                 .map_err(D::Error::custom)?,
             usage_unit: f::take::<UsageUnit>(&mut map, "Usage_Unit", &mut nulls)
                 .map_err(D::Error::custom)?,
             vendor_name: f::take::<Lookup>(&mut map, "Vendor_Name", &mut nulls)
                 .map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -161,64 +176,29 @@ impl<'de> Deserialize<'de> for Product {
 impl Serialize for Product {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(
-            &mut m,
-            "Commission_Rate",
-            &self.commission_rate,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Commission_Rate", &self.commission_rate, &self.nulls)?;
         f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
         f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
         f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Manufacturer", &self.manufacturer, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
         f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
         f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
         f::put(&mut m, "Product_Active", &self.product_active, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Product_Category",
-            &self.product_category,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Product_Category", &self.product_category, &self.nulls)?;
         f::put(&mut m, "Product_Code", &self.product_code, &self.nulls)?;
         f::put(&mut m, "Product_Name", &self.product_name, &self.nulls)?;
         f::put_f64(&mut m, "Qty_Ordered", &self.qty_ordered, &self.nulls)?;
         f::put_f64(&mut m, "Qty_in_Demand", &self.qty_in_demand, &self.nulls)?;
         f::put_f64(&mut m, "Qty_in_Stock", &self.qty_in_stock, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
         f::put_f64(&mut m, "Reorder_Level", &self.reorder_level, &self.nulls)?;
         f::put(&mut m, "Sales_End_Date", &self.sales_end_date, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Sales_Start_Date",
-            &self.sales_start_date,
-            &self.nulls,
-        )?;
-        f::put(
-            &mut m,
-            "Support_Expiry_Date",
-            &self.support_expiry_date,
-            &self.nulls,
-        )?;
-        f::put(
-            &mut m,
-            "Support_Start_Date",
-            &self.support_start_date,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Sales_Start_Date", &self.sales_start_date, &self.nulls)?;
+        f::put(&mut m, "Support_Expiry_Date", &self.support_expiry_date, &self.nulls)?;
+        f::put(&mut m, "Support_Start_Date", &self.support_start_date, &self.nulls)?;
         f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
         f::put(&mut m, "Tax", &self.tax, &self.nulls)?;
         f::put(&mut m, "Taxable", &self.taxable, &self.nulls)?;

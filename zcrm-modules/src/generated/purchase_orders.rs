@@ -145,7 +145,9 @@ impl<'de> Deserialize<'de> for PurchaseOrder {
                 .map_err(D::Error::custom)?,
             grand_total: f::take::<Decimal>(&mut map, "Grand_Total", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             locked_s: f::take::<bool>(&mut map, "Locked__s", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -153,21 +155,25 @@ impl<'de> Deserialize<'de> for PurchaseOrder {
                 .map_err(D::Error::custom)?,
             modified_time: f::take::<DateTime>(&mut map, "Modified_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
-            po_date: f::take::<Date>(&mut map, "PO_Date", &mut nulls).map_err(D::Error::custom)?,
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
+                .map_err(D::Error::custom)?,
+            po_date: f::take::<Date>(&mut map, "PO_Date", &mut nulls)
+                .map_err(D::Error::custom)?,
             po_number: f::take::<String>(&mut map, "PO_Number", &mut nulls)
                 .map_err(D::Error::custom)?,
-            purchased_items: f::take::<Vec<super::purchased_items::PurchasedItem>>(
-                &mut map,
-                "Purchased_Items",
-                &mut nulls,
-            )
-            .map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            purchased_items: f::take::<
+                Vec<super::purchased_items::PurchasedItem>,
+            >(&mut map, "Purchased_Items", &mut nulls)
+                .map_err(D::Error::custom)?,
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
                 .map_err(D::Error::custom)?,
             requisition_no: f::take::<String>(&mut map, "Requisition_No", &mut nulls)
                 .map_err(D::Error::custom)?,
-            sales_commission: f::take::<Decimal>(&mut map, "Sales_Commission", &mut nulls)
+            sales_commission: f::take::<
+                Decimal,
+            >(&mut map, "Sales_Commission", &mut nulls)
                 .map_err(D::Error::custom)?,
             shipping_city: f::take::<String>(&mut map, "Shipping_City", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -179,20 +185,26 @@ impl<'de> Deserialize<'de> for PurchaseOrder {
                 .map_err(D::Error::custom)?,
             shipping_street: f::take::<String>(&mut map, "Shipping_Street", &mut nulls)
                 .map_err(D::Error::custom)?,
-            status: f::take::<Status>(&mut map, "Status", &mut nulls).map_err(D::Error::custom)?,
+            status: f::take::<Status>(&mut map, "Status", &mut nulls)
+                .map_err(D::Error::custom)?,
             sub_total: f::take::<Decimal>(&mut map, "Sub_Total", &mut nulls)
                 .map_err(D::Error::custom)?,
             subject: f::take::<String>(&mut map, "Subject", &mut nulls)
                 .map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
-            tax: f::take::<Decimal>(&mut map, "Tax", &mut nulls).map_err(D::Error::custom)?,
-            terms_and_conditions: f::take::<String>(&mut map, "Terms_and_Conditions", &mut nulls)
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
+            tax: f::take::<Decimal>(&mut map, "Tax", &mut nulls)
+                .map_err(D::Error::custom)?,
+            terms_and_conditions: f::take::<
+                String,
+            >(&mut map, "Terms_and_Conditions", &mut nulls)
                 .map_err(D::Error::custom)?,
             tracking_number: f::take::<String>(&mut map, "Tracking_Number", &mut nulls)
                 .map_err(D::Error::custom)?,
             vendor_name: f::take::<Lookup>(&mut map, "Vendor_Name", &mut nulls)
                 .map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -207,12 +219,7 @@ impl Serialize for PurchaseOrder {
         f::put(&mut m, "Adjustment", &self.adjustment, &self.nulls)?;
         f::put(&mut m, "Billing_City", &self.billing_city, &self.nulls)?;
         f::put(&mut m, "Billing_Code", &self.billing_code, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Billing_Country",
-            &self.billing_country,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Billing_Country", &self.billing_country, &self.nulls)?;
         f::put(&mut m, "Billing_State", &self.billing_state, &self.nulls)?;
         f::put(&mut m, "Billing_Street", &self.billing_street, &self.nulls)?;
         f::put(&mut m, "Carrier", &self.carrier, &self.nulls)?;
@@ -224,69 +231,29 @@ impl Serialize for PurchaseOrder {
         f::put(&mut m, "Due_Date", &self.due_date, &self.nulls)?;
         f::put(&mut m, "Excise_Duty", &self.excise_duty, &self.nulls)?;
         f::put(&mut m, "Grand_Total", &self.grand_total, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
         f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
         f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
         f::put(&mut m, "PO_Date", &self.po_date, &self.nulls)?;
         f::put(&mut m, "PO_Number", &self.po_number, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Purchased_Items",
-            &self.purchased_items,
-            &self.nulls,
-        )?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Purchased_Items", &self.purchased_items, &self.nulls)?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
         f::put(&mut m, "Requisition_No", &self.requisition_no, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Sales_Commission",
-            &self.sales_commission,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Sales_Commission", &self.sales_commission, &self.nulls)?;
         f::put(&mut m, "Shipping_City", &self.shipping_city, &self.nulls)?;
         f::put(&mut m, "Shipping_Code", &self.shipping_code, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Shipping_Country",
-            &self.shipping_country,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Shipping_Country", &self.shipping_country, &self.nulls)?;
         f::put(&mut m, "Shipping_State", &self.shipping_state, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Shipping_Street",
-            &self.shipping_street,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Shipping_Street", &self.shipping_street, &self.nulls)?;
         f::put(&mut m, "Status", &self.status, &self.nulls)?;
         f::put(&mut m, "Sub_Total", &self.sub_total, &self.nulls)?;
         f::put(&mut m, "Subject", &self.subject, &self.nulls)?;
         f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
         f::put(&mut m, "Tax", &self.tax, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Terms_and_Conditions",
-            &self.terms_and_conditions,
-            &self.nulls,
-        )?;
-        f::put(
-            &mut m,
-            "Tracking_Number",
-            &self.tracking_number,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Terms_and_Conditions", &self.terms_and_conditions, &self.nulls)?;
+        f::put(&mut m, "Tracking_Number", &self.tracking_number, &self.nulls)?;
         f::put(&mut m, "Vendor_Name", &self.vendor_name, &self.nulls)?;
         f::put(&mut m, "id", &self.id, &self.nulls)?;
         for (k, v) in &self.extra {
@@ -529,7 +496,10 @@ impl PurchaseOrderUpdate {
         self
     }
     /// Sets `Purchased_Items`.
-    pub fn purchased_items(mut self, v: Vec<super::purchased_items::PurchasedItemUpdate>) -> Self {
+    pub fn purchased_items(
+        mut self,
+        v: Vec<super::purchased_items::PurchasedItemUpdate>,
+    ) -> Self {
         self.purchased_items = Patch::Set(v);
         self
     }

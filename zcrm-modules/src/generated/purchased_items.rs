@@ -59,14 +59,20 @@ impl<'de> Deserialize<'de> for PurchasedItem {
                 .map_err(D::Error::custom)?,
             net_total: f::take::<Decimal>(&mut map, "Net_Total", &mut nulls)
                 .map_err(D::Error::custom)?,
-            product_description: f::take::<String>(&mut map, "Product_Description", &mut nulls)
+            product_description: f::take::<
+                String,
+            >(&mut map, "Product_Description", &mut nulls)
                 .map_err(D::Error::custom)?,
             product_name: f::take::<Lookup>(&mut map, "Product_Name", &mut nulls)
                 .map_err(D::Error::custom)?,
-            quantity: f::take::<f64>(&mut map, "Quantity", &mut nulls).map_err(D::Error::custom)?,
-            tax: f::take::<Decimal>(&mut map, "Tax", &mut nulls).map_err(D::Error::custom)?,
-            total: f::take::<Decimal>(&mut map, "Total", &mut nulls).map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            quantity: f::take::<f64>(&mut map, "Quantity", &mut nulls)
+                .map_err(D::Error::custom)?,
+            tax: f::take::<Decimal>(&mut map, "Tax", &mut nulls)
+                .map_err(D::Error::custom)?,
+            total: f::take::<Decimal>(&mut map, "Total", &mut nulls)
+                .map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -81,12 +87,7 @@ impl Serialize for PurchasedItem {
         f::put(&mut m, "Discount", &self.discount, &self.nulls)?;
         f::put(&mut m, "List_Price", &self.list_price, &self.nulls)?;
         f::put(&mut m, "Net_Total", &self.net_total, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Product_Description",
-            &self.product_description,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Product_Description", &self.product_description, &self.nulls)?;
         f::put(&mut m, "Product_Name", &self.product_name, &self.nulls)?;
         f::put_f64(&mut m, "Quantity", &self.quantity, &self.nulls)?;
         f::put(&mut m, "Tax", &self.tax, &self.nulls)?;

@@ -137,7 +137,9 @@ impl<'de> Deserialize<'de> for Quote {
                 .map_err(D::Error::custom)?,
             grand_total: f::take::<Decimal>(&mut map, "Grand_Total", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             locked_s: f::take::<bool>(&mut map, "Locked__s", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -145,16 +147,17 @@ impl<'de> Deserialize<'de> for Quote {
                 .map_err(D::Error::custom)?,
             modified_time: f::take::<DateTime>(&mut map, "Modified_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
+                .map_err(D::Error::custom)?,
             quote_stage: f::take::<QuoteStage>(&mut map, "Quote_Stage", &mut nulls)
                 .map_err(D::Error::custom)?,
-            quoted_items: f::take::<Vec<super::quoted_items::QuotedItem>>(
-                &mut map,
-                "Quoted_Items",
-                &mut nulls,
-            )
-            .map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            quoted_items: f::take::<
+                Vec<super::quoted_items::QuotedItem>,
+            >(&mut map, "Quoted_Items", &mut nulls)
+                .map_err(D::Error::custom)?,
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
                 .map_err(D::Error::custom)?,
             shipping_city: f::take::<String>(&mut map, "Shipping_City", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -170,14 +173,20 @@ impl<'de> Deserialize<'de> for Quote {
                 .map_err(D::Error::custom)?,
             subject: f::take::<String>(&mut map, "Subject", &mut nulls)
                 .map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
-            tax: f::take::<Decimal>(&mut map, "Tax", &mut nulls).map_err(D::Error::custom)?,
-            team: f::take::<String>(&mut map, "Team", &mut nulls).map_err(D::Error::custom)?,
-            terms_and_conditions: f::take::<String>(&mut map, "Terms_and_Conditions", &mut nulls)
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
+            tax: f::take::<Decimal>(&mut map, "Tax", &mut nulls)
+                .map_err(D::Error::custom)?,
+            team: f::take::<String>(&mut map, "Team", &mut nulls)
+                .map_err(D::Error::custom)?,
+            terms_and_conditions: f::take::<
+                String,
+            >(&mut map, "Terms_and_Conditions", &mut nulls)
                 .map_err(D::Error::custom)?,
             valid_till: f::take::<Date>(&mut map, "Valid_Till", &mut nulls)
                 .map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -193,12 +202,7 @@ impl Serialize for Quote {
         f::put(&mut m, "Adjustment", &self.adjustment, &self.nulls)?;
         f::put(&mut m, "Billing_City", &self.billing_city, &self.nulls)?;
         f::put(&mut m, "Billing_Code", &self.billing_code, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Billing_Country",
-            &self.billing_country,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Billing_Country", &self.billing_country, &self.nulls)?;
         f::put(&mut m, "Billing_State", &self.billing_state, &self.nulls)?;
         f::put(&mut m, "Billing_Street", &self.billing_street, &self.nulls)?;
         f::put(&mut m, "Carrier", &self.carrier, &self.nulls)?;
@@ -209,50 +213,25 @@ impl Serialize for Quote {
         f::put(&mut m, "Description", &self.description, &self.nulls)?;
         f::put(&mut m, "Discount", &self.discount, &self.nulls)?;
         f::put(&mut m, "Grand_Total", &self.grand_total, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
         f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
         f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
         f::put(&mut m, "Quote_Stage", &self.quote_stage, &self.nulls)?;
         f::put(&mut m, "Quoted_Items", &self.quoted_items, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
         f::put(&mut m, "Shipping_City", &self.shipping_city, &self.nulls)?;
         f::put(&mut m, "Shipping_Code", &self.shipping_code, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Shipping_Country",
-            &self.shipping_country,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Shipping_Country", &self.shipping_country, &self.nulls)?;
         f::put(&mut m, "Shipping_State", &self.shipping_state, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Shipping_Street",
-            &self.shipping_street,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Shipping_Street", &self.shipping_street, &self.nulls)?;
         f::put(&mut m, "Sub_Total", &self.sub_total, &self.nulls)?;
         f::put(&mut m, "Subject", &self.subject, &self.nulls)?;
         f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
         f::put(&mut m, "Tax", &self.tax, &self.nulls)?;
         f::put(&mut m, "Team", &self.team, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Terms_and_Conditions",
-            &self.terms_and_conditions,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Terms_and_Conditions", &self.terms_and_conditions, &self.nulls)?;
         f::put(&mut m, "Valid_Till", &self.valid_till, &self.nulls)?;
         f::put(&mut m, "id", &self.id, &self.nulls)?;
         for (k, v) in &self.extra {
@@ -477,7 +456,10 @@ impl QuoteUpdate {
         self
     }
     /// Sets `Quoted_Items`.
-    pub fn quoted_items(mut self, v: Vec<super::quoted_items::QuotedItemUpdate>) -> Self {
+    pub fn quoted_items(
+        mut self,
+        v: Vec<super::quoted_items::QuotedItemUpdate>,
+    ) -> Self {
         self.quoted_items = Patch::Set(v);
         self
     }

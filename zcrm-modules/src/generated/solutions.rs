@@ -71,12 +71,15 @@ impl<'de> Deserialize<'de> for Solution {
         let mut map = Map::<String, Value>::deserialize(d)?;
         let mut nulls = f::Nulls::new();
         let mut r = Solution {
-            answer: f::take::<String>(&mut map, "Answer", &mut nulls).map_err(D::Error::custom)?,
+            answer: f::take::<String>(&mut map, "Answer", &mut nulls)
+                .map_err(D::Error::custom)?,
             created_by: f::take::<UserRef>(&mut map, "Created_By", &mut nulls)
                 .map_err(D::Error::custom)?,
             created_time: f::take::<DateTime>(&mut map, "Created_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             locked_s: f::take::<bool>(&mut map, "Locked__s", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -86,22 +89,28 @@ impl<'de> Deserialize<'de> for Solution {
                 .map_err(D::Error::custom)?,
             no_of_comments: f::take::<i64>(&mut map, "No_of_comments", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
+                .map_err(D::Error::custom)?,
             product_name: f::take::<Lookup>(&mut map, "Product_Name", &mut nulls)
                 .map_err(D::Error::custom)?,
             published: f::take::<bool>(&mut map, "Published", &mut nulls)
                 .map_err(D::Error::custom)?,
             question: f::take::<String>(&mut map, "Question", &mut nulls)
                 .map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
                 .map_err(D::Error::custom)?,
             solution_number: f::take::<String>(&mut map, "Solution_Number", &mut nulls)
                 .map_err(D::Error::custom)?,
             solution_title: f::take::<String>(&mut map, "Solution_Title", &mut nulls)
                 .map_err(D::Error::custom)?,
-            status: f::take::<Status>(&mut map, "Status", &mut nulls).map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            status: f::take::<Status>(&mut map, "Status", &mut nulls)
+                .map_err(D::Error::custom)?,
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -116,12 +125,7 @@ impl Serialize for Solution {
         f::put(&mut m, "Answer", &self.answer, &self.nulls)?;
         f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
         f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
         f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
@@ -130,18 +134,8 @@ impl Serialize for Solution {
         f::put(&mut m, "Product_Name", &self.product_name, &self.nulls)?;
         f::put(&mut m, "Published", &self.published, &self.nulls)?;
         f::put(&mut m, "Question", &self.question, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
-        f::put(
-            &mut m,
-            "Solution_Number",
-            &self.solution_number,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
+        f::put(&mut m, "Solution_Number", &self.solution_number, &self.nulls)?;
         f::put(&mut m, "Solution_Title", &self.solution_title, &self.nulls)?;
         f::put(&mut m, "Status", &self.status, &self.nulls)?;
         f::put(&mut m, "Tag", &self.tag, &self.nulls)?;

@@ -81,7 +81,9 @@ impl<'de> Deserialize<'de> for Task {
                 .map_err(D::Error::custom)?,
             due_date: f::take::<Date>(&mut map, "Due_Date", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             locked_s: f::take::<bool>(&mut map, "Locked__s", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -89,23 +91,28 @@ impl<'de> Deserialize<'de> for Task {
                 .map_err(D::Error::custom)?,
             modified_time: f::take::<DateTime>(&mut map, "Modified_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
+                .map_err(D::Error::custom)?,
             priority: f::take::<Priority>(&mut map, "Priority", &mut nulls)
                 .map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
                 .map_err(D::Error::custom)?,
-            send_notification_email: f::take::<bool>(
-                &mut map,
-                "Send_Notification_Email",
-                &mut nulls,
-            )
-            .map_err(D::Error::custom)?,
-            status: f::take::<Status>(&mut map, "Status", &mut nulls).map_err(D::Error::custom)?,
+            send_notification_email: f::take::<
+                bool,
+            >(&mut map, "Send_Notification_Email", &mut nulls)
+                .map_err(D::Error::custom)?,
+            status: f::take::<Status>(&mut map, "Status", &mut nulls)
+                .map_err(D::Error::custom)?,
             subject: f::take::<String>(&mut map, "Subject", &mut nulls)
                 .map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
-            who_id: f::take::<Lookup>(&mut map, "Who_Id", &mut nulls).map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
+            who_id: f::take::<Lookup>(&mut map, "Who_Id", &mut nulls)
+                .map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -122,23 +129,13 @@ impl Serialize for Task {
         f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
         f::put(&mut m, "Description", &self.description, &self.nulls)?;
         f::put(&mut m, "Due_Date", &self.due_date, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
         f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
         f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
         f::put(&mut m, "Priority", &self.priority, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
         f::put(
             &mut m,
             "Send_Notification_Email",
@@ -298,11 +295,7 @@ impl Serialize for TaskUpdate {
         f::patch(&mut m, "Due_Date", &self.due_date)?;
         f::patch(&mut m, "Owner", &self.owner)?;
         f::patch(&mut m, "Priority", &self.priority)?;
-        f::patch(
-            &mut m,
-            "Send_Notification_Email",
-            &self.send_notification_email,
-        )?;
+        f::patch(&mut m, "Send_Notification_Email", &self.send_notification_email)?;
         f::patch(&mut m, "Status", &self.status)?;
         f::patch(&mut m, "Subject", &self.subject)?;
         f::patch(&mut m, "Tag", &self.tag)?;

@@ -81,7 +81,8 @@ impl<'de> Deserialize<'de> for Vendor {
         let mut r = Vendor {
             category: f::take::<String>(&mut map, "Category", &mut nulls)
                 .map_err(D::Error::custom)?,
-            city: f::take::<String>(&mut map, "City", &mut nulls).map_err(D::Error::custom)?,
+            city: f::take::<String>(&mut map, "City", &mut nulls)
+                .map_err(D::Error::custom)?,
             country: f::take::<String>(&mut map, "Country", &mut nulls)
                 .map_err(D::Error::custom)?,
             created_by: f::take::<UserRef>(&mut map, "Created_By", &mut nulls)
@@ -90,10 +91,13 @@ impl<'de> Deserialize<'de> for Vendor {
                 .map_err(D::Error::custom)?,
             description: f::take::<String>(&mut map, "Description", &mut nulls)
                 .map_err(D::Error::custom)?,
-            email: f::take::<String>(&mut map, "Email", &mut nulls).map_err(D::Error::custom)?,
+            email: f::take::<String>(&mut map, "Email", &mut nulls)
+                .map_err(D::Error::custom)?,
             gl_account: f::take::<GlAccount>(&mut map, "GL_Account", &mut nulls)
                 .map_err(D::Error::custom)?,
-            last_activity_time: f::take::<DateTime>(&mut map, "Last_Activity_Time", &mut nulls)
+            last_activity_time: f::take::<
+                DateTime,
+            >(&mut map, "Last_Activity_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
             locked_s: f::take::<bool>(&mut map, "Locked__s", &mut nulls)
                 .map_err(D::Error::custom)?,
@@ -101,20 +105,28 @@ impl<'de> Deserialize<'de> for Vendor {
                 .map_err(D::Error::custom)?,
             modified_time: f::take::<DateTime>(&mut map, "Modified_Time", &mut nulls)
                 .map_err(D::Error::custom)?,
-            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls).map_err(D::Error::custom)?,
-            phone: f::take::<String>(&mut map, "Phone", &mut nulls).map_err(D::Error::custom)?,
-            record_status_s: f::take::<RecordStatusS>(&mut map, "Record_Status__s", &mut nulls)
+            owner: f::take::<UserRef>(&mut map, "Owner", &mut nulls)
                 .map_err(D::Error::custom)?,
-            state: f::take::<String>(&mut map, "State", &mut nulls).map_err(D::Error::custom)?,
-            street: f::take::<String>(&mut map, "Street", &mut nulls).map_err(D::Error::custom)?,
-            tag: f::take::<Value>(&mut map, "Tag", &mut nulls).map_err(D::Error::custom)?,
+            phone: f::take::<String>(&mut map, "Phone", &mut nulls)
+                .map_err(D::Error::custom)?,
+            record_status_s: f::take::<
+                RecordStatusS,
+            >(&mut map, "Record_Status__s", &mut nulls)
+                .map_err(D::Error::custom)?,
+            state: f::take::<String>(&mut map, "State", &mut nulls)
+                .map_err(D::Error::custom)?,
+            street: f::take::<String>(&mut map, "Street", &mut nulls)
+                .map_err(D::Error::custom)?,
+            tag: f::take::<Value>(&mut map, "Tag", &mut nulls)
+                .map_err(D::Error::custom)?,
             vendor_name: f::take::<String>(&mut map, "Vendor_Name", &mut nulls)
                 .map_err(D::Error::custom)?,
             website: f::take::<String>(&mut map, "Website", &mut nulls)
                 .map_err(D::Error::custom)?,
             zip_code: f::take::<String>(&mut map, "Zip_Code", &mut nulls)
                 .map_err(D::Error::custom)?,
-            id: f::take::<RecordId>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
+            id: f::take::<RecordId>(&mut map, "id", &mut nulls)
+                .map_err(D::Error::custom)?,
             extra: Map::new(),
             nulls: f::Nulls::new(),
         };
@@ -134,23 +146,13 @@ impl Serialize for Vendor {
         f::put(&mut m, "Description", &self.description, &self.nulls)?;
         f::put(&mut m, "Email", &self.email, &self.nulls)?;
         f::put(&mut m, "GL_Account", &self.gl_account, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Last_Activity_Time",
-            &self.last_activity_time,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
         f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
         f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
         f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
         f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
         f::put(&mut m, "Phone", &self.phone, &self.nulls)?;
-        f::put(
-            &mut m,
-            "Record_Status__s",
-            &self.record_status_s,
-            &self.nulls,
-        )?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
         f::put(&mut m, "State", &self.state, &self.nulls)?;
         f::put(&mut m, "Street", &self.street, &self.nulls)?;
         f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
