@@ -1,6 +1,8 @@
 //! Project automation. `cargo xtask codegen` regenerates `zcrm-modules` from `specs/`;
 //! `cargo xtask codegen --check` fails, listing the stale files, when the committed output differs.
 
+mod fetch;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,6 +15,7 @@ fn root() -> PathBuf {
 
 fn usage() -> ExitCode {
     eprintln!("usage: cargo xtask codegen [--check] [--spec-dir DIR] [--out DIR]");
+    eprintln!("       cargo xtask fetch-metadata --out DIR   (credentials from ZOHO_* variables; see README)");
     ExitCode::from(2)
 }
 
@@ -42,6 +45,21 @@ fn with_features(manifest: &str, features: &str) -> String {
 }
 
 fn codegen(args: &[String]) -> ExitCode {
+    match run_codegen(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage) => usage(),
+        Err(Failure::Failed) => ExitCode::FAILURE,
+    }
+}
+
+/// Why a command did not succeed (what went wrong was printed).
+#[derive(Debug, PartialEq, Eq)]
+enum Failure {
+    Usage,
+    Failed,
+}
+
+fn run_codegen(args: &[String]) -> Result<(), Failure> {
     let mut check = false;
     let mut specs = root().join("specs");
     let mut out = root().join("zcrm-modules");
@@ -51,13 +69,13 @@ fn codegen(args: &[String]) -> ExitCode {
             "--check" => check = true,
             "--spec-dir" | "--fields-dir" => match it.next() {
                 Some(d) => specs = PathBuf::from(d),
-                None => return usage(),
+                None => return Err(Failure::Usage),
             },
             "--out" => match it.next() {
                 Some(d) => out = PathBuf::from(d),
-                None => return usage(),
+                None => return Err(Failure::Usage),
             },
-            _ => return usage(),
+            _ => return Err(Failure::Usage),
         }
     }
     let (mut files, features) = match (
@@ -67,7 +85,7 @@ fn codegen(args: &[String]) -> ExitCode {
         (Ok(f), Ok(feat)) => (f, feat),
         (Err(e), _) | (_, Err(e)) => {
             eprintln!("codegen: {e}");
-            return ExitCode::FAILURE;
+            return Err(Failure::Failed);
         }
     };
     let manifest_path = out.join("Cargo.toml");
@@ -108,12 +126,12 @@ fn codegen(args: &[String]) -> ExitCode {
         if let Some(dir) = path.parent() {
             if let Err(e) = std::fs::create_dir_all(dir) {
                 eprintln!("codegen: {}: {e}", dir.display());
-                return ExitCode::FAILURE;
+                return Err(Failure::Failed);
             }
         }
         if let Err(e) = std::fs::write(&path, &f.contents) {
             eprintln!("codegen: {}: {e}", path.display());
-            return ExitCode::FAILURE;
+            return Err(Failure::Failed);
         }
         println!("wrote {}", path.display());
     }
@@ -122,24 +140,96 @@ fn codegen(args: &[String]) -> ExitCode {
         for p in stale {
             eprintln!("  {}", p.display());
         }
-        return ExitCode::FAILURE;
+        return Err(Failure::Failed);
     }
     if check {
         println!("generated code is up to date ({} files)", files.len());
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(&args[1..]),
+        Some("fetch-metadata") => fetch::main(&args[1..]),
         _ => usage(),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                copy_dir(&p, &to.join(e.file_name()));
+            } else {
+                std::fs::copy(&p, to.join(e.file_name())).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn check_fails_after_a_spec_changes() {
+        let tmp = std::env::temp_dir().join(format!("zcrm-xtask-check-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let specs = tmp.join("specs");
+        copy_dir(&root().join("codegen/tests/fixtures/small"), &specs);
+        let out = tmp.join("crate");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+        let args = |check: bool| {
+            let mut a = vec![
+                "--spec-dir".to_string(),
+                specs.display().to_string(),
+                "--out".into(),
+                out.display().to_string(),
+            ];
+            if check {
+                a.push("--check".into());
+            }
+            a
+        };
+        assert_eq!(
+            run_codegen(&args(true)),
+            Err(Failure::Failed),
+            "nothing generated yet"
+        );
+        run_codegen(&args(false)).unwrap();
+        let first = std::fs::read_to_string(out.join("src/generated/widgets.rs")).unwrap();
+        run_codegen(&args(false)).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("src/generated/widgets.rs")).unwrap(),
+            first,
+            "generating twice gives the same files"
+        );
+        run_codegen(&args(true)).unwrap();
+        let f = specs.join("fields/Widgets.json");
+        std::fs::write(
+            &f,
+            std::fs::read_to_string(&f)
+                .unwrap()
+                .replace("Widget Name", "Widget Title"),
+        )
+        .unwrap();
+        assert_eq!(
+            run_codegen(&args(true)),
+            Err(Failure::Failed),
+            "a changed spec makes the check fail"
+        );
+        std::fs::remove_file(specs.join("fields/Widget_Parts.json")).unwrap();
+        assert_eq!(
+            run_codegen(&args(false)),
+            Err(Failure::Failed),
+            "a missing spec file is an error"
+        );
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
+
     #[test]
     fn features_table_is_replaced_in_place() {
         let m = "[package]\nname = \"x\"\n\n[features]\nold = []\n\n[dependencies]\na = \"1\"\n";
