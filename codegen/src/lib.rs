@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod metadata;
 pub mod modules;
 pub mod naming;
+pub mod openapi;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,19 @@
+//! OpenAPI 3.0 input: Zoho's JSON API specs, read as Zoho writes them (cross-file `$ref`s as
+//! absolute URLs, `oneOf` with overlapping arms, schema names reused across files, `$`-prefixed
+//! and dotted property names, open `Record` objects), lowered to typed Rust.
+
+pub mod fixups;
+pub mod load;
+pub mod types;
+
+use crate::{Error, GeneratedFile};
+use std::path::Path;
+
+/// Generates the types of every spec file of `dir` into `<out_dir>/*.rs`; returns the files and
+/// what the fixups did.
+pub fn generate(dir: &Path, out_dir: &str) -> Result<(Vec<GeneratedFile>, fixups::Report), Error> {
+    let mut specs = load::Specs::load(dir)?;
+    let report = fixups::apply(&mut specs);
+    let model = types::model(&specs)?;
+    Ok((types::emit(&specs, &model, out_dir), report))
+}
