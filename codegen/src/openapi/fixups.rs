@@ -14,10 +14,13 @@ pub struct Report {
     pub unused: Vec<String>,
 }
 
+/// A fixup: given a file name and its document, fixes it and says whether it changed anything.
+type Fixup = fn(&str, &mut Value) -> bool;
+
 /// Applies every fixup.
 pub fn apply(specs: &mut Specs) -> Report {
     let mut report = Report::default();
-    let fixups: [(&str, fn(&str, &mut Value) -> bool); 2] = [
+    let fixups: [(&str, Fixup); 2] = [
         (
             "dangling-if-modified-since-parameter",
             dangling_if_modified_since,
