@@ -23,7 +23,8 @@ pub const API_VERSION: &str = "v7";
 pub struct ApiRequest {
     /// HTTP method.
     pub method: Method,
-    /// Path below `/crm/v7` (`/Leads`, `/settings/fields`).
+    /// Path below `/crm/v7` (`/Leads`, `/settings/fields`), or a full path starting with
+    /// `/crm/` (`/crm/bulk/v7/read`).
     pub path: String,
     /// Query parameters.
     pub query: Vec<(String, String)>,
@@ -214,7 +215,11 @@ impl Client {
     async fn execute_inner(&self, req: ApiRequest) -> Result<ApiResponse, Error> {
         let inner = &self.inner;
         let policy = inner.config.retry();
-        let url = format!("{}/crm/{API_VERSION}{}", inner.api_base, req.path);
+        let url = if req.path.starts_with("/crm/") {
+            format!("{}{}", inner.api_base, req.path)
+        } else {
+            format!("{}/crm/{API_VERSION}{}", inner.api_base, req.path)
+        };
         let mut attempt = 0u32;
         let mut replayed = false;
         loop {
@@ -511,6 +516,19 @@ fn api_base(env: &ApiEnvironment, api_domain: Option<&str>) -> Result<String, Er
         }
     }
     Ok(domain.to_string())
+}
+
+/// Percent-encodes one path segment.
+pub fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The number of per-record result items (`{"data":[{"code","status",...}, ...]}`) in a body.

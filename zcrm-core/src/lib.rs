@@ -30,6 +30,23 @@ pub use config::{ProxyConfig, RetryPolicy, SdkConfig};
 pub use environment::{ApiEnvironment, DataCenter, Environment};
 pub use error::{ConfigError, Error, ErrorKind, OAuthError, StoreError};
 pub use http::redact;
+/// HTTP methods, for generated operations.
+pub use reqwest::Method as reqwest_method_type;
+#[doc(hidden)]
+pub mod reqwest_method {
+    //! HTTP methods as constants, for generated operations.
+    pub use reqwest::Method;
+    /// GET.
+    pub const GET: Method = Method::GET;
+    /// POST.
+    pub const POST: Method = Method::POST;
+    /// PUT.
+    pub const PUT: Method = Method::PUT;
+    /// PATCH.
+    pub const PATCH: Method = Method::PATCH;
+    /// DELETE.
+    pub const DELETE: Method = Method::DELETE;
+}
 pub use records::{
     Dynamic, DynamicRecord, ListParams, Module, RecordId, RecordOutcome, Records, SearchQuery,
 };

@@ -64,7 +64,10 @@ fn dangling_if_modified_since(file: &str, doc: &mut Value) -> bool {
 
 /// The record-count response (`GET /{module}/actions/count`) declares `count` as a string;
 /// Zoho sends a number (`{"count": 42}`, the published Get Record Count sample).
-fn record_count_is_a_number(_file: &str, doc: &mut Value) -> bool {
+fn record_count_is_a_number(file: &str, doc: &mut Value) -> bool {
+    if file != "record.json" && file != "record_count.json" {
+        return false;
+    }
     fn walk(v: &mut Value) -> bool {
         let mut fixed = false;
         if let Some(props) = v.get_mut("properties").and_then(Value::as_object_mut) {

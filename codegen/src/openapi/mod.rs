@@ -4,6 +4,7 @@
 
 pub mod fixups;
 pub mod load;
+pub mod ops;
 pub mod types;
 
 use crate::{Error, GeneratedFile};
@@ -14,6 +15,6 @@ use std::path::Path;
 pub fn generate(dir: &Path, out_dir: &str) -> Result<(Vec<GeneratedFile>, fixups::Report), Error> {
     let mut specs = load::Specs::load(dir)?;
     let report = fixups::apply(&mut specs);
-    let model = types::model(&specs)?;
-    Ok((types::emit(&specs, &model, out_dir), report))
+    let mut model = types::model(&specs)?;
+    Ok((types::emit(&specs, &mut model, out_dir), report))
 }

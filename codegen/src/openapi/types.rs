@@ -227,6 +227,23 @@ impl Model {
         Ok(DefKind::Struct(props))
     }
 
+    /// The type of a schema found at (file, pointer), registering the types it needs.
+    pub fn lower_at(
+        &mut self,
+        specs: &Specs,
+        file: &str,
+        pointer: &str,
+        s: &Value,
+        hint: &str,
+    ) -> Result<TypeRef, Error> {
+        self.lower(specs, file, pointer, s, hint)
+    }
+
+    /// Boxes the fields that close cycles; call once after every type is registered.
+    pub fn finish(&mut self) {
+        self.box_cycles();
+    }
+
     /// The type of a schema used in place (a property, an item, an arm).
     fn lower(
         &mut self,
@@ -392,7 +409,6 @@ pub fn model(specs: &Specs) -> Result<Model, Error> {
             }
         }
     }
-    m.box_cycles();
     Ok(m)
 }
 
@@ -403,6 +419,29 @@ fn ident(s: &str) -> Ident {
 /// The Rust module of a spec file (`users.json` -> `users`).
 pub fn module_of(file: &str) -> String {
     naming::module_name(file.trim_end_matches(".json"))
+}
+
+/// The Rust type of a field or arm, as seen from the module holding the per-file modules.
+pub fn rust_type_rooted(m: &Model, t: &TypeRef) -> TokenStream {
+    match t {
+        TypeRef::Vec(inner) => {
+            let i = rust_type_rooted(m, inner);
+            quote!(Vec<#i>)
+        }
+        TypeRef::Map => quote!(serde_json::Map<String, serde_json::Value>),
+        TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::Named(n) => {
+            let d = &m.defs[*n];
+            let (module, name) = (ident(&module_of(&d.file)), ident(&d.name));
+            quote!(self::#module::#name)
+        }
+        other => rust_type(m, other, ""),
+    }
+}
+
+/// The Rust type of a field or arm, as seen from the module of `from_file`.
+pub fn rust_type_pub(m: &Model, t: &TypeRef, from_file: &str) -> TokenStream {
+    rust_type(m, t, from_file)
 }
 
 fn rust_type(m: &Model, t: &TypeRef, from_file: &str) -> TokenStream {
@@ -557,10 +596,22 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
     }
 }
 
-/// One Rust file per spec file (`<dir>/<module>.rs`) and `<dir>/mod.rs`.
-pub fn emit(specs: &Specs, m: &Model, dir: &str) -> Vec<GeneratedFile> {
+/// One Rust file per spec file (`<dir>/<module>.rs`) and `<dir>/mod.rs` with the response
+/// dispatcher.
+pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
     let mut out = vec![];
     let mut mods = vec![];
+    let mut ops = BTreeMap::new();
+    let mut dispatch = vec![];
+    for file in specs.files.keys() {
+        let mut names = m.scopes.remove(file).unwrap_or_default();
+        let file_ops = super::ops::emit(specs, m, file, &mut names);
+        m.scopes.insert(file.clone(), names);
+        dispatch.extend(file_ops.dispatch);
+        ops.insert(file.clone(), file_ops.items);
+    }
+    m.finish();
+    let m: &Model = m;
     for file in specs.files.keys() {
         let defs: Vec<TokenStream> = m
             .defs
@@ -568,8 +619,9 @@ pub fn emit(specs: &Specs, m: &Model, dir: &str) -> Vec<GeneratedFile> {
             .filter(|d| &d.file == file)
             .map(|d| emit_def(m, d))
             .collect();
+        let file_ops = ops.remove(file).unwrap_or_default();
         let module = module_of(file);
-        let doc = format!("Types of `{file}`.");
+        let doc = format!("Types and operations of `{file}`.");
         let tokens = quote! {
             #![doc = #doc]
             #![allow(clippy::all, missing_docs, unused_imports, unused_mut)]
@@ -578,7 +630,9 @@ pub fn emit(specs: &Specs, m: &Model, dir: &str) -> Vec<GeneratedFile> {
             use serde::{Deserialize, Deserializer, Serialize, Serializer};
             use serde_json::{Map, Value};
             use zcrm_core::types::fields as f;
+            use zcrm_core::reqwest_method;
             #(#defs)*
+            #(#file_ops)*
         };
         let parsed: syn::File = syn::parse2(tokens).expect("generated types parse");
         out.push(GeneratedFile {
@@ -591,7 +645,21 @@ pub fn emit(specs: &Specs, m: &Model, dir: &str) -> Vec<GeneratedFile> {
         let i = ident(m);
         quote! { pub mod #i; }
     });
-    let parsed: syn::File = syn::parse2(quote! { #(#items)* }).expect("mod parses");
+    let parsed: syn::File = syn::parse2(quote! {
+        #![allow(clippy::all, missing_docs)]
+        #(#items)*
+
+        /// Decodes a response body of an operation (by `operationId` and status as the spec
+        /// declares it) into its generated type and encodes it back; `None` for an operation or
+        /// status without a JSON schema.
+        pub fn decode_response(operation_id: &str, status: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
+            match (operation_id, status) {
+                #(#dispatch)*
+                _ => None,
+            }
+        }
+    })
+    .expect("mod parses");
     out.push(GeneratedFile {
         path: PathBuf::from(format!("{dir}/mod.rs")),
         contents: crate::render(&parsed),

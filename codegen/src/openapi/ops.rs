@@ -1,0 +1,242 @@
+//! Operations: one async function per spec operation, its parameter struct, and a dispatcher
+//! that decodes a response body of any operation into its generated type.
+
+use super::load::Specs;
+use super::types::{module_of, Model, TypeRef};
+use crate::naming::{self, Scope};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+fn ident(s: &str) -> Ident {
+    Ident::new(s, Span::call_site())
+}
+
+/// A parameter of an operation.
+struct Param {
+    name: String,
+    rust: String,
+    location: String,
+    ty: TokenStream,
+}
+
+/// The code of one spec file's operations, and its arms of the response dispatcher.
+pub struct FileOps {
+    /// Functions and parameter structs.
+    pub items: Vec<TokenStream>,
+    /// `(operationId, status) => decode` arms.
+    pub dispatch: Vec<TokenStream>,
+}
+
+fn schema_type(
+    specs: &Specs,
+    m: &mut Model,
+    file: &str,
+    pointer: &str,
+    v: &Value,
+    hint: &str,
+) -> Option<TypeRef> {
+    m.lower_at(specs, file, pointer, v, hint).ok()
+}
+
+fn resolve_obj<'a>(
+    specs: &'a Specs,
+    file: &str,
+    v: &'a Value,
+) -> Option<(String, &'a Value, String)> {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let (f, ptr) = specs.target(file, r).ok()?;
+            let target = specs.files[&f].pointer(&ptr)?;
+            Some((f, target, ptr))
+        }
+        None => None,
+    }
+}
+
+/// Emits the operations of `file`; types the operations need are added to the model.
+pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> FileOps {
+    let mut out = FileOps {
+        items: vec![],
+        dispatch: vec![],
+    };
+    let doc = &specs.files[file];
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return out;
+    };
+    let mut fn_names = Scope::with(&["decode_response"]);
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let Some(op) = item.get(method) else { continue };
+            let pointer = format!(
+                "/paths/{}/{method}",
+                path.replace('~', "~0").replace('/', "~1")
+            );
+            let op_id = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{method} {path}"));
+            let fn_name = fn_names.unique(naming::field_name(&op_id));
+            // Parameters (path-level and operation-level; $refs resolved).
+            let mut params = vec![];
+            let mut pnames = Scope::default();
+            for list in [item.get("parameters"), op.get("parameters")] {
+                for p in list.and_then(Value::as_array).into_iter().flatten() {
+                    let p = match resolve_obj(specs, file, p) {
+                        Some((_, v, _)) => v,
+                        None => p,
+                    };
+                    let (Some(name), Some(loc)) = (
+                        p.get("name").and_then(Value::as_str),
+                        p.get("in").and_then(Value::as_str),
+                    ) else {
+                        continue;
+                    };
+                    if !matches!(loc, "path" | "query" | "header")
+                        || params
+                            .iter()
+                            .any(|x: &Param| x.name == name && x.location == loc)
+                    {
+                        continue;
+                    }
+                    let ty = match p.pointer("/schema/type").and_then(Value::as_str) {
+                        Some("integer") => quote!(i64),
+                        Some("boolean") => quote!(bool),
+                        _ => quote!(String),
+                    };
+                    params.push(Param {
+                        name: name.to_string(),
+                        rust: pnames.unique(naming::field_name(name)),
+                        location: loc.to_string(),
+                        ty,
+                    });
+                }
+            }
+            // Request body.
+            let body_ty = op.get("requestBody").and_then(|b| {
+                let (bfile, b, bptr) = match resolve_obj(specs, file, b) {
+                    Some((f, v, p)) => (f, v, p),
+                    None => (file.to_string(), b, format!("{pointer}/requestBody")),
+                };
+                let schema = b.pointer("/content/application~1json/schema")?;
+                schema_type(
+                    specs,
+                    m,
+                    &bfile,
+                    &format!("{bptr}/content/application~1json/schema"),
+                    schema,
+                    &format!("{}Body", naming::type_name(&op_id)),
+                )
+            });
+            // Responses.
+            let mut responses = vec![];
+            if let Some(resps) = op.get("responses").and_then(Value::as_object) {
+                for (status, r) in resps {
+                    let (rfile, r, rptr) = match resolve_obj(specs, file, r) {
+                        Some((f, v, p)) => (f, v, p),
+                        None => (file.to_string(), r, format!("{pointer}/responses/{status}")),
+                    };
+                    if let Some(schema) = r.pointer("/content/application~1json/schema") {
+                        if let Some(t) = schema_type(
+                            specs,
+                            m,
+                            &rfile,
+                            &format!("{rptr}/content/application~1json/schema"),
+                            schema,
+                            &format!("{}Response{status}", naming::type_name(&op_id)),
+                        ) {
+                            responses.push((status.clone(), t));
+                        }
+                    }
+                }
+            }
+            let ok_ty = ["200", "201", "202", "207", "2XX", "default"]
+                .iter()
+                .find_map(|s| responses.iter().find(|(st, _)| st == s))
+                .map(|(_, t)| super::types::rust_type_pub(m, t, file));
+            let ok_ty = ok_ty.unwrap_or_else(|| quote!(Value));
+            // The function.
+            let path_params: Vec<&Param> = params.iter().filter(|p| p.location == "path").collect();
+            let other: Vec<&Param> = params.iter().filter(|p| p.location != "path").collect();
+            let args = path_params.iter().map(|p| {
+                let a = ident(&p.rust);
+                quote!(#a: &str,)
+            });
+            let substitutions = path_params.iter().map(|p| {
+                let (a, key) = (ident(&p.rust), format!("{{{}}}", p.name));
+                quote! { let path = path.replace(#key, &zcrm_core::client::encode_segment(#a)); }
+            });
+            let params_struct = format_ident!(
+                "{}",
+                names.unique(format!("{}Params", naming::type_name(&op_id)))
+            );
+            let (params_arg, params_def, apply) = if other.is_empty() {
+                (quote!(), quote!(), quote!())
+            } else {
+                let fields = other.iter().map(|p| {
+                    let (f, ty, doc) = (
+                        ident(&p.rust),
+                        &p.ty,
+                        format!("`{}` ({})", p.name, p.location),
+                    );
+                    quote! { #[doc = #doc] pub #f: Option<#ty>, }
+                });
+                let applies = other.iter().map(|p| {
+                    let (f, key) = (ident(&p.rust), &p.name);
+                    if p.location == "header" {
+                        quote! { if let Some(v) = &params.#f { req = req.header(#key, v.to_string()); } }
+                    } else {
+                        quote! { if let Some(v) = &params.#f { req = req.query(#key, v.to_string()); } }
+                    }
+                });
+                let doc = format!("Parameters of `{op_id}`.");
+                (
+                    quote!(params: &#params_struct,),
+                    quote! { #[doc = #doc] #[derive(Debug, Clone, PartialEq, Default)] pub struct #params_struct { #(#fields)* } },
+                    quote! { #(#applies)* },
+                )
+            };
+            let (body_arg, body_set) = match &body_ty {
+                Some(t) => {
+                    let t = super::types::rust_type_pub(m, t, file);
+                    (
+                        quote!(body: &#t,),
+                        quote! { req.body = Some(serde_json::to_value(body).map_err(|e| zcrm_core::Error::Decode { path: "$".into(), message: e.to_string(), snippet: String::new() })?); },
+                    )
+                }
+                None => (quote!(), quote!()),
+            };
+            let method_tok = ident(&method.to_uppercase());
+            let idempotent = method != "post";
+            let doc = format!("`{} {path}` (`{op_id}`).", method.to_uppercase());
+            let fn_ident = ident(&fn_name);
+            out.items.push(quote! {
+                #params_def
+                #[doc = #doc]
+                pub async fn #fn_ident(client: &zcrm_core::Client, #(#args)* #params_arg #body_arg) -> Result<Option<#ok_ty>, zcrm_core::Error> {
+                    let path = #path.to_string();
+                    #(#substitutions)*
+                    let mut req = zcrm_core::ApiRequest::get(path);
+                    req.method = reqwest_method::#method_tok;
+                    req.idempotent = #idempotent;
+                    #apply
+                    #body_set
+                    client.execute(req).await?.json()
+                }
+            });
+            for (status, t) in &responses {
+                let t = super::types::rust_type_rooted(m, t);
+                let id = &op_id;
+                out.dispatch.push(quote! {
+                    (#id, #status) => Some(serde_json::from_value::<#t>(body.clone()).map_err(|e| e.to_string()).and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string()))),
+                });
+            }
+            let _ = module_of;
+        }
+    }
+    out
+}
