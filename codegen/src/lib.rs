@@ -72,6 +72,8 @@ pub struct GeneratedFile {
 /// Generates every file of `zcrm-modules` from a specs directory.
 pub fn generate(specs_dir: &Path) -> Result<Vec<GeneratedFile>, Error> {
     let modules = metadata::load(specs_dir)?;
+    let api_dir = specs_dir.join("openapi");
+    let has_api = api_dir.is_dir();
     let mut files = vec![
         GeneratedFile {
             path: PathBuf::from("src/generated/catalogue.rs"),
@@ -79,9 +81,12 @@ pub fn generate(specs_dir: &Path) -> Result<Vec<GeneratedFile>, Error> {
         },
         GeneratedFile {
             path: PathBuf::from("src/generated/mod.rs"),
-            contents: modules::emit_mod(&modules),
+            contents: modules::emit_mod(&modules, has_api),
         },
     ];
+    if has_api {
+        files.extend(openapi::generate(&api_dir, "src/generated/api")?.0);
+    }
     for m in &modules {
         files.push(GeneratedFile {
             path: PathBuf::from(format!(

@@ -533,7 +533,7 @@ pub fn feature(m: &Module) -> String {
 }
 
 /// `src/generated/mod.rs`.
-pub fn emit_mod(modules: &[Module]) -> String {
+pub fn emit_mod(modules: &[Module], has_api: bool) -> String {
     let items = modules.iter().map(|m| {
         let name = ident(&naming::module_name(&m.api_name));
         let doc = format!("The `{}` module.", m.api_name);
@@ -544,8 +544,18 @@ pub fn emit_mod(modules: &[Module]) -> String {
             quote! { #[doc = #doc] pub mod #name; }
         }
     });
+    let api = if has_api {
+        quote! {
+            /// Types and operations of the API groups in `specs/openapi` (records, users, org,
+            /// metadata, COQL, bulk jobs, ...), one module per spec file.
+            pub mod api;
+        }
+    } else {
+        quote!()
+    };
     let tokens = quote! {
         pub(crate) mod catalogue;
+        #api
         #(#items)*
     };
     let file: syn::File = syn::parse2(tokens).expect("generated mod parses");

@@ -96,9 +96,11 @@ fn run_codegen(args: &[String]) -> Result<(), Failure> {
     });
     let mut stale = vec![];
     // Generated files no longer produced.
-    let generated_dir = out.join("src/generated");
     let wanted: Vec<PathBuf> = files.iter().map(|f| out.join(&f.path)).collect();
-    if let Ok(entries) = std::fs::read_dir(&generated_dir) {
+    for generated_dir in [out.join("src/generated"), out.join("src/generated/api")] {
+        let Ok(entries) = std::fs::read_dir(&generated_dir) else {
+            continue;
+        };
         let mut old: Vec<PathBuf> = entries
             .flatten()
             .map(|e| e.path())

@@ -279,7 +279,7 @@ pub async fn org(State(app): State<App>, caller: Caller) -> ApiResult {
         "currency": "US Dollar - USD", "currency_symbol": "$", "currency_locale": "en_US", "mc_status": false,
         "gapps_enabled": false, "translation_enabled": false, "privacy_settings": false,
         "hipaa_compliance_enabled": false, "lite_users_enabled": false, "max_per_page": 200, "type": "production",
-        "created_time": "2024-01-01T00:00:00+00:00", "photo_id": null, "call_icon": false, "oauth_presence": true,
+        "created_time": "2024-01-01T00:00:00+00:00", "photo_id": null, "call_icon": "show", "oauth_presence": true,
         "deletable_org_account": false, "zia_portal_id": null, "zia_zgid": null,
         "license_details": {"paid": true, "paid_type": o.edition.to_lowercase(), "paid_expiry": null, "trial_type": null,
             "trial_expiry": null, "trial_action": null, "users_license_purchased": 10, "portal_users_license_purchased": 0},
