@@ -19,6 +19,7 @@ async fn setup() -> (Emulator, Client) {
             "patricia.boyle@zylker.example",
             &[
                 "ZohoCRM.modules.ALL",
+                "ZohoCRM.settings.ALL",
                 "ZohoCRM.users.READ",
                 "ZohoCRM.org.READ",
             ],
@@ -229,4 +230,73 @@ fn lead_samples_round_trip() {
         }
     }
     assert!(records >= 5);
+}
+
+#[tokio::test]
+async fn generated_operations_against_the_emulator() {
+    use zcrm_modules::api::{fields, org, record, users};
+    let (_emu, client) = setup().await;
+    let me = users::get_users(
+        &client,
+        &users::GetUsersParams {
+            type_: Some("CurrentUser".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let user = &me.users.as_ref().unwrap()[0];
+    assert_eq!(user.email.as_deref(), Some("patricia.boyle@zylker.example"));
+    assert_eq!(user.role.as_ref().unwrap().name.as_deref(), Some("CEO"));
+    let o = org::get_organization(&client).await.unwrap().unwrap();
+    assert_eq!(o.org.unwrap()[0].zgid.as_deref(), Some("60012345"));
+    let f = fields::get_fields(
+        &client,
+        &fields::GetFieldsParams {
+            module: Some("Deals".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let stage = f
+        .fields
+        .unwrap()
+        .into_iter()
+        .find(|x| x.api_name.as_deref() == Some("Stage"))
+        .unwrap();
+    let values: Vec<String> = stage
+        .pick_list_values
+        .unwrap()
+        .into_iter()
+        .filter_map(|v| v.actual_value)
+        .collect();
+    assert!(values.contains(&"Id. Decision Makers".to_string()));
+    let list = record::get_records(
+        &client,
+        "Leads",
+        &record::GetRecordsParams {
+            fields: Some("Last_Name".into()),
+            per_page: Some(2),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(list.data.unwrap().len(), 2);
+    assert_eq!(list.info.unwrap().more_records, Some(true));
+    let e = record::get_records(
+        &client,
+        "Nope",
+        &record::GetRecordsParams {
+            fields: Some("x".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.api_code(), Some("INVALID_MODULE"));
 }
