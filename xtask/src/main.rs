@@ -2,6 +2,7 @@
 //! `cargo xtask codegen --check` fails, listing the stale files, when the committed output differs.
 
 mod fetch;
+mod spec_diff;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,6 +17,7 @@ fn root() -> PathBuf {
 fn usage() -> ExitCode {
     eprintln!("usage: cargo xtask codegen [--check] [--spec-dir DIR] [--out DIR]");
     eprintln!("       cargo xtask fetch-metadata --out DIR   (credentials from ZOHO_* variables; see README)");
+    eprintln!("       cargo xtask spec-diff OLD_DIR NEW_DIR");
     ExitCode::from(2)
 }
 
@@ -155,6 +157,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(&args[1..]),
         Some("fetch-metadata") => fetch::main(&args[1..]),
+        Some("spec-diff") => spec_diff::main(&args[1..]),
         _ => usage(),
     }
 }
