@@ -10,12 +10,23 @@ use std::process::ExitCode;
 
 fn read_dir_json(dir: &Path) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.extension().is_some_and(|x| x == "json") {
-            if let Ok(v) = std::fs::read_to_string(&p).map_err(|_| ()).and_then(|t| serde_json::from_str::<Value>(&t).map_err(|_| ())) {
-                out.insert(p.file_name().unwrap_or_default().to_string_lossy().to_string(), v);
+            if let Ok(v) = std::fs::read_to_string(&p)
+                .map_err(|_| ())
+                .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|_| ()))
+            {
+                out.insert(
+                    p.file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .to_string(),
+                    v,
+                );
             }
         }
     }
@@ -24,7 +35,19 @@ fn read_dir_json(dir: &Path) -> BTreeMap<String, Value> {
 
 /// `/crm/v8/...` and `/crm/bulk/v7/...` with the version replaced.
 fn normalise(path: &str) -> String {
-    path.split('/').map(|seg| if seg.len() >= 2 && seg.starts_with('v') && seg[1..].chars().all(|c| c.is_ascii_digit()) { "{version}" } else { seg }).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(|seg| {
+            if seg.len() >= 2
+                && seg.starts_with('v')
+                && seg[1..].chars().all(|c| c.is_ascii_digit())
+            {
+                "{version}"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Operation key -> a comparable description.
@@ -32,16 +55,47 @@ fn operations(dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for sub in [dir.to_path_buf(), dir.join("openapi")] {
         for (file, doc) in read_dir_json(&sub) {
-            let Some(paths) = doc.get("paths").and_then(Value::as_object) else { continue };
+            let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+                continue;
+            };
             for (path, item) in paths {
                 for method in ["get", "post", "put", "patch", "delete"] {
                     let Some(op) = item.get(method) else { continue };
-                    let mut params: Vec<String> = op.get("parameters").and_then(Value::as_array).into_iter().flatten().filter_map(|p| Some(format!("{}:{}", p.get("in")?.as_str()?, p.get("name")?.as_str()?))).collect();
+                    let mut params: Vec<String> = op
+                        .get("parameters")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|p| {
+                            Some(format!(
+                                "{}:{}",
+                                p.get("in")?.as_str()?,
+                                p.get("name")?.as_str()?
+                            ))
+                        })
+                        .collect();
                     params.sort();
-                    let mut statuses: Vec<&String> = op.get("responses").and_then(Value::as_object).map(|r| r.keys().collect()).unwrap_or_default();
+                    let mut statuses: Vec<&String> = op
+                        .get("responses")
+                        .and_then(Value::as_object)
+                        .map(|r| r.keys().collect())
+                        .unwrap_or_default();
                     statuses.sort();
-                    let desc = format!("id={} params=[{}] responses=[{}] body={}", op.get("operationId").and_then(Value::as_str).unwrap_or(""), params.join(","), statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","), op.get("requestBody").is_some());
-                    out.insert(format!("{} {} ({file})", method.to_uppercase(), normalise(path)), desc);
+                    let desc = format!(
+                        "id={} params=[{}] responses=[{}] body={}",
+                        op.get("operationId").and_then(Value::as_str).unwrap_or(""),
+                        params.join(","),
+                        statuses
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        op.get("requestBody").is_some()
+                    );
+                    out.insert(
+                        format!("{} {} ({file})", method.to_uppercase(), normalise(path)),
+                        desc,
+                    );
                 }
             }
         }
@@ -54,10 +108,29 @@ fn schema_properties(dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for sub in [dir.to_path_buf(), dir.join("openapi")] {
         for (file, doc) in read_dir_json(&sub) {
-            let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else { continue };
+            let Some(schemas) = doc
+                .pointer("/components/schemas")
+                .and_then(Value::as_object)
+            else {
+                continue;
+            };
             for (name, s) in schemas {
-                for (prop, v) in s.get("properties").and_then(Value::as_object).into_iter().flatten() {
-                    let ty = v.get("type").and_then(Value::as_str).map(str::to_string).or_else(|| v.get("$ref").and_then(Value::as_str).map(|r| r.rsplit('/').next().unwrap_or(r).to_string())).unwrap_or_else(|| "composite".into());
+                for (prop, v) in s
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    let ty = v
+                        .get("type")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .or_else(|| {
+                            v.get("$ref")
+                                .and_then(Value::as_str)
+                                .map(|r| r.rsplit('/').next().unwrap_or(r).to_string())
+                        })
+                        .unwrap_or_else(|| "composite".into());
                     out.insert(format!("{file}#{name}.{prop}"), ty);
                 }
             }
@@ -71,10 +144,28 @@ fn fields(dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (file, doc) in read_dir_json(&dir.join("fields")) {
         let module = file.trim_end_matches(".json");
-        for f in doc.get("fields").and_then(Value::as_array).into_iter().flatten() {
-            let Some(name) = f.get("api_name").and_then(Value::as_str) else { continue };
-            out.insert(format!("{module}.{name}"), f.get("data_type").and_then(Value::as_str).unwrap_or("").to_string());
-            for v in f.get("pick_list_values").and_then(Value::as_array).into_iter().flatten() {
+        for f in doc
+            .get("fields")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(name) = f.get("api_name").and_then(Value::as_str) else {
+                continue;
+            };
+            out.insert(
+                format!("{module}.{name}"),
+                f.get("data_type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+            );
+            for v in f
+                .get("pick_list_values")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(a) = v.get("actual_value").and_then(Value::as_str) {
                     out.insert(format!("{module}.{name} = {a:?}"), "picklist value".into());
                 }
@@ -84,7 +175,12 @@ fn fields(dir: &Path) -> BTreeMap<String, String> {
     out
 }
 
-fn compare(kind: &str, old: &BTreeMap<String, String>, new: &BTreeMap<String, String>, out: &mut Vec<String>) {
+fn compare(
+    kind: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+    out: &mut Vec<String>,
+) {
     for (k, v) in new {
         match old.get(k) {
             None => out.push(format!("+ {kind} {k}")),
@@ -101,7 +197,12 @@ fn compare(kind: &str, old: &BTreeMap<String, String>, new: &BTreeMap<String, St
 pub fn diff(old: &Path, new: &Path) -> Vec<String> {
     let mut out = vec![];
     compare("operation", &operations(old), &operations(new), &mut out);
-    compare("property", &schema_properties(old), &schema_properties(new), &mut out);
+    compare(
+        "property",
+        &schema_properties(old),
+        &schema_properties(new),
+        &mut out,
+    );
     compare("field", &fields(old), &fields(new), &mut out);
     out
 }
@@ -124,7 +225,12 @@ pub fn main(args: &[String]) -> ExitCode {
         println!("{l}");
     }
     let count = |c: char| lines.iter().filter(|l| l.starts_with(c)).count();
-    println!("{} added, {} removed, {} changed", count('+'), count('-'), count('~'));
+    println!(
+        "{} added, {} removed, {} changed",
+        count('+'),
+        count('-'),
+        count('~')
+    );
     ExitCode::SUCCESS
 }
 
@@ -148,7 +254,9 @@ mod tests {
         let has = |s: &str| d.iter().any(|l| l.contains(s));
         assert!(has("+ operation POST /crm/{version}/{m}"), "{d:#?}");
         assert!(has("- operation DELETE /crm/{version}/{m}"));
-        assert!(has("~ operation GET /crm/{version}/{m} (x.json): id=list params=[query:fields]"));
+        assert!(has(
+            "~ operation GET /crm/{version}/{m} (x.json): id=list params=[query:fields]"
+        ));
         assert!(has("~ property x.json#R.a: string -> integer"));
         assert!(has("+ property x.json#R.c") && has("- property x.json#R.b"));
         assert!(has("+ field Leads.Score") && has("+ field Leads.Rating = \"Cold\""));
