@@ -22,6 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "patricia.boyle@zylker.example",
         &[
             "ZohoCRM.modules.ALL",
+            "ZohoCRM.settings.ALL",
             "ZohoCRM.users.READ",
             "ZohoCRM.org.READ",
         ],

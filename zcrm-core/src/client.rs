@@ -105,6 +105,7 @@ struct Inner {
     auth: TokenManager,
     limiter: tokio::sync::Semaphore,
     limit: std::sync::atomic::AtomicUsize,
+    metadata: std::sync::OnceLock<crate::metadata::MetadataCache>,
     budget: RetryBudget,
 }
 
@@ -170,6 +171,31 @@ impl Client {
     /// The configuration.
     pub fn config(&self) -> &SdkConfig {
         &self.inner.config
+    }
+
+    /// The field-metadata cache, keyed by this client's org and API host.
+    pub(crate) fn metadata(&self) -> &crate::metadata::MetadataCache {
+        self.inner.metadata.get_or_init(|| {
+            let user = self.inner.auth.snapshot().user_name.unwrap_or_default();
+            let org = user
+                .rsplit_once(':')
+                .map(|(_, zgid)| zgid.to_string())
+                .filter(|z| !z.is_empty())
+                .unwrap_or_else(|| "unknown-org".into());
+            let c = &self.inner.config;
+            crate::metadata::MetadataCache::new(
+                c.resource_path(),
+                &self.inner.api_base,
+                &org,
+                c.metadata_ttl(),
+                c.auto_refresh_fields(),
+            )
+        })
+    }
+
+    /// The directory of this client's field-metadata files, when `resource_path` is set.
+    pub fn metadata_dir(&self) -> Option<std::path::PathBuf> {
+        self.metadata().dir().map(|p| p.to_path_buf())
     }
 
     /// Simultaneous requests this client allows itself.
@@ -442,6 +468,7 @@ impl ClientBuilder {
                 limit: std::sync::atomic::AtomicUsize::new(
                     config.max_concurrency().unwrap_or(UNKNOWN_EDITION_LIMIT),
                 ),
+                metadata: std::sync::OnceLock::new(),
                 budget: RetryBudget::new(config.retry().budget),
                 http,
                 config,

@@ -64,6 +64,7 @@ pub struct SdkConfig {
     pub(crate) proxy: Option<ProxyConfig>,
     pub(crate) max_concurrency: Option<usize>,
     pub(crate) refresh_skew: Duration,
+    pub(crate) metadata_ttl: Duration,
 }
 
 impl Default for SdkConfig {
@@ -79,6 +80,7 @@ impl Default for SdkConfig {
             proxy: None,
             max_concurrency: None,
             refresh_skew: Duration::from_secs(60),
+            metadata_ttl: Duration::from_secs(3600),
         }
     }
 }
@@ -132,6 +134,10 @@ impl SdkConfig {
     /// How long before expiry an access token is refreshed.
     pub fn refresh_skew(&self) -> Duration {
         self.refresh_skew
+    }
+    /// How old cached field metadata may get before `auto_refresh_fields` revalidates it.
+    pub fn metadata_ttl(&self) -> Duration {
+        self.metadata_ttl
     }
 }
 
@@ -197,6 +203,12 @@ impl SdkConfigBuilder {
             });
         }
         self.config.max_concurrency = Some(n);
+        self
+    }
+    /// Revalidate cached field metadata older than this when `auto_refresh_fields` is on
+    /// (default one hour).
+    pub fn metadata_ttl(mut self, d: Duration) -> Self {
+        self.config.metadata_ttl = d;
         self
     }
     /// Refresh access tokens this long before they expire (default 60 s).

@@ -44,6 +44,9 @@ pub enum Error {
     /// The token store failed; a token that could not be persisted is an error.
     #[error("token store error: {0}")]
     Store(#[from] StoreError),
+    /// A record failed a check made before sending it; nothing was sent.
+    #[error("validation failed: {0}")]
+    Validation(#[from] crate::metadata::PicklistError),
 }
 
 /// The class of an [`Error`].
@@ -64,6 +67,8 @@ pub enum ErrorKind {
     Timeout,
     /// See [`Error::Store`].
     Store,
+    /// See [`Error::Validation`].
+    Validation,
 }
 
 impl Error {
@@ -77,6 +82,7 @@ impl Error {
             Error::Transport(_) => ErrorKind::Transport,
             Error::Timeout(_) => ErrorKind::Timeout,
             Error::Store(_) => ErrorKind::Store,
+            Error::Validation(_) => ErrorKind::Validation,
         }
     }
 

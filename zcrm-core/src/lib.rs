@@ -17,6 +17,7 @@ pub mod environment;
 pub mod error;
 pub(crate) mod http;
 pub mod logging;
+pub mod metadata;
 pub mod oauth;
 pub mod records;
 pub mod secret;

@@ -365,15 +365,23 @@ impl<M: Module> Records<M> {
         records: &[M::Update],
         extra: &Map<String, Value>,
     ) -> Result<Vec<RecordOutcome>, Error> {
-        let mut out = Vec::with_capacity(records.len());
-        for chunk in records.chunks(WRITE_CHUNK) {
-            let mut body = extra.clone();
-            let data = serde_json::to_value(chunk).map_err(|e| Error::Decode {
+        let encoded = records
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<Vec<Value>, _>>()
+            .map_err(|e| Error::Decode {
                 path: "$.data".into(),
                 message: format!("cannot encode the records: {e}"),
                 snippet: String::new(),
             })?;
-            body.insert("data".into(), data);
+        // Every record is checked before the first is sent.
+        self.client
+            .validate_picklists(self.module.api_name(), &encoded)
+            .await?;
+        let mut out = Vec::with_capacity(records.len());
+        for chunk in encoded.chunks(WRITE_CHUNK) {
+            let mut body = extra.clone();
+            body.insert("data".into(), Value::Array(chunk.to_vec()));
             let mut req =
                 ApiRequest::with_body(method.clone(), self.path(suffix), Value::Object(body));
             req.expected_items = Some(chunk.len());

@@ -37,6 +37,7 @@ async fn no_secret_reaches_any_log() {
             "patricia.boyle@zylker.example",
             &[
                 "ZohoCRM.modules.ALL",
+                "ZohoCRM.settings.ALL",
                 "ZohoCRM.users.READ",
                 "ZohoCRM.org.READ",
             ],

@@ -94,6 +94,7 @@ async fn two_processes_refresh_once(store_spec: String, dir: &Path) {
             "patricia.boyle@zylker.example",
             &[
                 "ZohoCRM.modules.ALL",
+                "ZohoCRM.settings.ALL",
                 "ZohoCRM.users.READ",
                 "ZohoCRM.org.READ",
             ],

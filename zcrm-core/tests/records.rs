@@ -16,6 +16,7 @@ async fn setup() -> (Emulator, Client) {
             "patricia.boyle@zylker.example",
             &[
                 "ZohoCRM.modules.ALL",
+                "ZohoCRM.settings.ALL",
                 "ZohoCRM.users.READ",
                 "ZohoCRM.org.READ",
                 "ZohoCRM.coql.READ",

@@ -300,3 +300,33 @@ async fn generated_operations_against_the_emulator() {
     .unwrap_err();
     assert_eq!(e.api_code(), Some("INVALID_MODULE"));
 }
+
+#[tokio::test]
+async fn typed_writes_are_validated_too() {
+    use zcrm_modules::leads::Rating;
+    let (emu, client) = setup().await;
+    let e = client
+        .records(Leads)
+        .create(&[LeadUpdate::new()
+            .last_name("V")
+            .rating(Rating::Other("Shut Down".into()))])
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("`Shut Down` is not allowed for Leads.Rating"),
+        "{e}"
+    );
+    assert!(
+        !emu.requests()
+            .iter()
+            .any(|r| r.path == "/crm/v7/Leads" && r.method == "POST"),
+        "nothing was sent"
+    );
+    assert!(client
+        .records(Leads)
+        .create(&[LeadUpdate::new().last_name("V").rating(Rating::ShutDown)])
+        .await
+        .unwrap()[0]
+        .is_success());
+}

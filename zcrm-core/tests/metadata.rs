@@ -1,0 +1,358 @@
+//! Field metadata cache and picklist validation against the emulator.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use zcrm_core::store::{FileStore, TokenStore};
+use zcrm_core::{ApiEnvironment, Client, DynamicRecord, Error, ErrorKind, OAuthToken, SdkConfig};
+use zcrm_emulator::{Emulator, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
+
+const SCOPES: [&str; 4] = [
+    "ZohoCRM.modules.ALL",
+    "ZohoCRM.settings.ALL",
+    "ZohoCRM.users.READ",
+    "ZohoCRM.org.READ",
+];
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("zcrm-meta-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+async fn client_with(emu: &Emulator, config: SdkConfig, store: Arc<dyn TokenStore>) -> Client {
+    let code = emu
+        .mint_grant_code("patricia.boyle@zylker.example", &SCOPES)
+        .unwrap();
+    let token = OAuthToken::builder()
+        .client_id(SELF_CLIENT_ID)
+        .client_secret(SELF_CLIENT_SECRET)
+        .grant_token(code)
+        .build()
+        .unwrap();
+    let env = ApiEnvironment::custom(&emu.api_url, &emu.accounts_url, &emu.api_url);
+    Client::builder()
+        .environment(env)
+        .token(token)
+        .config(config)
+        .store(store)
+        .build()
+        .await
+        .unwrap()
+}
+
+async fn admin(emu: &Emulator, path: &str, body: Value) {
+    let r = reqwest::Client::new()
+        .request(Method::POST, format!("{}{path}", emu.admin_url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+}
+
+fn field_fetches(emu: &Emulator) -> Vec<(String, u16)> {
+    emu.requests()
+        .into_iter()
+        .filter(|r| r.path == "/crm/v7/settings/fields")
+        .map(|r| (r.query, r.status))
+        .collect()
+}
+
+fn lead(last: &str) -> DynamicRecord {
+    DynamicRecord::new().set("Last_Name", last)
+}
+
+/// Child process: rebuild the client by id and write a Lead with a picklist value.
+#[tokio::test]
+async fn child_writer() {
+    let Ok(dir) = std::env::var("ZCRM_META_CHILD") else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let url = std::env::var("ZCRM_EMULATOR").unwrap();
+    let env = ApiEnvironment::custom(&url, &url, &url);
+    let token = OAuthToken::builder()
+        .id(std::env::var("ZCRM_TOKEN_ID").unwrap())
+        .build()
+        .unwrap();
+    let config = SdkConfig::builder().resource_path(&dir).build().unwrap();
+    let client = Client::builder()
+        .environment(env)
+        .token(token)
+        .config(config)
+        .store(Arc::new(FileStore::new(dir.join("tokens.csv"))))
+        .build()
+        .await
+        .unwrap();
+    let out = client
+        .dynamic("Leads")
+        .create(&[lead("Child").set("Rating", "Active")])
+        .await
+        .unwrap();
+    assert!(out[0].is_success());
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            files_under(&e.path(), out);
+        } else {
+            out.push(e.path());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lazy_per_module_and_shared_through_files() {
+    if std::env::var("ZCRM_META_CHILD").is_ok() {
+        return;
+    }
+    let emu = Emulator::start().await.unwrap();
+    let dir = temp_dir("shared");
+    let store: Arc<dyn TokenStore> = Arc::new(FileStore::new(dir.join("tokens.csv")));
+    let client = client_with(
+        &emu,
+        SdkConfig::builder().resource_path(&dir).build().unwrap(),
+        store.clone(),
+    )
+    .await;
+    client
+        .dynamic("Leads")
+        .create(&[lead("First").set("Lead_Status", "Contacted")])
+        .await
+        .unwrap();
+    assert_eq!(
+        field_fetches(&emu),
+        vec![("module=Leads".to_string(), 200)],
+        "the first write fetches Leads only"
+    );
+    client
+        .dynamic("Leads")
+        .create(&[lead("Second")])
+        .await
+        .unwrap();
+    assert_eq!(field_fetches(&emu).len(), 1, "then memory serves it");
+    // File names hold host, org and module; no token material.
+    let mut files = vec![];
+    files_under(client.metadata_dir().as_deref().unwrap(), &mut files);
+    let secrets: Vec<String> = store
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|t| {
+            [
+                t.access_token.map(|x| x.expose().to_string()),
+                t.refresh_token.map(|x| x.expose().to_string()),
+            ]
+        })
+        .flatten()
+        .collect();
+    assert_eq!(files.len(), 1);
+    for f in &files {
+        let p = f.display().to_string();
+        assert!(p.contains("60012345") && p.ends_with("Leads.json"), "{p}");
+        assert!(
+            !p.contains("1000.") && secrets.iter().all(|s| !p.contains(&s[5..20])),
+            "{p}"
+        );
+    }
+    // A second process reuses the files: no metadata request at all.
+    let before = field_fetches(&emu).len();
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_writer", "--nocapture", "--test-threads=1"])
+        .env("ZCRM_META_CHILD", &dir)
+        .env("ZCRM_EMULATOR", &emu.base_url)
+        .env("ZCRM_TOKEN_ID", client.token_id().unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        field_fetches(&emu).len(),
+        before,
+        "the second process read the cached file"
+    );
+    assert!(
+        emu.requests()
+            .iter()
+            .any(|r| r.path == "/crm/v7/Leads" && r.method == "POST" && r.status == 201),
+        "and wrote its lead"
+    );
+}
+
+#[tokio::test]
+async fn auto_refresh_revalidates_with_if_modified_since() {
+    let emu = Emulator::start().await.unwrap();
+    let dir = temp_dir("auto");
+    let config = SdkConfig::builder()
+        .resource_path(&dir)
+        .auto_refresh_fields(true)
+        .metadata_ttl(Duration::ZERO)
+        .build()
+        .unwrap();
+    let client = client_with(&emu, config, Arc::new(zcrm_core::store::MemoryStore::new())).await;
+    let first = client.module_fields("Leads").await.unwrap();
+    assert!(first.field("Loyalty_Tier").is_none());
+    // Stale at once (TTL 0): revalidated, and a 304 keeps the entry.
+    client.module_fields("Leads").await.unwrap();
+    assert_eq!(
+        field_fetches(&emu).iter().map(|f| f.1).collect::<Vec<_>>(),
+        vec![200, 304]
+    );
+    // A changed field set replaces it.
+    admin(
+        &emu,
+        "/orgs/60012345/fields/Leads",
+        json!({"api_name": "Loyalty_Tier", "data_type": "text"}),
+    )
+    .await;
+    let now = client.module_fields("Leads").await.unwrap();
+    assert!(now.field("Loyalty_Tier").is_some());
+    assert_eq!(field_fetches(&emu).last().unwrap().1, 200);
+    // Without auto refresh, nothing is revalidated until asked.
+    let manual = client_with(
+        &emu,
+        SdkConfig::builder()
+            .resource_path(temp_dir("manual"))
+            .build()
+            .unwrap(),
+        Arc::new(zcrm_core::store::MemoryStore::new()),
+    )
+    .await;
+    manual.module_fields("Deals").await.unwrap();
+    let n = field_fetches(&emu).len();
+    manual.module_fields("Deals").await.unwrap();
+    assert_eq!(field_fetches(&emu).len(), n);
+    manual.refresh_metadata("Deals").await.unwrap();
+    assert_eq!(field_fetches(&emu).len(), n + 1);
+    assert_eq!(
+        field_fetches(&emu).last().unwrap().1,
+        304,
+        "an explicit refresh revalidates too"
+    );
+}
+
+#[tokio::test]
+async fn picklist_validation_matrix() {
+    let emu = Emulator::start().await.unwrap();
+    let client = client_with(
+        &emu,
+        SdkConfig::default(),
+        Arc::new(zcrm_core::store::MemoryStore::new()),
+    )
+    .await;
+    let leads = client.dynamic("Leads");
+    let posts = || {
+        emu.requests()
+            .iter()
+            .filter(|r| r.path == "/crm/v7/Leads" && r.method == "POST")
+            .count()
+    };
+    // The actual value passes.
+    assert!(leads
+        .create(&[lead("A").set("Rating", "ShutDown")])
+        .await
+        .unwrap()[0]
+        .is_success());
+    // A display-only value fails with the allowed values, and nothing is sent.
+    let sent = posts();
+    let e = leads
+        .create(&[lead("B").set("Rating", "Shut Down")])
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation);
+    let msg = e.to_string();
+    assert!(
+        msg.contains("`Shut Down` is not allowed for Leads.Rating")
+            && msg.contains("allowed values: -None-, Acquired, Active")
+            && msg.contains("display value of `ShutDown`"),
+        "{msg}"
+    );
+    assert_eq!(posts(), sent, "nothing was sent");
+    // A value added in the CRM a minute ago passes after one automatic refresh.
+    admin(
+        &emu,
+        "/orgs/60012345/fields/Leads/Lead_Status/picklist-values",
+        json!({"values": ["Nurturing"]}),
+    )
+    .await;
+    let fetches = field_fetches(&emu).len();
+    assert!(leads
+        .create(&[lead("C").set("Lead_Status", "Nurturing")])
+        .await
+        .unwrap()[0]
+        .is_success());
+    assert_eq!(field_fetches(&emu).len(), fetches + 1, "one refresh");
+    // A multi-select with one bad value fails naming it.
+    let e = leads
+        .create(&[lead("D").set("Preferred_Channels", json!(["Email", "Pigeon"]))])
+        .await
+        .unwrap_err();
+    match e {
+        Error::Validation(p) => assert_eq!(
+            (p.field.as_str(), p.value.as_str()),
+            ("Preferred_Channels", "Pigeon")
+        ),
+        other => panic!("{other}"),
+    }
+    // The same checks run on updates and upserts, before anything is sent.
+    let e = leads
+        .update(&[DynamicRecord::new().set("id", "1").set("Rating", "Hot")])
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation);
+    // Validation off: the request goes out and the emulator's own validation answers.
+    let off = client_with(
+        &emu,
+        SdkConfig::builder()
+            .pick_list_validation(false)
+            .build()
+            .unwrap(),
+        Arc::new(zcrm_core::store::MemoryStore::new()),
+    )
+    .await;
+    let sent = posts();
+    let out = off
+        .dynamic("Leads")
+        .create(&[lead("E").set("Rating", "Shut Down")])
+        .await
+        .unwrap();
+    assert_eq!(posts(), sent + 1);
+    assert_eq!(
+        (out[0].code.as_str(), out[0].details["api_name"].as_str()),
+        ("INVALID_DATA", Some("Rating"))
+    );
+}
+
+#[tokio::test]
+async fn concurrent_writes_share_one_metadata_fetch() {
+    let emu = Emulator::start().await.unwrap();
+    let client = client_with(
+        &emu,
+        SdkConfig::builder().max_concurrency(50).build().unwrap(),
+        Arc::new(zcrm_core::store::MemoryStore::new()),
+    )
+    .await;
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let c = client.clone();
+            tokio::spawn(async move {
+                c.dynamic("Leads")
+                    .create(&[lead(&format!("C{i}")).set("Lead_Status", "Contacted")])
+                    .await
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert!(t.await.unwrap().unwrap()[0].is_success());
+    }
+    assert_eq!(
+        field_fetches(&emu).len(),
+        1,
+        "200 writes, one metadata fetch"
+    );
+}
