@@ -616,6 +616,17 @@ mod tests {
         check::<Client>();
     }
 
+    /// Building a client and sending requests can run on any executor thread (`tokio::spawn`,
+    /// web handlers).
+    #[allow(dead_code)]
+    fn futures_are_send(b: ClientBuilder, c: Client) {
+        fn send<T: Send>(_: T) {}
+        send(b.build());
+        send(c.execute(ApiRequest::get("/org")));
+        send(c.dynamic("Leads").create(&[]));
+        send(c.module_fields("Leads"));
+    }
+
     #[test]
     fn edition_limits() {
         assert_eq!(

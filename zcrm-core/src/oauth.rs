@@ -121,11 +121,16 @@ pub async fn exchange_grant(
     if let Some(r) = &creds.redirect_url {
         form.push(("redirect_uri", r.as_str()));
     }
-    let _span = tracing::info_span!("zcrm.oauth", grant_type = "authorization_code").entered();
-    parse(
-        post_form(http, &env.token_url(), &form).await?,
-        env.accounts_url(),
-    )
+    use tracing::Instrument;
+    let span = tracing::info_span!("zcrm.oauth", grant_type = "authorization_code");
+    async {
+        parse(
+            post_form(http, &env.token_url(), &form).await?,
+            env.accounts_url(),
+        )
+    }
+    .instrument(span)
+    .await
 }
 
 /// Gets a new access token for a refresh token.

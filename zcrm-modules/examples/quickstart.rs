@@ -199,7 +199,11 @@ async fn main() -> Result<()> {
     }
 
     step(8, "Deleting the Lead...");
-    leads.delete(std::slice::from_ref(&id)).await?.remove(0).into_result()?;
+    leads
+        .delete(std::slice::from_ref(&id))
+        .await?
+        .remove(0)
+        .into_result()?;
     println!("   deleted {id}");
 
     step(9, "Re-initialising from the stored token id alone...");
