@@ -69,10 +69,18 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// Generates every file of `zcrm-modules` from a specs directory.
+/// Generates every file of `zcrm-modules` from a specs directory (`modules.json`, `fields/`,
+/// and `openapi/` when present).
 pub fn generate(specs_dir: &Path) -> Result<Vec<GeneratedFile>, Error> {
+    generate_from(specs_dir, &specs_dir.join("openapi"))
+}
+
+/// Generates from field metadata in `fields_dir` (`modules.json`, `fields/`) and OpenAPI specs
+/// in `api_dir` (skipped when it does not exist).
+pub fn generate_from(fields_dir: &Path, api_dir: &Path) -> Result<Vec<GeneratedFile>, Error> {
+    let specs_dir = fields_dir;
     let modules = metadata::load(specs_dir)?;
-    let api_dir = specs_dir.join("openapi");
+    let api_dir = api_dir.to_path_buf();
     let has_api = api_dir.is_dir();
     let mut files = vec![
         GeneratedFile {

@@ -15,7 +15,10 @@ fn root() -> PathBuf {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: cargo xtask codegen [--check] [--spec-dir DIR] [--out DIR]");
+    eprintln!(
+        "usage: cargo xtask codegen [--check] [--spec-dir DIR] [--fields-dir DIR] [--out DIR]"
+    );
+    eprintln!("       (--spec-dir: modules.json, fields/ and openapi/; --fields-dir: field metadata only, e.g. from fetch-metadata)");
     eprintln!("       cargo xtask fetch-metadata --out DIR   (credentials from ZOHO_* variables; see README)");
     eprintln!("       cargo xtask spec-diff OLD_DIR NEW_DIR");
     ExitCode::from(2)
@@ -64,13 +67,18 @@ enum Failure {
 fn run_codegen(args: &[String]) -> Result<(), Failure> {
     let mut check = false;
     let mut specs = root().join("specs");
+    let mut fields_dir: Option<PathBuf> = None;
     let mut out = root().join("zcrm-modules");
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--check" => check = true,
-            "--spec-dir" | "--fields-dir" => match it.next() {
+            "--spec-dir" => match it.next() {
                 Some(d) => specs = PathBuf::from(d),
+                None => return Err(Failure::Usage),
+            },
+            "--fields-dir" => match it.next() {
+                Some(d) => fields_dir = Some(PathBuf::from(d)),
                 None => return Err(Failure::Usage),
             },
             "--out" => match it.next() {
@@ -80,9 +88,10 @@ fn run_codegen(args: &[String]) -> Result<(), Failure> {
             _ => return Err(Failure::Usage),
         }
     }
+    let fields_dir = fields_dir.unwrap_or_else(|| specs.clone());
     let (mut files, features) = match (
-        zcrm_codegen::generate(&specs),
-        zcrm_codegen::features(&specs),
+        zcrm_codegen::generate_from(&fields_dir, &specs.join("openapi")),
+        zcrm_codegen::features(&fields_dir),
     ) {
         (Ok(f), Ok(feat)) => (f, feat),
         (Err(e), _) | (_, Err(e)) => {

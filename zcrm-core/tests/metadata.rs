@@ -356,3 +356,35 @@ async fn concurrent_writes_share_one_metadata_fetch() {
         "200 writes, one metadata fetch"
     );
 }
+
+#[tokio::test]
+async fn a_failed_refresh_keeps_the_copy_and_without_one_is_an_error() {
+    let emu = Emulator::start().await.unwrap();
+    let config = SdkConfig::builder()
+        .auto_refresh_fields(true)
+        .metadata_ttl(Duration::ZERO)
+        .retry(zcrm_core::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let client = client_with(&emu, config, Arc::new(zcrm_core::store::MemoryStore::new())).await;
+    let fault = |times: u32| {
+        admin(
+            &emu,
+            "/faults",
+            json!({"path_prefix": "/crm/v7/settings/fields", "times": times, "action": {"kind": "status", "status": 500}}),
+        )
+    };
+    // No copy yet: the failure is an error.
+    fault(1).await;
+    let e = client.module_fields("Leads").await.unwrap_err();
+    assert_eq!(e.api_code(), Some("INTERNAL_ERROR"));
+    // With a copy, a failed revalidation keeps using it.
+    let first = client.module_fields("Leads").await.unwrap();
+    fault(1).await;
+    let again = client.module_fields("Leads").await.unwrap();
+    assert_eq!(again.fields.len(), first.fields.len());
+    assert_eq!(
+        field_fetches(&emu).iter().map(|f| f.1).collect::<Vec<_>>(),
+        vec![500, 200, 500]
+    );
+}
