@@ -10,6 +10,7 @@ pub mod metadata;
 pub mod modules;
 pub mod naming;
 pub mod openapi;
+pub mod serde_impl;
 
 use std::path::{Path, PathBuf};
 

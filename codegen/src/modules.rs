@@ -313,18 +313,16 @@ pub fn emit(m: &Module, all: &[Module]) -> String {
         let (name, doc) = (&p.rust, describe(p.f));
         quote! { #[doc = #doc] pub #name: Option<#t>, }
     });
-    let read_takes = plans.iter().map(|p| {
-        let (t, _) = types(&p.kind);
-        let (name, key) = (&p.rust, &p.f.api_name);
-        quote! { #name: f::take::<#t>(&mut map, #key, &mut nulls).map_err(D::Error::custom)?, }
-    });
-    let read_puts = plans.iter().map(|p| {
-        let (name, key) = (&p.rust, &p.f.api_name);
-        match p.kind {
-            Kind::Double => quote! { f::put_f64(&mut m, #key, &self.#name, &self.nulls)?; },
-            _ => quote! { f::put(&mut m, #key, &self.#name, &self.nulls)?; },
-        }
-    });
+    let serde_fields: Vec<crate::serde_impl::Field> = plans
+        .iter()
+        .map(|p| crate::serde_impl::Field {
+            json: p.f.api_name.clone(),
+            rust: p.rust.clone(),
+            ty: types(&p.kind).0,
+            float: matches!(p.kind, Kind::Double),
+        })
+        .collect();
+    let serde_impls = crate::serde_impl::impls(&record, &serde_fields);
     let writable: Vec<&FieldPlan> = plans.iter().filter(|p| p.writable).collect();
     let update_fields = writable.iter().map(|p| {
         let (_, t) = types(&p.kind);
@@ -416,31 +414,7 @@ pub fn emit(m: &Module, all: &[Module]) -> String {
             pub const MODULE: &'static str = #api;
         }
 
-        impl<'de> Deserialize<'de> for #record {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let mut map = Map::<String, Value>::deserialize(d)?;
-                let mut nulls = f::Nulls::new();
-                let mut r = #record {
-                    #(#read_takes)*
-                    extra: Map::new(),
-                    nulls: f::Nulls::new(),
-                };
-                r.nulls = nulls;
-                r.extra = map;
-                Ok(r)
-            }
-        }
-
-        impl Serialize for #record {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut m = s.serialize_map(None)?;
-                #(#read_puts)*
-                for (k, v) in &self.extra {
-                    m.serialize_entry(k, v)?;
-                }
-                m.end()
-            }
-        }
+        #serde_impls
 
         #[doc = #update_doc]
         #[derive(Debug, Clone, PartialEq, Default)]

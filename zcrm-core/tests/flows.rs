@@ -1,36 +1,20 @@
 //! Token flows and request behaviour of `Client` against the emulator.
 
+mod common;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 use zcrm_core::store::{FileStore, MemoryStore, TokenStore};
 use zcrm_core::{
-    ApiEnvironment, ApiRequest, Client, Error, ErrorKind, OAuthError, OAuthToken, RetryPolicy,
-    SdkConfig,
+    ApiRequest, Client, Error, ErrorKind, OAuthError, OAuthToken, RetryPolicy, SdkConfig,
 };
 use zcrm_emulator::{Emulator, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
 
-const PATRICIA: &str = "patricia.boyle@zylker.example";
-const SCOPES: [&str; 4] = [
-    "ZohoCRM.modules.ALL",
-    "ZohoCRM.settings.ALL",
-    "ZohoCRM.users.READ",
-    "ZohoCRM.org.READ",
-];
-
-fn env_of(emu: &Emulator) -> ApiEnvironment {
-    ApiEnvironment::custom(&emu.api_url, &emu.accounts_url, &emu.api_url)
-}
+use common::{admin, env_of, refreshes, PATRICIA, SCOPES};
 
 fn grant_token(emu: &Emulator) -> OAuthToken {
-    let code = emu.mint_grant_code(PATRICIA, &SCOPES).unwrap();
-    OAuthToken::builder()
-        .client_id(SELF_CLIENT_ID)
-        .client_secret(SELF_CLIENT_SECRET)
-        .grant_token(code)
-        .build()
-        .unwrap()
+    common::grant_token(emu, PATRICIA)
 }
 
 fn fast_retries() -> SdkConfig {
@@ -46,33 +30,7 @@ fn fast_retries() -> SdkConfig {
 }
 
 async fn client(emu: &Emulator, store: Arc<dyn TokenStore>, config: SdkConfig) -> Client {
-    Client::builder()
-        .environment(env_of(emu))
-        .token(grant_token(emu))
-        .store(store)
-        .config(config)
-        .build()
-        .await
-        .unwrap()
-}
-
-async fn admin(emu: &Emulator, method: Method, path: &str, body: Value) -> Value {
-    reqwest::Client::new()
-        .request(method, format!("{}{path}", emu.admin_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-fn refreshes(emu: &Emulator) -> usize {
-    emu.requests()
-        .iter()
-        .filter(|r| r.path == "/oauth/v2/token" && r.grant_type.as_deref() == Some("refresh_token"))
-        .count()
+    common::client(emu, store, config).await
 }
 
 async fn lead_names(c: &Client) -> Vec<String> {

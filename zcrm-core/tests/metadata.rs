@@ -1,5 +1,6 @@
 //! Field metadata cache and picklist validation against the emulator.
 
+mod common;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -7,14 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use zcrm_core::store::{FileStore, TokenStore};
 use zcrm_core::{ApiEnvironment, Client, DynamicRecord, Error, ErrorKind, OAuthToken, SdkConfig};
-use zcrm_emulator::{Emulator, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
-
-const SCOPES: [&str; 4] = [
-    "ZohoCRM.modules.ALL",
-    "ZohoCRM.settings.ALL",
-    "ZohoCRM.users.READ",
-    "ZohoCRM.org.READ",
-];
+use zcrm_emulator::Emulator;
 
 fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("zcrm-meta-{name}-{}", std::process::id()));
@@ -24,34 +18,11 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 async fn client_with(emu: &Emulator, config: SdkConfig, store: Arc<dyn TokenStore>) -> Client {
-    let code = emu
-        .mint_grant_code("patricia.boyle@zylker.example", &SCOPES)
-        .unwrap();
-    let token = OAuthToken::builder()
-        .client_id(SELF_CLIENT_ID)
-        .client_secret(SELF_CLIENT_SECRET)
-        .grant_token(code)
-        .build()
-        .unwrap();
-    let env = ApiEnvironment::custom(&emu.api_url, &emu.accounts_url, &emu.api_url);
-    Client::builder()
-        .environment(env)
-        .token(token)
-        .config(config)
-        .store(store)
-        .build()
-        .await
-        .unwrap()
+    common::client(emu, store, config).await
 }
 
 async fn admin(emu: &Emulator, path: &str, body: Value) {
-    let r = reqwest::Client::new()
-        .request(Method::POST, format!("{}{path}", emu.admin_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    common::admin(emu, Method::POST, path, body).await;
 }
 
 fn field_fetches(emu: &Emulator) -> Vec<(String, u16)> {

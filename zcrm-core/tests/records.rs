@@ -1,54 +1,26 @@
 //! Dynamic records against the emulator.
 
+mod common;
 use futures_util::TryStreamExt;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::HashSet;
-use zcrm_core::{
-    ApiEnvironment, Client, DynamicRecord, ListParams, OAuthToken, RecordId, SearchQuery,
-};
-use zcrm_emulator::{Emulator, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
+use zcrm_core::{Client, DynamicRecord, ListParams, RecordId, SearchQuery};
+use zcrm_emulator::Emulator;
 
 async fn setup() -> (Emulator, Client) {
     let emu = Emulator::start().await.unwrap();
-    let code = emu
-        .mint_grant_code(
-            "patricia.boyle@zylker.example",
-            &[
-                "ZohoCRM.modules.ALL",
-                "ZohoCRM.settings.ALL",
-                "ZohoCRM.users.READ",
-                "ZohoCRM.org.READ",
-                "ZohoCRM.coql.READ",
-            ],
-        )
-        .unwrap();
-    let token = OAuthToken::builder()
-        .client_id(SELF_CLIENT_ID)
-        .client_secret(SELF_CLIENT_SECRET)
-        .grant_token(code)
-        .build()
-        .unwrap();
-    let env = ApiEnvironment::custom(&emu.api_url, &emu.accounts_url, &emu.api_url);
-    let client = Client::builder()
-        .environment(env)
-        .token(token)
-        .build()
-        .await
-        .unwrap();
+    let client = common::client(
+        &emu,
+        std::sync::Arc::new(zcrm_core::store::MemoryStore::new()),
+        zcrm_core::SdkConfig::default(),
+    )
+    .await;
     (emu, client)
 }
 
 async fn admin(emu: &Emulator, path: &str, body: Value) -> Value {
-    reqwest::Client::new()
-        .request(Method::POST, format!("{}{path}", emu.admin_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    common::admin(emu, Method::POST, path, body).await
 }
 
 fn lead(last: &str) -> DynamicRecord {

@@ -485,19 +485,19 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
                 let doc = format!("`{json}`");
                 quote! { #[doc = #doc] pub #f: Option<#ty>, }
             });
-            let takes = props.iter().map(|(json, rust, t, boxed)| {
-                let (f, ty) = (ident(rust), rust_type(m, t, &d.file));
-                let ty = if *boxed { quote!(Box<#ty>) } else { ty };
-                quote! { #f: f::take::<#ty>(&mut map, #json, &mut nulls).map_err(D::Error::custom)?, }
-            });
-            let puts = props.iter().map(|(json, rust, t, _)| {
-                let f = ident(rust);
-                if *t == TypeRef::F64 {
-                    quote! { f::put_f64(&mut m, #json, &self.#f, &self.nulls)?; }
-                } else {
-                    quote! { f::put(&mut m, #json, &self.#f, &self.nulls)?; }
-                }
-            });
+            let serde_fields: Vec<crate::serde_impl::Field> = props
+                .iter()
+                .map(|(json, rust, t, boxed)| {
+                    let ty = rust_type(m, t, &d.file);
+                    crate::serde_impl::Field {
+                        json: json.clone(),
+                        rust: ident(rust),
+                        ty: if *boxed { quote!(Box<#ty>) } else { ty },
+                        float: *t == TypeRef::F64,
+                    }
+                })
+                .collect();
+            let serde_impls = crate::serde_impl::impls(&name, &serde_fields);
             let names = props.iter().map(|(json, _, _, _)| quote!(#json,));
             quote! {
                 #[doc = #doc]
@@ -512,26 +512,7 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
                     /// The JSON keys the spec declares.
                     pub const FIELDS: &'static [&'static str] = &[#(#names)*];
                 }
-                impl<'de> Deserialize<'de> for #name {
-                    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                        let mut map = Map::<String, Value>::deserialize(d)?;
-                        let mut nulls = f::Nulls::new();
-                        let mut r = #name { #(#takes)* extra: Map::new(), nulls: f::Nulls::new() };
-                        r.nulls = nulls;
-                        r.extra = map;
-                        Ok(r)
-                    }
-                }
-                impl Serialize for #name {
-                    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                        let mut m = s.serialize_map(None)?;
-                        #(#puts)*
-                        for (k, v) in &self.extra {
-                            m.serialize_entry(k, v)?;
-                        }
-                        m.end()
-                    }
-                }
+                #serde_impls
             }
         }
         DefKind::OneOf(arms) => {

@@ -69,7 +69,8 @@ pub fn fields_param(p: &Params, optional: bool) -> Result<Option<Vec<String>>, A
     Ok(Some(list))
 }
 
-fn if_modified_since(headers: &HeaderMap) -> Result<Option<time::OffsetDateTime>, ApiError> {
+/// The `If-Modified-Since` header (ISO 8601 with offset, as Zoho takes it), if any.
+pub fn if_modified_since(headers: &HeaderMap) -> Result<Option<time::OffsetDateTime>, ApiError> {
     match headers
         .get("if-modified-since")
         .and_then(|v| v.to_str().ok())

@@ -13,22 +13,10 @@ use std::collections::HashMap;
 
 type Params = HashMap<String, String>;
 
-fn since(headers: &HeaderMap) -> Result<Option<time::OffsetDateTime>, ApiError> {
-    match headers
-        .get("if-modified-since")
-        .and_then(|v| v.to_str().ok())
-    {
-        None => Ok(None),
-        Some(s) => clock::parse(s)
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid_param("If-Modified-Since")),
-    }
-}
-
 /// `GET /settings/modules`.
 pub async fn modules(State(app): State<App>, caller: Caller, headers: HeaderMap) -> ApiResult {
     caller.require(Need::settings("modules"))?;
-    let since = since(&headers)?;
+    let since = crate::records::if_modified_since(&headers)?;
     let world = app.world();
     let org = &world.orgs[&caller.org_id];
     let list: Vec<Value> = org
@@ -114,7 +102,7 @@ pub async fn fields(
     headers: HeaderMap,
 ) -> ApiResult {
     caller.require(Need::settings("fields"))?;
-    let since = since(&headers)?;
+    let since = crate::records::if_modified_since(&headers)?;
     let world = app.world();
     let module = module_param(&p, &caller, &world)?;
     let m = &world.orgs[&caller.org_id].meta[&module];

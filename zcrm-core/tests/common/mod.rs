@@ -1,0 +1,68 @@
+//! Setup shared by the emulator-driven tests: a self-client sign-in and the admin API.
+#![allow(dead_code)]
+
+use reqwest::Method;
+use serde_json::Value;
+use std::sync::Arc;
+use zcrm_core::store::TokenStore;
+use zcrm_core::{ApiEnvironment, Client, OAuthToken, SdkConfig};
+use zcrm_emulator::{Emulator, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
+
+/// The seeded admin of the Zylker org.
+pub const PATRICIA: &str = "patricia.boyle@zylker.example";
+/// Scopes for records, metadata and user-org discovery.
+pub const SCOPES: [&str; 5] = [
+    "ZohoCRM.modules.ALL",
+    "ZohoCRM.settings.ALL",
+    "ZohoCRM.users.READ",
+    "ZohoCRM.org.READ",
+    "ZohoCRM.coql.READ",
+];
+
+/// The emulator as a custom environment.
+pub fn env_of(emu: &Emulator) -> ApiEnvironment {
+    ApiEnvironment::custom(&emu.api_url, &emu.accounts_url, &emu.api_url)
+}
+
+/// A token from a fresh self-client grant code for `user`.
+pub fn grant_token(emu: &Emulator, user: &str) -> OAuthToken {
+    let code = emu.mint_grant_code(user, &SCOPES).unwrap();
+    OAuthToken::builder()
+        .client_id(SELF_CLIENT_ID)
+        .client_secret(SELF_CLIENT_SECRET)
+        .grant_token(code)
+        .build()
+        .unwrap()
+}
+
+/// A client signed in as Patricia.
+pub async fn client(emu: &Emulator, store: Arc<dyn TokenStore>, config: SdkConfig) -> Client {
+    Client::builder()
+        .environment(env_of(emu))
+        .token(grant_token(emu, PATRICIA))
+        .store(store)
+        .config(config)
+        .build()
+        .await
+        .unwrap()
+}
+
+/// Calls the emulator's admin API.
+pub async fn admin(emu: &Emulator, method: Method, path: &str, body: Value) -> Value {
+    let r = reqwest::Client::new()
+        .request(method, format!("{}{path}", emu.admin_url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "admin {path}: {}", r.status());
+    r.json().await.unwrap()
+}
+
+/// Refresh-token grants the emulator has answered.
+pub fn refreshes(emu: &Emulator) -> usize {
+    emu.requests()
+        .iter()
+        .filter(|r| r.path == "/oauth/v2/token" && r.grant_type.as_deref() == Some("refresh_token"))
+        .count()
+}
