@@ -73,3 +73,42 @@ fn every_response_sample_round_trips() {
     assert!(checked >= 90, "only {checked} response samples checked");
     println!("{checked} response samples decode and re-encode losslessly");
 }
+
+/// Every request sample is a body the generated request types can carry: it decodes into the
+/// operation's body type and encodes back unchanged.
+#[test]
+fn every_request_sample_round_trips() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/zoho-samples");
+    if !dir.is_dir() {
+        println!("skipped: ../shared/zoho-samples is absent");
+        return;
+    }
+    let mut all = vec![];
+    files(&dir, &mut all);
+    all.sort();
+    let (mut checked, mut failures) = (0, vec![]);
+    for path in &all {
+        let rel = path
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let parts: Vec<&str> = rel.split('/').collect();
+        if !parts.last().is_some_and(|f| f.starts_with("request-")) {
+            continue;
+        }
+        let op = parts[parts.len() - 2];
+        let body: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        match zcrm_modules::api::decode_request(op, &body) {
+            None => failures.push(format!("{rel}: no request type for {op}")),
+            Some(Err(e)) => failures.push(format!("{rel}: {e}")),
+            Some(Ok(again)) if again != body => {
+                failures.push(format!("{rel}: re-encoded JSON differs"))
+            }
+            Some(Ok(_)) => checked += 1,
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked >= 15, "only {checked} request samples");
+    println!("{checked} request samples decode and re-encode losslessly");
+}

@@ -26,6 +26,8 @@ pub struct FileOps {
     pub items: Vec<TokenStream>,
     /// `(operationId, status) => decode` arms.
     pub dispatch: Vec<TokenStream>,
+    /// `operationId => decode` arms for request bodies.
+    pub requests: Vec<TokenStream>,
 }
 
 fn schema_type(
@@ -59,6 +61,7 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> File
     let mut out = FileOps {
         items: vec![],
         dispatch: vec![],
+        requests: vec![],
     };
     let doc = &specs.files[file];
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
@@ -200,6 +203,13 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> File
                     quote! { #(#applies)* },
                 )
             };
+            if let Some(t) = &body_ty {
+                let t = super::types::rust_type_rooted(m, t);
+                let id = &op_id;
+                out.requests.push(quote! {
+                    #id => Some(serde_json::from_value::<#t>(body.clone()).map_err(|e| e.to_string()).and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string()))),
+                });
+            }
             let (body_arg, body_set) = match &body_ty {
                 Some(t) => {
                     let t = super::types::rust_type_pub(m, t, file);

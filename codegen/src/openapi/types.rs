@@ -584,11 +584,13 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
     let mut mods = vec![];
     let mut ops = BTreeMap::new();
     let mut dispatch = vec![];
+    let mut requests = vec![];
     for file in specs.files.keys() {
         let mut names = m.scopes.remove(file).unwrap_or_default();
         let file_ops = super::ops::emit(specs, m, file, &mut names);
         m.scopes.insert(file.clone(), names);
         dispatch.extend(file_ops.dispatch);
+        requests.extend(file_ops.requests);
         ops.insert(file.clone(), file_ops.items);
     }
     m.finish();
@@ -636,6 +638,15 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
         pub fn decode_response(operation_id: &str, status: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
             match (operation_id, status) {
                 #(#dispatch)*
+                _ => None,
+            }
+        }
+
+        /// Decodes a request body of an operation (by `operationId`) into its generated type and
+        /// encodes it back; `None` for an operation without a JSON body.
+        pub fn decode_request(operation_id: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
+            match operation_id {
+                #(#requests)*
                 _ => None,
             }
         }

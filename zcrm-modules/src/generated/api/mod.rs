@@ -704,3 +704,123 @@ pub fn decode_response(
         _ => None,
     }
 }
+/// Decodes a request body of an operation (by `operationId`) into its generated type and
+/// encodes it back; `None` for an operation without a JSON body.
+pub fn decode_request(
+    operation_id: &str,
+    body: &serde_json::Value,
+) -> Option<Result<serde_json::Value, String>> {
+    match operation_id {
+        "createBulkReadJob" => {
+            Some(
+                serde_json::from_value::<
+                    self::bulk_read::CreateBulkReadJobBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "createBulkWriteJob" => {
+            Some(
+                serde_json::from_value::<
+                    self::bulk_write::CreateBulkWriteJobBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "executeCOQLQuery" => {
+            Some(
+                serde_json::from_value::<self::coql::ExecuteCoqlQueryBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "bulkSearchRecords" => {
+            Some(
+                serde_json::from_value::<
+                    self::module_search::BulkSearchRecordsBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "createNotesModule" => {
+            Some(
+                serde_json::from_value::<
+                    self::notes::CreateNotesModuleBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "createRecordNotes" => {
+            Some(
+                serde_json::from_value::<
+                    self::notes::CreateRecordNotesBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "createRecords" => {
+            Some(
+                serde_json::from_value::<self::record::CreateRecordsBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "updateRecords" => {
+            Some(
+                serde_json::from_value::<self::record::UpdateRecordsBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "updateRecord" => {
+            Some(
+                serde_json::from_value::<self::record::UpdateRecordBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "upsertRecords" => {
+            Some(
+                serde_json::from_value::<self::record::UpsertRecordsBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "cloneRecord" => {
+            Some(
+                serde_json::from_value::<self::record::CloneRecordBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "updateRelatedRecords" => {
+            Some(
+                serde_json::from_value::<
+                    self::related_records::UpdateRelatedRecordsBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "createTags" => {
+            Some(
+                serde_json::from_value::<self::tags::CreateTagsBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "addTagsToRecord" => {
+            Some(
+                serde_json::from_value::<self::tags::AddTagsToRecordBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        _ => None,
+    }
+}
