@@ -1,0 +1,303 @@
+//! Building a [`Client`]: the token flows, user-org discovery, and which API domain to use.
+
+use super::{Client, Inner};
+use crate::auth::{now_ms, OAuthToken, TokenManager, TokenSource};
+use crate::config::SdkConfig;
+use crate::environment::{ApiEnvironment, DataCenter};
+use crate::error::{ConfigError, Error, StoreError};
+use crate::http::{self, RetryBudget};
+use crate::oauth;
+use crate::store::{MemoryStore, TokenStore};
+use crate::token::StoredToken;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Concurrent calls Zoho allows per org by edition (`license_details.paid_type`).
+pub fn edition_concurrency(edition: &str) -> usize {
+    match edition.to_ascii_lowercase().as_str() {
+        "free" => 5,
+        "standard" | "starter" => 10,
+        "professional" => 15,
+        "enterprise" | "zohoone" | "zoho one" => 20,
+        "ultimate" | "crmplus" | "crm plus" => 25,
+        _ => 10,
+    }
+}
+
+/// The limit used until the org's edition is known: the smallest edition's.
+const UNKNOWN_EDITION_LIMIT: usize = 5;
+
+/// Builds a [`Client`]: [`build`](ClientBuilder::build) runs the token flow.
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    env: Option<ApiEnvironment>,
+    token: Option<OAuthToken>,
+    store: Option<Arc<dyn TokenStore>>,
+    config: Option<SdkConfig>,
+    http: Option<reqwest::Client>,
+}
+
+impl ClientBuilder {
+    /// Where the org lives (required).
+    pub fn environment(mut self, env: ApiEnvironment) -> Self {
+        self.env = Some(env);
+        self
+    }
+    /// The token to start from (required).
+    pub fn token(mut self, t: OAuthToken) -> Self {
+        self.token = Some(t);
+        self
+    }
+    /// Where tokens persist (default: a [`MemoryStore`]).
+    pub fn store(mut self, s: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(s);
+        self
+    }
+    /// Configuration (default: [`SdkConfig::default`]).
+    pub fn config(mut self, c: SdkConfig) -> Self {
+        self.config = Some(c);
+        self
+    }
+    /// Shares one HTTP connection pool between clients (many users in one process).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Runs the token flow (grant exchange, refresh, or loading a stored token), discovers the
+    /// user and org of new tokens (`users?type=CurrentUser`, `org`) so that one user-org maps to
+    /// one stored token, persists it, and returns the client.
+    pub async fn build(self) -> Result<Client, Error> {
+        let env = self.env.ok_or(ConfigError::Missing {
+            field: "environment",
+            hint: "give a DataCenter environment or a custom one",
+        })?;
+        let token = self.token.ok_or(ConfigError::Missing {
+            field: "token",
+            hint: "give an OAuthToken",
+        })?;
+        let store: Arc<dyn TokenStore> = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+        let config = self.config.unwrap_or_default();
+        let http = match self.http {
+            Some(h) => h,
+            None => http::build(&config)?,
+        };
+        let mut stored = match &token.source {
+            TokenSource::StoredId(id) => store
+                .find_by_id(id)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(id.clone()))?,
+            TokenSource::Grant(g) => {
+                let creds = token.credentials().expect("validated by the builder");
+                let resp = oauth::exchange_grant(&http, &env, &creds, g).await?;
+                StoredToken {
+                    client_id: Some(creds.client_id),
+                    client_secret: Some(creds.client_secret),
+                    redirect_url: creds.redirect_url,
+                    refresh_token: resp.refresh_token,
+                    access_token: Some(resp.access_token),
+                    grant_token: Some(g.clone()),
+                    expiry_time: Some(now_ms() + resp.expires_in.as_millis() as i64),
+                    api_domain: resp.api_domain,
+                    ..Default::default()
+                }
+            }
+            TokenSource::Refresh(r) => {
+                let creds = token.credentials().expect("validated by the builder");
+                let known = store
+                    .list()
+                    .await?
+                    .into_iter()
+                    .find(|t| t.refresh_token.as_ref() == Some(r));
+                match known {
+                    Some(t) => t,
+                    None => StoredToken {
+                        client_id: Some(creds.client_id),
+                        client_secret: Some(creds.client_secret),
+                        redirect_url: creds.redirect_url,
+                        refresh_token: Some(r.clone()),
+                        ..Default::default()
+                    },
+                }
+            }
+            TokenSource::Access(a) => StoredToken {
+                access_token: Some(a.clone()),
+                api_domain: Some(env.api_url().to_string()),
+                ..Default::default()
+            },
+        };
+        let api_base = api_base(&env, stored.api_domain.as_deref())?;
+        let auth_env = env.clone();
+        let manager = TokenManager::new(
+            http.clone(),
+            auth_env,
+            store.clone(),
+            stored.clone(),
+            config.refresh_skew(),
+        );
+        let client = Client {
+            inner: Arc::new(Inner {
+                limiter: tokio::sync::Semaphore::new(
+                    config.max_concurrency().unwrap_or(UNKNOWN_EDITION_LIMIT),
+                ),
+                limit: std::sync::atomic::AtomicUsize::new(
+                    config.max_concurrency().unwrap_or(UNKNOWN_EDITION_LIMIT),
+                ),
+                metadata: std::sync::OnceLock::new(),
+                budget: RetryBudget::new(config.retry().budget),
+                http,
+                config,
+                api_base,
+                auth: manager,
+            }),
+        };
+        let mut edition = None;
+        if !matches!(token.source, TokenSource::StoredId(_)) {
+            // Make sure the access token works (refreshing a refresh-only token), then key it by
+            // user and org and persist it.
+            client.inner.auth.access_token().await?;
+            stored = client.inner.auth.snapshot();
+            if stored.user_name.is_none() {
+                match discover_user(&client).await {
+                    Ok((user, ed)) => {
+                        stored.user_name = Some(user);
+                        edition = ed;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not discover the user and org (scopes ZohoCRM.users.READ and ZohoCRM.org.READ are needed); the token is stored without them")
+                    }
+                }
+            }
+            let saved = store.save(&stored).await?;
+            client.inner.auth.replace(saved);
+        }
+        if client.inner.config.max_concurrency().is_none() {
+            if edition.is_none() {
+                edition = client
+                    .get_json("/org", &[])
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|o| org_edition(&o));
+            }
+            client.raise_limit_to(
+                edition
+                    .as_deref()
+                    .map(edition_concurrency)
+                    .unwrap_or(UNKNOWN_EDITION_LIMIT),
+            );
+        }
+        Ok(client)
+    }
+}
+
+/// The base URL for a token: its `api_domain` when it belongs to the configured environment;
+/// a domain of another environment (production vs sandbox) is an error, never a silent switch.
+fn api_base(env: &ApiEnvironment, api_domain: Option<&str>) -> Result<String, Error> {
+    let Some(domain) = api_domain.map(|d| d.trim_end_matches('/')) else {
+        return Ok(env.api_url().to_string());
+    };
+    let Some((_, kind)) = env.data_center() else {
+        return Ok(domain.to_string());
+    };
+    let domain_kind = DataCenter::ALL.iter().flat_map(|dc| {
+        [
+            crate::Environment::Production,
+            crate::Environment::Developer,
+            crate::Environment::Sandbox,
+        ]
+        .into_iter()
+        .map(move |k| (dc.environment(k), k))
+    });
+    for (e, k) in domain_kind {
+        if e.api_url() == domain {
+            if k != kind {
+                return Err(ConfigError::Invalid { field: "api_domain", reason: format!("the token belongs to {domain} ({k:?}) but the client is configured for {} ({kind:?}); use a token of that environment", env.api_url()) }.into());
+            }
+            return Ok(domain.to_string());
+        }
+    }
+    Ok(domain.to_string())
+}
+
+fn org_edition(org: &Value) -> Option<String> {
+    org.pointer("/org/0/license_details/paid_type")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+async fn discover_user(client: &Client) -> Result<(String, Option<String>), Error> {
+    let users = client
+        .get_json("/users", &[("type", "CurrentUser")])
+        .await?
+        .unwrap_or(Value::Null);
+    let email = users
+        .pointer("/users/0/email")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            http::decode_error("$.users[0].email", "missing", users.to_string().as_bytes())
+        })?
+        .to_string();
+    let org = client.get_json("/org", &[]).await?.unwrap_or(Value::Null);
+    let zgid = match org.pointer("/org/0/zgid") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => {
+            return Err(http::decode_error(
+                "$.org[0].zgid",
+                "missing",
+                org.to_string().as_bytes(),
+            ))
+        }
+    };
+    Ok((StoredToken::user_key(&email, &zgid), org_edition(&org)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Environment;
+
+    #[test]
+    fn edition_limits() {
+        assert_eq!(
+            [
+                edition_concurrency("Free"),
+                edition_concurrency("standard"),
+                edition_concurrency("professional"),
+                edition_concurrency("enterprise"),
+                edition_concurrency("ultimate")
+            ],
+            [5, 10, 15, 20, 25]
+        );
+    }
+    #[test]
+    fn api_domain_never_switches_environment() {
+        let sandbox = DataCenter::Us.environment(Environment::Sandbox);
+        let e = api_base(&sandbox, Some("https://www.zohoapis.com")).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("configured for https://sandbox.zohoapis.com"),
+            "{e}"
+        );
+        assert_eq!(
+            api_base(&sandbox, Some("https://sandbox.zohoapis.com")).unwrap(),
+            "https://sandbox.zohoapis.com"
+        );
+        let prod = DataCenter::Us.environment(Environment::Production);
+        assert_eq!(
+            api_base(&prod, Some("https://www.zohoapis.eu")).unwrap(),
+            "https://www.zohoapis.eu"
+        );
+        assert_eq!(api_base(&prod, None).unwrap(), "https://www.zohoapis.com");
+        let custom = ApiEnvironment::custom(
+            "http://127.0.0.1:1",
+            "http://127.0.0.1:1",
+            "http://127.0.0.1:1",
+        );
+        assert_eq!(
+            api_base(&custom, Some("http://127.0.0.1:2")).unwrap(),
+            "http://127.0.0.1:2"
+        );
+    }
+}
