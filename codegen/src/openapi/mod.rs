@@ -2,6 +2,7 @@
 //! absolute URLs, `oneOf` with overlapping arms, schema names reused across files, `$`-prefixed
 //! and dotted property names, open `Record` objects), lowered to typed Rust.
 
+pub mod emit;
 pub mod fixups;
 pub mod load;
 pub mod ops;
@@ -16,5 +17,5 @@ pub fn generate(dir: &Path, out_dir: &str) -> Result<(Vec<GeneratedFile>, fixups
     let mut specs = load::Specs::load(dir)?;
     let report = fixups::apply(&mut specs);
     let mut model = types::model(&specs)?;
-    Ok((types::emit(&specs, &mut model, out_dir), report))
+    Ok((emit::emit(&specs, &mut model, out_dir), report))
 }

@@ -1,8 +1,9 @@
 //! Operations: one async function per spec operation, its parameter struct, and a dispatcher
 //! that decodes a response body of any operation into its generated type.
 
+use super::emit::module_of;
 use super::load::Specs;
-use super::types::{module_of, Model, TypeRef};
+use super::types::{Model, TypeRef};
 use crate::naming::{self, Scope};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -160,7 +161,7 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> File
             let ok_ty = ["200", "201", "202", "207", "2XX", "default"]
                 .iter()
                 .find_map(|s| responses.iter().find(|(st, _)| st == s))
-                .map(|(_, t)| super::types::rust_type_pub(m, t, file));
+                .map(|(_, t)| super::emit::rust_type_pub(m, t, file));
             let ok_ty = ok_ty.unwrap_or_else(|| quote!(Value));
             // The function.
             let path_params: Vec<&Param> = params.iter().filter(|p| p.location == "path").collect();
@@ -204,7 +205,7 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> File
                 )
             };
             if let Some(t) = &body_ty {
-                let t = super::types::rust_type_rooted(m, t);
+                let t = super::emit::rust_type_rooted(m, t);
                 let id = &op_id;
                 out.requests.push(quote! {
                     #id => Some(serde_json::from_value::<#t>(body.clone()).map_err(|e| e.to_string()).and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string()))),
@@ -212,7 +213,7 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> File
             }
             let (body_arg, body_set) = match &body_ty {
                 Some(t) => {
-                    let t = super::types::rust_type_pub(m, t, file);
+                    let t = super::emit::rust_type_pub(m, t, file);
                     (
                         quote!(body: &#t,),
                         quote! { req.body = Some(serde_json::to_value(body).map_err(|e| zcrm_core::Error::Decode { path: "$".into(), message: e.to_string(), snippet: String::new() })?); },
@@ -239,7 +240,7 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> File
                 }
             });
             for (status, t) in &responses {
-                let t = super::types::rust_type_rooted(m, t);
+                let t = super::emit::rust_type_rooted(m, t);
                 let id = &op_id;
                 out.dispatch.push(quote! {
                     (#id, #status) => Some(serde_json::from_value::<#t>(body.clone()).map_err(|e| e.to_string()).and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string()))),

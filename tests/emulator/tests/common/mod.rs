@@ -133,3 +133,10 @@ impl Env {
         self.call(Method::GET, token, path, None).await
     }
 }
+
+/// An emulator and an access token of Patricia with every scope.
+pub async fn setup() -> (Env, String) {
+    let env = Env::new().await;
+    let t = env.login(PATRICIA, ALL_SCOPES).await;
+    (env, t.access)
+}

@@ -1,0 +1,257 @@
+//! Emitting the model as Rust: one module per spec file, plus the dispatchers in `mod.rs`.
+
+use super::load::Specs;
+use super::types::{Def, DefKind, Model, TypeRef};
+use crate::naming;
+use crate::GeneratedFile;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+fn ident(s: &str) -> Ident {
+    Ident::new(s, Span::call_site())
+}
+
+/// The Rust module of a spec file (`users.json` -> `users`).
+pub fn module_of(file: &str) -> String {
+    naming::module_name(file.trim_end_matches(".json"))
+}
+
+/// The Rust type of a field or arm, as seen from the module holding the per-file modules.
+pub fn rust_type_rooted(m: &Model, t: &TypeRef) -> TokenStream {
+    match t {
+        TypeRef::Vec(inner) => {
+            let i = rust_type_rooted(m, inner);
+            quote!(Vec<#i>)
+        }
+        TypeRef::Map => quote!(serde_json::Map<String, serde_json::Value>),
+        TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::Named(n) => {
+            let d = &m.defs[*n];
+            let (module, name) = (ident(&module_of(&d.file)), ident(&d.name));
+            quote!(self::#module::#name)
+        }
+        other => rust_type(m, other, ""),
+    }
+}
+
+/// The Rust type of a field or arm, as seen from the module of `from_file`.
+pub fn rust_type_pub(m: &Model, t: &TypeRef, from_file: &str) -> TokenStream {
+    rust_type(m, t, from_file)
+}
+
+fn rust_type(m: &Model, t: &TypeRef, from_file: &str) -> TokenStream {
+    match t {
+        TypeRef::Str => quote!(String),
+        TypeRef::I64 => quote!(i64),
+        TypeRef::F64 => quote!(f64),
+        TypeRef::Bool => quote!(bool),
+        TypeRef::Json => quote!(Value),
+        TypeRef::Map => quote!(Map<String, Value>),
+        TypeRef::Vec(inner) => {
+            let i = rust_type(m, inner, from_file);
+            quote!(Vec<#i>)
+        }
+        TypeRef::Named(n) => {
+            let d = &m.defs[*n];
+            let name = ident(&d.name);
+            if d.file == from_file {
+                quote!(#name)
+            } else {
+                let module = ident(&module_of(&d.file));
+                quote!(super::#module::#name)
+            }
+        }
+    }
+}
+
+fn emit_def(m: &Model, d: &Def) -> TokenStream {
+    let name = ident(&d.name);
+    let doc = format!("`{}`", d.origin);
+    match &d.kind {
+        DefKind::Alias(t) => {
+            let t = rust_type(m, t, &d.file);
+            quote! { #[doc = #doc] pub type #name = #t; }
+        }
+        DefKind::Pending => quote! { #[doc = #doc] pub type #name = Value; },
+        DefKind::Struct(props) => {
+            let fields = props.iter().map(|(json, rust, t, boxed)| {
+                let (f, ty) = (ident(rust), rust_type(m, t, &d.file));
+                let ty = if *boxed { quote!(Box<#ty>) } else { ty };
+                let doc = format!("`{json}`");
+                quote! { #[doc = #doc] pub #f: Option<#ty>, }
+            });
+            let serde_fields: Vec<crate::serde_impl::Field> = props
+                .iter()
+                .map(|(json, rust, t, boxed)| {
+                    let ty = rust_type(m, t, &d.file);
+                    crate::serde_impl::Field {
+                        json: json.clone(),
+                        rust: ident(rust),
+                        ty: if *boxed { quote!(Box<#ty>) } else { ty },
+                        float: *t == TypeRef::F64,
+                    }
+                })
+                .collect();
+            let serde_impls = crate::serde_impl::impls(&name, &serde_fields);
+            let names = props.iter().map(|(json, _, _, _)| quote!(#json,));
+            quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq, Default)]
+                pub struct #name {
+                    #(#fields)*
+                    /// Keys the spec does not declare, as sent.
+                    pub extra: Map<String, Value>,
+                    nulls: f::Nulls,
+                }
+                impl #name {
+                    /// The JSON keys the spec declares.
+                    pub const FIELDS: &'static [&'static str] = &[#(#names)*];
+                }
+                #serde_impls
+            }
+        }
+        DefKind::OneOf(arms) => {
+            let variants = arms.iter().map(|(v, t)| {
+                let (v, ty) = (ident(v), rust_type(m, t, &d.file));
+                quote! { #v(#ty), }
+            });
+            let covering = arms.iter().filter_map(|(v, t)| match t {
+                TypeRef::Named(n) if matches!(m.defs[*n].kind, DefKind::Struct(_)) => {
+                    let (v, ty) = (ident(v), rust_type(m, t, &d.file));
+                    Some(quote! {
+                        if obj.keys().all(|k| #ty::FIELDS.contains(&k.as_str())) {
+                            if let Ok(x) = serde_json::from_value::<#ty>(v.clone()) {
+                                return Ok(#name::#v(x));
+                            }
+                        }
+                    })
+                }
+                _ => None,
+            });
+            let first = arms.iter().map(|(v, t)| {
+                let (v, ty) = (ident(v), rust_type(m, t, &d.file));
+                quote! {
+                    if let Ok(x) = serde_json::from_value::<#ty>(v.clone()) {
+                        return Ok(#name::#v(x));
+                    }
+                }
+            });
+            let sers = arms.iter().map(|(v, _)| {
+                let v = ident(v);
+                quote! { #name::#v(x) => x.serialize(s), }
+            });
+            quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq)]
+                pub enum #name {
+                    #(#variants)*
+                    /// A value no arm of the spec decodes.
+                    Other(Value),
+                }
+                impl<'de> Deserialize<'de> for #name {
+                    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        let v = Value::deserialize(d)?;
+                        if let Value::Object(obj) = &v {
+                            let _ = obj;
+                            #(#covering)*
+                        }
+                        #(#first)*
+                        Ok(#name::Other(v))
+                    }
+                }
+                impl Serialize for #name {
+                    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                        match self {
+                            #(#sers)*
+                            #name::Other(v) => v.serialize(s),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One Rust file per spec file (`<dir>/<module>.rs`) and `<dir>/mod.rs` with the response
+/// dispatcher.
+pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
+    let mut out = vec![];
+    let mut mods = vec![];
+    let mut ops = BTreeMap::new();
+    let mut dispatch = vec![];
+    let mut requests = vec![];
+    for file in specs.files.keys() {
+        let mut names = m.scopes.remove(file).unwrap_or_default();
+        let file_ops = super::ops::emit(specs, m, file, &mut names);
+        m.scopes.insert(file.clone(), names);
+        dispatch.extend(file_ops.dispatch);
+        requests.extend(file_ops.requests);
+        ops.insert(file.clone(), file_ops.items);
+    }
+    m.finish();
+    let m: &Model = m;
+    for file in specs.files.keys() {
+        let defs: Vec<TokenStream> = m
+            .defs
+            .iter()
+            .filter(|d| &d.file == file)
+            .map(|d| emit_def(m, d))
+            .collect();
+        let file_ops = ops.remove(file).unwrap_or_default();
+        let module = module_of(file);
+        let doc = format!("Types and operations of `{file}`.");
+        let tokens = quote! {
+            #![doc = #doc]
+            #![allow(clippy::all, missing_docs, unused_imports, unused_mut)]
+            use serde::de::Error as _;
+            use serde::ser::SerializeMap;
+            use serde::{Deserialize, Deserializer, Serialize, Serializer};
+            use serde_json::{Map, Value};
+            use zcrm_core::types::fields as f;
+            use zcrm_core::reqwest_method;
+            #(#defs)*
+            #(#file_ops)*
+        };
+        let parsed: syn::File = syn::parse2(tokens).expect("generated types parse");
+        out.push(GeneratedFile {
+            path: PathBuf::from(format!("{dir}/{module}.rs")),
+            contents: crate::render(&parsed),
+        });
+        mods.push(module);
+    }
+    let items = mods.iter().map(|m| {
+        let i = ident(m);
+        quote! { pub mod #i; }
+    });
+    let parsed: syn::File = syn::parse2(quote! {
+        #![allow(clippy::all, missing_docs)]
+        #(#items)*
+
+        /// Decodes a response body of an operation (by `operationId` and status as the spec
+        /// declares it) into its generated type and encodes it back; `None` for an operation or
+        /// status without a JSON schema.
+        pub fn decode_response(operation_id: &str, status: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
+            match (operation_id, status) {
+                #(#dispatch)*
+                _ => None,
+            }
+        }
+
+        /// Decodes a request body of an operation (by `operationId`) into its generated type and
+        /// encodes it back; `None` for an operation without a JSON body.
+        pub fn decode_request(operation_id: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
+            match operation_id {
+                #(#requests)*
+                _ => None,
+            }
+        }
+    })
+    .expect("mod parses");
+    out.push(GeneratedFile {
+        path: PathBuf::from(format!("{dir}/mod.rs")),
+        contents: crate::render(&parsed),
+    });
+    out
+}
