@@ -106,8 +106,7 @@ struct Inner {
     config: SdkConfig,
     api_base: String,
     auth: TokenManager,
-    limiter: tokio::sync::Semaphore,
-    limit: std::sync::atomic::AtomicUsize,
+    limiter: std::sync::RwLock<Arc<crate::limits::Limit>>,
     metadata: std::sync::OnceLock<crate::metadata::MetadataCache>,
     budget: RetryBudget,
 }
@@ -170,19 +169,18 @@ impl Client {
         self.metadata().dir().map(|p| p.to_path_buf())
     }
 
-    /// Simultaneous requests this client allows itself.
-    pub fn concurrency_limit(&self) -> usize {
-        self.inner.limit.load(std::sync::atomic::Ordering::SeqCst)
+    fn limiter(&self) -> Arc<crate::limits::Limit> {
+        self.inner
+            .limiter
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
-    fn raise_limit_to(&self, n: usize) {
-        let cur = self.inner.limit.load(std::sync::atomic::Ordering::SeqCst);
-        if n > cur {
-            self.inner.limiter.add_permits(n - cur);
-            self.inner
-                .limit
-                .store(n, std::sync::atomic::Ordering::SeqCst);
-        }
+    /// Simultaneous requests this client allows (shared with the other clients of its org when
+    /// built with the same `OrgLimits`).
+    pub fn concurrency_limit(&self) -> usize {
+        self.limiter().size()
     }
 
     /// Sends a request with a valid access token: waits for a concurrency slot, retries
@@ -227,11 +225,11 @@ impl Client {
             let token = inner.auth.access_token().await?;
             let started = Instant::now();
             let result = {
-                let _permit = inner
-                    .limiter
+                let limiter = self.limiter();
+                let _permit = limiter
                     .acquire()
                     .await
-                    .map_err(|e| Error::Transport(e.to_string()))?;
+                    .ok_or_else(|| Error::Transport("the concurrency limiter is closed".into()))?;
                 let mut rb = inner
                     .http
                     .request(req.method.clone(), &url)

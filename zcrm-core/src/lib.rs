@@ -16,6 +16,7 @@ pub mod config;
 pub mod environment;
 pub mod error;
 pub(crate) mod http;
+pub mod limits;
 pub mod logging;
 pub mod metadata;
 pub mod oauth;
@@ -31,6 +32,7 @@ pub use config::{ProxyConfig, RetryPolicy, SdkConfig};
 pub use environment::{ApiEnvironment, DataCenter, Environment};
 pub use error::{ConfigError, Error, ErrorKind, OAuthError, StoreError};
 pub use http::redact;
+pub use limits::OrgLimits;
 /// HTTP methods, for generated operations.
 pub use reqwest::Method as reqwest_method_type;
 #[doc(hidden)]

@@ -500,3 +500,64 @@ async fn many_users_and_orgs_in_one_process() {
         .unwrap();
     assert_eq!(capped.concurrency_limit(), 3);
 }
+
+#[tokio::test]
+async fn clients_of_one_org_share_its_concurrency_limit() {
+    let emu = Emulator::start().await.unwrap();
+    admin(
+        &emu,
+        Method::PUT,
+        "/orgs/60012345/concurrency",
+        json!({"limit": 2}),
+    )
+    .await;
+    admin(&emu, Method::POST, "/faults", json!({"path_prefix": "/crm/v7/Leads", "times": 100, "action": {"kind": "delay", "ms": 200}})).await;
+    let build = |user: &'static str, limits: Option<zcrm_core::OrgLimits>| {
+        let config = SdkConfig::builder()
+            .max_concurrency(2)
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let mut b = Client::builder()
+            .environment(env_of(&emu))
+            .token(common::grant_token(&emu, user))
+            .config(config);
+        if let Some(l) = limits {
+            b = b.org_limits(l);
+        }
+        b.build()
+    };
+    let burst = |clients: Vec<Client>| async move {
+        let tasks: Vec<_> = clients
+            .iter()
+            .flat_map(|c| (0..3).map(move |_| c.clone()))
+            .map(|c| {
+                tokio::spawn(async move { c.get_json("/Leads", &[("fields", "Last_Name")]).await })
+            })
+            .collect();
+        let mut refused = 0;
+        for t in tasks {
+            if let Err(e) = t.await.unwrap() {
+                assert_eq!(e.api_code(), Some("TOO_MANY_REQUESTS"), "{e}");
+                refused += 1;
+            }
+        }
+        refused
+    };
+    let shared = zcrm_core::OrgLimits::new();
+    let a = build(PATRICIA, Some(shared.clone())).await.unwrap();
+    let b = build("ryan.cole@zylker.example", Some(shared.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        burst(vec![a, b]).await,
+        0,
+        "two users of one org stay within its limit together"
+    );
+    let a = build(PATRICIA, None).await.unwrap();
+    let b = build("ryan.cole@zylker.example", None).await.unwrap();
+    assert!(
+        burst(vec![a, b]).await > 0,
+        "with a limit each, they exceed the org's"
+    );
+}

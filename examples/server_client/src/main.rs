@@ -49,6 +49,8 @@ struct AppState {
     sessions: Mutex<HashMap<String, Session>>,
     clients: Mutex<HashMap<String, Client>>,
     http: reqwest::Client,
+    /// One concurrency limit per org, shared by its users' clients.
+    limits: zcrm_core::OrgLimits,
 }
 
 type App = Arc<AppState>;
@@ -219,6 +221,7 @@ async fn callback(
         .token(token)
         .store(app.store.clone())
         .http_client(app.http.clone())
+        .org_limits(app.limits.clone())
         .build()
         .await
     {
@@ -292,6 +295,7 @@ async fn client_for(app: &App, token_id: &str) -> Result<Client, String> {
         )
         .store(app.store.clone())
         .http_client(app.http.clone())
+        .org_limits(app.limits.clone())
         .build()
         .await
         .map_err(|e| e.to_string())?;
@@ -496,6 +500,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         sessions: Mutex::default(),
         clients: Mutex::default(),
         http,
+        limits: zcrm_core::OrgLimits::new(),
     });
     let router = Router::new()
         .route("/", get(home))

@@ -35,6 +35,7 @@ pub struct ClientBuilder {
     store: Option<Arc<dyn TokenStore>>,
     config: Option<SdkConfig>,
     http: Option<reqwest::Client>,
+    org_limits: Option<crate::limits::OrgLimits>,
 }
 
 impl ClientBuilder {
@@ -58,6 +59,12 @@ impl ClientBuilder {
         self.config = Some(c);
         self
     }
+    /// Shares one concurrency limit per org between the clients built with the same registry
+    /// (several users of one org in one process).
+    pub fn org_limits(mut self, limits: crate::limits::OrgLimits) -> Self {
+        self.org_limits = Some(limits);
+        self
+    }
     /// Shares one HTTP connection pool between clients (many users in one process).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
@@ -78,6 +85,7 @@ impl ClientBuilder {
         })?;
         let store: Arc<dyn TokenStore> = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
         let config = self.config.unwrap_or_default();
+        let self_org_limits = self.org_limits;
         let http = match self.http {
             Some(h) => h,
             None => http::build(&config)?,
@@ -137,12 +145,9 @@ impl ClientBuilder {
         );
         let client = Client {
             inner: Arc::new(Inner {
-                limiter: tokio::sync::Semaphore::new(
+                limiter: std::sync::RwLock::new(crate::limits::Limit::new(
                     config.max_concurrency().unwrap_or(UNKNOWN_EDITION_LIMIT),
-                ),
-                limit: std::sync::atomic::AtomicUsize::new(
-                    config.max_concurrency().unwrap_or(UNKNOWN_EDITION_LIMIT),
-                ),
+                )),
                 metadata: std::sync::OnceLock::new(),
                 budget: RetryBudget::new(config.retry().budget),
                 http,
@@ -171,22 +176,35 @@ impl ClientBuilder {
             let saved = store.save(&stored).await?;
             client.inner.auth.replace(saved);
         }
-        if client.inner.config.max_concurrency().is_none() {
-            if edition.is_none() {
-                edition = client
-                    .get_json("/org", &[])
-                    .await
-                    .ok()
-                    .flatten()
-                    .and_then(|o| org_edition(&o));
-            }
-            client.raise_limit_to(
-                edition
-                    .as_deref()
-                    .map(edition_concurrency)
-                    .unwrap_or(UNKNOWN_EDITION_LIMIT),
-            );
+        let explicit = client.inner.config.max_concurrency();
+        if explicit.is_none() && edition.is_none() {
+            edition = client
+                .get_json("/org", &[])
+                .await
+                .ok()
+                .flatten()
+                .and_then(|o| org_edition(&o));
         }
+        let size = explicit.unwrap_or_else(|| {
+            edition
+                .as_deref()
+                .map(edition_concurrency)
+                .unwrap_or(UNKNOWN_EDITION_LIMIT)
+        });
+        let user = client.user_name().unwrap_or_default();
+        let limit = match (&self_org_limits, user.rsplit_once(':')) {
+            // Clients of the same org built with the same registry share one limit.
+            (Some(reg), Some((_, zgid))) => {
+                reg.get(&format!("{}|{zgid}", client.inner.api_base), size)
+            }
+            _ => crate::limits::Limit::new(size),
+        };
+        limit.raise_to(size);
+        *client
+            .inner
+            .limiter
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = limit;
         Ok(client)
     }
 }
