@@ -561,3 +561,22 @@ async fn clients_of_one_org_share_its_concurrency_limit() {
         "with a limit each, they exceed the org's"
     );
 }
+
+#[tokio::test]
+async fn a_token_that_cannot_be_persisted_is_an_error() {
+    let emu = Emulator::start().await.unwrap();
+    // The store's parent is a file, so nothing can be written there.
+    let blocker = std::env::temp_dir().join(format!("zcrm-not-a-dir-{}", std::process::id()));
+    std::fs::write(&blocker, b"x").unwrap();
+    let store: Arc<dyn TokenStore> = Arc::new(FileStore::new(blocker.join("tokens.csv")));
+    let e = Client::builder()
+        .environment(env_of(&emu))
+        .token(grant_token(&emu))
+        .store(store)
+        .build()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Store, "{e}");
+    assert!(e.to_string().contains("tokens.csv"), "{e}");
+    std::fs::remove_file(blocker).unwrap();
+}

@@ -29,7 +29,7 @@ enum Backend {
 }
 
 /// Tokens in a database table.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DbStore {
     pool: AnyPool,
     table: String,
@@ -37,6 +37,15 @@ pub struct DbStore {
     target: String,
     /// SQLite: the database file, beside which the refresh lock file lives.
     sqlite_file: Option<std::path::PathBuf>,
+}
+
+impl std::fmt::Debug for DbStore {
+    /// Names the database without its password, and nothing of the pool.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbStore")
+            .field("target", &self.target)
+            .finish()
+    }
 }
 
 /// A MySQL named lock or PostgreSQL advisory lock, held by one pooled connection's session.
@@ -429,6 +438,20 @@ impl TokenStore for DbStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn debug_shows_no_password() {
+        let dir = std::env::temp_dir().join(format!("zcrm-dbstore-debug-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = DbStore::connect(&format!("sqlite://{}", dir.join("t.db").display()))
+            .await
+            .unwrap();
+        let text = format!("{store:?}");
+        assert!(
+            text.starts_with("DbStore { target: \"sqlite://") && text.contains("table oauthtoken"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn urls_lose_their_password() {
