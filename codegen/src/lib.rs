@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! `zcrm-codegen`: reads the project's field metadata (and, as it grows, Zoho's OpenAPI specs)
 //! and emits the Rust source of `zcrm-modules`.
 //!

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! `zcrm-core`: the runtime of the zcrm Zoho CRM SDK.
 //!
 //! This crate holds what every typed or dynamic call needs: data centres and environments (this

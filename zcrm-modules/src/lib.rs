@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! `zcrm-modules`: typed Zoho CRM modules, generated from the project's `specs/` by
 //! `cargo xtask codegen` and committed. Each module has a feature (`leads`, `deals`, ...;
 //! `full` enables all): a read type (`leads::Lead`), an update type (`leads::LeadUpdate`), a

@@ -195,13 +195,7 @@ pub fn split_scopes(s: &str) -> Vec<String> {
 }
 
 /// Mints an access token for a refresh token (or for a grant without one).
-fn mint(
-    world: &mut World,
-    refresh: Option<&str>,
-    client_id: &str,
-    user_id: &str,
-    scopes: &[String],
-) -> String {
+fn mint(world: &mut World, refresh: Option<&str>, user_id: &str, scopes: &[String]) -> String {
     let token = random_token();
     let tag = world.tag("at");
     let ttl = world.settings.access_token_ttl;
@@ -219,7 +213,6 @@ fn mint(
         token.clone(),
         AccessToken {
             tag,
-            client_id: client_id.to_string(),
             user_id: user_id.to_string(),
             scopes: scopes.to_vec(),
             expires_at: now + ttl,
@@ -331,7 +324,6 @@ pub async fn token(
             let at = mint(
                 &mut world,
                 refresh.as_deref(),
-                &client.client_id,
                 &grant.user_id,
                 &grant.scopes,
             );
@@ -366,7 +358,7 @@ pub async fn token(
                 );
             }
             let (user_id, scopes) = (r.user_id.clone(), r.scopes.clone());
-            let at = mint(&mut world, Some(&rt), &client.client_id, &user_id, &scopes);
+            let at = mint(&mut world, Some(&rt), &user_id, &scopes);
             note_org(&world, &user_id, &slot);
             crate::error::json_response(
                 StatusCode::OK,

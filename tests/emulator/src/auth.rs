@@ -74,12 +74,7 @@ impl Caller {
         if self.scopes.iter().any(|s| covers(s, &need)) {
             Ok(())
         } else {
-            Err(ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "OAUTH_SCOPE_MISMATCH",
-                "invalid oauth scope to access this URL",
-                serde_json::json!({}),
-            ))
+            Err(ApiError::scope_mismatch())
         }
     }
 }

@@ -116,12 +116,12 @@ impl ApiError {
         )
     }
 
-    pub fn scope_mismatch(needed: &str) -> Self {
+    pub fn scope_mismatch() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
             "OAUTH_SCOPE_MISMATCH",
             "invalid oauth scope to access this URL",
-            json!({"required_scope": needed}),
+            json!({}),
         )
     }
 
@@ -130,15 +130,6 @@ impl ApiError {
             StatusCode::TOO_MANY_REQUESTS,
             "TOO_MANY_REQUESTS",
             reason,
-            json!({}),
-        )
-    }
-
-    pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_ERROR",
-            "Internal Server Error",
             json!({}),
         )
     }

@@ -1,4 +1,5 @@
 #![recursion_limit = "256"]
+#![warn(missing_docs)]
 //! `zcrm-emulator`: an in-memory emulator of Zoho Accounts (OAuth) and the Zoho CRM v7 REST API.
 //!
 //! It serves the OAuth consent page and token endpoint, the CRM record, search, COQL and metadata
@@ -14,23 +15,23 @@
 //! # let _ = code; Ok(()) }
 //! ```
 
-pub mod accounts;
-pub mod admin;
-pub mod auth;
-pub mod clock;
-pub mod coql;
-pub mod criteria;
-pub mod error;
-pub mod metadata;
-pub mod middleware;
-pub mod records;
-pub mod related;
-pub mod seed;
-pub mod settings;
-pub mod state;
-pub mod store;
-pub mod validate;
-pub mod write;
+mod accounts;
+mod admin;
+mod auth;
+mod clock;
+mod coql;
+mod criteria;
+mod error;
+mod metadata;
+mod middleware;
+mod records;
+mod related;
+mod seed;
+mod settings;
+mod state;
+mod store;
+mod validate;
+mod write;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -122,7 +123,7 @@ fn zoho_routes(app: &App) -> Router<App> {
 }
 
 /// The whole service: Zoho's routes plus the admin API under `/__emulator`.
-pub fn router(app: App) -> Router {
+pub(crate) fn router(app: App) -> Router {
     Router::new()
         .nest("/__emulator", admin::routes())
         .merge(zoho_routes(&app))
@@ -130,7 +131,7 @@ pub fn router(app: App) -> Router {
 }
 
 /// Builds the shared state from a config.
-pub fn app(config: &EmulatorConfig) -> Result<App, String> {
+pub(crate) fn app(config: &EmulatorConfig) -> Result<App, String> {
     let seed = seed::Seed::load(config.specs_dir.clone())?;
     let settings = Settings {
         access_token_ttl: config.access_token_ttl,
@@ -237,11 +238,6 @@ impl Emulator {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
-    }
-
-    /// The shared state, for in-process inspection.
-    pub fn app(&self) -> &App {
-        &self.app
     }
 }
 

@@ -114,9 +114,6 @@ impl<'a> FieldView<'a> {
             .as_str()
             .or_else(|| self.0["associated_module"]["module"].as_str())
     }
-    pub fn is_custom(&self) -> bool {
-        self.0["custom_field"] == true
-    }
 }
 
 /// Loads `modules.json` and `fields/<Module>.json` from a specs directory.

@@ -155,10 +155,11 @@ pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Re
             org: data.org.clone(),
             fault: fault_name.clone(),
         };
-        app.log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(entry);
+        push_capped(
+            &mut app.log.lock().unwrap_or_else(|e| e.into_inner()),
+            entry,
+            crate::state::LOG_CAPACITY,
+        );
     };
     let response = match fault.map(|(_, a)| a) {
         _ if slot_guard.is_err() => slot_guard
@@ -241,6 +242,14 @@ async fn zoho_shaped(response: Response) -> Response {
     ApiError::new(status, code, message, serde_json::json!({"reason": reason})).into_response()
 }
 
+/// Appends to the request log, dropping the oldest half when it reaches `cap` entries.
+fn push_capped(log: &mut Vec<LogEntry>, entry: LogEntry, cap: usize) {
+    if log.len() >= cap {
+        log.drain(..cap / 2);
+    }
+    log.push(entry);
+}
+
 /// Unknown paths: Zoho's `INVALID_URL_PATTERN`.
 pub async fn not_found() -> Response {
     ApiError::invalid_url().into_response()
@@ -253,6 +262,27 @@ pub async fn wrong_method() -> Response {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_request_log_is_bounded() {
+        let entry = |seq| super::LogEntry {
+            seq,
+            method: "GET".into(),
+            path: "/".into(),
+            query: String::new(),
+            status: 200,
+            token: None,
+            grant_type: None,
+            org: None,
+            fault: None,
+        };
+        let mut log = vec![];
+        for seq in 1..=25 {
+            super::push_capped(&mut log, entry(seq), 10);
+        }
+        assert!(log.len() <= 10);
+        assert_eq!(log.last().unwrap().seq, 25, "the newest entries stay");
+    }
+
     #[test]
     fn query_secrets_are_redacted() {
         let q = super::redact_query(

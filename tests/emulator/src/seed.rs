@@ -50,7 +50,7 @@ pub const USERS: [(&str, &str, &str, &str, bool); 3] = [
 /// What the emulator is seeded from: the metadata read from `specs/`.
 #[derive(Debug)]
 pub struct Seed {
-    pub specs_dir: PathBuf,
+    /// Module metadata by API name.
     pub meta: BTreeMap<String, ModuleMeta>,
 }
 
@@ -58,7 +58,7 @@ impl Seed {
     /// Reads the metadata under `specs_dir`.
     pub fn load(specs_dir: PathBuf) -> Result<Arc<Seed>, String> {
         let meta = metadata::load(&specs_dir)?;
-        Ok(Arc::new(Seed { specs_dir, meta }))
+        Ok(Arc::new(Seed { meta }))
     }
 }
 

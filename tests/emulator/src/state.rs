@@ -110,7 +110,6 @@ pub struct RefreshToken {
 #[derive(Debug, Clone)]
 pub struct AccessToken {
     pub tag: String,
-    pub client_id: String,
     pub user_id: String,
     pub scopes: Vec<String>,
     pub expires_at: OffsetDateTime,
@@ -162,8 +161,11 @@ pub const LOG_CAPACITY: usize = 200_000;
 /// One line of the request log.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LogEntry {
+    /// Position in the log, from 1.
     pub seq: u64,
+    /// HTTP method.
     pub method: String,
+    /// Request path.
     pub path: String,
     /// Query string with secret values replaced by `[redacted]`.
     pub query: String,

@@ -20,8 +20,6 @@ use parse::{parse, Cond};
 use serde_json::{json, Map, Value};
 use std::cmp::Ordering;
 
-pub use parse::{DEFAULT_LIMIT, MAX_LIMIT, MAX_REACH};
-
 /// The value of a column for a record, following one lookup hop for `Lookup.Field`.
 fn column(org: &Org, meta: &ModuleMeta, rec: &Record, col: &str) -> Value {
     match col.split_once('.') {
