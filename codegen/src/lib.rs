@@ -111,5 +111,13 @@ pub fn generate_from(fields_dir: &Path, api_dir: &Path) -> Result<Vec<GeneratedF
 
 /// The `[features]` table the generated crate's `Cargo.toml` must carry.
 pub fn features(specs_dir: &Path) -> Result<String, Error> {
-    Ok(modules::emit_features(&metadata::load(specs_dir)?))
+    features_from(specs_dir, &specs_dir.join("openapi"))
+}
+
+/// The `[features]` table for field metadata in `fields_dir` and OpenAPI specs in `api_dir`.
+pub fn features_from(fields_dir: &Path, api_dir: &Path) -> Result<String, Error> {
+    Ok(modules::emit_features(
+        &metadata::load(fields_dir)?,
+        api_dir.is_dir(),
+    ))
 }

@@ -91,7 +91,7 @@ fn run_codegen(args: &[String]) -> Result<(), Failure> {
     let fields_dir = fields_dir.unwrap_or_else(|| specs.clone());
     let (mut files, features) = match (
         zcrm_codegen::generate_from(&fields_dir, &specs.join("openapi")),
-        zcrm_codegen::features(&fields_dir),
+        zcrm_codegen::features_from(&fields_dir, &specs.join("openapi")),
     ) {
         (Ok(f), Ok(feat)) => (f, feat),
         (Err(e), _) | (_, Err(e)) => {

@@ -1,7 +1,7 @@
 #![warn(missing_docs)]
 //! `zcrm-modules`: typed Zoho CRM modules, generated from the project's `specs/` by
 //! `cargo xtask codegen` and committed. Each module has a feature (`leads`, `deals`, ...;
-//! `full` enables all): a read type (`leads::Lead`), an update type (`leads::LeadUpdate`), a
+//! `api` for the API groups; `full` enables all): a read type (`leads::Lead`), an update type (`leads::LeadUpdate`), a
 //! field enum (`leads::LeadField`), open picklist enums (`leads::LeadStatus`) and a marker for
 //! `client.records(leads::Leads)`.
 //!

@@ -2,7 +2,8 @@
 
 pub(crate) mod catalogue;
 /// Types and operations of the API groups in `specs/openapi` (records, users, org,
-/// metadata, COQL, bulk jobs, ...), one module per spec file.
+/// metadata, COQL, bulk jobs, ...), one module per spec file (feature `api`).
+#[cfg(feature = "api")]
 pub mod api;
 /// The `Accounts` module.
 #[cfg(feature = "accounts")]
