@@ -23,7 +23,7 @@ function check(name, ok, detail = "") {
 
 // Start the app (demo mode: it starts the emulator in-process) on a free port.
 const appDir = mkdtempSync(join(tmpdir(), "zcrm-app-"));
-const bin = join(root, "target", "debug", "zcrm-server-client");
+const bin = join(process.env.CARGO_TARGET_DIR || join(root, "target"), "debug", "zcrm-server-client");
 const app = spawn(bin, ["--port", "0"], { env: { ...process.env, ZCRM_APP_DIR: appDir, ZOHO_CLIENT_ID: "", ZOHO_CLIENT_SECRET: "" } });
 let logs = "";
 app.stdout.on("data", (d) => { logs += d; });

@@ -11,8 +11,9 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check zohocrmsdk7-0==6.0.0
 cargo build --quiet -p zcrm-emulator --manifest-path "$root/Cargo.toml"
+target="${CARGO_TARGET_DIR:-$root/target}"
 log="$(mktemp)"
-"$root/target/debug/zcrm-emulator" --port 0 > "$log" 2>&1 &
+"$target/debug/zcrm-emulator" --port 0 > "$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$log"' EXIT
 url=""
