@@ -83,7 +83,7 @@ pub fn generate_from(fields_dir: &Path, api_dir: &Path) -> Result<Vec<GeneratedF
     let specs_dir = fields_dir;
     let modules = metadata::load(specs_dir)?;
     let api_dir = api_dir.to_path_buf();
-    let has_api = api_dir.is_dir();
+    let has_api = has_openapi(&api_dir);
     let mut files = vec![
         GeneratedFile {
             path: PathBuf::from("src/generated/catalogue.rs"),
@@ -107,6 +107,14 @@ pub fn generate_from(fields_dir: &Path, api_dir: &Path) -> Result<Vec<GeneratedF
         });
     }
     Ok(files)
+}
+
+/// Whether `dir` holds OpenAPI documents.
+fn has_openapi(dir: &Path) -> bool {
+    dir.is_dir()
+        && openapi::load::Specs::load(dir)
+            .map(|s| !s.files.is_empty())
+            .unwrap_or(false)
 }
 
 /// The `[features]` table the generated crate's `Cargo.toml` must carry.

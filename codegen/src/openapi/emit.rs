@@ -186,8 +186,18 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
         let mut names = m.scopes.remove(file).unwrap_or_default();
         let file_ops = super::ops::emit(specs, m, file, &mut names);
         m.scopes.insert(file.clone(), names);
-        dispatch.extend(file_ops.dispatch);
-        requests.extend(file_ops.requests);
+        dispatch.extend(
+            file_ops
+                .dispatch
+                .into_iter()
+                .map(|(op, status, expr)| (file.clone(), op, status, expr)),
+        );
+        requests.extend(
+            file_ops
+                .requests
+                .into_iter()
+                .map(|(op, expr)| (file.clone(), op, expr)),
+        );
         ops.insert(file.clone(), file_ops.items);
     }
     m.finish();
@@ -221,6 +231,26 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
         });
         mods.push(module);
     }
+    // Zoho reuses operation ids across files: each id answers under `file#id`, and the bare id
+    // under the first file that has it.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut dispatch_arms = vec![];
+    for (file, op, status, expr) in &dispatch {
+        let qualified = format!("{file}#{op}");
+        dispatch_arms.push(quote! { (#qualified, #status) => #expr, });
+        if seen.insert((op.clone(), status.clone())) {
+            dispatch_arms.push(quote! { (#op, #status) => #expr, });
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut request_arms = vec![];
+    for (file, op, expr) in &requests {
+        let qualified = format!("{file}#{op}");
+        request_arms.push(quote! { #qualified => #expr, });
+        if seen.insert(op.clone()) {
+            request_arms.push(quote! { #op => #expr, });
+        }
+    }
     let items = mods.iter().map(|m| {
         let i = ident(m);
         quote! { pub mod #i; }
@@ -229,21 +259,23 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
         #![allow(clippy::all, missing_docs)]
         #(#items)*
 
-        /// Decodes a response body of an operation (by `operationId` and status as the spec
-        /// declares it) into its generated type and encodes it back; `None` for an operation or
-        /// status without a JSON schema.
+        /// Decodes a response body of an operation (by `operationId`, or `file.json#operationId`
+        /// where ids repeat across files, and the status as the spec declares it) into its
+        /// generated type and encodes it back; `None` for an operation or status without a JSON
+        /// schema.
         pub fn decode_response(operation_id: &str, status: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
             match (operation_id, status) {
-                #(#dispatch)*
+                #(#dispatch_arms)*
                 _ => None,
             }
         }
 
-        /// Decodes a request body of an operation (by `operationId`) into its generated type and
-        /// encodes it back; `None` for an operation without a JSON body.
+        /// Decodes a request body of an operation (by `operationId`, or `file.json#operationId`)
+        /// into its generated type and encodes it back; `None` for an operation without a JSON
+        /// body.
         pub fn decode_request(operation_id: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
             match operation_id {
-                #(#requests)*
+                #(#request_arms)*
                 _ => None,
             }
         }

@@ -25,10 +25,10 @@ struct Param {
 pub struct FileOps {
     /// Functions and parameter structs.
     pub items: Vec<TokenStream>,
-    /// `(operationId, status) => decode` arms.
-    pub dispatch: Vec<TokenStream>,
-    /// `operationId => decode` arms for request bodies.
-    pub requests: Vec<TokenStream>,
+    /// (operationId, status, decode expression) of each response with a JSON schema.
+    pub dispatch: Vec<(String, String, TokenStream)>,
+    /// (operationId, decode expression) of each JSON request body.
+    pub requests: Vec<(String, TokenStream)>,
 }
 
 fn schema_type(
@@ -207,9 +207,10 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> File
             if let Some(t) = &body_ty {
                 let t = super::emit::rust_type_rooted(m, t);
                 let id = &op_id;
-                out.requests.push(quote! {
-                    #id => Some(serde_json::from_value::<#t>(body.clone()).map_err(|e| e.to_string()).and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string()))),
-                });
+                let _ = id;
+                out.requests.push((op_id.clone(), quote! {
+                    Some(serde_json::from_value::<#t>(body.clone()).map_err(|e| e.to_string()).and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())))
+                }));
             }
             let (body_arg, body_set) = match &body_ty {
                 Some(t) => {
@@ -242,9 +243,10 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> File
             for (status, t) in &responses {
                 let t = super::emit::rust_type_rooted(m, t);
                 let id = &op_id;
-                out.dispatch.push(quote! {
-                    (#id, #status) => Some(serde_json::from_value::<#t>(body.clone()).map_err(|e| e.to_string()).and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string()))),
-                });
+                let _ = id;
+                out.dispatch.push((op_id.clone(), status.clone(), quote! {
+                    Some(serde_json::from_value::<#t>(body.clone()).map_err(|e| e.to_string()).and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())))
+                }));
             }
             let _ = module_of;
         }

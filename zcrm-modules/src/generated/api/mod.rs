@@ -18,20 +18,37 @@ pub mod record_count;
 pub mod related_records;
 pub mod tags;
 pub mod users;
-/// Decodes a response body of an operation (by `operationId` and status as the spec
-/// declares it) into its generated type and encodes it back; `None` for an operation or
-/// status without a JSON schema.
+/// Decodes a response body of an operation (by `operationId`, or `file.json#operationId`
+/// where ids repeat across files, and the status as the spec declares it) into its
+/// generated type and encodes it back; `None` for an operation or status without a JSON
+/// schema.
 pub fn decode_response(
     operation_id: &str,
     status: &str,
     body: &serde_json::Value,
 ) -> Option<Result<serde_json::Value, String>> {
     match (operation_id, status) {
+        ("attachments.json#getAttachments", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::attachments::GetAttachmentsResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getAttachments", "200") => {
             Some(
                 serde_json::from_value::<
                     self::attachments::GetAttachmentsResponse200,
                 >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("attachments.json#getAttachments", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -43,6 +60,13 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("attachments.json#uploadAttachment", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("uploadAttachment", "200") => {
             Some(
                 serde_json::from_value::<self::common::ActionWrapper>(body.clone())
@@ -50,7 +74,21 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("attachments.json#uploadAttachment", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("uploadAttachment", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("attachments.json#getAttachmentById", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
                     .map_err(|e| e.to_string())
@@ -64,6 +102,13 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("attachments.json#deleteAttachment", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("deleteAttachment", "200") => {
             Some(
                 serde_json::from_value::<self::common::ActionWrapper>(body.clone())
@@ -71,9 +116,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("attachments.json#deleteAttachment", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("deleteAttachment", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("bulk_read.json#createBulkReadJob", "201") => {
+            Some(
+                serde_json::from_value::<
+                    self::bulk_read::CreateBulkReadJobResponse201,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -87,9 +148,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("bulk_read.json#createBulkReadJob", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("createBulkReadJob", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("bulk_read.json#getBulkReadJobDetails", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::bulk_read::GetBulkReadJobDetailsResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -103,9 +180,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("bulk_read.json#getBulkReadJobDetails", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getBulkReadJobDetails", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("bulk_write.json#createBulkWriteJob", "201") => {
+            Some(
+                serde_json::from_value::<
+                    self::bulk_write::CreateBulkWriteJobResponse201,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -119,9 +212,23 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("bulk_write.json#createBulkWriteJob", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("createBulkWriteJob", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("bulk_write.json#getBulkWriteJobDetails", "200") => {
+            Some(
+                serde_json::from_value::<self::bulk_write::BulkWriteJob>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -133,9 +240,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("bulk_write.json#getBulkWriteJobDetails", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getBulkWriteJobDetails", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("coql.json#executeCOQLQuery", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::coql::ExecuteCoqlQueryResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -149,9 +272,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("coql.json#executeCOQLQuery", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("executeCOQLQuery", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("fields.json#getFields", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::fields::GetFieldsResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -165,9 +304,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("fields.json#getFields", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getFields", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("fields.json#getFieldsWithID", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::fields::GetFieldsWithIdResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -181,9 +336,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("fields.json#getFieldsWithID", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getFieldsWithID", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("layouts.json#getLayouts", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::layouts::GetLayoutsResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -197,9 +368,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("layouts.json#getLayouts", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getLayouts", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("layouts.json#getLayoutById", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::layouts::GetLayoutByIdResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -213,9 +400,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("layouts.json#getLayoutById", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getLayoutById", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("module_search.json#searchRecords", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::module_search::SearchRecordsResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -229,9 +432,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("module_search.json#searchRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("searchRecords", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("module_search.json#bulkSearchRecords", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::module_search::BulkSearchRecordsResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -245,9 +464,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("module_search.json#bulkSearchRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("bulkSearchRecords", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("modules.json#getModules", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::modules::GetModulesResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -261,9 +496,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("modules.json#getModules", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getModules", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("modules.json#getModuleByApiName", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::modules::GetModuleByApiNameResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -277,9 +528,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("modules.json#getModuleByApiName", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getModuleByApiName", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("notes.json#getNotesModule", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::notes::GetNotesModuleResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -293,9 +560,23 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("notes.json#getNotesModule", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getNotesModule", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("notes.json#createNotesModule", "201") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -307,6 +588,13 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("notes.json#createNotesModule", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("createNotesModule", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
@@ -314,7 +602,21 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("notes.json#deleteNotesModule", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("deleteNotesModule", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("notes.json#deleteNotesModule", "207") => {
             Some(
                 serde_json::from_value::<self::common::ActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
@@ -328,9 +630,23 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("notes.json#deleteNotesModule", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("deleteNotesModule", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("notes.json#createRecordNotes", "201") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -342,9 +658,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("notes.json#createRecordNotes", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("createRecordNotes", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("org.json#getOrganization", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::org::GetOrganizationResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -358,9 +690,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("org.json#getOrganization", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getOrganization", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("pick_list_values.json#getPickListValues", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::pick_list_values::GetPickListValuesResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -374,9 +722,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("pick_list_values.json#getPickListValues", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getPickListValues", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record.json#getRecords", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::record::GetRecordsResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -390,6 +754,13 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record.json#getRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getRecords", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
@@ -397,7 +768,21 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record.json#createRecords", "201") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("createRecords", "201") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record.json#createRecords", "207") => {
             Some(
                 serde_json::from_value::<self::common::ActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
@@ -411,6 +796,13 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record.json#createRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("createRecords", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
@@ -418,7 +810,21 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record.json#updateRecords", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("updateRecords", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record.json#updateRecords", "207") => {
             Some(
                 serde_json::from_value::<self::common::ActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
@@ -432,6 +838,13 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record.json#updateRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("updateRecords", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
@@ -439,7 +852,21 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record.json#deleteRecords", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("deleteRecords", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record.json#deleteRecords", "207") => {
             Some(
                 serde_json::from_value::<self::common::ActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
@@ -453,9 +880,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record.json#deleteRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("deleteRecords", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record.json#getRecord", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::record::GetRecordResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -469,9 +912,23 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record.json#getRecord", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getRecord", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record.json#updateRecord", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -483,9 +940,23 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record.json#updateRecord", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("updateRecord", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record.json#deleteRecord", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -497,6 +968,13 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record.json#deleteRecord", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("deleteRecord", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
@@ -504,7 +982,21 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record.json#upsertRecords", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("upsertRecords", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record.json#upsertRecords", "207") => {
             Some(
                 serde_json::from_value::<self::common::ActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
@@ -518,9 +1010,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record.json#upsertRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("upsertRecords", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record.json#getDeletedRecords", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::record::GetDeletedRecordsResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -534,9 +1042,23 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record.json#getDeletedRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getDeletedRecords", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record.json#cloneRecord", "201") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -548,9 +1070,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record.json#cloneRecord", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("cloneRecord", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record_count.json#getRecordCount", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::record_count::GetRecordCountResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -564,9 +1102,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("record_count.json#getRecordCount", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getRecordCount", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("related_records.json#getRelatedRecords", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::related_records::GetRelatedRecordsResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -580,9 +1134,23 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("related_records.json#getRelatedRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getRelatedRecords", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("related_records.json#updateRelatedRecords", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -594,9 +1162,23 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("related_records.json#updateRelatedRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("updateRelatedRecords", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("related_records.json#delinkRelatedRecords", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -608,9 +1190,23 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("related_records.json#delinkRelatedRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("delinkRelatedRecords", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("related_records.json#delinkSpecificRelatedRecord", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -622,9 +1218,23 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("related_records.json#delinkSpecificRelatedRecord", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("delinkSpecificRelatedRecord", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#getTags", "200") => {
+            Some(
+                serde_json::from_value::<self::tags::GetTagsResponse200>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -636,9 +1246,23 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("tags.json#getTags", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getTags", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#createTags", "201") => {
+            Some(
+                serde_json::from_value::<self::common::TagsActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -650,9 +1274,23 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("tags.json#createTags", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("createTags", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#addTagsToRecord", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -664,9 +1302,23 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("tags.json#addTagsToRecord", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("addTagsToRecord", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("users.json#getUsers", "200") => {
+            Some(
+                serde_json::from_value::<self::users::GetUsersResponse200>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -678,9 +1330,25 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("users.json#getUsers", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("getUsers", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("users.json#getSingleUser", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::users::GetSingleUserResponse200,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -690,6 +1358,13 @@ pub fn decode_response(
                 serde_json::from_value::<
                     self::users::GetSingleUserResponse200,
                 >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("users.json#getSingleUser", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -704,17 +1379,36 @@ pub fn decode_response(
         _ => None,
     }
 }
-/// Decodes a request body of an operation (by `operationId`) into its generated type and
-/// encodes it back; `None` for an operation without a JSON body.
+/// Decodes a request body of an operation (by `operationId`, or `file.json#operationId`)
+/// into its generated type and encodes it back; `None` for an operation without a JSON
+/// body.
 pub fn decode_request(
     operation_id: &str,
     body: &serde_json::Value,
 ) -> Option<Result<serde_json::Value, String>> {
     match operation_id {
+        "bulk_read.json#createBulkReadJob" => {
+            Some(
+                serde_json::from_value::<
+                    self::bulk_read::CreateBulkReadJobBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         "createBulkReadJob" => {
             Some(
                 serde_json::from_value::<
                     self::bulk_read::CreateBulkReadJobBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "bulk_write.json#createBulkWriteJob" => {
+            Some(
+                serde_json::from_value::<
+                    self::bulk_write::CreateBulkWriteJobBody,
                 >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
@@ -729,9 +1423,25 @@ pub fn decode_request(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        "coql.json#executeCOQLQuery" => {
+            Some(
+                serde_json::from_value::<self::coql::ExecuteCoqlQueryBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         "executeCOQLQuery" => {
             Some(
                 serde_json::from_value::<self::coql::ExecuteCoqlQueryBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "module_search.json#bulkSearchRecords" => {
+            Some(
+                serde_json::from_value::<
+                    self::module_search::BulkSearchRecordsBody,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -740,6 +1450,15 @@ pub fn decode_request(
             Some(
                 serde_json::from_value::<
                     self::module_search::BulkSearchRecordsBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "notes.json#createNotesModule" => {
+            Some(
+                serde_json::from_value::<
+                    self::notes::CreateNotesModuleBody,
                 >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
@@ -754,11 +1473,27 @@ pub fn decode_request(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        "notes.json#createRecordNotes" => {
+            Some(
+                serde_json::from_value::<
+                    self::notes::CreateRecordNotesBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         "createRecordNotes" => {
             Some(
                 serde_json::from_value::<
                     self::notes::CreateRecordNotesBody,
                 >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "record.json#createRecords" => {
+            Some(
+                serde_json::from_value::<self::record::CreateRecordsBody>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -770,9 +1505,23 @@ pub fn decode_request(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        "record.json#updateRecords" => {
+            Some(
+                serde_json::from_value::<self::record::UpdateRecordsBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         "updateRecords" => {
             Some(
                 serde_json::from_value::<self::record::UpdateRecordsBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "record.json#updateRecord" => {
+            Some(
+                serde_json::from_value::<self::record::UpdateRecordBody>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -784,6 +1533,13 @@ pub fn decode_request(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        "record.json#upsertRecords" => {
+            Some(
+                serde_json::from_value::<self::record::UpsertRecordsBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         "upsertRecords" => {
             Some(
                 serde_json::from_value::<self::record::UpsertRecordsBody>(body.clone())
@@ -791,9 +1547,25 @@ pub fn decode_request(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        "record.json#cloneRecord" => {
+            Some(
+                serde_json::from_value::<self::record::CloneRecordBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         "cloneRecord" => {
             Some(
                 serde_json::from_value::<self::record::CloneRecordBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "related_records.json#updateRelatedRecords" => {
+            Some(
+                serde_json::from_value::<
+                    self::related_records::UpdateRelatedRecordsBody,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -807,9 +1579,23 @@ pub fn decode_request(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        "tags.json#createTags" => {
+            Some(
+                serde_json::from_value::<self::tags::CreateTagsBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         "createTags" => {
             Some(
                 serde_json::from_value::<self::tags::CreateTagsBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "tags.json#addTagsToRecord" => {
+            Some(
+                serde_json::from_value::<self::tags::AddTagsToRecordBody>(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
