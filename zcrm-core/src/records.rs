@@ -382,19 +382,27 @@ impl<M: Module> Records<M> {
         for chunk in encoded.chunks(WRITE_CHUNK) {
             let mut body = extra.clone();
             body.insert("data".into(), Value::Array(chunk.to_vec()));
-            let mut req =
-                ApiRequest::with_body(method.clone(), self.path(suffix), Value::Object(body));
-            req.expected_items = Some(chunk.len());
-            out.extend(
-                self.client
-                    .execute(req)
-                    .await?
-                    .json::<Outcomes>()?
-                    .map(|o| o.data)
-                    .unwrap_or_default(),
-            );
+            let req = ApiRequest::with_body(method.clone(), self.path(suffix), Value::Object(body));
+            out.extend(self.outcomes(req, chunk.len()).await?);
         }
         Ok(out)
+    }
+
+    /// Sends one chunk of a batch call and returns its per-record outcomes (also when every
+    /// record of the chunk failed and Zoho answered 400 with one item per record).
+    async fn outcomes(
+        &self,
+        mut req: ApiRequest,
+        records: usize,
+    ) -> Result<Vec<RecordOutcome>, Error> {
+        req.expected_items = Some(records);
+        Ok(self
+            .client
+            .execute(req)
+            .await?
+            .json::<Outcomes>()?
+            .map(|o| o.data)
+            .unwrap_or_default())
     }
 
     /// Creates records (in chunks of 100); one outcome per record, in order.
@@ -431,15 +439,7 @@ impl<M: Module> Records<M> {
             let list: Vec<&str> = chunk.iter().map(RecordId::as_str).collect();
             let mut req = ApiRequest::get(self.path("")).query("ids", list.join(","));
             req.method = Method::DELETE;
-            req.expected_items = Some(chunk.len());
-            out.extend(
-                self.client
-                    .execute(req)
-                    .await?
-                    .json::<Outcomes>()?
-                    .map(|o| o.data)
-                    .unwrap_or_default(),
-            );
+            out.extend(self.outcomes(req, chunk.len()).await?);
         }
         Ok(out)
     }
