@@ -180,25 +180,34 @@ impl OAuthTokenBuilder {
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// The epoch milliseconds at which a token lifetime that starts now ends (saturating: a
+/// lifetime too long to represent ends at the end of time, never wraps into the past).
+pub(crate) fn expiry_after(lifetime: Duration) -> i64 {
+    now_ms().saturating_add(i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Keeps one token valid: refreshes ahead of expiry, once for all concurrent callers, after
 /// re-reading the store (another process may have refreshed already), and persists the result.
 #[derive(Debug)]
 pub(crate) struct TokenManager {
-    http: reqwest::Client,
+    http: oauth::Transport,
     env: ApiEnvironment,
     store: Arc<dyn TokenStore>,
     current: RwLock<StoredToken>,
     refresh_lock: tokio::sync::Mutex<()>,
     skew: Duration,
+    /// A refresh token Zoho answered `invalid_code` for: it is not sent again (a token that
+    /// another process stores in its place is).
+    rejected: RwLock<Option<RefreshToken>>,
 }
 
 impl TokenManager {
     pub(crate) fn new(
-        http: reqwest::Client,
+        http: oauth::Transport,
         env: ApiEnvironment,
         store: Arc<dyn TokenStore>,
         token: StoredToken,
@@ -211,11 +220,16 @@ impl TokenManager {
             current: RwLock::new(token),
             refresh_lock: tokio::sync::Mutex::new(()),
             skew,
+            rejected: RwLock::new(None),
         }
     }
 
     pub(crate) fn env(&self) -> &ApiEnvironment {
         &self.env
+    }
+
+    pub(crate) fn transport(&self) -> &oauth::Transport {
+        &self.http
     }
 
     pub(crate) fn replace(&self, token: StoredToken) {
@@ -233,7 +247,14 @@ impl TokenManager {
         let access = t.access_token.clone()?;
         match t.expiry_time {
             None => Some(access),
-            Some(exp) if exp - self.skew.as_millis() as i64 > now_ms() => Some(access),
+            // Saturating: a nonsense expiry (i64::MIN from a damaged store) counts as expired,
+            // never wraps into "valid forever".
+            Some(exp)
+                if exp.saturating_sub(i64::try_from(self.skew.as_millis()).unwrap_or(i64::MAX))
+                    > now_ms() =>
+            {
+                Some(access)
+            }
             Some(_) => None,
         }
     }
@@ -262,6 +283,7 @@ impl TokenManager {
     }
 
     async fn refresh_locked(&self, current: StoredToken) -> Result<AccessToken, Error> {
+        let mut current = current;
         if let Some(id) = &current.id {
             if let Some(stored) = self.store.find_by_id(id).await? {
                 if stored.access_token != current.access_token {
@@ -271,11 +293,25 @@ impl TokenManager {
                         return Ok(t);
                     }
                 }
+                // A refresh token stored since (another process signed in again) replaces
+                // this one, which Zoho may have rejected.
+                if stored.refresh_token.is_some() && stored.refresh_token != current.refresh_token {
+                    current = stored;
+                }
             }
         }
         let refresh = current.refresh_token.clone().ok_or_else(|| {
             Error::OAuth(OAuthError::Other { error: "access token expired".into(), description: "the token has no refresh token to renew it; give a refresh token or a new grant code".into() })
         })?;
+        if self
+            .rejected
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            == Some(&refresh)
+        {
+            return Err(Error::OAuth(OAuthError::RefreshTokenRejected));
+        }
         let creds = ClientCredentials {
             client_id: current.client_id.clone().unwrap_or_default(),
             client_secret: current
@@ -284,10 +320,16 @@ impl TokenManager {
                 .unwrap_or_else(|| ClientSecret::new("")),
             redirect_url: current.redirect_url.clone(),
         };
-        let resp = oauth::refresh(&self.http, &self.env, &creds, &refresh).await?;
+        let resp = match oauth::refresh(&self.http, &self.env, &creds, &refresh).await {
+            Err(Error::OAuth(OAuthError::InvalidCode)) => {
+                *self.rejected.write().unwrap_or_else(|e| e.into_inner()) = Some(refresh);
+                return Err(Error::OAuth(OAuthError::InvalidCode));
+            }
+            other => other?,
+        };
         let mut next = current.clone();
         next.access_token = Some(resp.access_token.clone());
-        next.expiry_time = Some(now_ms() + resp.expires_in.as_millis() as i64);
+        next.expiry_time = Some(expiry_after(resp.expires_in));
         if let Some(r) = resp.refresh_token {
             next.refresh_token = Some(r);
         }

@@ -3,7 +3,7 @@
 use crate::auth::TokenManager;
 use crate::config::SdkConfig;
 use crate::environment::ApiEnvironment;
-use crate::error::Error;
+use crate::error::{Error, ProtocolError};
 use crate::http::{self, RetryBudget};
 use crate::oauth;
 use crate::store::TokenStore;
@@ -79,24 +79,55 @@ impl ApiRequest {
         self.headers.push((k.into(), v.into()));
         self
     }
+
+    /// Whether the request carries an `If-Modified-Since` header (only then is a 304 an
+    /// answer).
+    fn conditional(&self) -> bool {
+        self.headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("if-modified-since"))
+    }
 }
 
-/// A successful response (status below 400).
+/// A successful response: a 2xx status, a 304 to a request with `If-Modified-Since`, or (for
+/// batch writes) a 400/412 carrying one outcome per record.
 #[derive(Debug, Clone)]
 pub struct ApiResponse {
     /// HTTP status (200, 201, 204, 207, 304).
     pub status: u16,
     /// The body (empty for 204 and 304).
     pub body: Bytes,
+    /// Whether the request was safe to repeat; a body of a request that was not, and that
+    /// cannot be decoded, is an unknown outcome.
+    idempotent: bool,
 }
 
 impl ApiResponse {
     /// Decodes the body; `None` for an empty body (204, 304).
+    ///
+    /// When the request was not safe to repeat (a create, an upsert) and the body does not
+    /// decode, the error is [`Error::UnknownOutcome`]: the server answered success, so it may
+    /// have written the data although its reply cannot be read.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, Error> {
         if self.body.is_empty() {
             return Ok(None);
         }
-        http::decode(&self.body).map(Some)
+        match http::decode(&self.body) {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::Decode { path, message, .. })
+                if !self.idempotent && (200..300).contains(&self.status) =>
+            {
+                Err(Error::UnknownOutcome {
+                    reason: format!(
+                        "its reply (HTTP {}) could not be read at `{path}`: {message}",
+                        self.status
+                    ),
+                    status: Some(self.status),
+                    snippet: http::snippet(&self.body),
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -108,7 +139,7 @@ struct Inner {
     auth: TokenManager,
     limiter: std::sync::RwLock<Arc<crate::limits::Limit>>,
     metadata: std::sync::OnceLock<crate::metadata::MetadataCache>,
-    budget: RetryBudget,
+    budget: Arc<RetryBudget>,
 }
 
 /// A Zoho CRM client for one user in one org. `Clone` is cheap (an `Arc`); clones share the
@@ -210,19 +241,18 @@ impl Client {
 
     async fn execute_inner(&self, req: ApiRequest) -> Result<ApiResponse, Error> {
         let inner = &self.inner;
-        let policy = inner.config.retry();
         let url = if req.path.starts_with("/crm/") {
             format!("{}{}", inner.api_base, req.path)
         } else {
             format!("{}/crm/{API_VERSION}{}", inner.api_base, req.path)
         };
-        let mut attempt = 0u32;
+        let limit = inner.config.max_response_bytes();
+        let mut retrier = http::Retrier::new(inner.config.retry(), &inner.budget);
         let mut replayed = false;
         loop {
-            attempt += 1;
+            let attempt = retrier.start();
             let span = tracing::Span::current();
             span.record("attempt", attempt);
-            let token = inner.auth.access_token().await?;
             let started = Instant::now();
             let result = {
                 let limiter = self.limiter();
@@ -230,6 +260,9 @@ impl Client {
                     .acquire()
                     .await
                     .ok_or_else(|| Error::Transport("the concurrency limiter is closed".into()))?;
+                // The token is taken once the request may go: a refresh that happened while it
+                // queued is used, so no request leaves with a token known to be stale.
+                let token = inner.auth.access_token().await?;
                 let mut rb = inner
                     .http
                     .request(req.method.clone(), &url)
@@ -252,48 +285,50 @@ impl Client {
                             .get("retry-after")
                             .and_then(|v| v.to_str().ok())
                             .and_then(|s| s.trim().parse::<u64>().ok());
-                        resp.bytes()
+                        http::read_body(resp, limit)
                             .await
-                            .map(|body| (status, retry_after, body))
-                            .map_err(http::transport_error)
+                            .map(|body| (status, retry_after, body, token))
+                            .map_err(|e| http::body_error(e, status, req.idempotent, limit))
                     }
-                    Err(e) => Err(http::transport_error(e)),
+                    Err(e) => Err(http::send_error(e, req.idempotent)),
                 }
             };
             span.record("duration_ms", started.elapsed().as_millis() as u64);
             let (error, retry_after) = match result {
-                Ok((status, retry_after, body)) => {
+                Ok((status, retry_after, body, token)) => {
                     span.record("status", status);
-                    if status < 400
+                    let accepted = (200..300).contains(&status)
+                        || (status == 304 && req.conditional())
                         || (matches!(status, 400 | 412)
                             && req.expected_items.is_some()
-                            && per_record_items(&body) == req.expected_items)
-                    {
-                        inner.budget.earn();
-                        return Ok(ApiResponse { status, body });
+                            && per_record_items(&body) == req.expected_items);
+                    if accepted {
+                        retrier.succeeded();
+                        return Ok(ApiResponse {
+                            status,
+                            body,
+                            idempotent: req.idempotent,
+                        });
+                    }
+                    if status < 400 {
+                        // Redirects are never followed (they would carry the token to another
+                        // host) and a 304 answers only a conditional request.
+                        return Err(ProtocolError::UnexpectedStatus { status }.into());
                     }
                     let err = http::api_error(status, &body);
                     if status == 401 && err.api_code() == Some("INVALID_TOKEN") && !replayed {
                         tracing::info!("access token rejected; refreshing once and replaying");
                         replayed = true;
                         inner.auth.invalidate(&token);
-                        attempt -= 1;
+                        retrier.unstart();
                         continue;
                     }
                     (err, retry_after)
                 }
                 Err(e) => (e, None),
             };
-            let retry = error.is_retryable()
-                && req.idempotent
-                && attempt < policy.max_attempts
-                && inner.budget.try_spend();
-            if !retry {
+            let Some(wait) = retrier.wait_after(&error, req.idempotent, retry_after) else {
                 return Err(error);
-            }
-            let wait = match retry_after {
-                Some(s) => std::time::Duration::from_secs(s).min(policy.max_backoff),
-                None => http::backoff(policy.initial_backoff, policy.max_backoff, attempt),
             };
             tracing::warn!(error = %error, wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
@@ -317,7 +352,7 @@ impl Client {
     pub async fn revoke(&self, store: &dyn TokenStore) -> Result<(), Error> {
         let t = self.inner.auth.snapshot();
         if let Some(r) = &t.refresh_token {
-            oauth::revoke(&self.inner.http, &self.inner.auth_env(), r).await?;
+            oauth::revoke(self.inner.auth.transport(), &self.inner.auth_env(), r).await?;
         }
         if let Some(id) = &t.id {
             store.delete(id).await?;

@@ -40,8 +40,9 @@ impl RetryPolicy {
     }
 }
 
-/// An HTTP(S) proxy, optionally with credentials (the official SDK's `RequestProxy`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An HTTP(S) proxy, optionally with credentials (the official SDK's `RequestProxy`). `Debug`
+/// shows the URL without any user or password in it.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProxyConfig {
     /// `http://host:port`.
     pub url: String,
@@ -50,6 +51,19 @@ pub struct ProxyConfig {
     /// Password, if the proxy needs one.
     pub password: Option<ClientSecret>,
 }
+
+impl std::fmt::Debug for ProxyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxyConfig")
+            .field("url", &crate::http::redact_url_credentials(&self.url))
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
+/// The default of [`SdkConfigBuilder::max_response_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Configuration of a [`Client`](crate::Client).
 #[derive(Debug, Clone)]
@@ -65,6 +79,7 @@ pub struct SdkConfig {
     pub(crate) max_concurrency: Option<usize>,
     pub(crate) refresh_skew: Duration,
     pub(crate) metadata_ttl: Duration,
+    pub(crate) max_response_bytes: u64,
 }
 
 impl Default for SdkConfig {
@@ -81,6 +96,7 @@ impl Default for SdkConfig {
             max_concurrency: None,
             refresh_skew: Duration::from_secs(60),
             metadata_ttl: Duration::from_secs(3600),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -138,6 +154,10 @@ impl SdkConfig {
     /// How old cached field metadata may get before `auto_refresh_fields` revalidates it.
     pub fn metadata_ttl(&self) -> Duration {
         self.metadata_ttl
+    }
+    /// The largest response body read into memory.
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
     }
 }
 
@@ -216,6 +236,18 @@ impl SdkConfigBuilder {
         self.config.refresh_skew = d;
         self
     }
+    /// The largest response body the SDK reads into memory (default 64 MiB): a larger answer
+    /// is [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge), read no further.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        if bytes == 0 {
+            self.error.get_or_insert(ConfigError::Invalid {
+                field: "max_response_bytes",
+                reason: "must be at least 1".into(),
+            });
+        }
+        self.config.max_response_bytes = bytes;
+        self
+    }
     /// The configuration, or the first invalid value.
     pub fn build(self) -> Result<SdkConfig, ConfigError> {
         if self.config.retry.max_attempts == 0 {
@@ -228,7 +260,10 @@ impl SdkConfigBuilder {
             if !(p.url.starts_with("http://") || p.url.starts_with("https://")) {
                 return Err(ConfigError::Invalid {
                     field: "proxy.url",
-                    reason: format!("`{}` must start with http:// or https://", p.url),
+                    reason: format!(
+                        "`{}` must start with http:// or https://",
+                        crate::http::redact_url_credentials(&p.url)
+                    ),
                 });
             }
         }

@@ -1,7 +1,9 @@
 //! The one error type of the SDK, with a [`kind`](Error::kind) and
 //! [`is_retryable`](Error::is_retryable). No variant ever carries a secret.
 
+use crate::outcome::RecordOutcome;
 use serde_json::Value;
+use std::ops::Range;
 
 /// Everything that can go wrong.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +49,133 @@ pub enum Error {
     /// A record failed a check made before sending it; nothing was sent.
     #[error("validation failed: {0}")]
     Validation(#[from] crate::metadata::PicklistError),
+    /// A request that is not safe to repeat (a create, an upsert, a grant exchange) was sent, but
+    /// its reply was lost or cut off: **the server may have applied it**. It is not retried;
+    /// look the records up (by a unique field) before sending it again.
+    #[error("outcome unknown: the request was sent but {reason}; the server may have applied it, so it was not repeated (look the data up before sending it again)")]
+    UnknownOutcome {
+        /// What happened to the reply.
+        reason: String,
+        /// HTTP status, when the status line arrived.
+        status: Option<u16>,
+        /// The first bytes of the reply that arrived, with token-like values redacted.
+        snippet: String,
+    },
+    /// The server broke the API's contract (a page token that does not advance, a status the
+    /// SDK did not ask for, fewer outcomes than records sent, ...).
+    #[error("unexpected answer from Zoho: {0}")]
+    Protocol(#[from] ProtocolError),
+    /// A batch call failed part-way: the outcomes of every chunk already sent are kept here, so
+    /// nothing written is lost and a retry can skip what succeeded.
+    #[error("{0}")]
+    PartialWrite(Box<PartialWrite>),
+    /// A buffered (JSON) response body was larger than the configured limit
+    /// ([`SdkConfigBuilder::max_response_bytes`](crate::config::SdkConfigBuilder::max_response_bytes)).
+    #[error("the response body is larger than the limit of {limit} bytes (HTTP {status}); raise `max_response_bytes` if such answers are expected")]
+    ResponseTooLarge {
+        /// The configured limit in bytes.
+        limit: u64,
+        /// HTTP status of the response.
+        status: u16,
+    },
+}
+
+/// The state of a batch call (create, update, upsert, delete in chunks of 100) that failed
+/// part-way: the per-record outcomes of every chunk that completed, which records the failed
+/// chunk held, and why it failed.
+#[derive(Debug)]
+pub struct PartialWrite {
+    /// Outcomes of records `0..outcomes.len()` of the input, in order (successes and per-record
+    /// errors alike).
+    pub outcomes: Vec<RecordOutcome>,
+    /// Input indices of the chunk that failed. When [`error`](Self::error) is
+    /// [`Error::UnknownOutcome`], these records may have been written; otherwise they were not.
+    pub failed: Range<usize>,
+    /// Records in the call. Records `failed.end..total` were not sent.
+    pub total: usize,
+    /// Why the chunk failed.
+    pub error: Error,
+}
+
+impl std::fmt::Display for PartialWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "batch stopped after {} of {} records: records {}..{} failed ({}); records {}..{} were not sent",
+            self.outcomes.len(),
+            self.total,
+            self.failed.start,
+            self.failed.end,
+            self.error,
+            self.failed.end,
+            self.total
+        )
+    }
+}
+
+/// How the server broke the API's contract.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// A list answered `more_records: true` with a `next_page_token` that was already used: the
+    /// listing would never end.
+    #[error("{path}: the server sent page_token `{token}` again after {records} records; the listing makes no progress")]
+    RepeatedPageToken {
+        /// The path listed.
+        path: String,
+        /// The repeated token (a cursor, not a credential).
+        token: String,
+        /// Records received before.
+        records: u64,
+    },
+    /// A list answered `more_records: true` past the records `page` reaches, without a
+    /// `next_page_token` to go on with: the rest cannot be fetched.
+    #[error("{path}: the server says more records exist after {records} records but sent no next_page_token to fetch them")]
+    MissingPageToken {
+        /// The path listed.
+        path: String,
+        /// Records received before.
+        records: u64,
+    },
+    /// A page answered `more_records: true` with no records: the listing makes no progress.
+    #[error(
+        "{path}: page {page} holds no records but says more exist; the listing makes no progress"
+    )]
+    EmptyPage {
+        /// The path listed.
+        path: String,
+        /// The page number (1-based, counting token pages too).
+        page: u64,
+    },
+    /// More pages than Zoho can serve for this kind of list.
+    #[error("{path}: more than {limit} pages; Zoho serves at most that many, so the server is not making progress")]
+    TooManyPages {
+        /// The path listed.
+        path: String,
+        /// The bound.
+        limit: u64,
+    },
+    /// A status the SDK does not accept: a redirect (never followed, so credentials stay with
+    /// the host they were meant for) or a 304 to a request without `If-Modified-Since`.
+    #[error("HTTP {status} was not expected (redirects are not followed; 304 only answers a request with If-Modified-Since)")]
+    UnexpectedStatus {
+        /// The status.
+        status: u16,
+    },
+    /// A batch answer carried another number of outcomes than records sent.
+    #[error("{sent} records were sent but the answer carries {received} outcomes")]
+    OutcomeCount {
+        /// Records sent.
+        sent: usize,
+        /// Outcomes received.
+        received: usize,
+    },
+    /// A value in a successful answer is missing or malformed.
+    #[error("{what}")]
+    Malformed {
+        /// What is wrong, naming the JSON path.
+        what: String,
+    },
 }
 
 /// The class of an [`Error`].
@@ -69,6 +198,14 @@ pub enum ErrorKind {
     Store,
     /// See [`Error::Validation`].
     Validation,
+    /// See [`Error::UnknownOutcome`].
+    UnknownOutcome,
+    /// See [`Error::Protocol`].
+    Protocol,
+    /// See [`Error::PartialWrite`].
+    PartialWrite,
+    /// See [`Error::ResponseTooLarge`].
+    ResponseTooLarge,
 }
 
 impl Error {
@@ -83,16 +220,30 @@ impl Error {
             Error::Timeout(_) => ErrorKind::Timeout,
             Error::Store(_) => ErrorKind::Store,
             Error::Validation(_) => ErrorKind::Validation,
+            Error::UnknownOutcome { .. } => ErrorKind::UnknownOutcome,
+            Error::Protocol(_) => ErrorKind::Protocol,
+            Error::PartialWrite(_) => ErrorKind::PartialWrite,
+            Error::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
         }
     }
 
     /// Whether sending the same request again may succeed: throttling (429), server errors
-    /// (5xx), transport failures and timeouts.
+    /// (5xx), transport failures and timeouts. An [`Error::UnknownOutcome`] is not: repeating
+    /// it may write twice.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { status, .. } => *status == 429 || *status >= 500,
             Error::Transport(_) | Error::Timeout(_) => true,
-            Error::OAuth(OAuthError::Throttled { .. }) => false,
+            _ => false,
+        }
+    }
+
+    /// Whether the server may have applied the request although an error came back: an
+    /// [`Error::UnknownOutcome`], or a [`PartialWrite`] whose failed chunk is one.
+    pub fn may_have_applied(&self) -> bool {
+        match self {
+            Error::UnknownOutcome { .. } => true,
+            Error::PartialWrite(p) => p.error.may_have_applied(),
             _ => false,
         }
     }
@@ -165,6 +316,10 @@ pub enum OAuthError {
     /// `invalid_code`.
     #[error("invalid_code: the grant code or refresh token is not valid. Grant codes are single-use and expire within minutes (generate a new one in the API console); a refresh token stops working when revoked, or when more than 20 were issued for this user and client")]
     InvalidCode,
+    /// The refresh token was answered `invalid_code` before (revoked, expired, or one of more
+    /// than 20 issued); it is not sent to Zoho again.
+    #[error("the refresh token was rejected by Zoho (invalid_code) and is not sent again: it was revoked or replaced; sign in again with a new grant code")]
+    RefreshTokenRejected,
     /// `invalid_client`.
     #[error("invalid_client: client id not registered in this data center (accounts server {accounts_url}); use the data center where the client was created")]
     InvalidClient {

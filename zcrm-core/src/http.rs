@@ -1,15 +1,32 @@
 //! HTTP plumbing: the pooled reqwest client, error conversion with redaction, backoff.
 
-use crate::config::SdkConfig;
+use crate::config::{RetryPolicy, SdkConfig};
 use crate::error::{ConfigError, Error};
 use rand::Rng;
 use serde_json::Value;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+/// A pool of HTTP connections with the SDK's transport settings: rustls, the configured connect
+/// and read timeouts (token calls included), the `User-Agent`, the proxy, and **no redirects**
+/// (a redirect of the token endpoint would carry the client secret elsewhere). Clone it and give
+/// it to several [`ClientBuilder`](crate::ClientBuilder)s so that many users in one process
+/// share connections; the settings cannot be changed or dropped on the way.
+#[derive(Debug, Clone)]
+pub struct HttpPool {
+    pub(crate) http: reqwest::Client,
+}
+
+impl HttpPool {
+    /// A pool with the transport settings of `config` (timeouts, proxy, `User-Agent`).
+    pub fn new(config: &SdkConfig) -> Result<Self, Error> {
+        build(config).map(|http| HttpPool { http })
+    }
+}
+
 /// Builds the one pooled HTTP client of a [`Client`](crate::Client): rustls, the configured
 /// timeouts (token calls included), no redirects, the proxy if any.
-pub(crate) fn build(config: &SdkConfig) -> Result<reqwest::Client, Error> {
+fn build(config: &SdkConfig) -> Result<reqwest::Client, Error> {
     let mut b = reqwest::Client::builder()
         .use_rustls_tls()
         .connect_timeout(config.connect_timeout())
@@ -19,7 +36,11 @@ pub(crate) fn build(config: &SdkConfig) -> Result<reqwest::Client, Error> {
     if let Some(p) = config.proxy() {
         let mut proxy = reqwest::Proxy::all(&p.url).map_err(|e| ConfigError::Invalid {
             field: "proxy.url",
-            reason: e.without_url().to_string(),
+            reason: format!(
+                "`{}`: {}",
+                redact_url_credentials(&p.url),
+                redact_url_credentials(&e.without_url().to_string())
+            ),
         })?;
         if let Some(user) = &p.username {
             proxy = proxy.basic_auth(user, p.password.as_ref().map(|s| s.expose()).unwrap_or(""));
@@ -30,21 +51,111 @@ pub(crate) fn build(config: &SdkConfig) -> Result<reqwest::Client, Error> {
         .map_err(|e| Error::Transport(e.without_url().to_string()))
 }
 
-/// A reqwest error as a transport or timeout error; the URL is left out.
-pub(crate) fn transport_error(e: reqwest::Error) -> Error {
-    let timeout = e.is_timeout();
-    let e = e.without_url();
+/// A failed send: a transport or timeout error when the request can be sent again, an
+/// [`Error::UnknownOutcome`] when it is not safe to repeat and may have reached the server
+/// (anything but a failure to connect).
+pub(crate) fn send_error(e: reqwest::Error, idempotent: bool) -> Error {
+    if idempotent || e.is_connect() || e.is_builder() {
+        return transport_error(e);
+    }
+    Error::UnknownOutcome {
+        reason: format!("no reply arrived ({})", error_chain(&e.without_url())),
+        status: None,
+        snippet: String::new(),
+    }
+}
+
+/// A body read in full, or why not.
+pub(crate) enum BodyError {
+    /// The connection failed while the body arrived.
+    Transport(reqwest::Error, Vec<u8>),
+    /// The body is larger than the limit.
+    TooLarge,
+}
+
+/// Reads a response body, stopping as soon as it exceeds `limit` bytes (also when
+/// `Content-Length` announces more), so that an oversized answer never fills memory.
+pub(crate) async fn read_body(
+    mut resp: reqwest::Response,
+    limit: u64,
+) -> Result<bytes::Bytes, BodyError> {
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut buf = bytes::BytesMut::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if (buf.len() + chunk.len()) as u64 > limit {
+                    return Err(BodyError::TooLarge);
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(buf.freeze()),
+            Err(e) => return Err(BodyError::Transport(e, buf.to_vec())),
+        }
+    }
+}
+
+/// Turns a failed body read into the SDK's error (see [`send_error`] for `idempotent`).
+pub(crate) fn body_error(e: BodyError, status: u16, idempotent: bool, limit: u64) -> Error {
+    match e {
+        BodyError::TooLarge => Error::ResponseTooLarge { limit, status },
+        BodyError::Transport(e, _) if idempotent => transport_error(e),
+        BodyError::Transport(e, partial) => Error::UnknownOutcome {
+            reason: format!(
+                "the reply (HTTP {status}) was cut off after {} bytes ({})",
+                partial.len(),
+                error_chain(&e.without_url())
+            ),
+            status: Some(status),
+            snippet: snippet(&partial),
+        },
+    }
+}
+
+/// An error and its sources, joined with `: `.
+fn error_chain(e: &dyn std::error::Error) -> String {
     let mut msg = e.to_string();
-    let mut src = std::error::Error::source(&e);
+    let mut src = e.source();
     while let Some(s) = src {
         msg.push_str(": ");
         msg.push_str(&s.to_string());
         src = s.source();
     }
+    msg
+}
+
+/// The first 200 characters of a body, with token-like values redacted.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let snippet: String = text.chars().take(200).collect();
+    redact(&snippet)
+}
+
+/// A reqwest error as a transport or timeout error; the URL is left out.
+pub(crate) fn transport_error(e: reqwest::Error) -> Error {
+    let timeout = e.is_timeout();
+    let msg = error_chain(&e.without_url());
     if timeout {
         Error::Timeout(msg)
     } else {
         Error::Transport(msg)
+    }
+}
+
+/// A URL without the user and password of its authority (`http://u:p@host` -> `http://host`,
+/// with `[credentials]` in their place).
+pub(crate) fn redact_url_credentials(url: &str) -> String {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}[credentials]@{}", &url[..start], &url[start + at + 1..]),
+        None => url.to_string(),
     }
 }
 
@@ -71,12 +182,10 @@ pub fn redact(text: &str) -> String {
 
 /// A decode error with a redacted snippet of the body.
 pub(crate) fn decode_error(path: &str, message: &str, body: &[u8]) -> Error {
-    let text = String::from_utf8_lossy(body);
-    let snippet: String = text.chars().take(200).collect();
     Error::Decode {
         path: path.to_string(),
         message: message.to_string(),
-        snippet: redact(&snippet),
+        snippet: snippet(body),
     }
 }
 
@@ -121,6 +230,65 @@ pub(crate) fn backoff(initial: Duration, max: Duration, attempt: u32) -> Duratio
     cap.mul_f64(rand::thread_rng().gen::<f64>())
 }
 
+/// Decides, attempt after attempt, whether and when a failed request is sent again: only
+/// retryable errors, at most `max_attempts` in all, each retry paid from the shared budget,
+/// waiting `Retry-After` when the server gave one (capped) or a full-jitter backoff.
+pub(crate) struct Retrier<'a> {
+    policy: &'a RetryPolicy,
+    budget: &'a RetryBudget,
+    attempts: u32,
+}
+
+impl<'a> Retrier<'a> {
+    pub(crate) fn new(policy: &'a RetryPolicy, budget: &'a RetryBudget) -> Self {
+        Retrier {
+            policy,
+            budget,
+            attempts: 0,
+        }
+    }
+
+    /// Counts an attempt about to be made; returns its 1-based number.
+    pub(crate) fn start(&mut self) -> u32 {
+        self.attempts += 1;
+        self.attempts
+    }
+
+    /// Takes back the count of an attempt that is replayed for free (after a token refresh).
+    pub(crate) fn unstart(&mut self) {
+        self.attempts = self.attempts.saturating_sub(1);
+    }
+
+    /// After a failed attempt: how long to wait before the next, or `None` to give up.
+    pub(crate) fn wait_after(
+        &mut self,
+        error: &Error,
+        safe_to_repeat: bool,
+        retry_after_secs: Option<u64>,
+    ) -> Option<Duration> {
+        let retry = error.is_retryable()
+            && safe_to_repeat
+            && self.attempts < self.policy.max_attempts
+            && self.budget.try_spend();
+        if !retry {
+            return None;
+        }
+        Some(match retry_after_secs {
+            Some(s) => Duration::from_secs(s).min(self.policy.max_backoff),
+            None => backoff(
+                self.policy.initial_backoff,
+                self.policy.max_backoff,
+                self.attempts,
+            ),
+        })
+    }
+
+    /// After a success: earns one retry back for the budget.
+    pub(crate) fn succeeded(&self) {
+        self.budget.earn();
+    }
+}
+
 /// A shared retry budget: each retry spends one, each success earns one back (up to the cap).
 #[derive(Debug)]
 pub(crate) struct RetryBudget {
@@ -156,6 +324,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn url_credentials_are_removed() {
+        assert_eq!(
+            redact_url_credentials("http://bob:hunter2@proxy.example:3128/x?a=b@c"),
+            "http://[credentials]@proxy.example:3128/x?a=b@c"
+        );
+        assert_eq!(
+            redact_url_credentials("http://proxy:3128"),
+            "http://proxy:3128"
+        );
+        assert_eq!(redact_url_credentials("no scheme"), "no scheme");
+    }
+
+    #[test]
     fn redacts_tokens() {
         let t = "{\"access_token\":\"1000.2eb9378240011f1b8ccecf2ddb3c2a1c.6178b8333677cf002b9c53033b525653\",\"x\":\"1000.5\"}";
         assert_eq!(
@@ -172,6 +353,68 @@ mod tests {
                     <= Duration::from_secs(2)
             );
         }
+        // Full jitter: waits spread over [0, cap), not one fixed value. 1,000 draws of the third
+        // attempt (cap 400 ms) fall in every quarter of the range.
+        let cap = Duration::from_millis(400);
+        let mut quarters = [0u32; 4];
+        for _ in 0..1000 {
+            let w = backoff(Duration::from_millis(100), Duration::from_secs(2), 3);
+            assert!(w < cap, "{w:?}");
+            quarters[(w.as_nanos() * 4 / cap.as_nanos()) as usize] += 1;
+        }
+        assert!(quarters.iter().all(|&n| n > 100), "{quarters:?}");
+        // The exponent grows until the cap: attempt 1 never waits past the initial backoff.
+        for _ in 0..100 {
+            assert!(
+                backoff(Duration::from_millis(100), Duration::from_secs(2), 1)
+                    < Duration::from_millis(100)
+            );
+        }
+    }
+
+    #[test]
+    fn retrier_respects_attempts_budget_and_safety() {
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(50),
+            budget: 10,
+        };
+        let budget = RetryBudget::new(10);
+        let busy = Error::Api {
+            status: 503,
+            code: "X".into(),
+            message: "m".into(),
+            details: Value::Null,
+        };
+        let mut r = Retrier::new(&policy, &budget);
+        r.start();
+        assert!(
+            r.wait_after(&busy, false, None).is_none(),
+            "not safe to repeat"
+        );
+        assert_eq!(
+            r.wait_after(&busy, true, Some(7)),
+            Some(Duration::from_millis(50)),
+            "Retry-After is capped by max_backoff"
+        );
+        r.start();
+        assert!(r.wait_after(&busy, true, None).is_some());
+        r.start();
+        assert!(r.wait_after(&busy, true, None).is_none(), "3 attempts made");
+        let bad = Error::Api {
+            status: 400,
+            code: "X".into(),
+            message: "m".into(),
+            details: Value::Null,
+        };
+        let mut r = Retrier::new(&policy, &budget);
+        r.start();
+        assert!(r.wait_after(&bad, true, None).is_none(), "400 is final");
+        let empty = RetryBudget::new(0);
+        let mut r = Retrier::new(&policy, &empty);
+        r.start();
+        assert!(r.wait_after(&busy, true, None).is_none(), "budget spent");
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod limits;
 pub mod logging;
 pub mod metadata;
 pub mod oauth;
+pub mod outcome;
 pub mod records;
 pub mod secret;
 pub mod store;
@@ -31,8 +32,10 @@ pub use auth::{OAuthToken, TokenSource};
 pub use client::{ApiRequest, ApiResponse, Client, ClientBuilder};
 pub use config::{ProxyConfig, RetryPolicy, SdkConfig};
 pub use environment::{ApiEnvironment, DataCenter, Environment};
-pub use error::{ConfigError, Error, ErrorKind, OAuthError, StoreError};
-pub use http::redact;
+pub use error::{
+    ConfigError, Error, ErrorKind, OAuthError, PartialWrite, ProtocolError, StoreError,
+};
+pub use http::{redact, HttpPool};
 pub use limits::OrgLimits;
 /// HTTP methods, for generated operations.
 pub use reqwest::Method as reqwest_method_type;
@@ -51,7 +54,6 @@ pub mod reqwest_method {
     /// DELETE.
     pub const DELETE: Method = Method::DELETE;
 }
-pub use records::{
-    Dynamic, DynamicRecord, ListParams, Module, RecordId, RecordOutcome, Records, SearchQuery,
-};
+pub use outcome::RecordOutcome;
+pub use records::{Dynamic, DynamicRecord, ListParams, Module, RecordId, Records, SearchQuery};
 pub use token::StoredToken;

@@ -1,10 +1,13 @@
 //! The token endpoint of Zoho Accounts: grant exchange, refresh and revocation. Secrets travel
 //! only in form bodies; redirects are never followed.
 
+use crate::config::RetryPolicy;
 use crate::environment::ApiEnvironment;
-use crate::error::{Error, OAuthError};
+use crate::error::{Error, OAuthError, ProtocolError};
+use crate::http::{self, Retrier, RetryBudget};
 use crate::secret::{AccessToken, ClientSecret, GrantToken, RefreshToken};
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A successful token response.
@@ -31,30 +34,111 @@ pub struct ClientCredentials {
     pub redirect_url: Option<String>,
 }
 
+/// What a token-endpoint call needs: the pooled HTTP client, the retry policy and the retry
+/// budget of the client it serves, and the body size limit.
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    pub(crate) http: reqwest::Client,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) budget: Arc<RetryBudget>,
+    pub(crate) max_body: u64,
+}
+
+/// Posts a form to the accounts server, retrying under the client's policy and budget. A call
+/// that is not `safe_to_repeat` (a grant exchange spends its single-use code) is retried only
+/// when it surely was not processed: the connection failed, or the server answered 429 or 503.
 pub(crate) async fn post_form(
-    http: &reqwest::Client,
+    t: &Transport,
     url: &str,
     form: &[(&str, &str)],
+    safe_to_repeat: bool,
 ) -> Result<Value, Error> {
-    let resp = http
+    let mut retrier = Retrier::new(&t.retry, &t.budget);
+    loop {
+        retrier.start();
+        let (error, retry_after) = match post_once(t, url, form, safe_to_repeat).await {
+            Ok(v) => {
+                retrier.succeeded();
+                return Ok(v);
+            }
+            Err(e) => e,
+        };
+        let unprocessed = match &error {
+            Error::Transport(_) => true,
+            Error::Api { status, .. } => matches!(status, 429 | 503),
+            _ => false,
+        };
+        let Some(wait) = retrier.wait_after(&error, safe_to_repeat || unprocessed, retry_after)
+        else {
+            return Err(error);
+        };
+        tracing::warn!(error = %error, wait_ms = wait.as_millis() as u64, "token request failed; retrying");
+        tokio::time::sleep(wait).await;
+    }
+}
+
+async fn post_once(
+    t: &Transport,
+    url: &str,
+    form: &[(&str, &str)],
+    safe_to_repeat: bool,
+) -> Result<Value, (Error, Option<u64>)> {
+    let resp = t
+        .http
         .post(url)
         .form(form)
         .send()
         .await
-        .map_err(crate::http::transport_error)?;
+        .map_err(|e| (http::send_error(e, safe_to_repeat), None))?;
     let status = resp.status().as_u16();
-    let bytes = resp.bytes().await.map_err(crate::http::transport_error)?;
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    let bytes = http::read_body(resp, t.max_body).await.map_err(|e| {
+        (
+            http::body_error(e, status, safe_to_repeat, t.max_body),
+            None,
+        )
+    })?;
     if status == 429 || status >= 500 {
-        return Err(Error::Api {
-            status,
-            code: "TOKEN_ENDPOINT_UNAVAILABLE".into(),
-            message: format!("the accounts server answered HTTP {status}"),
-            details: Value::Null,
-        });
+        return Err((
+            Error::Api {
+                status,
+                code: "TOKEN_ENDPOINT_UNAVAILABLE".into(),
+                message: format!("the accounts server answered HTTP {status}"),
+                details: Value::Null,
+            },
+            retry_after,
+        ));
     }
-    serde_json::from_slice(&bytes)
-        .map_err(|e| crate::http::decode_error("$", &e.to_string(), &bytes))
+    if !(200..300).contains(&status) && !(400..500).contains(&status) {
+        // Redirects are never followed: the form carries the client secret.
+        return Err((ProtocolError::UnexpectedStatus { status }.into(), None));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        let err = http::decode_error("$", &e.to_string(), &bytes);
+        match err {
+            Error::Decode {
+                message, snippet, ..
+            } if !safe_to_repeat => (
+                Error::UnknownOutcome {
+                    reason: format!(
+                        "the token endpoint's reply (HTTP {status}) could not be read: {message}"
+                    ),
+                    status: Some(status),
+                    snippet,
+                },
+                None,
+            ),
+            other => (other, None),
+        }
+    })
 }
+
+/// The longest access-token lifetime accepted from the token endpoint (Zoho issues one hour).
+pub const MAX_EXPIRES_IN_SECS: i64 = 366 * 24 * 3600;
 
 fn parse(v: Value, accounts_url: &str) -> Result<TokenResponse, Error> {
     if let Some(err) = v.get("error").and_then(Value::as_str) {
@@ -86,18 +170,31 @@ fn parse(v: Value, accounts_url: &str) -> Result<TokenResponse, Error> {
                 description: "the token response carries neither access_token nor error".into(),
             })
         })?;
-    let mut secs = v.get("expires_in").and_then(Value::as_i64).unwrap_or(3600);
     // Legacy responses carry `expires_in_sec`, and then `expires_in` is milliseconds.
-    if let Some(s) = v.get("expires_in_sec").and_then(Value::as_i64) {
-        secs = s;
-    }
+    let (key, raw) = match v.get("expires_in_sec") {
+        Some(s) => ("expires_in_sec", Some(s)),
+        None => ("expires_in", v.get("expires_in")),
+    };
+    let secs = match raw {
+        None => 3600,
+        Some(n) => n
+            .as_i64()
+            .filter(|s| (0..=MAX_EXPIRES_IN_SECS).contains(s))
+            .ok_or_else(|| {
+                ProtocolError::Malformed {
+                    what: format!(
+                        "the token endpoint sent {key} = {n}; a whole number of seconds from 0 to {MAX_EXPIRES_IN_SECS} is expected"
+                    ),
+                }
+            })?,
+    };
     Ok(TokenResponse {
         access_token: AccessToken::new(access),
         refresh_token: v
             .get("refresh_token")
             .and_then(Value::as_str)
             .map(RefreshToken::new),
-        expires_in: Duration::from_secs(secs.max(0) as u64),
+        expires_in: Duration::from_secs(secs.unsigned_abs()),
         api_domain: v
             .get("api_domain")
             .and_then(Value::as_str)
@@ -105,9 +202,10 @@ fn parse(v: Value, accounts_url: &str) -> Result<TokenResponse, Error> {
     })
 }
 
-/// Exchanges a grant code for tokens.
-pub async fn exchange_grant(
-    http: &reqwest::Client,
+/// Exchanges a grant code for tokens. The code is single-use: the call is retried only when it
+/// surely did not reach the server, and a lost reply is an [`Error::UnknownOutcome`].
+pub(crate) async fn exchange_grant(
+    http: &Transport,
     env: &ApiEnvironment,
     creds: &ClientCredentials,
     grant: &GrantToken,
@@ -125,7 +223,7 @@ pub async fn exchange_grant(
     let span = tracing::info_span!("zcrm.oauth", grant_type = "authorization_code");
     async {
         parse(
-            post_form(http, &env.token_url(), &form).await?,
+            post_form(http, &env.token_url(), &form, false).await?,
             env.accounts_url(),
         )
     }
@@ -133,9 +231,9 @@ pub async fn exchange_grant(
     .await
 }
 
-/// Gets a new access token for a refresh token.
-pub async fn refresh(
-    http: &reqwest::Client,
+/// Gets a new access token for a refresh token, retried under the client's policy.
+pub(crate) async fn refresh(
+    http: &Transport,
     env: &ApiEnvironment,
     creds: &ClientCredentials,
     refresh: &RefreshToken,
@@ -148,19 +246,19 @@ pub async fn refresh(
     ];
     tracing::info!(grant_type = "refresh_token", "refreshing access token");
     parse(
-        post_form(http, &env.token_url(), &form).await?,
+        post_form(http, &env.token_url(), &form, true).await?,
         env.accounts_url(),
     )
 }
 
 /// Revokes a refresh token (and every access token minted from it).
-pub async fn revoke(
-    http: &reqwest::Client,
+pub(crate) async fn revoke(
+    http: &Transport,
     env: &ApiEnvironment,
     refresh: &RefreshToken,
 ) -> Result<(), Error> {
     let url = format!("{}/revoke", env.token_url());
-    let v = post_form(http, &url, &[("token", refresh.expose())]).await?;
+    let v = post_form(http, &url, &[("token", refresh.expose())], true).await?;
     if v.get("status").and_then(Value::as_str) == Some("success") {
         Ok(())
     } else {

@@ -1,19 +1,30 @@
 //! Records of any module, written once over the [`Module`] trait: typed modules (generated in
 //! `zcrm-modules`) and [`Dynamic`] modules (any name, string-keyed records) use the same code.
 
-use crate::client::{ApiRequest, Client};
-use crate::error::Error;
+use crate::client::{encode_segment, ApiRequest, Client};
+use crate::error::{Error, PartialWrite, ProtocolError};
+use crate::outcome::RecordOutcome;
 use futures_util::stream::{self, Stream, TryStreamExt};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use std::collections::HashSet;
 use std::fmt;
 
 /// Records a write call carries at most; longer inputs are sent in chunks of this size.
 pub const WRITE_CHUNK: usize = 100;
 /// Records reachable with `page` alone; past this the list switches to `page_token`.
 pub const PAGE_LIMIT: usize = 2000;
+/// The most records Zoho serves to one listing (its `page_token` cap). A listing that goes on
+/// for more pages than this allows is stopped with [`ProtocolError::TooManyPages`].
+pub const LISTING_CAP: usize = 100_000;
+
+/// The most pages a listing of `per_page` records a page may take before the server is
+/// considered not to make progress.
+fn page_bound(per_page: u32) -> u64 {
+    (LISTING_CAP / per_page.max(1) as usize) as u64 + 1
+}
 
 /// A CRM module: its API name and the types of its records.
 pub trait Module: Send + Sync + Clone + 'static {
@@ -107,57 +118,6 @@ impl From<String> for RecordId {
 impl PartialEq<str> for RecordId {
     fn eq(&self, other: &str) -> bool {
         self.0 == other
-    }
-}
-
-/// The result of one record of a write or delete call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RecordOutcome {
-    /// `SUCCESS` or an error code (`INVALID_DATA`, `DUPLICATE_DATA`, ...).
-    pub code: String,
-    /// Zoho's message (`record added`, ...).
-    #[serde(default)]
-    pub message: String,
-    /// `success` or `error`.
-    #[serde(default)]
-    pub status: String,
-    /// Details: the record's id and times on success; `api_name`, `json_path` and more on error.
-    #[serde(default)]
-    pub details: Value,
-    /// Upsert only: `insert` or `update`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<String>,
-    /// Upsert only: the field that matched an existing record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duplicate_field: Option<String>,
-}
-
-impl RecordOutcome {
-    /// Whether the record was written.
-    pub fn is_success(&self) -> bool {
-        self.status == "success" || self.code == "SUCCESS"
-    }
-    /// The id of the record written or deleted.
-    pub fn id(&self) -> Option<RecordId> {
-        match self.details.get("id")? {
-            Value::String(s) => Some(RecordId(s.clone())),
-            Value::Number(n) => Some(RecordId(n.to_string())),
-            _ => None,
-        }
-    }
-    /// The id on success, or this outcome as an [`Error::Api`].
-    pub fn into_result(self) -> Result<RecordId, Error> {
-        if self.is_success() {
-            if let Some(id) = self.id() {
-                return Ok(id);
-            }
-        }
-        Err(Error::Api {
-            status: 400,
-            code: self.code,
-            message: self.message,
-            details: self.details,
-        })
     }
 }
 
@@ -281,13 +241,79 @@ enum Cursor {
     Done,
 }
 
+/// Where a listing stands: the next request, the tokens already used, the records and pages
+/// received. Every step either advances or ends with a [`ProtocolError`], so no listing loops.
+struct Listing {
+    cursor: Cursor,
+    used_tokens: HashSet<String>,
+    records: u64,
+    pages: u64,
+}
+
+impl Listing {
+    /// The cursor after a page of `count` records with `more` and `next_token`, fetched at
+    /// `page_no` (by number) or by token.
+    fn advance(
+        &mut self,
+        path: &str,
+        per_page: u32,
+        page_no: Option<u32>,
+        count: usize,
+        more: bool,
+        next_token: Option<String>,
+    ) -> Result<(), ProtocolError> {
+        self.records += count as u64;
+        self.pages += 1;
+        if !more {
+            self.cursor = Cursor::Done;
+            return Ok(());
+        }
+        if count == 0 {
+            return Err(ProtocolError::EmptyPage {
+                path: path.to_string(),
+                page: self.pages,
+            });
+        }
+        if self.pages >= page_bound(per_page) {
+            return Err(ProtocolError::TooManyPages {
+                path: path.to_string(),
+                limit: page_bound(per_page),
+            });
+        }
+        self.cursor = match (page_no, next_token) {
+            (Some(p), _) if (p as usize) * (per_page as usize) < PAGE_LIMIT => Cursor::Page(p + 1),
+            (_, None) => {
+                return Err(ProtocolError::MissingPageToken {
+                    path: path.to_string(),
+                    records: self.records,
+                })
+            }
+            (_, Some(t)) => {
+                if !self.used_tokens.insert(t.clone()) {
+                    return Err(ProtocolError::RepeatedPageToken {
+                        path: path.to_string(),
+                        token: t,
+                        records: self.records,
+                    });
+                }
+                Cursor::Token(t)
+            }
+        };
+        Ok(())
+    }
+}
+
 impl<M: Module> Records<M> {
     fn path(&self, suffix: &str) -> String {
-        format!("/{}{suffix}", self.module.api_name())
+        format!("/{}{suffix}", encode_segment(self.module.api_name()))
     }
 
     /// Every record, as a stream: pages of `per_page`, by `page` for the first 2,000 records and
     /// by `page_token` after, each record once.
+    ///
+    /// A server that does not make progress ends the stream with an [`Error::Protocol`]: a
+    /// `page_token` sent again, `more_records` on an empty page, `more_records` past 2,000
+    /// records without a `next_page_token`, or more pages than Zoho's 100,000-record cap allows.
     pub fn list(
         &self,
         params: ListParams,
@@ -295,12 +321,18 @@ impl<M: Module> Records<M> {
         let client = self.client.clone();
         let path = self.path("");
         let per_page = params.per_page.unwrap_or(200).clamp(1, 200);
-        let pages = stream::try_unfold(Cursor::Page(1), move |cursor| {
+        let start = Listing {
+            cursor: Cursor::Page(1),
+            used_tokens: HashSet::new(),
+            records: 0,
+            pages: 0,
+        };
+        let pages = stream::try_unfold(start, move |mut state| {
             let client = client.clone();
             let path = path.clone();
             let params = params.clone();
             async move {
-                let mut req = ApiRequest::get(path)
+                let mut req = ApiRequest::get(path.clone())
                     .query("fields", params.fields.join(","))
                     .query("per_page", per_page.to_string());
                 if let Some(s) = &params.sort_by {
@@ -309,7 +341,7 @@ impl<M: Module> Records<M> {
                 if let Some(s) = &params.sort_order {
                     req = req.query("sort_order", s.clone());
                 }
-                let page_no = match &cursor {
+                let page_no = match &state.cursor {
                     Cursor::Done => return Ok::<_, Error>(None),
                     Cursor::Page(p) => {
                         req = req.query("page", p.to_string());
@@ -323,25 +355,25 @@ impl<M: Module> Records<M> {
                 let Some(page) = client.execute(req).await?.json::<Page<M::Record>>()? else {
                     return Ok(None);
                 };
-                let next = match (page.info.more_records, page_no) {
-                    (false, _) => Cursor::Done,
-                    (true, Some(p)) if (p as usize) * (per_page as usize) < PAGE_LIMIT => {
-                        Cursor::Page(p + 1)
-                    }
-                    (true, _) => match page.info.next_page_token {
-                        Some(t) => Cursor::Token(t),
-                        None => Cursor::Done,
-                    },
-                };
-                Ok(Some((stream::iter(page.data.into_iter().map(Ok)), next)))
+                state.advance(
+                    &path,
+                    per_page,
+                    page_no,
+                    page.data.len(),
+                    page.info.more_records,
+                    page.info.next_page_token,
+                )?;
+                Ok(Some((stream::iter(page.data.into_iter().map(Ok)), state)))
             }
         });
         pages.try_flatten()
     }
 
-    /// One record; `None` when Zoho answers that it does not exist.
+    /// One record; `None` when Zoho answers that it does not exist (204, or `INVALID_DATA`
+    /// about this id). Any other error, including other `INVALID_DATA` answers (a bad field
+    /// name), is returned.
     pub async fn get(&self, id: &RecordId, fields: &[&str]) -> Result<Option<M::Record>, Error> {
-        let mut req = ApiRequest::get(self.path(&format!("/{id}")));
+        let mut req = ApiRequest::get(self.path(&format!("/{}", encode_segment(id.as_str()))));
         if !fields.is_empty() {
             req = req.query("fields", fields.join(","));
         }
@@ -350,14 +382,44 @@ impl<M: Module> Records<M> {
                 .json::<Page<M::Record>>()?
                 .and_then(|p| p.data.into_iter().next())),
             Err(Error::Api {
-                status: 400, code, ..
-            }) if code == "INVALID_DATA" => Ok(None),
+                status: 400,
+                code,
+                message,
+                details,
+            }) if code == "INVALID_DATA" && names_missing_id(&message, &details, id) => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    /// Sends records in chunks of 100; one outcome per record, in order. A chunk whose records
-    /// all failed (HTTP 400 with one item per record) yields their outcomes, not an error.
+    /// Sends `items` in chunks of 100 (each chunk one request built by `request`) and collects
+    /// one outcome per item, in order. When a chunk fails after others completed, or while
+    /// others wait to be sent, the error is [`Error::PartialWrite`] with every outcome received.
+    async fn batch<T>(
+        &self,
+        items: &[T],
+        request: impl Fn(&[T]) -> ApiRequest,
+    ) -> Result<Vec<RecordOutcome>, Error> {
+        let total = items.len();
+        let mut out = Vec::with_capacity(total);
+        for chunk in items.chunks(WRITE_CHUNK) {
+            let start = out.len();
+            match self.outcomes(request(chunk), chunk.len()).await {
+                Ok(o) => out.extend(o),
+                Err(error) if start == 0 && chunk.len() == total => return Err(error),
+                Err(error) => {
+                    return Err(Error::PartialWrite(Box::new(PartialWrite {
+                        outcomes: out,
+                        failed: start..start + chunk.len(),
+                        total,
+                        error,
+                    })))
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Encodes, validates and sends records in chunks of 100; one outcome per record, in order.
     async fn write(
         &self,
         method: Method,
@@ -378,45 +440,70 @@ impl<M: Module> Records<M> {
         self.client
             .validate_picklists(self.module.api_name(), &encoded)
             .await?;
-        let mut out = Vec::with_capacity(records.len());
-        for chunk in encoded.chunks(WRITE_CHUNK) {
+        let path = self.path(suffix);
+        self.batch(&encoded, |chunk| {
             let mut body = extra.clone();
             body.insert("data".into(), Value::Array(chunk.to_vec()));
-            let req = ApiRequest::with_body(method.clone(), self.path(suffix), Value::Object(body));
-            out.extend(self.outcomes(req, chunk.len()).await?);
-        }
-        Ok(out)
+            ApiRequest::with_body(method.clone(), path.clone(), Value::Object(body))
+        })
+        .await
     }
 
     /// Sends one chunk of a batch call and returns its per-record outcomes (also when every
-    /// record of the chunk failed and Zoho answered 400 with one item per record).
+    /// record of the chunk failed and Zoho answered 400 with one item per record). An answer
+    /// with another number of outcomes than records sent is an error: an
+    /// [`Error::UnknownOutcome`] for a create or upsert (some may have been written), an
+    /// [`Error::Protocol`] otherwise.
     async fn outcomes(
         &self,
         mut req: ApiRequest,
         records: usize,
     ) -> Result<Vec<RecordOutcome>, Error> {
         req.expected_items = Some(records);
-        Ok(self
-            .client
-            .execute(req)
-            .await?
-            .json::<Outcomes>()?
-            .map(|o| o.data)
-            .unwrap_or_default())
+        let idempotent = req.idempotent;
+        let resp = self.client.execute(req).await?;
+        let data = resp.json::<Outcomes>()?.map(|o| o.data).unwrap_or_default();
+        if data.len() == records {
+            return Ok(data);
+        }
+        Err(if idempotent {
+            ProtocolError::OutcomeCount {
+                sent: records,
+                received: data.len(),
+            }
+            .into()
+        } else {
+            Error::UnknownOutcome {
+                reason: format!(
+                    "its reply (HTTP {}) carries {} outcomes for {records} records",
+                    resp.status,
+                    data.len()
+                ),
+                status: Some(resp.status),
+                snippet: crate::http::snippet(&resp.body),
+            }
+        })
     }
 
     /// Creates records (in chunks of 100); one outcome per record, in order.
+    ///
+    /// Errors worth handling: [`Error::UnknownOutcome`] when a reply was lost or cut off (the
+    /// records may have been created; creates are never repeated by the SDK), and
+    /// [`Error::PartialWrite`] when a later chunk failed, carrying the outcomes of the chunks
+    /// already written.
     pub async fn create(&self, records: &[M::Update]) -> Result<Vec<RecordOutcome>, Error> {
         self.write(Method::POST, "", records, &Map::new()).await
     }
 
-    /// Updates records (each carries its `id`), in chunks of 100.
+    /// Updates records (each carries its `id`), in chunks of 100. A chunk that fails after
+    /// others completed gives [`Error::PartialWrite`] with their outcomes.
     pub async fn update(&self, records: &[M::Update]) -> Result<Vec<RecordOutcome>, Error> {
         self.write(Method::PUT, "", records, &Map::new()).await
     }
 
     /// Inserts or updates records matched by `duplicate_check_fields` (Zoho's default order
-    /// when empty), in chunks of 100.
+    /// when empty), in chunks of 100. As [`create`](Self::create), a lost reply is
+    /// [`Error::UnknownOutcome`] and a later failed chunk [`Error::PartialWrite`].
     pub async fn upsert(
         &self,
         records: &[M::Update],
@@ -432,16 +519,17 @@ impl<M: Module> Records<M> {
         self.write(Method::POST, "/upsert", records, &extra).await
     }
 
-    /// Deletes records by id (in chunks of 100); one outcome per id.
+    /// Deletes records by id (in chunks of 100); one outcome per id. A chunk that fails after
+    /// others completed gives [`Error::PartialWrite`] with their outcomes.
     pub async fn delete(&self, ids: &[RecordId]) -> Result<Vec<RecordOutcome>, Error> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(WRITE_CHUNK) {
+        let path = self.path("");
+        self.batch(ids, |chunk| {
             let list: Vec<&str> = chunk.iter().map(RecordId::as_str).collect();
-            let mut req = ApiRequest::get(self.path("")).query("ids", list.join(","));
+            let mut req = ApiRequest::get(path.clone()).query("ids", list.join(","));
             req.method = Method::DELETE;
-            out.extend(self.outcomes(req, chunk.len()).await?);
-        }
-        Ok(out)
+            req
+        })
+        .await
     }
 
     /// Searches (at most 2,000 results, Zoho's cap), as a stream.
@@ -484,28 +572,46 @@ impl<M: Module> Records<M> {
         .try_flatten()
     }
 
-    /// Deleted records (`all`, `recycle` or `permanent`), every page.
+    /// Deleted records (`all`, `recycle` or `permanent`), every page. A server that keeps
+    /// answering `more_records` without progress (an empty page, the same page again, more
+    /// pages than Zoho's cap) ends it with an [`Error::Protocol`].
     pub async fn deleted(&self, kind: &str) -> Result<Vec<DeletedRecord>, Error> {
-        let mut out = vec![];
+        let path = self.path("/deleted");
+        let mut out: Vec<DeletedRecord> = vec![];
+        let mut previous: Vec<RecordId> = vec![];
         for page in 1u32.. {
-            let req = ApiRequest::get(self.path("/deleted"))
+            if u64::from(page) > page_bound(200) {
+                return Err(ProtocolError::TooManyPages {
+                    path,
+                    limit: page_bound(200),
+                }
+                .into());
+            }
+            let req = ApiRequest::get(path.clone())
                 .query("type", kind)
                 .query("page", page.to_string())
                 .query("per_page", "200");
-            match self
+            let Some(p) = self
                 .client
                 .execute(req)
                 .await?
                 .json::<Page<DeletedRecord>>()?
-            {
-                Some(p) => {
-                    out.extend(p.data);
-                    if !p.info.more_records {
-                        break;
-                    }
+            else {
+                break;
+            };
+            let ids: Vec<RecordId> = p.data.iter().map(|d| d.id.clone()).collect();
+            if p.info.more_records && (ids.is_empty() || ids == previous) {
+                return Err(ProtocolError::EmptyPage {
+                    path,
+                    page: u64::from(page),
                 }
-                None => break,
+                .into());
             }
+            out.extend(p.data);
+            if !p.info.more_records {
+                break;
+            }
+            previous = ids;
         }
         Ok(out)
     }
@@ -520,11 +626,37 @@ impl<M: Module> Records<M> {
             Some(SearchQuery::Word(w)) => req = req.query("word", w),
             None => {}
         }
-        let v: Option<Value> = self.client.execute(req).await?.json()?;
-        Ok(v.and_then(|v| {
-            v.get("count")
-                .and_then(|c| c.as_u64().or_else(|| c.as_str()?.parse().ok()))
-        })
-        .unwrap_or(0))
+        let Some(v) = self.client.execute(req).await?.json::<Value>()? else {
+            // 204: nothing matches.
+            return Ok(0);
+        };
+        let count = v.get("count");
+        count
+            .and_then(|c| c.as_u64().or_else(|| c.as_str()?.parse().ok()))
+            .ok_or_else(|| {
+                ProtocolError::Malformed {
+                    what: format!(
+                        "`$.count` of the count answer is {}; a whole number of records is expected",
+                        count.map_or("missing".to_string(), |c| crate::http::snippet(c.to_string().as_bytes()))
+                    ),
+                }
+                .into()
+            })
+    }
+}
+
+/// Whether an `INVALID_DATA` answer to a single-record GET says that the record `id` does not
+/// exist (Zoho names the id in `details.id`, or says "the id given seems to be invalid" without
+/// naming another parameter).
+fn names_missing_id(message: &str, details: &Value, id: &RecordId) -> bool {
+    match details.get("id") {
+        Some(Value::String(s)) => s == id.as_str(),
+        Some(Value::Number(n)) => n.to_string() == id.as_str(),
+        Some(_) => false,
+        None => {
+            message.contains("id given seems to be invalid")
+                && details.get("param_name").is_none()
+                && details.get("api_name").is_none()
+        }
     }
 }

@@ -11,22 +11,10 @@ use zcrm_core::{
 };
 use zcrm_emulator::{Emulator, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
 
-use common::{admin, env_of, refreshes, PATRICIA, SCOPES};
+use common::{admin, env_of, fast_retries, refreshes, PATRICIA, SCOPES};
 
 fn grant_token(emu: &Emulator) -> OAuthToken {
     common::grant_token(emu, PATRICIA)
-}
-
-fn fast_retries() -> SdkConfig {
-    SdkConfig::builder()
-        .retry(RetryPolicy {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(10),
-            max_backoff: Duration::from_millis(50),
-            budget: 100,
-        })
-        .build()
-        .unwrap()
 }
 
 async fn client(emu: &Emulator, store: Arc<dyn TokenStore>, config: SdkConfig) -> Client {
@@ -438,7 +426,7 @@ async fn file_store_persists_across_clients() {
 async fn many_users_and_orgs_in_one_process() {
     let emu = Emulator::start().await.unwrap();
     let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
-    let http = reqwest::Client::new();
+    let http = zcrm_core::HttpPool::new(&SdkConfig::default()).unwrap();
     let login = |user: &str| {
         let code = emu.mint_grant_code(user, &SCOPES).unwrap();
         let t = OAuthToken::builder()
@@ -451,7 +439,7 @@ async fn many_users_and_orgs_in_one_process() {
             .environment(env_of(&emu))
             .token(t)
             .store(store.clone())
-            .http_client(http.clone())
+            .http_pool(http.clone())
             .build()
     };
     let zylker = login(PATRICIA).await.unwrap();

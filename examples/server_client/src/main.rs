@@ -48,7 +48,9 @@ struct AppState {
     store: Arc<dyn TokenStore>,
     sessions: Mutex<HashMap<String, Session>>,
     clients: Mutex<HashMap<String, Client>>,
-    http: reqwest::Client,
+    /// One connection pool for every user's client, with the SDK's transport settings (no
+    /// redirects: a redirected token request would carry the client secret elsewhere).
+    http: zcrm_core::HttpPool,
     /// One concurrency limit per org, shared by its users' clients.
     limits: zcrm_core::OrgLimits,
 }
@@ -220,7 +222,7 @@ async fn callback(
         .environment(env)
         .token(token)
         .store(app.store.clone())
-        .http_client(app.http.clone())
+        .http_pool(app.http.clone())
         .org_limits(app.limits.clone())
         .build()
         .await
@@ -294,7 +296,7 @@ async fn client_for(app: &App, token_id: &str) -> Result<Client, String> {
                 .map_err(|e| e.to_string())?,
         )
         .store(app.store.clone())
-        .http_client(app.http.clone())
+        .http_pool(app.http.clone())
         .org_limits(app.limits.clone())
         .build()
         .await
@@ -447,7 +449,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port = listener.local_addr()?.port();
     let redirect_url = var("ZOHO_REDIRECT_URL")
         .unwrap_or_else(|| format!("http://127.0.0.1:{port}/oauth/callback"));
-    let http = reqwest::Client::new();
+    let http = zcrm_core::HttpPool::new(&zcrm_core::SdkConfig::default())?;
     let mut emulator = None;
     let (client_id, client_secret, accounts_url, emulated) = match (
         var("ZOHO_CLIENT_ID"),
@@ -460,7 +462,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => {
             let emu = zcrm_emulator::Emulator::start().await?;
             // Register this app's redirect URL, as one does in Zoho's API console.
-            let c: serde_json::Value = http.post(format!("{}/clients", emu.admin_url)).json(&serde_json::json!({"name": "zcrm example app", "redirect_uris": [redirect_url]})).send().await?.json().await?;
+            let c: serde_json::Value = reqwest::Client::new().post(format!("{}/clients", emu.admin_url)).json(&serde_json::json!({"name": "zcrm example app", "redirect_uris": [redirect_url]})).send().await?.json().await?;
             let id = c["client_id"]
                 .as_str()
                 .ok_or("emulator client")?

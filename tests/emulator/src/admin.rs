@@ -220,7 +220,7 @@ fn default_fault_body(status: u16) -> Value {
     json!({"code": code, "details": {}, "message": message, "status": "error"})
 }
 
-/// `POST /faults {"path_prefix","method"?,"times"?,"action":{"kind":"status"|"delay"|"drop"|"truncate",...}}`.
+/// `POST /faults {"path_prefix","method"?,"times"?,"skip"?,"action":{"kind":"status"|"delay"|"drop"|"drop_after"|"truncate",...}}`.
 async fn add_fault(State(app): State<App>, b: Bytes) -> ApiResult {
     let v = body_json(&b)?;
     let path_prefix = v["path_prefix"].as_str().unwrap_or("/").to_string();
@@ -261,10 +261,11 @@ async fn add_fault(State(app): State<App>, b: Bytes) -> ApiResult {
                 .ok_or_else(|| bad("delay faults need `ms`"))?,
         )),
         Some("drop") => FaultAction::Drop,
+        Some("drop_after") => FaultAction::DropAfter,
         Some("truncate") => FaultAction::Truncate,
         _ => {
             return Err(bad(
-                "action.kind must be one of status, delay, drop, truncate",
+                "action.kind must be one of status, delay, drop, drop_after, truncate",
             ))
         }
     };
@@ -276,6 +277,9 @@ async fn add_fault(State(app): State<App>, b: Bytes) -> ApiResult {
         method: v["method"].as_str().map(str::to_string),
         path_prefix,
         remaining: times,
+        skip: v["skip"]
+            .as_u64()
+            .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
         action,
     });
     ok(json!({"id": id}))
@@ -284,7 +288,7 @@ async fn add_fault(State(app): State<App>, b: Bytes) -> ApiResult {
 async fn list_faults(State(app): State<App>) -> ApiResult {
     let w = app.world();
     ok(
-        json!({"faults": w.faults.iter().map(|f| json!({"id": f.id, "method": f.method, "path_prefix": f.path_prefix, "remaining": f.remaining, "action": format!("{:?}", f.action)})).collect::<Vec<_>>()}),
+        json!({"faults": w.faults.iter().map(|f| json!({"id": f.id, "method": f.method, "path_prefix": f.path_prefix, "remaining": f.remaining, "skip": f.skip, "action": format!("{:?}", f.action)})).collect::<Vec<_>>()}),
     )
 }
 

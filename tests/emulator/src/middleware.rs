@@ -68,6 +68,10 @@ fn take_fault(app: &App, method: &str, path: &str) -> Option<(u64, FaultAction)>
                 .is_none_or(|m| m.eq_ignore_ascii_case(method))
     })?;
     let fault = &mut world.faults[idx];
+    if fault.skip > 0 {
+        fault.skip -= 1;
+        return None;
+    }
     fault.remaining -= 1;
     let out = (fault.id, fault.action.clone());
     if fault.remaining == 0 {
@@ -138,6 +142,7 @@ pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Re
             FaultAction::Status { status, .. } => format!("status {status}"),
             FaultAction::Delay(d) => format!("delay {}ms", d.as_millis()),
             FaultAction::Drop => "drop".into(),
+            FaultAction::DropAfter => "drop_after".into(),
             FaultAction::Truncate => "truncate".into(),
         };
         format!("#{id} {kind}")
@@ -191,6 +196,12 @@ pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Re
             // Unwinding out of the connection task closes the socket without an answer;
             // `resume_unwind` does not run the panic hook, so nothing is printed.
             std::panic::resume_unwind(Box::new("zcrm-emulator: scripted connection drop"));
+        }
+        Some(FaultAction::DropAfter) => {
+            let resp = next.run(req).await;
+            log(resp.status().as_u16());
+            drop(resp);
+            std::panic::resume_unwind(Box::new("zcrm-emulator: scripted drop after handling"));
         }
         Some(FaultAction::Truncate) => {
             let resp = next.run(req).await;

@@ -135,6 +135,8 @@ pub struct Fault {
     pub method: Option<String>,
     pub path_prefix: String,
     pub remaining: u32,
+    /// Matching requests to let through before the fault applies.
+    pub skip: u32,
     pub action: FaultAction,
 }
 
@@ -151,6 +153,9 @@ pub enum FaultAction {
     Delay(Duration),
     /// Close the connection without answering.
     Drop,
+    /// Handle the request (a write is applied), then close the connection without answering:
+    /// the reply is lost.
+    DropAfter,
     /// Handle the request, then send only the first half of the body.
     Truncate,
 }

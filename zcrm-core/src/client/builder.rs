@@ -1,7 +1,7 @@
 //! Building a [`Client`]: the token flows, user-org discovery, and which API domain to use.
 
 use super::{Client, Inner};
-use crate::auth::{now_ms, OAuthToken, TokenManager, TokenSource};
+use crate::auth::{expiry_after, OAuthToken, TokenManager, TokenSource};
 use crate::config::SdkConfig;
 use crate::environment::{ApiEnvironment, DataCenter};
 use crate::error::{ConfigError, Error, StoreError};
@@ -34,7 +34,7 @@ pub struct ClientBuilder {
     token: Option<OAuthToken>,
     store: Option<Arc<dyn TokenStore>>,
     config: Option<SdkConfig>,
-    http: Option<reqwest::Client>,
+    http: Option<crate::http::HttpPool>,
     org_limits: Option<crate::limits::OrgLimits>,
 }
 
@@ -65,9 +65,11 @@ impl ClientBuilder {
         self.org_limits = Some(limits);
         self
     }
-    /// Shares one HTTP connection pool between clients (many users in one process).
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
+    /// Shares one HTTP connection pool between clients (many users in one process). The pool
+    /// carries the SDK's transport settings (see [`HttpPool`](crate::HttpPool)); by default each
+    /// client builds its own from its configuration.
+    pub fn http_pool(mut self, pool: crate::http::HttpPool) -> Self {
+        self.http = Some(pool);
         self
     }
 
@@ -87,8 +89,15 @@ impl ClientBuilder {
         let config = self.config.unwrap_or_default();
         let self_org_limits = self.org_limits;
         let http = match self.http {
-            Some(h) => h,
-            None => http::build(&config)?,
+            Some(pool) => pool.http,
+            None => http::HttpPool::new(&config)?.http,
+        };
+        let budget = Arc::new(RetryBudget::new(config.retry().budget));
+        let transport = oauth::Transport {
+            http: http.clone(),
+            retry: config.retry().clone(),
+            budget: budget.clone(),
+            max_body: config.max_response_bytes(),
         };
         let mut stored = match &token.source {
             TokenSource::StoredId(id) => store
@@ -97,7 +106,7 @@ impl ClientBuilder {
                 .ok_or_else(|| StoreError::NotFound(id.clone()))?,
             TokenSource::Grant(g) => {
                 let creds = token.credentials().expect("validated by the builder");
-                let resp = oauth::exchange_grant(&http, &env, &creds, g).await?;
+                let resp = oauth::exchange_grant(&transport, &env, &creds, g).await?;
                 StoredToken {
                     client_id: Some(creds.client_id),
                     client_secret: Some(creds.client_secret),
@@ -105,7 +114,7 @@ impl ClientBuilder {
                     refresh_token: resp.refresh_token,
                     access_token: Some(resp.access_token),
                     grant_token: Some(g.clone()),
-                    expiry_time: Some(now_ms() + resp.expires_in.as_millis() as i64),
+                    expiry_time: Some(expiry_after(resp.expires_in)),
                     api_domain: resp.api_domain,
                     ..Default::default()
                 }
@@ -137,7 +146,7 @@ impl ClientBuilder {
         let api_base = api_base(&env, stored.api_domain.as_deref())?;
         let auth_env = env.clone();
         let manager = TokenManager::new(
-            http.clone(),
+            transport,
             auth_env,
             store.clone(),
             stored.clone(),
@@ -149,7 +158,7 @@ impl ClientBuilder {
                     config.max_concurrency().unwrap_or(UNKNOWN_EDITION_LIMIT),
                 )),
                 metadata: std::sync::OnceLock::new(),
-                budget: RetryBudget::new(config.retry().budget),
+                budget,
                 http,
                 config,
                 api_base,

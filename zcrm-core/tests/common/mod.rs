@@ -4,8 +4,9 @@
 use reqwest::Method;
 use serde_json::Value;
 use std::sync::Arc;
+use std::time::Duration;
 use zcrm_core::store::TokenStore;
-use zcrm_core::{ApiEnvironment, Client, OAuthToken, SdkConfig};
+use zcrm_core::{ApiEnvironment, Client, OAuthToken, RetryPolicy, SdkConfig};
 use zcrm_emulator::{Emulator, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
 
 /// The seeded admin of the Zylker org.
@@ -64,5 +65,43 @@ pub fn refreshes(emu: &Emulator) -> usize {
     emu.requests()
         .iter()
         .filter(|r| r.path == "/oauth/v2/token" && r.grant_type.as_deref() == Some("refresh_token"))
+        .count()
+}
+
+/// Retries as by default (3 attempts) but with millisecond backoffs.
+pub fn fast_retries() -> SdkConfig {
+    SdkConfig::builder()
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(50),
+            budget: 100,
+        })
+        .build()
+        .unwrap()
+}
+
+/// Adds a fault: after `skip` matching requests, the next `times` get `action`.
+pub async fn fault(
+    emu: &Emulator,
+    path: &str,
+    method: Option<&str>,
+    skip: u32,
+    times: u32,
+    action: Value,
+) {
+    let mut f =
+        serde_json::json!({"path_prefix": path, "skip": skip, "times": times, "action": action});
+    if let Some(m) = method {
+        f["method"] = m.into();
+    }
+    admin(emu, Method::POST, "/faults", f).await;
+}
+
+/// Requests the emulator logged with this method whose path starts with `prefix`.
+pub fn logged(emu: &Emulator, method: &str, prefix: &str) -> usize {
+    emu.requests()
+        .iter()
+        .filter(|r| r.method == method && r.path.starts_with(prefix))
         .count()
 }

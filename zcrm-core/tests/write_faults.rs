@@ -1,0 +1,281 @@
+//! Batch writes under faults: a failed chunk keeps the outcomes of the chunks already written, a
+//! lost or cut reply to a create is an unknown outcome (never a plain failure, never repeated),
+//! and only 2xx answers count as success.
+
+mod common;
+use futures_util::TryStreamExt;
+use serde_json::json;
+use std::sync::Arc;
+use zcrm_core::store::MemoryStore;
+use zcrm_core::{
+    ApiRequest, Client, DynamicRecord, Error, ErrorKind, ProtocolError, RecordId, SdkConfig,
+};
+use zcrm_emulator::Emulator;
+
+use common::{fast_retries, fault, logged};
+
+async fn client(emu: &Emulator, config: SdkConfig) -> Client {
+    common::client(emu, Arc::new(MemoryStore::new()), config).await
+}
+
+fn leads(n: usize, tag: &str) -> Vec<DynamicRecord> {
+    (0..n)
+        .map(|i| DynamicRecord::new().set("Last_Name", format!("{tag} {i}")))
+        .collect()
+}
+
+/// Leads whose last name starts with `tag`, as the server holds them.
+async fn server_count(c: &Client, tag: &str) -> u64 {
+    c.dynamic("Leads")
+        .count(Some(zcrm_core::SearchQuery::Criteria(format!(
+            "(Last_Name:starts_with:{tag})"
+        ))))
+        .await
+        .unwrap()
+}
+
+fn partial(e: Error) -> Box<zcrm_core::PartialWrite> {
+    match e {
+        Error::PartialWrite(p) => p,
+        other => panic!("expected a partial write, got {other}"),
+    }
+}
+
+#[tokio::test]
+async fn a_failed_chunk_keeps_the_outcomes_of_written_chunks() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu, fast_retries()).await;
+    let records = c.dynamic("Leads");
+
+    // Create 150: the second chunk is refused (413).
+    fault(&emu, "/crm/v7/Leads", Some("POST"), 1, 1, json!({"kind": "status", "status": 413, "body": {"code": "LIMIT_EXCEEDED", "details": {}, "message": "too large", "status": "error"}})).await;
+    let p = partial(records.create(&leads(150, "Chunky")).await.unwrap_err());
+    assert_eq!(
+        (p.outcomes.len(), p.failed.clone(), p.total),
+        (100, 100..150, 150)
+    );
+    assert!(p
+        .outcomes
+        .iter()
+        .all(|o| o.is_success() && o.id().is_some()));
+    assert_eq!(p.error.api_code(), Some("LIMIT_EXCEEDED"));
+    assert!(!p.error.may_have_applied());
+    assert_eq!(
+        server_count(&c, "Chunky").await,
+        100,
+        "the server holds what the outcomes say"
+    );
+    let ids: Vec<RecordId> = p.outcomes.iter().filter_map(|o| o.id()).collect();
+    assert_eq!(ids.len(), 100);
+
+    // The rest goes in a second call: 150 in all, none twice.
+    let rest = records.create(&leads(150, "Chunky")[100..]).await.unwrap();
+    assert_eq!(rest.len(), 50);
+    assert_eq!(server_count(&c, "Chunky").await, 150);
+
+    // Update 150 (ids of the first 100 twice over plus 50): the second chunk fails on a 500
+    // three times (retried, then given up).
+    let mut all: Vec<RecordId> = ids.clone();
+    all.extend(rest.iter().filter_map(|o| o.id()));
+    let updates: Vec<DynamicRecord> = all
+        .iter()
+        .map(|id| {
+            DynamicRecord::new()
+                .set("id", id.as_str())
+                .set("Company", "Updated")
+        })
+        .collect();
+    fault(
+        &emu,
+        "/crm/v7/Leads",
+        Some("PUT"),
+        1,
+        3,
+        json!({"kind": "status", "status": 500}),
+    )
+    .await;
+    let p = partial(records.update(&updates).await.unwrap_err());
+    assert_eq!((p.outcomes.len(), p.failed.clone()), (100, 100..150));
+    assert!(p.outcomes.iter().all(|o| o.is_success()));
+
+    // Upsert 150: the second chunk's reply is cut.
+    fault(
+        &emu,
+        "/crm/v7/Leads/upsert",
+        Some("POST"),
+        1,
+        1,
+        json!({"kind": "truncate"}),
+    )
+    .await;
+    let p = partial(
+        records
+            .upsert(&leads(150, "Upserted"), &[])
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (p.outcomes.len(), p.failed.clone()),
+        (100, 100..150),
+        "{}",
+        p.error
+    );
+    assert_eq!(p.error.kind(), ErrorKind::UnknownOutcome, "{}", p.error);
+    assert!(p.error.may_have_applied());
+    assert_eq!(
+        server_count(&c, "Upserted").await,
+        150,
+        "the cut chunk was applied: reported as unknown, not as failed"
+    );
+
+    // Delete 150: the second chunk's connection drops before it is handled.
+    fault(
+        &emu,
+        "/crm/v7/Leads",
+        Some("DELETE"),
+        1,
+        3,
+        json!({"kind": "drop"}),
+    )
+    .await;
+    let p = partial(records.delete(&all).await.unwrap_err());
+    assert_eq!(
+        (p.outcomes.len(), p.failed.clone(), p.total),
+        (100, 100..150, 150)
+    );
+    assert_eq!(p.error.kind(), ErrorKind::Transport, "{}", p.error);
+    assert!(p.to_string().contains("records 100..150 failed"), "{p}");
+}
+
+#[tokio::test]
+async fn a_lost_or_cut_reply_to_a_create_is_an_unknown_outcome() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu, fast_retries()).await;
+    let records = c.dynamic("Leads");
+    for (i, kind) in ["truncate", "drop_after", "drop"].into_iter().enumerate() {
+        let tag = format!("Lost{i}");
+        let before = logged(&emu, "POST", "/crm/v7/Leads");
+        fault(
+            &emu,
+            "/crm/v7/Leads",
+            Some("POST"),
+            0,
+            1,
+            json!({"kind": kind}),
+        )
+        .await;
+        let e = records.create(&leads(3, &tag)).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::UnknownOutcome, "{kind}: {e}");
+        assert!(e.may_have_applied() && !e.is_retryable(), "{kind}: {e}");
+        assert!(e.to_string().contains("may have applied it"), "{e}");
+        assert_eq!(
+            logged(&emu, "POST", "/crm/v7/Leads") - before,
+            1,
+            "{kind}: a create is sent once, never repeated"
+        );
+        let written = server_count(&c, &tag).await;
+        assert_eq!(written, if kind == "drop" { 0 } else { 3 }, "{kind}");
+    }
+    // A cut reply to a read is a decode error (retrying it is the caller's choice).
+    fault(
+        &emu,
+        "/crm/v7/Leads",
+        Some("GET"),
+        0,
+        1,
+        json!({"kind": "truncate"}),
+    )
+    .await;
+    let e = c
+        .get_json("/Leads", &[("fields", "Last_Name")])
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+}
+
+#[tokio::test]
+async fn outcome_counts_are_checked() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu, fast_retries()).await;
+    let records = c.dynamic("Leads");
+    let one = json!({"data": [{"code": "SUCCESS", "details": {"id": "1"}, "message": "record added", "status": "success"}]});
+    fault(
+        &emu,
+        "/crm/v7/Leads",
+        Some("POST"),
+        0,
+        1,
+        json!({"kind": "status", "status": 201, "body": one}),
+    )
+    .await;
+    let e = records.create(&leads(3, "Count")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::UnknownOutcome, "{e}");
+    assert!(
+        e.to_string().contains("carries 1 outcomes for 3 records"),
+        "{e}"
+    );
+    fault(
+        &emu,
+        "/crm/v7/Leads",
+        Some("DELETE"),
+        0,
+        1,
+        json!({"kind": "status", "status": 200, "body": one}),
+    )
+    .await;
+    let e = records.delete(&["1".into(), "2".into()]).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Protocol(ProtocolError::OutcomeCount {
+                sent: 2,
+                received: 1
+            })
+        ),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn only_2xx_is_success() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu, fast_retries()).await;
+    let records = c.dynamic("Leads");
+    for status in [302, 304, 307] {
+        fault(&emu, "/crm/v7/Leads", None, 0, 2, json!({"kind": "status", "status": status, "body": {"data": []}, "headers": {"Location": "http://127.0.0.1:9/elsewhere"}})).await;
+        let e = records
+            .list(zcrm_core::ListParams::fields(["Last_Name"]))
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Protocol(ProtocolError::UnexpectedStatus { status: s }) if s == status),
+            "{status}: {e}"
+        );
+        let e = records.create(&leads(1, "Redirected")).await.unwrap_err();
+        assert!(
+            matches!(e, Error::Protocol(ProtocolError::UnexpectedStatus { status: s }) if s == status),
+            "{status}: {e}"
+        );
+    }
+    assert_eq!(server_count(&c, "Redirected").await, 0);
+    // A 304 answers a request with If-Modified-Since.
+    fault(
+        &emu,
+        "/crm/v7/Leads",
+        Some("GET"),
+        0,
+        1,
+        json!({"kind": "status", "status": 304}),
+    )
+    .await;
+    let resp = c
+        .execute(
+            ApiRequest::get("/Leads")
+                .query("fields", "Last_Name")
+                .header("If-Modified-Since", "Tue, 01 Dec 2026 10:00:00 GMT"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 304);
+}
