@@ -1,0 +1,208 @@
+//! Listings end: a server that repeats a `page_token`, keeps `more_records: true` on empty or
+//! identical pages, or says more records exist without a token to fetch them, gives a typed
+//! error instead of an endless loop or a quietly short list.
+
+mod common;
+use futures_util::TryStreamExt;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use zcrm_core::store::MemoryStore;
+use zcrm_core::{Client, Error, ListParams, ProtocolError};
+use zcrm_emulator::Emulator;
+
+use common::{fast_retries, fault, logged};
+
+async fn client(emu: &Emulator) -> Client {
+    common::client(emu, Arc::new(MemoryStore::new()), fast_retries()).await
+}
+
+/// A list page of `n` records (ids `base`..) with `info`.
+fn page(base: usize, n: usize, info: Value) -> Value {
+    let data: Vec<Value> = (0..n)
+        .map(|i| json!({"id": (base + i).to_string(), "Last_Name": format!("L{}", base + i)}))
+        .collect();
+    json!({"data": data, "info": info})
+}
+
+async fn list_all(c: &Client, per_page: u32) -> Result<usize, Error> {
+    let stream = c.dynamic("Leads").list(ListParams {
+        per_page: Some(per_page),
+        ..ListParams::fields(["Last_Name"])
+    });
+    Ok(stream.try_collect::<Vec<_>>().await?.len())
+}
+
+#[tokio::test]
+async fn a_repeated_page_token_is_an_error_not_a_loop() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu).await;
+    // Pages 1..10 by number, then page_token `T` again and again.
+    let body = page(
+        0,
+        200,
+        json!({"more_records": true, "next_page_token": "T"}),
+    );
+    fault(
+        &emu,
+        "/crm/v7/Leads",
+        Some("GET"),
+        0,
+        1000,
+        json!({"kind": "status", "status": 200, "body": body}),
+    )
+    .await;
+    let before = logged(&emu, "GET", "/crm/v7/Leads");
+    let e = list_all(&c, 200).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Protocol(ProtocolError::RepeatedPageToken { token, records: 2200, .. }) if token == "T"),
+        "{e}"
+    );
+    assert_eq!(
+        logged(&emu, "GET", "/crm/v7/Leads") - before,
+        11,
+        "10 numbered pages and one by token"
+    );
+}
+
+#[tokio::test]
+async fn tokens_that_cycle_are_caught_too() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu).await;
+    // Nine full numbered pages, then page 10 hands out token A, A's page hands out B, and B's
+    // page hands out A again.
+    let full = page(0, 200, json!({"more_records": true}));
+    fault(
+        &emu,
+        "/crm/v7/Leads",
+        Some("GET"),
+        0,
+        9,
+        json!({"kind": "status", "status": 200, "body": full}),
+    )
+    .await;
+    for (i, t) in ["A", "B", "A"].into_iter().enumerate() {
+        let body = page(
+            i * 200,
+            200,
+            json!({"more_records": true, "next_page_token": t}),
+        );
+        fault(
+            &emu,
+            "/crm/v7/Leads",
+            Some("GET"),
+            0,
+            1,
+            json!({"kind": "status", "status": 200, "body": body}),
+        )
+        .await;
+    }
+    let e = list_all(&c, 200).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Protocol(ProtocolError::RepeatedPageToken { token, records: 2400, .. }) if token == "A"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn more_records_without_a_token_is_an_error_not_a_short_list() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu).await;
+    let body = page(0, 200, json!({"more_records": true}));
+    fault(
+        &emu,
+        "/crm/v7/Leads",
+        Some("GET"),
+        0,
+        10,
+        json!({"kind": "status", "status": 200, "body": body}),
+    )
+    .await;
+    let e = list_all(&c, 200).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Protocol(ProtocolError::MissingPageToken { records: 2000, .. })
+        ),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_page_that_says_more_is_an_error() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu).await;
+    let body = page(
+        0,
+        0,
+        json!({"more_records": true, "next_page_token": "fresh"}),
+    );
+    fault(
+        &emu,
+        "/crm/v7/Leads",
+        Some("GET"),
+        0,
+        5,
+        json!({"kind": "status", "status": 200, "body": body}),
+    )
+    .await;
+    let e = list_all(&c, 200).await.unwrap_err();
+    assert!(
+        matches!(e, Error::Protocol(ProtocolError::EmptyPage { page: 1, .. })),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn deleted_records_end_when_the_server_repeats_itself() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu).await;
+    let rec = |id: &str| json!({"id": id, "display_name": "x", "type": "recycle", "deleted_time": "2026-12-01T10:00:00+00:00"});
+    let body = json!({"data": [rec("1"), rec("2")], "info": {"more_records": true, "page": 1}});
+    fault(
+        &emu,
+        "/crm/v7/Leads/deleted",
+        Some("GET"),
+        0,
+        1000,
+        json!({"kind": "status", "status": 200, "body": body}),
+    )
+    .await;
+    let before = logged(&emu, "GET", "/crm/v7/Leads/deleted");
+    let e = c.dynamic("Leads").deleted("all").await.unwrap_err();
+    assert!(
+        matches!(e, Error::Protocol(ProtocolError::EmptyPage { page: 2, .. })),
+        "{e}"
+    );
+    assert_eq!(logged(&emu, "GET", "/crm/v7/Leads/deleted") - before, 2);
+    common::admin(&emu, reqwest::Method::DELETE, "/faults", json!({})).await;
+    let empty = json!({"data": [], "info": {"more_records": true}});
+    fault(
+        &emu,
+        "/crm/v7/Leads/deleted",
+        Some("GET"),
+        0,
+        1000,
+        json!({"kind": "status", "status": 200, "body": empty}),
+    )
+    .await;
+    let e = c.dynamic("Leads").deleted("all").await.unwrap_err();
+    assert!(
+        matches!(e, Error::Protocol(ProtocolError::EmptyPage { page: 1, .. })),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn an_honest_long_listing_still_completes() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu).await;
+    common::admin(
+        &emu,
+        reqwest::Method::POST,
+        "/orgs/60012345/records/Leads",
+        json!({"generate": 2497, "template": {"Last_Name": "Gen {n}"}}),
+    )
+    .await;
+    assert_eq!(list_all(&c, 200).await.unwrap(), 2500);
+    assert_eq!(list_all(&c, 7).await.unwrap(), 2500);
+}
