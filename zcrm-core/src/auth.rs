@@ -355,6 +355,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn expiry_arithmetic_saturates() {
+        assert_eq!(expiry_after(Duration::MAX), i64::MAX);
+        let soon = expiry_after(Duration::from_secs(3600));
+        assert!((soon - now_ms() - 3_600_000).abs() < 5_000, "{soon}");
+    }
+
+    #[test]
     fn every_misconfiguration_has_a_message() {
         let b = OAuthToken::builder;
         assert_eq!(b().build().unwrap_err().to_string(), "no token given: give exactly one of grant token, refresh token, access token or stored id");
@@ -385,7 +392,33 @@ mod tests {
                 .to_string(),
             "`grant_token` is empty; give the code from the API console or the OAuth redirect"
         );
-        assert!(b().access_token("1000.a").build().is_ok());
-        assert!(b().id("1").build().is_ok());
+        let access = b().access_token("1000.a").build().unwrap();
+        assert!(
+            matches!(access.source(), TokenSource::Access(a) if a.expose() == "1000.a"),
+            "{access:?}"
+        );
+        assert!(
+            access.credentials().is_none(),
+            "no client credentials given"
+        );
+        let id = b().id("1").build().unwrap();
+        assert!(matches!(id.source(), TokenSource::StoredId(i) if i == "1"));
+        let grant = b()
+            .client_id("c")
+            .client_secret("s")
+            .redirect_url("http://127.0.0.1/cb")
+            .grant_token("g")
+            .build()
+            .unwrap();
+        let creds = grant.credentials().unwrap();
+        assert_eq!(
+            (
+                creds.client_id.as_str(),
+                creds.client_secret.expose(),
+                creds.redirect_url.as_deref()
+            ),
+            ("c", "s", Some("http://127.0.0.1/cb"))
+        );
+        assert!(matches!(grant.source(), TokenSource::Grant(g) if g.expose() == "g"));
     }
 }

@@ -414,4 +414,31 @@ mod tests {
         send(c.dynamic("Leads").create(&[]));
         send(c.module_fields("Leads"));
     }
+
+    mod properties {
+        use super::*;
+        use crate::arbitrary::{body, ZOHO_KEYS};
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+            /// Any body, with any status, is classified and decoded without a panic: an error
+            /// body always yields a code, a success body a value or a typed error.
+            #[test]
+            fn api_bodies_never_panic(b in body(ZOHO_KEYS), status in 100u16..600, idempotent in any::<bool>()) {
+                let e = http::api_error(status, &b);
+                prop_assert!(e.api_code().is_some_and(|c| !c.is_empty()));
+                let _ = per_record_items(&b);
+                let resp = ApiResponse { status, body: Bytes::from(b.clone()), idempotent };
+                let decoded = resp.json::<crate::records::DynamicRecord>();
+                if let Err(e) = decoded {
+                    let unknown = e.kind() == crate::ErrorKind::UnknownOutcome;
+                    prop_assert_eq!(unknown, !idempotent && (200..300).contains(&status), "{}", e);
+                }
+                let _ = resp.json::<crate::outcome::RecordOutcome>();
+                let _ = resp.json::<Value>();
+            }
+        }
+    }
 }

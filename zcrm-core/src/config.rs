@@ -308,10 +308,20 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("is not a directory"), "{e}");
         std::fs::remove_file(file).unwrap();
-        assert!(SdkConfig::builder()
+        let ok = SdkConfig::builder()
             .resource_path(std::env::temp_dir())
             .build()
-            .is_ok());
+            .unwrap();
+        assert_eq!(ok.resource_path(), Some(std::env::temp_dir().as_path()));
+        let leftovers: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name().to_string_lossy()
+                    == format!(".zcrm-write-test-{}", std::process::id())
+            })
+            .collect();
+        assert!(leftovers.is_empty(), "the write probe is removed");
     }
 
     #[test]
@@ -335,5 +345,10 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(e.to_string().contains("must start with http://"), "{e}");
+        let e = SdkConfig::builder()
+            .max_response_bytes(0)
+            .build()
+            .unwrap_err();
+        assert_eq!(e.to_string(), "`max_response_bytes`: must be at least 1");
     }
 }

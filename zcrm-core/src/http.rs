@@ -208,6 +208,7 @@ pub(crate) fn api_error(status: u16, body: &[u8]) -> Error {
     let code = e
         .get("code")
         .and_then(Value::as_str)
+        .filter(|c| !c.trim().is_empty())
         .unwrap_or("HTTP_ERROR")
         .to_string();
     let message = e

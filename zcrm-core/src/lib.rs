@@ -11,6 +11,8 @@
 //! assert_eq!(env.accounts_url(), "https://accounts.zoho.eu");
 //! ```
 
+#[cfg(test)]
+mod arbitrary;
 pub mod auth;
 pub mod client;
 pub mod config;

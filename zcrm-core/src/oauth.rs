@@ -305,4 +305,53 @@ mod tests {
         .unwrap();
         assert_eq!(legacy.expires_in, Duration::from_secs(3600));
     }
+
+    mod properties {
+        use super::*;
+        use crate::arbitrary::{body, json, ZOHO_KEYS};
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+            /// Any token-endpoint answer gives a token (only when it has an access token) with a
+            /// representable lifetime, or a typed error; never a panic.
+            #[test]
+            fn token_endpoint_json_never_panics(v in json(ZOHO_KEYS)) {
+                let had_access = v.get("access_token").is_some_and(Value::is_string);
+                match parse(v, "https://accounts.zoho.com") {
+                    Ok(t) => {
+                        prop_assert!(had_access);
+                        prop_assert!(t.expires_in.as_secs() <= MAX_EXPIRES_IN_SECS as u64);
+                    }
+                    Err(e) => prop_assert!(!e.to_string().is_empty()),
+                }
+            }
+
+            /// Token answers as Zoho shapes them, with any value in any field.
+            #[test]
+            fn token_fields_of_any_type(
+                access in json(ZOHO_KEYS),
+                expires in json(ZOHO_KEYS),
+                legacy in proptest::option::of(json(ZOHO_KEYS)),
+                error in proptest::option::of(json(ZOHO_KEYS)),
+            ) {
+                let mut v = serde_json::json!({"access_token": access, "expires_in": expires});
+                if let Some(l) = legacy { v["expires_in_sec"] = l; }
+                if let Some(e) = error { v["error"] = e; }
+                if let Ok(t) = parse(v, "") {
+                    let ms = crate::auth::expiry_after(t.expires_in);
+                    prop_assert!(ms >= crate::auth::now_ms());
+                }
+            }
+
+            /// Bytes that are not JSON decode to an error.
+            #[test]
+            fn token_bodies_of_any_bytes(b in body(ZOHO_KEYS)) {
+                if let Ok(v) = serde_json::from_slice::<Value>(&b) {
+                    let _ = parse(v, "");
+                }
+            }
+        }
+    }
 }

@@ -660,3 +660,78 @@ fn names_missing_id(message: &str, details: &Value, id: &RecordId) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One answer of a scripted server: records on the page, `more_records`, and the token it
+    /// hands out (`None`, one of a few reused ones, or a fresh one).
+    fn answer() -> impl Strategy<Value = (usize, bool, Option<Option<u8>>)> {
+        (
+            prop_oneof![Just(0usize), 1usize..=200],
+            prop::bool::weighted(0.9),
+            proptest::option::of(proptest::option::of(0u8..4)),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        /// Whatever a server answers, page after page (the script repeats forever), a listing
+        /// ends (done or a protocol error) within the page bound.
+        #[test]
+        fn every_listing_ends(script in prop::collection::vec(answer(), 1..8), per_page in 50u32..=200) {
+            let mut state = Listing { cursor: Cursor::Page(1), used_tokens: HashSet::new(), records: 0, pages: 0 };
+            let mut fresh = 0u64;
+            let bound = page_bound(per_page);
+            let mut steps = 0u64;
+            let ended = loop {
+                let page_no = match &state.cursor {
+                    Cursor::Done => break true,
+                    Cursor::Page(p) => Some(*p),
+                    Cursor::Token(_) => None,
+                };
+                let (count, more, token) = script[(steps as usize) % script.len()];
+                let token = token.map(|t| match t {
+                    Some(reused) => format!("reused-{reused}"),
+                    None => { fresh += 1; format!("fresh-{fresh}") }
+                });
+                steps += 1;
+                if state.advance("/Leads", per_page, page_no, count.min(per_page as usize), more, token).is_err() {
+                    break true;
+                }
+                if steps > bound + 1 {
+                    break false;
+                }
+            };
+            prop_assert!(ended, "no end after {} pages", steps);
+        }
+    }
+
+    #[test]
+    fn an_honest_server_is_listed_to_the_end() {
+        // 2,500 records, 200 a page: 10 numbered pages, then tokens.
+        let mut state = Listing {
+            cursor: Cursor::Page(1),
+            used_tokens: HashSet::new(),
+            records: 0,
+            pages: 0,
+        };
+        let mut served = 0;
+        while !matches!(state.cursor, Cursor::Done) {
+            let page_no = match &state.cursor {
+                Cursor::Page(p) => Some(*p),
+                _ => None,
+            };
+            let n = (2500 - served).min(200);
+            served += n;
+            let more = served < 2500;
+            state
+                .advance("/Leads", 200, page_no, n, more, Some(format!("t{served}")))
+                .unwrap();
+        }
+        assert_eq!((state.records, state.pages), (2500, 13));
+    }
+}
