@@ -327,7 +327,11 @@ impl Client {
                 }
                 Err(e) => (e, None),
             };
-            let Some(wait) = retrier.wait_after(&error, req.idempotent, retry_after) else {
+            // A request that is not safe to repeat is sent again only after a 429: the server
+            // refused it unprocessed.
+            let throttled = matches!(error, Error::Api { status: 429, .. });
+            let may_repeat = error.is_retryable() && (req.idempotent || throttled);
+            let Some(wait) = retrier.wait_after(may_repeat, retry_after) else {
                 return Err(error);
             };
             tracing::warn!(error = %error, wait_ms = wait.as_millis() as u64, "retrying");

@@ -261,16 +261,15 @@ impl<'a> Retrier<'a> {
     }
 
     /// After a failed attempt: how long to wait before the next, or `None` to give up.
+    /// `may_repeat` says whether this failure may be sent again at all (a retryable error of a
+    /// request that is safe to repeat).
     pub(crate) fn wait_after(
         &mut self,
-        error: &Error,
-        safe_to_repeat: bool,
+        may_repeat: bool,
         retry_after_secs: Option<u64>,
     ) -> Option<Duration> {
-        let retry = error.is_retryable()
-            && safe_to_repeat
-            && self.attempts < self.policy.max_attempts
-            && self.budget.try_spend();
+        let retry =
+            may_repeat && self.attempts < self.policy.max_attempts && self.budget.try_spend();
         if !retry {
             return None;
         }

@@ -63,13 +63,17 @@ pub(crate) async fn post_form(
             }
             Err(e) => e,
         };
-        let unprocessed = match &error {
+        // A refresh may be repeated after any passing failure, an unreadable reply included (it
+        // only mints another access token); a grant exchange only when it surely was not
+        // processed: the connection failed, or the server answered 429 or 503.
+        let may_repeat = match &error {
             Error::Transport(_) => true,
-            Error::Api { status, .. } => matches!(status, 429 | 503),
+            Error::Api { status, .. } if matches!(status, 429 | 503) => true,
+            Error::Timeout(_) | Error::Api { .. } => safe_to_repeat && error.is_retryable(),
+            Error::Decode { .. } => safe_to_repeat,
             _ => false,
         };
-        let Some(wait) = retrier.wait_after(&error, safe_to_repeat || unprocessed, retry_after)
-        else {
+        let Some(wait) = retrier.wait_after(may_repeat, retry_after) else {
             return Err(error);
         };
         tracing::warn!(error = %error, wait_ms = wait.as_millis() as u64, "token request failed; retrying");

@@ -333,6 +333,7 @@ pub async fn token(
         }
         "refresh_token" => {
             let rt = get("refresh_token").to_string();
+            let throttle = world.settings.token_throttle;
             let Some(r) = world.refresh_tokens.get_mut(&rt) else {
                 return oauth_error("invalid_code");
             };
@@ -347,7 +348,7 @@ pub async fn token(
             {
                 r.minted.pop_front();
             }
-            if r.minted.len() >= THROTTLE_LIMIT {
+            if r.minted.len() >= throttle {
                 return crate::error::json_response(
                     StatusCode::OK,
                     &json!({

@@ -150,6 +150,9 @@ async fn settings(State(app): State<App>, b: Bytes) -> ApiResult {
     if let Some(n) = v["pagination_limit"].as_u64() {
         w.settings.pagination_limit = n as usize;
     }
+    if let Some(n) = v["token_throttle"].as_u64() {
+        w.settings.token_throttle = usize::try_from(n).unwrap_or(usize::MAX);
+    }
     ok(
         json!({"access_token_ttl_secs": w.settings.access_token_ttl.as_secs(), "grant_code_ttl_secs": w.settings.grant_code_ttl.as_secs(), "location": w.settings.location}),
     )

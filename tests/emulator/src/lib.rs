@@ -139,6 +139,7 @@ pub(crate) fn app(config: &EmulatorConfig) -> Result<App, String> {
         location: config.location.clone(),
         page_token_ttl: Duration::from_secs(24 * 3600),
         pagination_limit: records::TOKEN_LIMIT,
+        token_throttle: accounts::THROTTLE_LIMIT,
     };
     let world = seed::world(&seed, settings);
     Ok(App {

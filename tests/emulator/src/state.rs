@@ -195,6 +195,8 @@ pub struct Settings {
     pub page_token_ttl: Duration,
     /// Records reachable through `page_token`s (Zoho: 100,000).
     pub pagination_limit: usize,
+    /// Access tokens one refresh token may mint in ten minutes (Zoho: 10).
+    pub token_throttle: usize,
 }
 
 /// Everything the emulator knows.
