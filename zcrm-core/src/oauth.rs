@@ -68,7 +68,9 @@ pub(crate) async fn post_form(
         // processed: the connection failed, or the server answered 429 or 503.
         let may_repeat = match &error {
             Error::Transport(_) => true,
-            Error::Api { status, .. } if matches!(status, 429 | 503) => true,
+            Error::Api {
+                status: 429 | 503, ..
+            } => true,
             Error::Timeout(_) | Error::Api { .. } => safe_to_repeat && error.is_retryable(),
             Error::Decode { .. } => safe_to_repeat,
             _ => false,
