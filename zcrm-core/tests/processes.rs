@@ -7,22 +7,20 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use zcrm_core::store::contract::{self, StormConfig, StormTable};
 use zcrm_core::store::{FileStore, TokenStore};
 use zcrm_core::{ApiEnvironment, Client, OAuthToken, StoredToken};
 use zcrm_emulator::{Emulator, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
 
-const MYSQL: &str = "ZCRM_TEST_MYSQL_URL";
-const POSTGRES: &str = "ZCRM_TEST_POSTGRES_URL";
-
 fn main() -> ExitCode {
-    contract::run_storm_child_if_asked();
+    #[cfg(feature = "db")]
+    zcrm_core::store::contract::run_storm_child_if_asked();
     if let Ok(role) = std::env::var("ZCRM_CHILD") {
         return child(&role);
     }
     let args = Arguments::from_args();
+    #[allow(unused_mut)]
     let mut trials = vec![
         test("two_processes_share_a_file_store", || {
             let dir = temp_dir("file");
@@ -38,58 +36,14 @@ fn main() -> ExitCode {
             "killed_file_writers_leave_no_copy_of_the_tokens",
             killed_file_writers_leave_no_copy_of_the_tokens,
         ),
-        test("two_processes_share_a_sqlite_store", || {
-            let dir = temp_dir("sqlite");
-            let spec = format!("db:sqlite://{}", dir.join("tokens.db").display());
-            block_on(two_processes_refresh_once(spec, "oauthtoken".into(), dir));
-            Ok(Completion::Completed)
-        }),
     ];
-    for (backend, var) in [("mysql", MYSQL), ("postgres", POSTGRES)] {
-        trials.push(test(
-            &format!("two_processes_share_a_{backend}_store"),
-            move || {
-                let Some(url) = server(var) else {
-                    return skipped(var);
-                };
-                let dir = temp_dir(backend);
-                let table = format!("zcrm_proc_{}", std::process::id());
-                block_on(two_processes_refresh_once(format!("db:{url}"), table, dir));
-                Ok(Completion::Completed)
-            },
-        ));
-    }
-    for backend in ["sqlite", "mysql", "postgres"] {
-        for (table, name) in [
-            (StormTable::New, "a_new_table"),
-            (StormTable::OfficialSchema, "the_official_sdks_table"),
-        ] {
-            trials.push(test(
-                &format!("{backend}_takes_8_x_200_concurrent_new_sign_ins_on_{name}"),
-                move || signin_storm(backend, table),
-            ));
-        }
-    }
+    #[cfg(feature = "db")]
+    db::trials(&mut trials);
     libtest_mimic::run(&args, trials).exit_code()
 }
 
 fn test(name: &str, f: impl FnOnce() -> Result<Completion, Failed> + Send + 'static) -> Trial {
     Trial::ignorable_test(name, f)
-}
-
-/// The URL in `var`; `None` when it is not set, which fails under `CI=true`.
-fn server(var: &str) -> Option<String> {
-    let url = std::env::var(var).ok();
-    if url.is_none() && std::env::var("CI").as_deref() == Ok("true") {
-        panic!("required in CI: {var} is not set");
-    }
-    url
-}
-
-fn skipped(var: &str) -> Result<Completion, Failed> {
-    Ok(Completion::ignored_with(format!(
-        "SKIPPED: {var} is not set (give a database URL to run this test on that server)"
-    )))
 }
 
 fn block_on<T>(f: impl Future<Output = T>) -> T {
@@ -113,8 +67,11 @@ fn var(k: &str) -> String {
 }
 
 async fn open_store(spec: &str, table: &str) -> Arc<dyn TokenStore> {
+    #[cfg(not(feature = "db"))]
+    let _ = table;
     match spec.split_once(':') {
         Some(("file", path)) => Arc::new(FileStore::new(path)),
+        #[cfg(feature = "db")]
         Some(("db", url)) => Arc::new(
             zcrm_core::store::DbStore::connect_with_table(url, table)
                 .await
@@ -355,37 +312,98 @@ fn killed_file_writers_leave_no_copy_of_the_tokens() -> Result<Completion, Faile
     Ok(Completion::Completed)
 }
 
-/// Storms run one at a time: each uses every core.
-static STORMS: Mutex<()> = Mutex::new(());
+/// The tests that need a database: the DbStore shared by processes, and the sign-in storms.
+#[cfg(feature = "db")]
+mod db {
+    use super::*;
+    use std::sync::Mutex;
+    use zcrm_core::store::contract::{self, StormConfig, StormTable};
 
-/// 8 processes x 200 concurrent first saves (new user-orgs, no id) on one table.
-fn signin_storm(backend: &str, table: StormTable) -> Result<Completion, Failed> {
-    let url = match backend {
-        "mysql" => server(MYSQL),
-        "postgres" => server(POSTGRES),
-        _ => {
-            let dir = temp_dir(&format!("storm-{table:?}"));
-            Some(format!("sqlite://{}", dir.join("tokens.db").display()))
+    const MYSQL: &str = "ZCRM_TEST_MYSQL_URL";
+    const POSTGRES: &str = "ZCRM_TEST_POSTGRES_URL";
+
+    /// The tests of [`zcrm_core::store::DbStore`].
+    pub(super) fn trials(trials: &mut Vec<Trial>) {
+        trials.push(test("two_processes_share_a_sqlite_store", || {
+            let dir = temp_dir("sqlite");
+            let spec = format!("db:sqlite://{}", dir.join("tokens.db").display());
+            block_on(two_processes_refresh_once(spec, "oauthtoken".into(), dir));
+            Ok(Completion::Completed)
+        }));
+        for (backend, var) in [("mysql", MYSQL), ("postgres", POSTGRES)] {
+            trials.push(test(
+                &format!("two_processes_share_a_{backend}_store"),
+                move || {
+                    let Some(url) = server(var) else {
+                        return skipped(var);
+                    };
+                    let dir = temp_dir(backend);
+                    let table = format!("zcrm_proc_{}", std::process::id());
+                    block_on(two_processes_refresh_once(format!("db:{url}"), table, dir));
+                    Ok(Completion::Completed)
+                },
+            ));
         }
-    };
-    let Some(url) = url else {
-        return skipped(if backend == "mysql" { MYSQL } else { POSTGRES });
-    };
-    let _one_at_a_time = STORMS.lock().unwrap_or_else(|e| e.into_inner());
-    let mut config = StormConfig::new(url, 8, 200);
-    config.table = table;
-    config.deadline = Duration::from_secs(240);
-    let report = block_on(contract::signin_storm(&config)).map_err(|e| e.to_string())?;
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{report}");
-    assert_eq!(report.rows, 1600, "{report}");
-    assert_eq!(report.saved, 1600, "{report}");
-    assert_eq!(report.errors, 0, "{report}");
-    assert_eq!(
-        (report.duplicate_ids, report.duplicate_users),
-        (0, 0),
-        "{report}"
-    );
-    assert!(report.is_clean(), "{report}");
-    Ok(Completion::Completed)
+        for backend in ["sqlite", "mysql", "postgres"] {
+            for (table, name) in [
+                (StormTable::New, "a_new_table"),
+                (StormTable::OfficialSchema, "the_official_sdks_table"),
+            ] {
+                trials.push(test(
+                    &format!("{backend}_takes_8_x_200_concurrent_new_sign_ins_on_{name}"),
+                    move || signin_storm(backend, table),
+                ));
+            }
+        }
+    }
+
+    /// The URL in `var`; `None` when it is not set, which fails under `CI=true`.
+    fn server(var: &str) -> Option<String> {
+        let url = std::env::var(var).ok();
+        if url.is_none() && std::env::var("CI").as_deref() == Ok("true") {
+            panic!("required in CI: {var} is not set");
+        }
+        url
+    }
+
+    fn skipped(var: &str) -> Result<Completion, Failed> {
+        Ok(Completion::ignored_with(format!(
+            "SKIPPED: {var} is not set (give a database URL to run this test on that server)"
+        )))
+    }
+
+    /// Storms run one at a time: each uses every core.
+    static STORMS: Mutex<()> = Mutex::new(());
+
+    /// 8 processes x 200 concurrent first saves (new user-orgs, no id) on one table.
+    fn signin_storm(backend: &str, table: StormTable) -> Result<Completion, Failed> {
+        let url = match backend {
+            "mysql" => server(MYSQL),
+            "postgres" => server(POSTGRES),
+            _ => {
+                let dir = temp_dir(&format!("storm-{table:?}"));
+                Some(format!("sqlite://{}", dir.join("tokens.db").display()))
+            }
+        };
+        let Some(url) = url else {
+            return skipped(if backend == "mysql" { MYSQL } else { POSTGRES });
+        };
+        let _one_at_a_time = STORMS.lock().unwrap_or_else(|e| e.into_inner());
+        let mut config = StormConfig::new(url, 8, 200);
+        config.table = table;
+        config.deadline = Duration::from_secs(240);
+        let report = block_on(contract::signin_storm(&config)).map_err(|e| e.to_string())?;
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "{report}");
+        assert_eq!(report.rows, 1600, "{report}");
+        assert_eq!(report.saved, 1600, "{report}");
+        assert_eq!(report.errors, 0, "{report}");
+        assert_eq!(
+            (report.duplicate_ids, report.duplicate_users),
+            (0, 0),
+            "{report}"
+        );
+        assert!(report.is_clean(), "{report}");
+        Ok(Completion::Completed)
+    }
 }

@@ -261,9 +261,12 @@ impl Runner {
     }
 }
 
-/// Runs a storm (see the [module docs](self)) and reports what the table holds afterwards. An
-/// error means the storm could not be run (its table not created, no child process started, the
-/// table unreadable), not that saves failed: those are counted in the report.
+/// Runs a storm and reports what the table holds afterwards: `config.processes` copies of the
+/// current program (which must call [`run_storm_child_if_asked`] first in `main`) connect to
+/// `config.url` at once, then each saves `config.per_process` new user-orgs concurrently. Needs a
+/// Tokio runtime with its timer enabled. An error means the storm could not be run (its table not
+/// created, no child process started, the table unreadable afterwards), not that saves failed:
+/// those are counted in the report.
 pub async fn signin_storm(config: &StormConfig) -> Result<StormReport, StoreError> {
     let target = redact_url(&config.url);
     if std::env::var_os(CHILD).is_some() {
