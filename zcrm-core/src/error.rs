@@ -373,6 +373,15 @@ pub enum StoreError {
     /// No token has this id.
     #[error("no stored token has id `{0}`")]
     NotFound(String),
+    /// A lock that serialises the store's writers (a database lock or a lock file) was not taken:
+    /// it timed out or the database refused it. Nothing was written; the operation may be retried.
+    #[error("{target}: lock not taken: {reason}")]
+    Lock {
+        /// The file or database.
+        target: String,
+        /// Which lock, and why it was not taken.
+        reason: String,
+    },
 }
 
 #[cfg(test)]

@@ -1,5 +1,11 @@
 //! The behaviour every [`TokenStore`] must have. Each store's tests call [`run`] on an empty
-//! store; a custom store can do the same.
+//! store; a custom store can do the same. With the `db` feature, [`signin_storm`] measures a
+//! [`DbStore`](super::DbStore) under many processes signing in at once.
+
+#[cfg(feature = "db")]
+mod storm;
+#[cfg(feature = "db")]
+pub use storm::{run_storm_child_if_asked, signin_storm, StormConfig, StormReport, StormTable};
 
 use super::TokenStore;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};

@@ -8,9 +8,11 @@
 //!
 //! Writes are atomic (a temporary file renamed over the old one, so a reader never sees half a
 //! file), serialised across threads and processes by an advisory lock on `<file>.lock`, and the
-//! file is created with mode 0600.
+//! file is created with mode 0600. The temporary file (`.<file>.<pid>.tmp`) is created afresh with
+//! mode 0600; one left behind by a writer that was killed holds a full copy of the tokens, so
+//! every write removes such leftovers first (under the lock, no other writer can own one).
 
-use super::{lock_file, upsert_row, RefreshLock, TokenStore};
+use super::{lock_file, parse_expiry, upsert_row, RefreshLock, TokenStore};
 use crate::error::StoreError;
 use crate::secret::{AccessToken, ClientSecret, GrantToken, RefreshToken};
 use crate::token::StoredToken;
@@ -70,16 +72,12 @@ impl FileStore {
     }
 
     fn read_rows(&self) -> Result<Vec<StoredToken>, StoreError> {
-        let text = match std::fs::read_to_string(&self.path) {
+        let bytes = match std::fs::read(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
             Err(e) => return Err(self.io(e)),
         };
-        parse(&text).map_err(|(line, reason)| StoreError::Corrupt {
-            target: self.path.display().to_string(),
-            line,
-            reason,
-        })
+        decode(&self.path, &bytes)
     }
 
     /// Runs `f` on the rows under the lock and writes the result atomically.
@@ -111,24 +109,63 @@ impl FileStore {
         Ok(file)
     }
 
+    fn dir(&self) -> &Path {
+        self.path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+
+    /// Whether `name` is a temporary file of this store's writers: `.<file>.<digits>.tmp`.
+    fn is_temp_name(&self, name: &str) -> bool {
+        let file = self.path.file_name().unwrap_or_default().to_string_lossy();
+        name.strip_prefix('.')
+            .and_then(|n| n.strip_prefix(file.as_ref()))
+            .and_then(|n| n.strip_prefix('.'))
+            .and_then(|n| n.strip_suffix(".tmp"))
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+    }
+
+    /// Removes temporary files that writers left behind (killed before their rename). Called
+    /// under the lock, when no live writer has one.
+    fn remove_stale_temp_files(&self) -> Result<(), StoreError> {
+        let entries = match std::fs::read_dir(self.dir()) {
+            Ok(e) => e,
+            Err(e) => return Err(self.io(format!("cannot list {}: {e}", self.dir().display()))),
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if self.is_temp_name(&name.to_string_lossy()) {
+                match std::fs::remove_file(entry.path()) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(self.io(format!(
+                            "cannot remove the leftover temporary file {}: {e}",
+                            entry.path().display()
+                        )))
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn write_rows(&self, rows: &[StoredToken]) -> Result<(), StoreError> {
         let mut out = String::new();
         write_row(&mut out, &HEADER.map(String::from));
         for r in rows {
             write_row(&mut out, &to_fields(r));
         }
-        let dir = self
-            .path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let tmp = dir.join(format!(
+        self.remove_stale_temp_files()?;
+        let tmp = self.dir().join(format!(
             ".{}.{}.tmp",
             self.path.file_name().unwrap_or_default().to_string_lossy(),
             std::process::id()
         ));
+        // A new file (never one found in place, whose mode could be wider), 0600 from creation.
         let mut opts = OpenOptions::new();
-        opts.create(true).truncate(true).write(true);
+        opts.create_new(true).write(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
         let result = (|| {
@@ -191,11 +228,17 @@ fn from_fields(f: &[String], line: usize) -> Result<StoredToken, (usize, String)
     let expiry_time = match f[7].as_str() {
         "" => None,
         // The official SDK writes epoch milliseconds, sometimes as a float string.
-        s => Some(
-            s.parse::<i64>()
-                .or_else(|_| s.parse::<f64>().map(|x| x as i64))
-                .map_err(|_| (line, format!("expiry_time `{s}` is not epoch milliseconds")))?,
-        ),
+        s => Some(parse_expiry(s).ok_or_else(|| {
+            let shown: String = s.chars().take(40).collect();
+            (
+                line,
+                format!(
+                    "expiry_time `{shown}` is not epoch milliseconds (a number between {} and {})",
+                    i64::MIN,
+                    i64::MAX
+                ),
+            )
+        })?),
     };
     Ok(StoredToken {
         id: opt(&f[0]),
@@ -209,6 +252,24 @@ fn from_fields(f: &[String], line: usize) -> Result<StoredToken, (usize, String)
         redirect_url: opt(&f[8]),
         api_domain: f.get(9).and_then(|s| opt(s)),
     })
+}
+
+/// Parses a token file's bytes; a [`StoreError::Corrupt`] names the line at fault.
+fn decode(path: &Path, bytes: &[u8]) -> Result<Vec<StoredToken>, StoreError> {
+    let corrupt = |(line, reason)| StoreError::Corrupt {
+        target: path.display().to_string(),
+        line,
+        reason,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        corrupt((
+            line,
+            format!("not UTF-8 text (byte {} of the file)", e.valid_up_to() + 1),
+        ))
+    })?;
+    parse(text).map_err(corrupt)
 }
 
 /// Parses the file: header check, then one token per non-empty row.
@@ -353,110 +414,4 @@ impl TokenStore for FileStore {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn temp_dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("zcrm-filestore-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-
-    #[tokio::test]
-    async fn contract() {
-        let d = temp_dir("contract");
-        crate::store::contract::run(&FileStore::new(d.join("tokens.csv"))).await;
-    }
-
-    #[tokio::test]
-    async fn reads_a_file_written_the_way_the_python_sdk_writes_it() {
-        let d = temp_dir("python");
-        let path = d.join("sdk_tokens.txt");
-        // As python-sdk.md §4.2 describes: header, minimal quoting, \r\n, empty = null; an
-        // access-token-only row.
-        std::fs::write(&path, "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\r\n1,dev@example.com:5000,1000.CID,SECRET,1000.ref,1000.acc,1000.grant.xyz,1795863405468,http://localhost/cb,http://127.0.0.1:18080\r\n2,,,,,ACCESSONLY,,,,http://127.0.0.1:18080\r\n").unwrap();
-        let store = FileStore::new(&path);
-        let t = store
-            .find_by_user("dev@example.com:5000")
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(t.id.as_deref(), Some("1"));
-        assert_eq!(t.client_secret.unwrap().expose(), "SECRET");
-        assert_eq!(t.expiry_time, Some(1_795_863_405_468));
-        assert_eq!(t.redirect_url.as_deref(), Some("http://localhost/cb"));
-        let only = store.find_by_id("2").await.unwrap().unwrap();
-        assert_eq!(only.access_token.unwrap().expose(), "ACCESSONLY");
-        assert_eq!((only.user_name, only.refresh_token), (None, None));
-        // Writing keeps the format byte for byte.
-        store
-            .save(&store.find_by_id("1").await.unwrap().unwrap())
-            .await
-            .unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.starts_with("id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\r\n1,dev@example.com:5000,"));
-        assert!(text.ends_with("\r\n2,,,,,ACCESSONLY,,,,http://127.0.0.1:18080\r\n"));
-    }
-
-    #[tokio::test]
-    async fn upgrades_the_nine_column_header() {
-        let d = temp_dir("legacy");
-        let path = d.join("t.csv");
-        std::fs::write(&path, "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri\n1,a@x:1,c,s,r,a,,,\n").unwrap();
-        let store = FileStore::new(&path);
-        assert_eq!(store.list().await.unwrap().len(), 1);
-        store
-            .save(&StoredToken {
-                user_name: Some("b@x:1".into()),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        assert!(std::fs::read_to_string(&path)
-            .unwrap()
-            .starts_with(&HEADER.join(",")));
-    }
-
-    #[tokio::test]
-    async fn rejects_a_foreign_file_without_touching_it() {
-        let d = temp_dir("foreign");
-        let path = d.join("t.csv");
-        std::fs::write(&path, "name,value\nx,y\n").unwrap();
-        let store = FileStore::new(&path);
-        let err = store.save(&StoredToken::default()).await.unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("line 1: the header must be `id,user_name,"),
-            "{err}"
-        );
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "name,value\nx,y\n");
-    }
-
-    #[cfg(unix)]
-    #[tokio::test]
-    async fn file_mode_is_0600() {
-        use std::os::unix::fs::PermissionsExt;
-        let d = temp_dir("mode");
-        let store = FileStore::new(d.join("t.csv"));
-        store.save(&StoredToken::default()).await.unwrap();
-        let mode = std::fs::metadata(store.path())
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777;
-        assert_eq!(mode, 0o600);
-    }
-
-    #[test]
-    fn csv_quoting_round_trips() {
-        let fields: Vec<String> = ["a,b", "say \"hi\"", "line\nbreak", "", "plain"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let mut out = String::new();
-        write_row(&mut out, &fields);
-        assert_eq!(out, "\"a,b\",\"say \"\"hi\"\"\",\"line\nbreak\",,plain\r\n");
-        assert_eq!(read_csv(&out), vec![(1, fields)]);
-    }
-}
+mod tests;

@@ -157,3 +157,16 @@ pub(crate) fn next_id<'a>(ids: impl Iterator<Item = &'a str>) -> String {
         + 1)
     .to_string()
 }
+
+/// Reads an `expiry_time` (epoch milliseconds): an integer, or a finite number within `i64`
+/// written as a float (the official SDK sometimes writes `1795863405468.0`), its fraction
+/// dropped. `None` for anything else, such as `-1e30`, `inf` or `soon`.
+pub(crate) fn parse_expiry(s: &str) -> Option<i64> {
+    if let Ok(v) = s.parse::<i64>() {
+        return Some(v);
+    }
+    let f = s.parse::<f64>().ok()?;
+    // i64::MIN is -2^63 exactly; 2^63 itself is out of range.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    (f.is_finite() && (-LIMIT..LIMIT).contains(&f)).then_some(f as i64)
+}
