@@ -143,7 +143,8 @@ fn parse_public_url(v: &str) -> Result<String, SettingError> {
         _ => Err(SettingError {
             var: PUBLIC_URL,
             value: v.to_string(),
-            allowed: "an http:// or https:// URL with a host and no query, e.g. https://crm.example.com",
+            allowed:
+                "an http:// or https:// URL with a host and no query, e.g. https://crm.example.com",
         }),
     }
 }
@@ -196,9 +197,11 @@ mod tests {
                 max_sessions: 3
             }
         );
-        assert!(!read(&[(TRUST_FORWARDED_PROTO, "0")])
-            .unwrap()
-            .trust_forwarded_proto);
+        assert!(
+            !read(&[(TRUST_FORWARDED_PROTO, "0")])
+                .unwrap()
+                .trust_forwarded_proto
+        );
     }
 
     #[test]

@@ -152,7 +152,10 @@ mod tests {
             plain
                 .session(&h, "abc".into(), Duration::from_secs(u64::MAX))
                 .to_string(),
-            format!("zcrm_session=abc; HttpOnly; SameSite=Lax; Path=/; Max-Age={}", i64::MAX)
+            format!(
+                "zcrm_session=abc; HttpOnly; SameSite=Lax; Path=/; Max-Age={}",
+                i64::MAX
+            )
         );
     }
 }

@@ -360,7 +360,11 @@ mod tests {
         assert_ne!(id, planted);
         assert_eq!(s.get(&planted), None, "starting a sign-in drops the old id");
         assert_eq!(s.finish_sign_in(&id), Some(state));
-        assert_eq!(s.get(&id), None, "the sign-in's own id ends when it comes back");
+        assert_eq!(
+            s.get(&id),
+            None,
+            "the sign-in's own id ends when it comes back"
+        );
         assert_eq!(s.finish_sign_in(&id), None, "the state is single use");
         let new = s.sign_in("t".into(), "u".into());
         assert_ne!(new, id);
@@ -393,7 +397,11 @@ mod tests {
             assert!(s.get(&busy).is_some(), "used within the idle lifetime");
         }
         assert_eq!(s.get(&idle), None);
-        assert_eq!(s.finish_sign_in(&pending), None, "an expired sign-in is refused");
+        assert_eq!(
+            s.finish_sign_in(&pending),
+            None,
+            "an expired sign-in is refused"
+        );
         assert_eq!(s.count(), 1, "expired sessions are removed when seen");
     }
 
@@ -430,7 +438,11 @@ mod tests {
             assert!(s.count() <= 50);
         }
         assert_eq!(s.count(), 50);
-        assert_eq!(s.finish_sign_in(&first), None, "the oldest sign-in was pushed out");
+        assert_eq!(
+            s.finish_sign_in(&first),
+            None,
+            "the oldest sign-in was pushed out"
+        );
         assert!(s.finish_sign_in(&last).is_some(), "the newest is there");
         assert!(s.get(&kept).is_some(), "signed-in sessions go last");
     }
@@ -468,7 +480,11 @@ mod tests {
         assert_eq!(s.finish_sign_in(&p), None);
         assert!(s.get(&a).is_some() && s.get(&b).is_some() && s.get(&c).is_some());
         let d = signed_in(&s, 4);
-        assert_eq!(s.get(&a), None, "with no sign-in in progress, the oldest signed-in goes");
+        assert_eq!(
+            s.get(&a),
+            None,
+            "with no sign-in in progress, the oldest signed-in goes"
+        );
         assert!(s.get(&d).is_some());
     }
 
