@@ -64,11 +64,11 @@ fn wait_listening(child: &mut Child) -> Result<String, String> {
     let stdout = child.stdout.take().unwrap();
     let tx_out = tx.clone();
     std::thread::spawn(move || {
+        // Read to the end even when nobody listens any more, so the app never writes to a
+        // closed or full pipe.
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            if tx_out.send(Some(line)).is_err() {
-                break;
-            }
+            let _ = tx_out.send(Some(line));
         }
         let _ = tx_out.send(None);
     });
