@@ -1,7 +1,9 @@
 // End-to-end test of the example web app (examples/server_client) in headless Chromium: two
 // users of two orgs sign in through the Zoho emulator's consent page and each sees only their
 // org's Leads; declining consent and a forged callback are handled; one token row per user-org;
-// no token, code or secret reaches the app's logs or pages. Saves a screenshot of /records.
+// no token, code or secret reaches the app's logs or pages; the browser applies the app's
+// Content-Security-Policy (its stylesheet loads, injected script and framing are refused). Saves a
+// screenshot of /records.
 //
 // Run from the repository root: node tests/browser/e2e.mjs (CHROMIUM=/usr/bin/chromium).
 import { chromium } from "playwright-core";
@@ -94,6 +96,22 @@ try {
   check("the second page holds the other 6", second.length === 6, JSON.stringify(second));
   check("markup in data is shown as text", second.includes("<script>window.pwned=1</script>") && !(await p.page.evaluate(() => window.pwned)));
   check("there is a way back", (await p.page.$("#prev")) !== null);
+
+  // The Content-Security-Policy, as the browser applies it: the app's stylesheet loads, no
+  // injected script runs, no other page may frame the app.
+  const violations = [];
+  p.page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+  await p.page.goto(`${base}/records`);
+  check("the stylesheet applies under the CSP", (await p.page.$eval("#leads", (t) => getComputedStyle(t).borderCollapse)) === "collapse");
+  check("the app's own pages cause no CSP violation", violations.length === 0, JSON.stringify(violations));
+  await p.page.addScriptTag({ content: "window.injected = 1" }).catch(() => {});
+  check("the CSP blocks an injected inline script", (await p.page.evaluate(() => window.injected)) === undefined && violations.length > 0);
+  const framer = await p.context.newPage();
+  await framer.setContent(`<iframe id="f" src="${base}/"></iframe>`, { waitUntil: "load" });
+  const framed = framer.frames().find((fr) => fr !== framer.mainFrame());
+  const framedHtml = framed ? await framed.content() : "no frame";
+  check("another page cannot frame the app", framed !== undefined && !framedHtml.includes("zcrm example"), framedHtml.slice(0, 200));
+  await framer.close();
 
   // Declining consent returns to the app with a clear message.
   const d = await signIn("ryan.cole@zylker.example", "deny");
