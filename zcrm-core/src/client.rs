@@ -316,7 +316,10 @@ impl Client {
                         return Err(ProtocolError::UnexpectedStatus { status }.into());
                     }
                     let err = http::api_error(status, &body);
-                    if status == 401 && err.api_code() == Some("INVALID_TOKEN") && !replayed {
+                    // A 401 that says the token is invalid, or whose body cannot be read, is
+                    // answered by one refresh and one replay.
+                    let stale = matches!(err.api_code(), Some("INVALID_TOKEN" | "HTTP_ERROR"));
+                    if status == 401 && stale && !replayed {
                         tracing::info!("access token rejected; refreshing once and replaying");
                         replayed = true;
                         inner.auth.invalidate(&token);
