@@ -3,11 +3,11 @@
 mod common;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use zcrm_core::store::{FileStore, TokenStore};
-use zcrm_core::{ApiEnvironment, Client, DynamicRecord, Error, ErrorKind, OAuthToken, SdkConfig};
+use zcrm_core::store::TokenStore;
+use zcrm_core::{Client, DynamicRecord, Error, ErrorKind, SdkConfig};
 use zcrm_emulator::Emulator;
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -35,124 +35,6 @@ fn field_fetches(emu: &Emulator) -> Vec<(String, u16)> {
 
 fn lead(last: &str) -> DynamicRecord {
     DynamicRecord::new().set("Last_Name", last)
-}
-
-/// Child process: rebuild the client by id and write a Lead with a picklist value.
-#[tokio::test]
-async fn child_writer() {
-    let Ok(dir) = std::env::var("ZCRM_META_CHILD") else {
-        return;
-    };
-    let dir = PathBuf::from(dir);
-    let url = std::env::var("ZCRM_EMULATOR").unwrap();
-    let env = ApiEnvironment::custom(&url, &url, &url);
-    let token = OAuthToken::builder()
-        .id(std::env::var("ZCRM_TOKEN_ID").unwrap())
-        .build()
-        .unwrap();
-    let config = SdkConfig::builder().resource_path(&dir).build().unwrap();
-    let client = Client::builder()
-        .environment(env)
-        .token(token)
-        .config(config)
-        .store(Arc::new(FileStore::new(dir.join("tokens.csv"))))
-        .build()
-        .await
-        .unwrap();
-    let out = client
-        .dynamic("Leads")
-        .create(&[lead("Child").set("Rating", "Active")])
-        .await
-        .unwrap();
-    assert!(out[0].is_success());
-}
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        if e.path().is_dir() {
-            files_under(&e.path(), out);
-        } else {
-            out.push(e.path());
-        }
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn lazy_per_module_and_shared_through_files() {
-    if std::env::var("ZCRM_META_CHILD").is_ok() {
-        return;
-    }
-    let emu = Emulator::start().await.unwrap();
-    let dir = temp_dir("shared");
-    let store: Arc<dyn TokenStore> = Arc::new(FileStore::new(dir.join("tokens.csv")));
-    let client = client_with(
-        &emu,
-        SdkConfig::builder().resource_path(&dir).build().unwrap(),
-        store.clone(),
-    )
-    .await;
-    client
-        .dynamic("Leads")
-        .create(&[lead("First").set("Lead_Status", "Contacted")])
-        .await
-        .unwrap();
-    assert_eq!(
-        field_fetches(&emu),
-        vec![("module=Leads".to_string(), 200)],
-        "the first write fetches Leads only"
-    );
-    client
-        .dynamic("Leads")
-        .create(&[lead("Second")])
-        .await
-        .unwrap();
-    assert_eq!(field_fetches(&emu).len(), 1, "then memory serves it");
-    // File names hold host, org and module; no token material.
-    let mut files = vec![];
-    files_under(client.metadata_dir().as_deref().unwrap(), &mut files);
-    let secrets: Vec<String> = store
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .flat_map(|t| {
-            [
-                t.access_token.map(|x| x.expose().to_string()),
-                t.refresh_token.map(|x| x.expose().to_string()),
-            ]
-        })
-        .flatten()
-        .collect();
-    assert_eq!(files.len(), 1);
-    for f in &files {
-        let p = f.display().to_string();
-        assert!(p.contains("60012345") && p.ends_with("Leads.json"), "{p}");
-        assert!(
-            !p.contains("1000.") && secrets.iter().all(|s| !p.contains(&s[5..20])),
-            "{p}"
-        );
-    }
-    // A second process reuses the files: no metadata request at all.
-    let before = field_fetches(&emu).len();
-    let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_writer", "--nocapture", "--test-threads=1"])
-        .env("ZCRM_META_CHILD", &dir)
-        .env("ZCRM_EMULATOR", &emu.base_url)
-        .env("ZCRM_TOKEN_ID", client.token_id().unwrap())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert_eq!(
-        field_fetches(&emu).len(),
-        before,
-        "the second process read the cached file"
-    );
-    assert!(
-        emu.requests()
-            .iter()
-            .any(|r| r.path == "/crm/v7/Leads" && r.method == "POST" && r.status == 201),
-        "and wrote its lead"
-    );
 }
 
 #[tokio::test]
