@@ -71,6 +71,16 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
+/// Everything `cargo xtask codegen` writes: the files, and the `[features]` table of the
+/// generated crate's `Cargo.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// The generated files.
+    pub files: Vec<GeneratedFile>,
+    /// The `[features]` table.
+    pub features: String,
+}
+
 /// Generates every file of `zcrm-modules` from a specs directory (`modules.json`, `fields/`,
 /// and `openapi/` when present).
 pub fn generate(specs_dir: &Path) -> Result<Vec<GeneratedFile>, Error> {
@@ -78,43 +88,9 @@ pub fn generate(specs_dir: &Path) -> Result<Vec<GeneratedFile>, Error> {
 }
 
 /// Generates from field metadata in `fields_dir` (`modules.json`, `fields/`) and OpenAPI specs
-/// in `api_dir` (skipped when it does not exist).
+/// in `api_dir` (no API groups when it does not exist or holds no OpenAPI document).
 pub fn generate_from(fields_dir: &Path, api_dir: &Path) -> Result<Vec<GeneratedFile>, Error> {
-    let specs_dir = fields_dir;
-    let modules = metadata::load(specs_dir)?;
-    let api_dir = api_dir.to_path_buf();
-    let has_api = has_openapi(&api_dir);
-    let mut files = vec![
-        GeneratedFile {
-            path: PathBuf::from("src/generated/catalogue.rs"),
-            contents: catalogue::emit(&modules),
-        },
-        GeneratedFile {
-            path: PathBuf::from("src/generated/mod.rs"),
-            contents: modules::emit_mod(&modules, has_api),
-        },
-    ];
-    if has_api {
-        files.extend(openapi::generate(&api_dir, "src/generated/api")?.0);
-    }
-    for m in &modules {
-        files.push(GeneratedFile {
-            path: PathBuf::from(format!(
-                "src/generated/{}.rs",
-                naming::module_name(&m.api_name)
-            )),
-            contents: modules::emit(m, &modules),
-        });
-    }
-    Ok(files)
-}
-
-/// Whether `dir` holds OpenAPI documents.
-fn has_openapi(dir: &Path) -> bool {
-    dir.is_dir()
-        && openapi::load::Specs::load(dir)
-            .map(|s| !s.files.is_empty())
-            .unwrap_or(false)
+    generate_crate(fields_dir, api_dir).map(|o| o.files)
 }
 
 /// The `[features]` table the generated crate's `Cargo.toml` must carry.
@@ -124,8 +100,54 @@ pub fn features(specs_dir: &Path) -> Result<String, Error> {
 
 /// The `[features]` table for field metadata in `fields_dir` and OpenAPI specs in `api_dir`.
 pub fn features_from(fields_dir: &Path, api_dir: &Path) -> Result<String, Error> {
-    Ok(modules::emit_features(
-        &metadata::load(fields_dir)?,
-        api_dir.is_dir(),
-    ))
+    generate_crate(fields_dir, api_dir).map(|o| o.features)
+}
+
+/// Generates the whole crate (files and features) in memory. Any input problem is an error and
+/// nothing is generated: an OpenAPI directory that exists is read whole or not at all, so a
+/// broken file can never make the API groups disappear.
+pub fn generate_crate(fields_dir: &Path, api_dir: &Path) -> Result<Output, Error> {
+    let modules = metadata::load(fields_dir)?;
+    let specs = if api_dir.is_dir() {
+        Some(openapi::load::Specs::load(api_dir)?)
+    } else {
+        None
+    };
+    generate_inputs(&modules, specs)
+}
+
+/// Generates the crate from inputs already read (see [`metadata::parse`] and
+/// [`openapi::load::Specs::from_texts`]); `specs` with no document means no API groups.
+pub fn generate_inputs(
+    modules: &[metadata::Module],
+    specs: Option<openapi::load::Specs>,
+) -> Result<Output, Error> {
+    let specs = specs.filter(|s| !s.files.is_empty());
+    let has_api = specs.is_some();
+    let mut files = vec![
+        GeneratedFile {
+            path: PathBuf::from("src/generated/catalogue.rs"),
+            contents: catalogue::emit(modules)?,
+        },
+        GeneratedFile {
+            path: PathBuf::from("src/generated/mod.rs"),
+            contents: modules::emit_mod(modules, has_api)?,
+        },
+    ];
+    if let Some(specs) = specs {
+        files.extend(openapi::generate_specs(specs, "src/generated/api")?.0);
+    }
+    for m in modules {
+        files.push(GeneratedFile {
+            path: PathBuf::from(format!(
+                "src/generated/{}.rs",
+                naming::module_name(&m.api_name)
+            )),
+            contents: modules::emit(m, modules)?,
+        });
+    }
+    Ok(Output {
+        files,
+        features: modules::emit_features(modules, has_api),
+    })
 }

@@ -248,8 +248,19 @@ fn emit_enum(p: &Picklist) -> TokenStream {
     }
 }
 
+/// Parses generated tokens; a failure names the input file they came from.
+pub(crate) fn parse(what: &str, tokens: TokenStream) -> Result<syn::File, crate::Error> {
+    syn::parse2(tokens).map_err(|e| crate::Error::Spec {
+        path: what.into(),
+        pointer: String::new(),
+        message: format!(
+            "the code generated from this does not parse ({e}); this is a bug in the generator"
+        ),
+    })
+}
+
 /// Emits the Rust module of one CRM module.
-pub fn emit(m: &Module, all: &[Module]) -> String {
+pub fn emit(m: &Module, all: &[Module]) -> Result<String, crate::Error> {
     let by_name: BTreeMap<&str, &Module> = all.iter().map(|x| (x.api_name.as_str(), x)).collect();
     let record_s = naming::record_name(&m.api_name);
     let record = ident(&record_s);
@@ -491,8 +502,8 @@ pub fn emit(m: &Module, all: &[Module]) -> String {
 
         #(#enum_defs)*
     };
-    let file: syn::File = syn::parse2(tokens).expect("generated module parses");
-    crate::render(&file)
+    let file = parse(&format!("fields/{api}.json"), tokens)?;
+    Ok(crate::render(&file))
 }
 
 /// Whether a module is compiled only with its feature (subform row modules, which other
@@ -507,7 +518,7 @@ pub fn feature(m: &Module) -> String {
 }
 
 /// `src/generated/mod.rs`.
-pub fn emit_mod(modules: &[Module], has_api: bool) -> String {
+pub fn emit_mod(modules: &[Module], has_api: bool) -> Result<String, crate::Error> {
     let items = modules.iter().map(|m| {
         let name = ident(&naming::module_name(&m.api_name));
         let doc = format!("The `{}` module.", m.api_name);
@@ -533,8 +544,8 @@ pub fn emit_mod(modules: &[Module], has_api: bool) -> String {
         #api
         #(#items)*
     };
-    let file: syn::File = syn::parse2(tokens).expect("generated mod parses");
-    crate::render(&file)
+    let file = parse("modules.json", tokens)?;
+    Ok(crate::render(&file))
 }
 
 /// The `[features]` table of the generated crate's Cargo.toml.

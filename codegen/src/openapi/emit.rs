@@ -3,7 +3,7 @@
 use super::load::Specs;
 use super::types::{Def, DefKind, Model, TypeRef};
 use crate::naming;
-use crate::GeneratedFile;
+use crate::{Error, GeneratedFile};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use std::collections::BTreeMap;
@@ -75,6 +75,16 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
             quote! { #[doc = #doc] pub type #name = #t; }
         }
         DefKind::Pending => quote! { #[doc = #doc] pub type #name = Value; },
+        DefKind::Newtype(t, boxed) => {
+            let t = rust_type(m, t, &d.file);
+            let t = if *boxed { quote!(Box<#t>) } else { t };
+            quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+                #[serde(transparent)]
+                pub struct #name(pub #t);
+            }
+        }
         DefKind::Struct(props) => {
             let fields = props.iter().map(|(json, rust, t, boxed)| {
                 let (f, ty) = (ident(rust), rust_type(m, t, &d.file));
@@ -113,32 +123,40 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
             }
         }
         DefKind::OneOf(arms) => {
-            let variants = arms.iter().map(|(v, t)| {
+            let wrap = |boxed: bool| {
+                if boxed {
+                    quote!(Box::new(x))
+                } else {
+                    quote!(x)
+                }
+            };
+            let variants = arms.iter().map(|(v, t, boxed)| {
                 let (v, ty) = (ident(v), rust_type(m, t, &d.file));
+                let ty = if *boxed { quote!(Box<#ty>) } else { ty };
                 quote! { #v(#ty), }
             });
-            let covering = arms.iter().filter_map(|(v, t)| match t {
+            let covering = arms.iter().filter_map(|(v, t, boxed)| match t {
                 TypeRef::Named(n) if matches!(m.defs[*n].kind, DefKind::Struct(_)) => {
-                    let (v, ty) = (ident(v), rust_type(m, t, &d.file));
+                    let (v, ty, x) = (ident(v), rust_type(m, t, &d.file), wrap(*boxed));
                     Some(quote! {
                         if obj.keys().all(|k| #ty::FIELDS.contains(&k.as_str())) {
                             if let Ok(x) = serde_json::from_value::<#ty>(v.clone()) {
-                                return Ok(#name::#v(x));
+                                return Ok(#name::#v(#x));
                             }
                         }
                     })
                 }
                 _ => None,
             });
-            let first = arms.iter().map(|(v, t)| {
-                let (v, ty) = (ident(v), rust_type(m, t, &d.file));
+            let first = arms.iter().map(|(v, t, boxed)| {
+                let (v, ty, x) = (ident(v), rust_type(m, t, &d.file), wrap(*boxed));
                 quote! {
                     if let Ok(x) = serde_json::from_value::<#ty>(v.clone()) {
-                        return Ok(#name::#v(x));
+                        return Ok(#name::#v(#x));
                     }
                 }
             });
-            let sers = arms.iter().map(|(v, _)| {
+            let sers = arms.iter().map(|(v, _, _)| {
                 let v = ident(v);
                 quote! { #name::#v(x) => x.serialize(s), }
             });
@@ -174,9 +192,20 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
     }
 }
 
+/// Parses generated tokens; a failure is reported against the spec file they came from.
+fn parse(specs: &Specs, file: &str, tokens: TokenStream) -> Result<syn::File, Error> {
+    syn::parse2(tokens).map_err(|e| {
+        specs.err(
+            file,
+            "",
+            format!("the code generated for this file does not parse ({e}); this is a bug in the generator"),
+        )
+    })
+}
+
 /// One Rust file per spec file (`<dir>/<module>.rs`) and `<dir>/mod.rs` with the response
 /// dispatcher.
-pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
+pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Result<Vec<GeneratedFile>, Error> {
     let mut out = vec![];
     let mut mods = vec![];
     let mut ops = BTreeMap::new();
@@ -186,6 +215,7 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
         let mut names = m.scopes.remove(file).unwrap_or_default();
         let file_ops = super::ops::emit(specs, m, file, &mut names);
         m.scopes.insert(file.clone(), names);
+        let file_ops = file_ops?;
         dispatch.extend(
             file_ops
                 .dispatch
@@ -200,7 +230,7 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
         );
         ops.insert(file.clone(), file_ops.items);
     }
-    m.finish();
+    m.finish(specs)?;
     let m: &Model = m;
     for file in specs.files.keys() {
         let defs: Vec<TokenStream> = m
@@ -224,7 +254,7 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
             #(#defs)*
             #(#file_ops)*
         };
-        let parsed: syn::File = syn::parse2(tokens).expect("generated types parse");
+        let parsed = parse(specs, file, tokens)?;
         out.push(GeneratedFile {
             path: PathBuf::from(format!("{dir}/{module}.rs")),
             contents: crate::render(&parsed),
@@ -233,11 +263,14 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
     }
     // Zoho reuses operation ids across files: each id answers under `file#id`, and the bare id
     // under the first file that has it.
+    // An id repeated within one file answers under its first operation.
     let mut seen = std::collections::BTreeSet::new();
     let mut dispatch_arms = vec![];
     for (file, op, status, expr) in &dispatch {
         let qualified = format!("{file}#{op}");
-        dispatch_arms.push(quote! { (#qualified, #status) => #expr, });
+        if seen.insert((qualified.clone(), status.clone())) {
+            dispatch_arms.push(quote! { (#qualified, #status) => #expr, });
+        }
         if seen.insert((op.clone(), status.clone())) {
             dispatch_arms.push(quote! { (#op, #status) => #expr, });
         }
@@ -246,7 +279,9 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
     let mut request_arms = vec![];
     for (file, op, expr) in &requests {
         let qualified = format!("{file}#{op}");
-        request_arms.push(quote! { #qualified => #expr, });
+        if seen.insert(qualified.clone()) {
+            request_arms.push(quote! { #qualified => #expr, });
+        }
         if seen.insert(op.clone()) {
             request_arms.push(quote! { #op => #expr, });
         }
@@ -255,35 +290,38 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
         let i = ident(m);
         quote! { pub mod #i; }
     });
-    let parsed: syn::File = syn::parse2(quote! {
-        #![allow(clippy::all, missing_docs)]
-        #(#items)*
+    let parsed = parse(
+        specs,
+        "mod.rs",
+        quote! {
+            #![allow(clippy::all, missing_docs)]
+            #(#items)*
 
-        /// Decodes a response body of an operation (by `operationId`, or `file.json#operationId`
-        /// where ids repeat across files, and the status as the spec declares it) into its
-        /// generated type and encodes it back; `None` for an operation or status without a JSON
-        /// schema.
-        pub fn decode_response(operation_id: &str, status: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
-            match (operation_id, status) {
-                #(#dispatch_arms)*
-                _ => None,
+            /// Decodes a response body of an operation (by `operationId`, or `file.json#operationId`
+            /// where ids repeat across files, and the status as the spec declares it) into its
+            /// generated type and encodes it back; `None` for an operation or status without a JSON
+            /// schema.
+            pub fn decode_response(operation_id: &str, status: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
+                match (operation_id, status) {
+                    #(#dispatch_arms)*
+                    _ => None,
+                }
             }
-        }
 
-        /// Decodes a request body of an operation (by `operationId`, or `file.json#operationId`)
-        /// into its generated type and encodes it back; `None` for an operation without a JSON
-        /// body.
-        pub fn decode_request(operation_id: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
-            match operation_id {
-                #(#request_arms)*
-                _ => None,
+            /// Decodes a request body of an operation (by `operationId`, or `file.json#operationId`)
+            /// into its generated type and encodes it back; `None` for an operation without a JSON
+            /// body.
+            pub fn decode_request(operation_id: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
+                match operation_id {
+                    #(#request_arms)*
+                    _ => None,
+                }
             }
-        }
-    })
-    .expect("mod parses");
+        },
+    )?;
     out.push(GeneratedFile {
         path: PathBuf::from(format!("{dir}/mod.rs")),
         contents: crate::render(&parsed),
     });
-    out
+    Ok(out)
 }
