@@ -698,7 +698,7 @@ pub async fn create_records(
                 snippet: String::new(),
             })?,
     );
-    client.execute(req).await?.json()
+    client.execute_record_write(module, req).await?.json()
 }
 /// Parameters of `updateRecords`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -729,7 +729,7 @@ pub async fn update_records(
                 snippet: String::new(),
             })?,
     );
-    client.execute(req).await?.json()
+    client.execute_record_write(module, req).await?.json()
 }
 /// Parameters of `deleteRecords`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -803,7 +803,7 @@ pub async fn update_record(
                 snippet: String::new(),
             })?,
     );
-    client.execute(req).await?.json()
+    client.execute_record_write(module, req).await?.json()
 }
 /// `DELETE /crm/v7/{module}/{id}` (`deleteRecord`).
 pub async fn delete_record(
@@ -838,7 +838,7 @@ pub async fn upsert_records(
                 snippet: String::new(),
             })?,
     );
-    client.execute(req).await?.json()
+    client.execute_record_write(module, req).await?.json()
 }
 /// Parameters of `getDeletedRecords`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -893,5 +893,5 @@ pub async fn clone_record(
                 snippet: String::new(),
             })?,
     );
-    client.execute(req).await?.json()
+    client.execute_record_write(module, req).await?.json()
 }
