@@ -12,6 +12,9 @@ use time::macros::format_description;
 use time::OffsetDateTime;
 
 pub use crate::records::RecordId;
+pub use decimal::{Decimal, DecimalError};
+
+mod decimal;
 
 /// A field of an update: left as stored, cleared (`null`), or set.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -44,62 +47,6 @@ impl<T: Serialize> Serialize for Patch<T> {
 impl<T> From<T> for Patch<T> {
     fn from(v: T) -> Self {
         Patch::Set(v)
-    }
-}
-
-/// A currency or decimal amount, exact: backed by `rust_decimal`, written back as the JSON
-/// number it was (an integer stays an integer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Decimal(pub rust_decimal::Decimal);
-
-impl Decimal {
-    /// The value as `f64` (lossy).
-    pub fn to_f64(self) -> f64 {
-        rust_decimal::prelude::ToPrimitive::to_f64(&self.0).unwrap_or(f64::NAN)
-    }
-}
-
-impl FromStr for Decimal {
-    type Err = rust_decimal::Error;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        rust_decimal::Decimal::from_str_exact(s)
-            .or_else(|_| rust_decimal::Decimal::from_scientific(s))
-            .map(Decimal)
-    }
-}
-
-impl From<i64> for Decimal {
-    fn from(n: i64) -> Self {
-        Decimal(n.into())
-    }
-}
-
-impl fmt::Display for Decimal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl Serialize for Decimal {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0.scale() == 0 {
-            if let Some(i) = rust_decimal::prelude::ToPrimitive::to_i64(&self.0) {
-                return s.serialize_i64(i);
-            }
-        }
-        s.serialize_f64(self.to_f64())
-    }
-}
-
-impl<'de> Deserialize<'de> for Decimal {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::Number(n) => n.to_string().parse().map_err(D::Error::custom),
-            Value::String(s) => s.parse().map_err(D::Error::custom),
-            other => Err(D::Error::custom(format!(
-                "expected a number, found {other}"
-            ))),
-        }
     }
 }
 
@@ -321,6 +268,11 @@ pub mod fields {
                 nulls.insert(key);
                 Ok(None)
             }
+            // A number is decoded from its text, so that every digit reaches the field's type
+            // (a `Value` hands some numbers over as `f64`).
+            Some(Value::Number(n)) => serde_json::from_str(n.as_str())
+                .map(Some)
+                .map_err(|e| format!("field `{key}`: {e}")),
             Some(v) => serde_json::from_value(v)
                 .map(Some)
                 .map_err(|e| format!("field `{key}`: {e}")),
@@ -437,7 +389,7 @@ mod tests {
     fn decimal_is_exact() {
         let d: Decimal = serde_json::from_value(json!(0.1)).unwrap();
         assert_eq!(d.to_string(), "0.1");
-        assert_eq!((d.0 + d.0 + d.0).to_string(), "0.3");
+        assert_eq!((d.value() + d.value() + d.value()).to_string(), "0.3");
     }
 
     #[test]

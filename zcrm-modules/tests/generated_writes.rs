@@ -1,39 +1,13 @@
 //! The generated record operations write through the SDK's one validated path: a picklist value
 //! the org does not have is refused before anything is sent, as with `Records` writes.
 
-use serde_json::{json, Value};
-use zcrm_core::{ApiEnvironment, Client, Error, OAuthToken};
-use zcrm_emulator::{Emulator, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
-use zcrm_modules::api::record;
+mod common;
 
-async fn setup() -> (Emulator, Client) {
-    let emu = Emulator::start().await.unwrap();
-    let code = emu
-        .mint_grant_code(
-            "patricia.boyle@zylker.example",
-            &[
-                "ZohoCRM.modules.ALL",
-                "ZohoCRM.settings.ALL",
-                "ZohoCRM.users.READ",
-                "ZohoCRM.org.READ",
-            ],
-        )
-        .unwrap();
-    let token = OAuthToken::builder()
-        .client_id(SELF_CLIENT_ID)
-        .client_secret(SELF_CLIENT_SECRET)
-        .grant_token(code)
-        .build()
-        .unwrap();
-    let env = ApiEnvironment::custom(&emu.api_url, &emu.accounts_url, &emu.api_url);
-    let client = Client::builder()
-        .environment(env)
-        .token(token)
-        .build()
-        .await
-        .unwrap();
-    (emu, client)
-}
+use common::setup;
+use serde_json::{json, Value};
+use zcrm_core::Error;
+use zcrm_emulator::Emulator;
+use zcrm_modules::api::record;
 
 fn body<T: serde::de::DeserializeOwned>(records: Value) -> T {
     serde_json::from_value(json!({ "data": records })).unwrap()
@@ -114,4 +88,39 @@ async fn generated_record_writes_validate_picklists_before_sending() {
         lead_writes(&emu),
         vec![("POST".to_string(), "/crm/v7/Leads".to_string())]
     );
+}
+
+/// A currency amount with more digits than an `f64` holds is written and read back exactly.
+#[tokio::test]
+async fn decimals_keep_every_digit_through_a_write_and_a_read() {
+    use std::str::FromStr;
+    use zcrm_core::types::Decimal;
+    use zcrm_modules::leads::{LeadUpdate, Leads};
+    let (emu, client) = setup().await;
+    let amount = "12345678901234567.89";
+    let leads = client.records(Leads);
+    let id = leads
+        .create(&[LeadUpdate::new()
+            .last_name("Exact")
+            .annual_revenue(Decimal::from_str(amount).unwrap())])
+        .await
+        .unwrap()[0]
+        .clone()
+        .into_result()
+        .unwrap();
+    let lead = leads.get(&id, &[]).await.unwrap().unwrap();
+    assert_eq!(lead.annual_revenue.as_ref().unwrap().to_string(), amount);
+    assert_eq!(
+        serde_json::to_value(&lead).unwrap()["Annual_Revenue"].to_string(),
+        amount
+    );
+    // What the emulator stored is what was sent.
+    let dynamic = client
+        .dynamic("Leads")
+        .get(&id, &[])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(dynamic.get("Annual_Revenue").unwrap().to_string(), amount);
+    drop(emu);
 }
