@@ -333,7 +333,7 @@ pub fn emit(m: &Module, all: &[Module]) -> Result<String, crate::Error> {
             float: matches!(p.kind, Kind::Double),
         })
         .collect();
-    let serde_impls = crate::serde_impl::impls(&record, &serde_fields);
+    let serde_impls = crate::serde_impl::impls(&record, &serde_fields, false);
     let writable: Vec<&FieldPlan> = plans.iter().filter(|p| p.writable).collect();
     let update_fields = writable.iter().map(|p| {
         let (_, t) = types(&p.kind);

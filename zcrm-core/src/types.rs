@@ -246,12 +246,68 @@ impl UserRef {
     }
 }
 
+/// A key a generated type did not declare, found while decoding (see [`undeclared_keys`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UndeclaredKey {
+    /// The Rust type (`zcrm_modules::leads::Lead`).
+    pub type_name: &'static str,
+    /// The JSON key, or `<other>` for a union value no arm of the spec decodes.
+    pub key: String,
+    /// Whether the spec declares the object open (`additionalProperties`), so that keys of its
+    /// own are expected.
+    pub open: bool,
+}
+
+thread_local! {
+    static UNDECLARED: std::cell::RefCell<Option<Vec<UndeclaredKey>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` and returns, with its result, every key that generated types decoded on this thread
+/// during `f` could not place in a declared field (they keep such keys in `extra`, so nothing
+/// is lost, but nothing is typed either): a check that typed records cover what an org sends.
+pub fn undeclared_keys<R>(f: impl FnOnce() -> R) -> (R, Vec<UndeclaredKey>) {
+    let outer = UNDECLARED.with(|u| u.borrow_mut().replace(vec![]));
+    let r = f();
+    let found = UNDECLARED.with(|u| std::mem::replace(&mut *u.borrow_mut(), outer));
+    (r, found.unwrap_or_default())
+}
+
 /// Helpers the generated record types use for their (de)serialisation: fields keep the
 /// difference between absent and `null`, and unknown keys are kept.
 #[doc(hidden)]
 pub mod fields {
     use super::*;
     use serde::ser::SerializeMap;
+
+    fn note(type_name: &'static str, keys: impl Iterator<Item = String>, open: bool) {
+        UNDECLARED.with(|u| {
+            if let Some(list) = u.borrow_mut().as_mut() {
+                list.extend(keys.map(|key| UndeclaredKey {
+                    type_name,
+                    key,
+                    open,
+                }));
+            }
+        });
+    }
+
+    /// The keys of type `T` left after its declared fields were taken (its `extra`); noted for
+    /// [`undeclared_keys`].
+    pub fn extra<T: ?Sized>(map: Map<String, Value>, open: bool) -> Map<String, Value> {
+        note(std::any::type_name::<T>(), map.keys().cloned(), open);
+        map
+    }
+
+    /// A union value no arm of `T` decodes; noted for [`undeclared_keys`].
+    pub fn other<T: ?Sized>(v: Value) -> Value {
+        note(
+            std::any::type_name::<T>(),
+            std::iter::once("<other>".to_string()),
+            false,
+        );
+        v
+    }
 
     /// Names of the fields that were explicitly `null`.
     pub type Nulls = std::collections::BTreeSet<&'static str>;

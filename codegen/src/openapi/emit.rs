@@ -104,7 +104,7 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
                     }
                 })
                 .collect();
-            let serde_impls = crate::serde_impl::impls(&name, &serde_fields);
+            let serde_impls = crate::serde_impl::impls(&name, &serde_fields, d.open);
             let names = props.iter().map(|(json, _, _, _)| quote!(#json,));
             quote! {
                 #[doc = #doc]
@@ -176,7 +176,7 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
                             #(#covering)*
                         }
                         #(#first)*
-                        Ok(#name::Other(v))
+                        Ok(#name::Other(f::other::<Self>(v)))
                     }
                 }
                 impl Serialize for #name {

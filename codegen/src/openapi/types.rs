@@ -67,6 +67,8 @@ pub struct Def {
     pub kind: DefKind,
     /// Where it was found (for docs): file and JSON pointer.
     pub origin: String,
+    /// An object the spec declares open to keys of its own (`additionalProperties`).
+    pub open: bool,
 }
 
 /// The shape of a generated type.
@@ -120,6 +122,7 @@ impl Model {
             name,
             kind: DefKind::Pending,
             origin,
+            open: false,
         });
         self.defs.len() - 1
     }
@@ -156,6 +159,7 @@ impl Model {
             .ok_or_else(|| specs.err(file, pointer, "schema not found".into()))?;
         let kind = self.lower_def(specs, file, pointer, &schema, &self.defs[id].name.clone())?;
         self.defs[id].kind = kind;
+        self.defs[id].open = open(specs, file, pointer, &schema);
         Ok(id)
     }
 
@@ -348,6 +352,7 @@ impl Model {
             let name = self.defs[id].name.clone();
             let kind = self.lower_def(specs, file, pointer, s, &name)?;
             self.defs[id].kind = kind;
+            self.defs[id].open = open(specs, file, pointer, s);
             return Ok(TypeRef::Named(id));
         }
         Ok(match s.get("type").and_then(Value::as_str) {
@@ -494,6 +499,26 @@ impl Model {
             self.defs[i].kind = kind;
         }
     }
+}
+
+/// Whether a schema (or a part of its `allOf`) declares `additionalProperties`.
+fn open(specs: &Specs, file: &str, pointer: &str, s: &Value) -> bool {
+    let declares = |s: &Value| {
+        s.get("additionalProperties")
+            .is_some_and(|a| a.as_bool().unwrap_or(a.is_object()))
+    };
+    declares(s)
+        || s.get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .any(|(i, p)| match p.get("$ref").and_then(Value::as_str) {
+                Some(r) => specs
+                    .resolve(file, &format!("{pointer}/allOf/{i}"), r)
+                    .is_ok_and(|(_, _, t)| declares(t)),
+                None => declares(p),
+            })
 }
 
 /// Builds the model of every schema under `components/schemas` and every inline JSON response
