@@ -6,6 +6,11 @@ use quote::quote;
 
 /// Emits `src/generated/catalogue.rs`.
 pub fn emit(modules: &[Module]) -> Result<String, crate::Error> {
+    tokens(modules).render_text()
+}
+
+/// [`emit`] up to the Rust tokens.
+pub fn tokens(modules: &[Module]) -> crate::Tokens {
     let entries = modules.iter().map(|m| {
         let (api, singular, plural, kind) = (&m.api_name, &m.singular_label, &m.plural_label, &m.generated_type);
         let fields = m.fields.iter().map(|f| {
@@ -28,8 +33,11 @@ pub fn emit(modules: &[Module]) -> Result<String, crate::Error> {
         /// Every module of the metadata in `specs/`, sorted by API name.
         pub static MODULES: &[ModuleInfo] = &[#(#entries),*];
     };
-    let file = crate::modules::parse("modules.json", tokens)?;
-    Ok(crate::render(&file))
+    crate::Tokens {
+        path: "src/generated/catalogue.rs".into(),
+        origin: "modules.json".into(),
+        tokens,
+    }
 }
 
 #[cfg(test)]

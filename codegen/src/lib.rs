@@ -62,6 +62,45 @@ pub fn render(file: &syn::File) -> String {
     out
 }
 
+/// A generated file as Rust tokens, before it is parsed and formatted.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    /// Path relative to the crate root.
+    pub path: PathBuf,
+    /// The input it comes from (named when the tokens do not parse).
+    pub origin: PathBuf,
+    /// The code.
+    pub tokens: proc_macro2::TokenStream,
+}
+
+impl Tokens {
+    /// Parses and formats the file; tokens that do not parse are an error naming the input
+    /// (a bug of the generator, reported rather than a panic).
+    pub fn render(self) -> Result<GeneratedFile, Error> {
+        let contents = self.render_ref()?;
+        Ok(GeneratedFile {
+            path: self.path,
+            contents,
+        })
+    }
+
+    /// The formatted text.
+    pub fn render_text(self) -> Result<String, Error> {
+        self.render_ref()
+    }
+
+    fn render_ref(&self) -> Result<String, Error> {
+        let file: syn::File = syn::parse2(self.tokens.clone()).map_err(|e| Error::Spec {
+            path: self.origin.clone(),
+            pointer: String::new(),
+            message: format!(
+                "the code generated from this does not parse ({e}); this is a bug in the generator"
+            ),
+        })?;
+        Ok(render(&file))
+    }
+}
+
 /// One generated file, its path relative to the output crate's root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
@@ -122,32 +161,34 @@ pub fn generate_inputs(
     modules: &[metadata::Module],
     specs: Option<openapi::load::Specs>,
 ) -> Result<Output, Error> {
+    let (tokens, features) = tokens_of_inputs(modules, specs)?;
+    Ok(Output {
+        files: tokens
+            .into_iter()
+            .map(Tokens::render)
+            .collect::<Result<_, _>>()?,
+        features,
+    })
+}
+
+/// [`generate_inputs`] up to the Rust tokens, without parsing and formatting them (the slow
+/// part): every input check and every name the output would use, for fast checks of many
+/// inputs. Returns the files' tokens and the `[features]` table.
+pub fn tokens_of_inputs(
+    modules: &[metadata::Module],
+    specs: Option<openapi::load::Specs>,
+) -> Result<(Vec<Tokens>, String), Error> {
     let specs = specs.filter(|s| !s.files.is_empty());
     let has_api = specs.is_some();
     let mut files = vec![
-        GeneratedFile {
-            path: PathBuf::from("src/generated/catalogue.rs"),
-            contents: catalogue::emit(modules)?,
-        },
-        GeneratedFile {
-            path: PathBuf::from("src/generated/mod.rs"),
-            contents: modules::emit_mod(modules, has_api)?,
-        },
+        catalogue::tokens(modules),
+        modules::mod_tokens(modules, has_api),
     ];
     if let Some(specs) = specs {
-        files.extend(openapi::generate_specs(specs, "src/generated/api")?.0);
+        files.extend(openapi::generate_tokens(specs, "src/generated/api")?.0);
     }
     for m in modules {
-        files.push(GeneratedFile {
-            path: PathBuf::from(format!(
-                "src/generated/{}.rs",
-                naming::module_name(&m.api_name)
-            )),
-            contents: modules::emit(m, modules)?,
-        });
+        files.push(modules::tokens(m, modules));
     }
-    Ok(Output {
-        files,
-        features: modules::emit_features(modules, has_api),
-    })
+    Ok((files, modules::emit_features(modules, has_api)))
 }

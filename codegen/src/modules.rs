@@ -248,19 +248,13 @@ fn emit_enum(p: &Picklist) -> TokenStream {
     }
 }
 
-/// Parses generated tokens; a failure names the input file they came from.
-pub(crate) fn parse(what: &str, tokens: TokenStream) -> Result<syn::File, crate::Error> {
-    syn::parse2(tokens).map_err(|e| crate::Error::Spec {
-        path: what.into(),
-        pointer: String::new(),
-        message: format!(
-            "the code generated from this does not parse ({e}); this is a bug in the generator"
-        ),
-    })
-}
-
 /// Emits the Rust module of one CRM module.
 pub fn emit(m: &Module, all: &[Module]) -> Result<String, crate::Error> {
+    tokens(m, all).render_text()
+}
+
+/// [`emit`] up to the Rust tokens (`src/generated/<module>.rs`), not yet parsed and formatted.
+pub fn tokens(m: &Module, all: &[Module]) -> crate::Tokens {
     let by_name: BTreeMap<&str, &Module> = all.iter().map(|x| (x.api_name.as_str(), x)).collect();
     let record_s = naming::record_name(&m.api_name);
     let record = ident(&record_s);
@@ -502,8 +496,11 @@ pub fn emit(m: &Module, all: &[Module]) -> Result<String, crate::Error> {
 
         #(#enum_defs)*
     };
-    let file = parse(&format!("fields/{api}.json"), tokens)?;
-    Ok(crate::render(&file))
+    crate::Tokens {
+        path: format!("src/generated/{}.rs", naming::module_name(api)).into(),
+        origin: format!("fields/{api}.json").into(),
+        tokens,
+    }
 }
 
 /// Whether a module is compiled only with its feature (subform row modules, which other
@@ -519,6 +516,11 @@ pub fn feature(m: &Module) -> String {
 
 /// `src/generated/mod.rs`.
 pub fn emit_mod(modules: &[Module], has_api: bool) -> Result<String, crate::Error> {
+    mod_tokens(modules, has_api).render_text()
+}
+
+/// [`emit_mod`] up to the Rust tokens.
+pub fn mod_tokens(modules: &[Module], has_api: bool) -> crate::Tokens {
     let items = modules.iter().map(|m| {
         let name = ident(&naming::module_name(&m.api_name));
         let doc = format!("The `{}` module.", m.api_name);
@@ -544,8 +546,11 @@ pub fn emit_mod(modules: &[Module], has_api: bool) -> Result<String, crate::Erro
         #api
         #(#items)*
     };
-    let file = parse("modules.json", tokens)?;
-    Ok(crate::render(&file))
+    crate::Tokens {
+        path: "src/generated/mod.rs".into(),
+        origin: "modules.json".into(),
+        tokens,
+    }
 }
 
 /// The `[features]` table of the generated crate's Cargo.toml.

@@ -3,7 +3,7 @@
 use super::load::Specs;
 use super::types::{Def, DefKind, Model, TypeRef};
 use crate::naming;
-use crate::{Error, GeneratedFile};
+use crate::{Error, GeneratedFile, Tokens};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use std::collections::BTreeMap;
@@ -192,20 +192,17 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
     }
 }
 
-/// Parses generated tokens; a failure is reported against the spec file they came from.
-fn parse(specs: &Specs, file: &str, tokens: TokenStream) -> Result<syn::File, Error> {
-    syn::parse2(tokens).map_err(|e| {
-        specs.err(
-            file,
-            "",
-            format!("the code generated for this file does not parse ({e}); this is a bug in the generator"),
-        )
-    })
-}
-
 /// One Rust file per spec file (`<dir>/<module>.rs`) and `<dir>/mod.rs` with the response
 /// dispatcher.
 pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Result<Vec<GeneratedFile>, Error> {
+    emit_tokens(specs, m, dir)?
+        .into_iter()
+        .map(Tokens::render)
+        .collect()
+}
+
+/// [`emit`] up to the Rust tokens, not yet parsed and formatted.
+pub fn emit_tokens(specs: &Specs, m: &mut Model, dir: &str) -> Result<Vec<Tokens>, Error> {
     let mut out = vec![];
     let mut mods = vec![];
     let mut ops = BTreeMap::new();
@@ -254,10 +251,10 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Result<Vec<GeneratedFile
             #(#defs)*
             #(#file_ops)*
         };
-        let parsed = parse(specs, file, tokens)?;
-        out.push(GeneratedFile {
+        out.push(Tokens {
             path: PathBuf::from(format!("{dir}/{module}.rs")),
-            contents: crate::render(&parsed),
+            origin: specs.dir.join(file),
+            tokens,
         });
         mods.push(module);
     }
@@ -290,10 +287,10 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Result<Vec<GeneratedFile
         let i = ident(m);
         quote! { pub mod #i; }
     });
-    let parsed = parse(
-        specs,
-        "mod.rs",
-        quote! {
+    out.push(Tokens {
+        path: PathBuf::from(format!("{dir}/mod.rs")),
+        origin: specs.dir.clone(),
+        tokens: quote! {
             #![allow(clippy::all, missing_docs)]
             #(#items)*
 
@@ -318,10 +315,6 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Result<Vec<GeneratedFile
                 }
             }
         },
-    )?;
-    out.push(GeneratedFile {
-        path: PathBuf::from(format!("{dir}/mod.rs")),
-        contents: crate::render(&parsed),
     });
     Ok(out)
 }

@@ -20,10 +20,23 @@ pub fn generate(dir: &Path, out_dir: &str) -> Result<(Vec<GeneratedFile>, fixups
 
 /// Generates the types of loaded specs (see [`generate`]); nothing is read from disk.
 pub fn generate_specs(
-    mut specs: load::Specs,
+    specs: load::Specs,
     out_dir: &str,
 ) -> Result<(Vec<GeneratedFile>, fixups::Report), Error> {
+    let (tokens, report) = generate_tokens(specs, out_dir)?;
+    let files = tokens
+        .into_iter()
+        .map(crate::Tokens::render)
+        .collect::<Result<_, _>>()?;
+    Ok((files, report))
+}
+
+/// [`generate_specs`] up to the Rust tokens, not yet parsed and formatted.
+pub fn generate_tokens(
+    mut specs: load::Specs,
+    out_dir: &str,
+) -> Result<(Vec<crate::Tokens>, fixups::Report), Error> {
     let report = fixups::apply(&mut specs);
     let mut model = types::model(&specs)?;
-    Ok((emit::emit(&specs, &mut model, out_dir)?, report))
+    Ok((emit::emit_tokens(&specs, &mut model, out_dir)?, report))
 }
