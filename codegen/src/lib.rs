@@ -62,6 +62,45 @@ pub fn render(file: &syn::File) -> String {
     out
 }
 
+/// A generated file as Rust tokens, before it is parsed and formatted.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    /// Path relative to the crate root.
+    pub path: PathBuf,
+    /// The input it comes from (named when the tokens do not parse).
+    pub origin: PathBuf,
+    /// The code.
+    pub tokens: proc_macro2::TokenStream,
+}
+
+impl Tokens {
+    /// Parses and formats the file; tokens that do not parse are an error naming the input
+    /// (a bug of the generator, reported rather than a panic).
+    pub fn render(self) -> Result<GeneratedFile, Error> {
+        let contents = self.render_ref()?;
+        Ok(GeneratedFile {
+            path: self.path,
+            contents,
+        })
+    }
+
+    /// The formatted text.
+    pub fn render_text(self) -> Result<String, Error> {
+        self.render_ref()
+    }
+
+    fn render_ref(&self) -> Result<String, Error> {
+        let file: syn::File = syn::parse2(self.tokens.clone()).map_err(|e| Error::Spec {
+            path: self.origin.clone(),
+            pointer: String::new(),
+            message: format!(
+                "the code generated from this does not parse ({e}); this is a bug in the generator"
+            ),
+        })?;
+        Ok(render(&file))
+    }
+}
+
 /// One generated file, its path relative to the output crate's root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
@@ -71,6 +110,16 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
+/// Everything `cargo xtask codegen` writes: the files, and the `[features]` table of the
+/// generated crate's `Cargo.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// The generated files.
+    pub files: Vec<GeneratedFile>,
+    /// The `[features]` table.
+    pub features: String,
+}
+
 /// Generates every file of `zcrm-modules` from a specs directory (`modules.json`, `fields/`,
 /// and `openapi/` when present).
 pub fn generate(specs_dir: &Path) -> Result<Vec<GeneratedFile>, Error> {
@@ -78,43 +127,9 @@ pub fn generate(specs_dir: &Path) -> Result<Vec<GeneratedFile>, Error> {
 }
 
 /// Generates from field metadata in `fields_dir` (`modules.json`, `fields/`) and OpenAPI specs
-/// in `api_dir` (skipped when it does not exist).
+/// in `api_dir` (no API groups when it does not exist or holds no OpenAPI document).
 pub fn generate_from(fields_dir: &Path, api_dir: &Path) -> Result<Vec<GeneratedFile>, Error> {
-    let specs_dir = fields_dir;
-    let modules = metadata::load(specs_dir)?;
-    let api_dir = api_dir.to_path_buf();
-    let has_api = has_openapi(&api_dir);
-    let mut files = vec![
-        GeneratedFile {
-            path: PathBuf::from("src/generated/catalogue.rs"),
-            contents: catalogue::emit(&modules),
-        },
-        GeneratedFile {
-            path: PathBuf::from("src/generated/mod.rs"),
-            contents: modules::emit_mod(&modules, has_api),
-        },
-    ];
-    if has_api {
-        files.extend(openapi::generate(&api_dir, "src/generated/api")?.0);
-    }
-    for m in &modules {
-        files.push(GeneratedFile {
-            path: PathBuf::from(format!(
-                "src/generated/{}.rs",
-                naming::module_name(&m.api_name)
-            )),
-            contents: modules::emit(m, &modules),
-        });
-    }
-    Ok(files)
-}
-
-/// Whether `dir` holds OpenAPI documents.
-fn has_openapi(dir: &Path) -> bool {
-    dir.is_dir()
-        && openapi::load::Specs::load(dir)
-            .map(|s| !s.files.is_empty())
-            .unwrap_or(false)
+    generate_crate(fields_dir, api_dir).map(|o| o.files)
 }
 
 /// The `[features]` table the generated crate's `Cargo.toml` must carry.
@@ -124,8 +139,56 @@ pub fn features(specs_dir: &Path) -> Result<String, Error> {
 
 /// The `[features]` table for field metadata in `fields_dir` and OpenAPI specs in `api_dir`.
 pub fn features_from(fields_dir: &Path, api_dir: &Path) -> Result<String, Error> {
-    Ok(modules::emit_features(
-        &metadata::load(fields_dir)?,
-        api_dir.is_dir(),
-    ))
+    generate_crate(fields_dir, api_dir).map(|o| o.features)
+}
+
+/// Generates the whole crate (files and features) in memory. Any input problem is an error and
+/// nothing is generated: an OpenAPI directory that exists is read whole or not at all, so a
+/// broken file can never make the API groups disappear.
+pub fn generate_crate(fields_dir: &Path, api_dir: &Path) -> Result<Output, Error> {
+    let modules = metadata::load(fields_dir)?;
+    let specs = if api_dir.is_dir() {
+        Some(openapi::load::Specs::load(api_dir)?)
+    } else {
+        None
+    };
+    generate_inputs(&modules, specs)
+}
+
+/// Generates the crate from inputs already read (see [`metadata::parse`] and
+/// [`openapi::load::Specs::from_texts`]); `specs` with no document means no API groups.
+pub fn generate_inputs(
+    modules: &[metadata::Module],
+    specs: Option<openapi::load::Specs>,
+) -> Result<Output, Error> {
+    let (tokens, features) = tokens_of_inputs(modules, specs)?;
+    Ok(Output {
+        files: tokens
+            .into_iter()
+            .map(Tokens::render)
+            .collect::<Result<_, _>>()?,
+        features,
+    })
+}
+
+/// [`generate_inputs`] up to the Rust tokens, without parsing and formatting them (the slow
+/// part): every input check and every name the output would use, for fast checks of many
+/// inputs. Returns the files' tokens and the `[features]` table.
+pub fn tokens_of_inputs(
+    modules: &[metadata::Module],
+    specs: Option<openapi::load::Specs>,
+) -> Result<(Vec<Tokens>, String), Error> {
+    let specs = specs.filter(|s| !s.files.is_empty());
+    let has_api = specs.is_some();
+    let mut files = vec![
+        catalogue::tokens(modules),
+        modules::mod_tokens(modules, has_api),
+    ];
+    if let Some(specs) = specs {
+        files.extend(openapi::generate_tokens(specs, "src/generated/api")?.0);
+    }
+    for m in modules {
+        files.push(modules::tokens(m, modules));
+    }
+    Ok((files, modules::emit_features(modules, has_api)))
 }

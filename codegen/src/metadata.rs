@@ -1,8 +1,10 @@
 //! The intermediate model of field metadata, read from `specs/modules.json` and
 //! `specs/fields/<Module>.json` (the shape `GET /settings/fields` returns).
 
+use crate::naming;
 use crate::Error;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// One module and its fields.
@@ -93,12 +95,15 @@ struct ModuleEntry {
     generated_type: String,
 }
 
-fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+fn read_text(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    let de = &mut serde_json::Deserializer::from_str(&text);
+    })
+}
+
+fn decode<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, Error> {
+    let de = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| Error::Spec {
         path: path.to_path_buf(),
         pointer: pointer(e.path()),
@@ -111,15 +116,34 @@ fn pointer(path: &serde_path_to_error::Path) -> String {
     path.iter()
         .map(|s| match s {
             Segment::Seq { index } => format!("/{index}"),
-            Segment::Map { key } => format!("/{key}"),
+            Segment::Map { key } => format!("/{}", key.replace('~', "~0").replace('/', "~1")),
             Segment::Enum { variant } => format!("/{variant}"),
             Segment::Unknown => "/?".to_string(),
         })
         .collect()
 }
 
+/// Rust module names the generated crate uses itself (`catalogue`, `api`) or that would be
+/// cargo features the manifest defines itself (`full`, `default`).
+pub const RESERVED_MODULES: [&str; 4] = ["catalogue", "api", "full", "default"];
+
 /// Loads every module listed in `modules.json`, sorted by API name.
 pub fn load(specs_dir: &Path) -> Result<Vec<Module>, Error> {
+    let modules = read_text(&specs_dir.join("modules.json"))?;
+    parse(specs_dir, &modules, read_text)
+}
+
+/// Reads `modules.json` (its text) and, through `fields`, each module's `fields/<Module>.json`
+/// below `specs_dir`: every module, sorted by API name. Names that would clash in the generated
+/// crate are errors naming the file and JSON pointer: module API names that are empty, hold a
+/// path separator, repeat, or map to the same Rust module (such as `Leads` and `leads`: Zoho
+/// API names are case-insensitive, so one org cannot have both), and field API names that are
+/// empty or repeat within a module.
+pub fn parse(
+    specs_dir: &Path,
+    modules_json: &str,
+    mut fields: impl FnMut(&Path) -> Result<String, Error>,
+) -> Result<Vec<Module>, Error> {
     #[derive(Deserialize)]
     struct Modules {
         modules: Vec<ModuleEntry>,
@@ -128,13 +152,60 @@ pub fn load(specs_dir: &Path) -> Result<Vec<Module>, Error> {
     struct Fields {
         fields: Vec<Field>,
     }
-    let list: Modules = read(&specs_dir.join("modules.json"))?;
+    let list_path = specs_dir.join("modules.json");
+    let list: Modules = decode(&list_path, modules_json)?;
+    let bad = |i: usize, message: String| Error::Spec {
+        path: list_path.clone(),
+        pointer: format!("/modules/{i}/api_name"),
+        message,
+    };
+    let mut rust_names: BTreeMap<String, String> = BTreeMap::new();
+    for (i, m) in list.modules.iter().enumerate() {
+        let name = &m.api_name;
+        if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
+            return Err(bad(
+                i,
+                format!("`{name}` is not a module API name (letters, digits and `_`)"),
+            ));
+        }
+        let rust = naming::module_name(name);
+        if RESERVED_MODULES.contains(&rust.as_str()) {
+            return Err(bad(
+                i,
+                format!("`{name}` would be the Rust module and feature `{rust}`, which the generated crate uses itself"),
+            ));
+        }
+        if let Some(other) = rust_names.insert(rust.clone(), name.clone()) {
+            return Err(bad(
+                i,
+                format!("`{name}` and `{other}` would both be the Rust module `{rust}` (module API names are case-insensitive in Zoho, so one org cannot have both)"),
+            ));
+        }
+    }
     let mut out = Vec::new();
     for m in list.modules {
         let path: PathBuf = specs_dir
             .join("fields")
             .join(format!("{}.json", m.api_name));
-        let mut fields = read::<Fields>(&path)?.fields;
+        let text = fields(&path)?;
+        let mut fields = decode::<Fields>(&path, &text)?.fields;
+        let mut seen = BTreeMap::new();
+        for (i, f) in fields.iter().enumerate() {
+            let at = |message: String| Error::Spec {
+                path: path.clone(),
+                pointer: format!("/fields/{i}/api_name"),
+                message,
+            };
+            if f.api_name.is_empty() {
+                return Err(at("a field needs a non-empty `api_name`".into()));
+            }
+            if let Some(first) = seen.insert(f.api_name.clone(), i) {
+                return Err(at(format!(
+                    "`{}` is also the API name of field {first}",
+                    f.api_name
+                )));
+            }
+        }
         fields.sort_by(|a, b| a.api_name.cmp(&b.api_name));
         out.push(Module {
             api_name: m.api_name,

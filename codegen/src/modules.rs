@@ -249,7 +249,12 @@ fn emit_enum(p: &Picklist) -> TokenStream {
 }
 
 /// Emits the Rust module of one CRM module.
-pub fn emit(m: &Module, all: &[Module]) -> String {
+pub fn emit(m: &Module, all: &[Module]) -> Result<String, crate::Error> {
+    tokens(m, all).render_text()
+}
+
+/// [`emit`] up to the Rust tokens (`src/generated/<module>.rs`), not yet parsed and formatted.
+pub fn tokens(m: &Module, all: &[Module]) -> crate::Tokens {
     let by_name: BTreeMap<&str, &Module> = all.iter().map(|x| (x.api_name.as_str(), x)).collect();
     let record_s = naming::record_name(&m.api_name);
     let record = ident(&record_s);
@@ -322,7 +327,7 @@ pub fn emit(m: &Module, all: &[Module]) -> String {
             float: matches!(p.kind, Kind::Double),
         })
         .collect();
-    let serde_impls = crate::serde_impl::impls(&record, &serde_fields);
+    let serde_impls = crate::serde_impl::impls(&record, &serde_fields, false);
     let writable: Vec<&FieldPlan> = plans.iter().filter(|p| p.writable).collect();
     let update_fields = writable.iter().map(|p| {
         let (_, t) = types(&p.kind);
@@ -491,8 +496,11 @@ pub fn emit(m: &Module, all: &[Module]) -> String {
 
         #(#enum_defs)*
     };
-    let file: syn::File = syn::parse2(tokens).expect("generated module parses");
-    crate::render(&file)
+    crate::Tokens {
+        path: format!("src/generated/{}.rs", naming::module_name(api)).into(),
+        origin: format!("fields/{api}.json").into(),
+        tokens,
+    }
 }
 
 /// Whether a module is compiled only with its feature (subform row modules, which other
@@ -507,7 +515,12 @@ pub fn feature(m: &Module) -> String {
 }
 
 /// `src/generated/mod.rs`.
-pub fn emit_mod(modules: &[Module], has_api: bool) -> String {
+pub fn emit_mod(modules: &[Module], has_api: bool) -> Result<String, crate::Error> {
+    mod_tokens(modules, has_api).render_text()
+}
+
+/// [`emit_mod`] up to the Rust tokens.
+pub fn mod_tokens(modules: &[Module], has_api: bool) -> crate::Tokens {
     let items = modules.iter().map(|m| {
         let name = ident(&naming::module_name(&m.api_name));
         let doc = format!("The `{}` module.", m.api_name);
@@ -533,8 +546,11 @@ pub fn emit_mod(modules: &[Module], has_api: bool) -> String {
         #api
         #(#items)*
     };
-    let file: syn::File = syn::parse2(tokens).expect("generated mod parses");
-    crate::render(&file)
+    crate::Tokens {
+        path: "src/generated/mod.rs".into(),
+        origin: "modules.json".into(),
+        tokens,
+    }
 }
 
 /// The `[features]` table of the generated crate's Cargo.toml.

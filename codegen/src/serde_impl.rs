@@ -17,8 +17,8 @@ pub struct Field {
 }
 
 /// `Deserialize` and `Serialize` impls for struct `name` with these fields plus `extra` and
-/// `nulls`.
-pub fn impls(name: &Ident, fields: &[Field]) -> TokenStream {
+/// `nulls`; `open` when the input declares the object open to keys of its own.
+pub fn impls(name: &Ident, fields: &[Field], open: bool) -> TokenStream {
     let takes = fields.iter().map(|f| {
         let (r, ty, key) = (&f.rust, &f.ty, &f.json);
         quote! { #r: f::take::<#ty>(&mut map, #key, &mut nulls).map_err(D::Error::custom)?, }
@@ -38,7 +38,7 @@ pub fn impls(name: &Ident, fields: &[Field]) -> TokenStream {
                 let mut nulls = f::Nulls::new();
                 let mut r = #name { #(#takes)* extra: Map::new(), nulls: f::Nulls::new() };
                 r.nulls = nulls;
-                r.extra = map;
+                r.extra = f::extra::<Self>(map, #open);
                 Ok(r)
             }
         }

@@ -7,6 +7,15 @@
 //! `If-Modified-Since` (304 keeps it); without, entries change only through
 //! [`Client::refresh_metadata`]. A failed refresh keeps the cached copy (with a warning); with no
 //! copy it is an error.
+//!
+//! Field metadata is decoded strictly: a body without a `fields` array, a field without an
+//! `api_name` or `data_type`, `pick_list_values` that is not an array, or an option without an
+//! `actual_value` is an [`Error::Decode`] naming the module and the JSON path (with the start of
+//! the body), and is never cached, so picklist validation is never silently switched off by a
+//! malformed answer. A 304 is accepted only for a request that sent `If-Modified-Since`.
+//!
+//! Every record write goes through [`Client::validate_picklists`]: `Records` writes, and the
+//! generated record operations through [`Client::execute_record_write`].
 
 use crate::client::{ApiRequest, Client};
 use crate::error::Error;
@@ -16,6 +25,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
+
+mod decode;
 
 /// How often the same unknown picklist value may force a refresh of its module.
 pub const MISS_REFRESH_INTERVAL: Duration = Duration::from_secs(30);
@@ -54,50 +65,6 @@ pub struct ModuleFields {
 }
 
 impl ModuleFields {
-    fn from_json(module: &str, checked_at: i64, fields: &[Value]) -> Self {
-        let fields = fields
-            .iter()
-            .filter_map(|f| {
-                let api_name = f.get("api_name")?.as_str()?.to_string();
-                let options = f
-                    .get("pick_list_values")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter(|v| v.get("type").and_then(Value::as_str) != Some("unused"))
-                    .filter_map(|v| {
-                        Some(PicklistOption {
-                            actual: v.get("actual_value")?.as_str()?.to_string(),
-                            display: v
-                                .get("display_value")
-                                .and_then(Value::as_str)
-                                .unwrap_or("")
-                                .to_string(),
-                        })
-                    })
-                    .collect();
-                Some((
-                    api_name.clone(),
-                    FieldMeta {
-                        api_name,
-                        data_type: f
-                            .get("data_type")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string(),
-                        options,
-                        raw: f.clone(),
-                    },
-                ))
-            })
-            .collect();
-        ModuleFields {
-            module: module.to_string(),
-            checked_at,
-            fields,
-        }
-    }
-
     /// A field by API name.
     pub fn field(&self, api_name: &str) -> Option<&FieldMeta> {
         self.fields.get(api_name)
@@ -133,7 +100,7 @@ pub(crate) struct MetadataCache {
 
 enum Fetched {
     NotModified,
-    Fields(Vec<Value>),
+    Fields(ModuleFields, Vec<Value>),
 }
 
 impl MetadataCache {
@@ -181,14 +148,27 @@ impl MetadataCache {
             .map(|d| d.join(format!("{}.json", safe(module))))
     }
 
+    /// The cached file of a module; a file that cannot be read or decoded counts as absent
+    /// (with a warning), so the metadata is fetched again.
     fn read_file(&self, module: &str) -> Option<ModuleFields> {
-        let text = std::fs::read_to_string(self.file(module)?).ok()?;
-        let v: Value = serde_json::from_str(&text).ok()?;
-        Some(ModuleFields::from_json(
-            module,
-            v.get("checked_at")?.as_i64()?,
-            v.get("fields")?.as_array()?,
-        ))
+        let path = self.file(module)?;
+        let text = std::fs::read_to_string(&path).ok()?;
+        let decoded = serde_json::from_str::<Value>(&text)
+            .map_err(|e| e.to_string())
+            .and_then(|v| {
+                let at = v
+                    .get("checked_at")
+                    .and_then(Value::as_i64)
+                    .ok_or("`checked_at` is missing")?;
+                ModuleFields::decode(module, at, &v, text.as_bytes()).map_err(|e| e.to_string())
+            });
+        match decoded {
+            Ok((m, _)) => Some(m),
+            Err(e) => {
+                tracing::warn!(error = %e, module, file = %path.display(), "ignoring a field-metadata cache file that does not decode");
+                None
+            }
+        }
     }
 
     fn write_file(&self, module: &str, checked_at: i64, fields: &[Value]) {
@@ -213,8 +193,11 @@ impl MetadataCache {
         }
     }
 
-    fn store(&self, module: &str, checked_at: i64, fields: &[Value]) -> Arc<ModuleFields> {
-        let m = Arc::new(ModuleFields::from_json(module, checked_at, fields));
+    fn store(&self, mut m: ModuleFields, checked_at: i64, fields: &[Value]) -> Arc<ModuleFields> {
+        m.checked_at = checked_at;
+        let module = m.module.clone();
+        let module = module.as_str();
+        let m = Arc::new(m);
         self.memory
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -246,13 +229,26 @@ impl MetadataCache {
         }
         let resp = client.execute(req).await?;
         if resp.status == 304 {
-            return Ok(Fetched::NotModified);
+            if since.is_some() {
+                return Ok(Fetched::NotModified);
+            }
+            // "Not modified" answers nothing when no copy was named: there are no fields to use.
+            return Err(Error::Api {
+                status: 304,
+                code: "UNEXPECTED_NOT_MODIFIED".into(),
+                message: format!(
+                    "the field metadata of module `{module}` was answered 304 Not Modified, but no If-Modified-Since was sent"
+                ),
+                details: Value::Null,
+            });
         }
-        let v: Option<Value> = resp.json()?;
-        Ok(Fetched::Fields(
-            v.and_then(|v| v.get("fields").and_then(Value::as_array).cloned())
-                .unwrap_or_default(),
-        ))
+        let v: Value = if resp.body.is_empty() {
+            Value::Null
+        } else {
+            crate::http::decode(&resp.body)?
+        };
+        let (m, raw) = ModuleFields::decode(module, 0, &v, &resp.body)?;
+        Ok(Fetched::Fields(m, raw))
     }
 
     /// The fields of a module: memory, then file, then the API; once per module at a time.
@@ -292,12 +288,21 @@ impl MetadataCache {
         // The copy is as new as the moment the request starts.
         let started = now_ms();
         match Self::fetch(client, module, copy.as_ref().map(|c| c.checked_at)).await {
-            Ok(Fetched::NotModified) => {
-                let c = copy.expect("304 answers a request with If-Modified-Since");
-                let raw: Vec<Value> = c.fields.values().map(|f| f.raw.clone()).collect();
-                Ok(self.store(module, started, &raw))
-            }
-            Ok(Fetched::Fields(fields)) => Ok(self.store(module, started, &fields)),
+            Ok(Fetched::NotModified) => match copy {
+                Some(c) => {
+                    let raw: Vec<Value> = c.fields.values().map(|f| f.raw.clone()).collect();
+                    Ok(self.store(ModuleFields::clone(&c), started, &raw))
+                }
+                // `fetch` accepts a 304 only when it sent If-Modified-Since, which it does only
+                // with a copy.
+                None => Err(Error::Api {
+                    status: 304,
+                    code: "UNEXPECTED_NOT_MODIFIED".into(),
+                    message: format!("the field metadata of module `{module}` was answered 304 Not Modified with no copy to keep"),
+                    details: Value::Null,
+                }),
+            },
+            Ok(Fetched::Fields(m, raw)) => Ok(self.store(m, started, &raw)),
             Err(e) => match copy {
                 Some(c) => {
                     tracing::warn!(error = %e, module, "refreshing field metadata failed; using the cached copy");
@@ -422,13 +427,12 @@ impl Client {
         Ok(())
     }
 
-    /// Checks records about to be written against the module's picklists; on a miss, refreshes
-    /// the module's metadata once (once per unknown value every 30 s) and checks again.
-    pub(crate) async fn validate_picklists(
-        &self,
-        module: &str,
-        records: &[Value],
-    ) -> Result<(), Error> {
+    /// Checks records about to be written (the JSON objects of a write's `data`) against the
+    /// module's picklists, unless `pick_list_validation` is off; on a miss, refreshes the
+    /// module's metadata once (once per unknown value every 30 s) and checks again. A bad value
+    /// is [`Error::Validation`] and nothing should be sent. Every record write of the SDK calls
+    /// this: `Records` create, update and upsert, and [`Client::execute_record_write`].
+    pub async fn validate_picklists(&self, module: &str, records: &[Value]) -> Result<(), Error> {
         if !self.config().pick_list_validation() {
             return Ok(());
         }
@@ -445,5 +449,25 @@ impl Client {
             };
         }
         Err(Error::Validation(miss))
+    }
+
+    /// Sends a request that writes records of `module` (create, update, upsert, clone: a body
+    /// whose `data` holds the records) after the same checks as `Records` writes
+    /// ([`Client::validate_picklists`]); a record that fails them is an error and nothing is
+    /// sent. The generated record operations send their writes through here.
+    pub async fn execute_record_write(
+        &self,
+        module: &str,
+        req: ApiRequest,
+    ) -> Result<crate::client::ApiResponse, Error> {
+        let records = req
+            .body
+            .as_ref()
+            .and_then(|b| b.get("data"))
+            .and_then(Value::as_array);
+        if let Some(records) = records {
+            self.validate_picklists(module, records).await?;
+        }
+        self.execute(req).await
     }
 }

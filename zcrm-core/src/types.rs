@@ -12,6 +12,9 @@ use time::macros::format_description;
 use time::OffsetDateTime;
 
 pub use crate::records::RecordId;
+pub use decimal::{Decimal, DecimalError};
+
+mod decimal;
 
 /// A field of an update: left as stored, cleared (`null`), or set.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -44,62 +47,6 @@ impl<T: Serialize> Serialize for Patch<T> {
 impl<T> From<T> for Patch<T> {
     fn from(v: T) -> Self {
         Patch::Set(v)
-    }
-}
-
-/// A currency or decimal amount, exact: backed by `rust_decimal`, written back as the JSON
-/// number it was (an integer stays an integer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Decimal(pub rust_decimal::Decimal);
-
-impl Decimal {
-    /// The value as `f64` (lossy).
-    pub fn to_f64(self) -> f64 {
-        rust_decimal::prelude::ToPrimitive::to_f64(&self.0).unwrap_or(f64::NAN)
-    }
-}
-
-impl FromStr for Decimal {
-    type Err = rust_decimal::Error;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        rust_decimal::Decimal::from_str_exact(s)
-            .or_else(|_| rust_decimal::Decimal::from_scientific(s))
-            .map(Decimal)
-    }
-}
-
-impl From<i64> for Decimal {
-    fn from(n: i64) -> Self {
-        Decimal(n.into())
-    }
-}
-
-impl fmt::Display for Decimal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl Serialize for Decimal {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0.scale() == 0 {
-            if let Some(i) = rust_decimal::prelude::ToPrimitive::to_i64(&self.0) {
-                return s.serialize_i64(i);
-            }
-        }
-        s.serialize_f64(self.to_f64())
-    }
-}
-
-impl<'de> Deserialize<'de> for Decimal {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::Number(n) => n.to_string().parse().map_err(D::Error::custom),
-            Value::String(s) => s.parse().map_err(D::Error::custom),
-            other => Err(D::Error::custom(format!(
-                "expected a number, found {other}"
-            ))),
-        }
     }
 }
 
@@ -299,12 +246,68 @@ impl UserRef {
     }
 }
 
+/// A key a generated type did not declare, found while decoding (see [`undeclared_keys`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UndeclaredKey {
+    /// The Rust type (`zcrm_modules::leads::Lead`).
+    pub type_name: &'static str,
+    /// The JSON key, or `<other>` for a union value no arm of the spec decodes.
+    pub key: String,
+    /// Whether the spec declares the object open (`additionalProperties`), so that keys of its
+    /// own are expected.
+    pub open: bool,
+}
+
+thread_local! {
+    static UNDECLARED: std::cell::RefCell<Option<Vec<UndeclaredKey>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` and returns, with its result, every key that generated types decoded on this thread
+/// during `f` could not place in a declared field (they keep such keys in `extra`, so nothing
+/// is lost, but nothing is typed either): a check that typed records cover what an org sends.
+pub fn undeclared_keys<R>(f: impl FnOnce() -> R) -> (R, Vec<UndeclaredKey>) {
+    let outer = UNDECLARED.with(|u| u.borrow_mut().replace(vec![]));
+    let r = f();
+    let found = UNDECLARED.with(|u| std::mem::replace(&mut *u.borrow_mut(), outer));
+    (r, found.unwrap_or_default())
+}
+
 /// Helpers the generated record types use for their (de)serialisation: fields keep the
 /// difference between absent and `null`, and unknown keys are kept.
 #[doc(hidden)]
 pub mod fields {
     use super::*;
     use serde::ser::SerializeMap;
+
+    fn note(type_name: &'static str, keys: impl Iterator<Item = String>, open: bool) {
+        UNDECLARED.with(|u| {
+            if let Some(list) = u.borrow_mut().as_mut() {
+                list.extend(keys.map(|key| UndeclaredKey {
+                    type_name,
+                    key,
+                    open,
+                }));
+            }
+        });
+    }
+
+    /// The keys of type `T` left after its declared fields were taken (its `extra`); noted for
+    /// [`undeclared_keys`].
+    pub fn extra<T: ?Sized>(map: Map<String, Value>, open: bool) -> Map<String, Value> {
+        note(std::any::type_name::<T>(), map.keys().cloned(), open);
+        map
+    }
+
+    /// A union value no arm of `T` decodes; noted for [`undeclared_keys`].
+    pub fn other<T: ?Sized>(v: Value) -> Value {
+        note(
+            std::any::type_name::<T>(),
+            std::iter::once("<other>".to_string()),
+            false,
+        );
+        v
+    }
 
     /// Names of the fields that were explicitly `null`.
     pub type Nulls = std::collections::BTreeSet<&'static str>;
@@ -321,6 +324,11 @@ pub mod fields {
                 nulls.insert(key);
                 Ok(None)
             }
+            // A number is decoded from its text, so that every digit reaches the field's type
+            // (a `Value` hands some numbers over as `f64`).
+            Some(Value::Number(n)) => serde_json::from_str(n.as_str())
+                .map(Some)
+                .map_err(|e| format!("field `{key}`: {e}")),
             Some(v) => serde_json::from_value(v)
                 .map(Some)
                 .map_err(|e| format!("field `{key}`: {e}")),
@@ -437,7 +445,7 @@ mod tests {
     fn decimal_is_exact() {
         let d: Decimal = serde_json::from_value(json!(0.1)).unwrap();
         assert_eq!(d.to_string(), "0.1");
-        assert_eq!((d.0 + d.0 + d.0).to_string(), "0.3");
+        assert_eq!((d.value() + d.value() + d.value()).to_string(), "0.3");
     }
 
     #[test]

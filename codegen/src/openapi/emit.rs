@@ -3,7 +3,7 @@
 use super::load::Specs;
 use super::types::{Def, DefKind, Model, TypeRef};
 use crate::naming;
-use crate::GeneratedFile;
+use crate::{Error, GeneratedFile, Tokens};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use std::collections::BTreeMap;
@@ -75,6 +75,16 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
             quote! { #[doc = #doc] pub type #name = #t; }
         }
         DefKind::Pending => quote! { #[doc = #doc] pub type #name = Value; },
+        DefKind::Newtype(t, boxed) => {
+            let t = rust_type(m, t, &d.file);
+            let t = if *boxed { quote!(Box<#t>) } else { t };
+            quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+                #[serde(transparent)]
+                pub struct #name(pub #t);
+            }
+        }
         DefKind::Struct(props) => {
             let fields = props.iter().map(|(json, rust, t, boxed)| {
                 let (f, ty) = (ident(rust), rust_type(m, t, &d.file));
@@ -94,7 +104,7 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
                     }
                 })
                 .collect();
-            let serde_impls = crate::serde_impl::impls(&name, &serde_fields);
+            let serde_impls = crate::serde_impl::impls(&name, &serde_fields, d.open);
             let names = props.iter().map(|(json, _, _, _)| quote!(#json,));
             quote! {
                 #[doc = #doc]
@@ -113,32 +123,40 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
             }
         }
         DefKind::OneOf(arms) => {
-            let variants = arms.iter().map(|(v, t)| {
+            let wrap = |boxed: bool| {
+                if boxed {
+                    quote!(Box::new(x))
+                } else {
+                    quote!(x)
+                }
+            };
+            let variants = arms.iter().map(|(v, t, boxed)| {
                 let (v, ty) = (ident(v), rust_type(m, t, &d.file));
+                let ty = if *boxed { quote!(Box<#ty>) } else { ty };
                 quote! { #v(#ty), }
             });
-            let covering = arms.iter().filter_map(|(v, t)| match t {
+            let covering = arms.iter().filter_map(|(v, t, boxed)| match t {
                 TypeRef::Named(n) if matches!(m.defs[*n].kind, DefKind::Struct(_)) => {
-                    let (v, ty) = (ident(v), rust_type(m, t, &d.file));
+                    let (v, ty, x) = (ident(v), rust_type(m, t, &d.file), wrap(*boxed));
                     Some(quote! {
                         if obj.keys().all(|k| #ty::FIELDS.contains(&k.as_str())) {
                             if let Ok(x) = serde_json::from_value::<#ty>(v.clone()) {
-                                return Ok(#name::#v(x));
+                                return Ok(#name::#v(#x));
                             }
                         }
                     })
                 }
                 _ => None,
             });
-            let first = arms.iter().map(|(v, t)| {
-                let (v, ty) = (ident(v), rust_type(m, t, &d.file));
+            let first = arms.iter().map(|(v, t, boxed)| {
+                let (v, ty, x) = (ident(v), rust_type(m, t, &d.file), wrap(*boxed));
                 quote! {
                     if let Ok(x) = serde_json::from_value::<#ty>(v.clone()) {
-                        return Ok(#name::#v(x));
+                        return Ok(#name::#v(#x));
                     }
                 }
             });
-            let sers = arms.iter().map(|(v, _)| {
+            let sers = arms.iter().map(|(v, _, _)| {
                 let v = ident(v);
                 quote! { #name::#v(x) => x.serialize(s), }
             });
@@ -158,7 +176,7 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
                             #(#covering)*
                         }
                         #(#first)*
-                        Ok(#name::Other(v))
+                        Ok(#name::Other(f::other::<Self>(v)))
                     }
                 }
                 impl Serialize for #name {
@@ -176,7 +194,15 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
 
 /// One Rust file per spec file (`<dir>/<module>.rs`) and `<dir>/mod.rs` with the response
 /// dispatcher.
-pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
+pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Result<Vec<GeneratedFile>, Error> {
+    emit_tokens(specs, m, dir)?
+        .into_iter()
+        .map(Tokens::render)
+        .collect()
+}
+
+/// [`emit`] up to the Rust tokens, not yet parsed and formatted.
+pub fn emit_tokens(specs: &Specs, m: &mut Model, dir: &str) -> Result<Vec<Tokens>, Error> {
     let mut out = vec![];
     let mut mods = vec![];
     let mut ops = BTreeMap::new();
@@ -186,6 +212,7 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
         let mut names = m.scopes.remove(file).unwrap_or_default();
         let file_ops = super::ops::emit(specs, m, file, &mut names);
         m.scopes.insert(file.clone(), names);
+        let file_ops = file_ops?;
         dispatch.extend(
             file_ops
                 .dispatch
@@ -200,7 +227,7 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
         );
         ops.insert(file.clone(), file_ops.items);
     }
-    m.finish();
+    m.finish(specs)?;
     let m: &Model = m;
     for file in specs.files.keys() {
         let defs: Vec<TokenStream> = m
@@ -224,20 +251,23 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
             #(#defs)*
             #(#file_ops)*
         };
-        let parsed: syn::File = syn::parse2(tokens).expect("generated types parse");
-        out.push(GeneratedFile {
+        out.push(Tokens {
             path: PathBuf::from(format!("{dir}/{module}.rs")),
-            contents: crate::render(&parsed),
+            origin: specs.dir.join(file),
+            tokens,
         });
         mods.push(module);
     }
     // Zoho reuses operation ids across files: each id answers under `file#id`, and the bare id
     // under the first file that has it.
+    // An id repeated within one file answers under its first operation.
     let mut seen = std::collections::BTreeSet::new();
     let mut dispatch_arms = vec![];
     for (file, op, status, expr) in &dispatch {
         let qualified = format!("{file}#{op}");
-        dispatch_arms.push(quote! { (#qualified, #status) => #expr, });
+        if seen.insert((qualified.clone(), status.clone())) {
+            dispatch_arms.push(quote! { (#qualified, #status) => #expr, });
+        }
         if seen.insert((op.clone(), status.clone())) {
             dispatch_arms.push(quote! { (#op, #status) => #expr, });
         }
@@ -246,7 +276,9 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
     let mut request_arms = vec![];
     for (file, op, expr) in &requests {
         let qualified = format!("{file}#{op}");
-        request_arms.push(quote! { #qualified => #expr, });
+        if seen.insert(qualified.clone()) {
+            request_arms.push(quote! { #qualified => #expr, });
+        }
         if seen.insert(op.clone()) {
             request_arms.push(quote! { #op => #expr, });
         }
@@ -255,35 +287,34 @@ pub fn emit(specs: &Specs, m: &mut Model, dir: &str) -> Vec<GeneratedFile> {
         let i = ident(m);
         quote! { pub mod #i; }
     });
-    let parsed: syn::File = syn::parse2(quote! {
-        #![allow(clippy::all, missing_docs)]
-        #(#items)*
-
-        /// Decodes a response body of an operation (by `operationId`, or `file.json#operationId`
-        /// where ids repeat across files, and the status as the spec declares it) into its
-        /// generated type and encodes it back; `None` for an operation or status without a JSON
-        /// schema.
-        pub fn decode_response(operation_id: &str, status: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
-            match (operation_id, status) {
-                #(#dispatch_arms)*
-                _ => None,
-            }
-        }
-
-        /// Decodes a request body of an operation (by `operationId`, or `file.json#operationId`)
-        /// into its generated type and encodes it back; `None` for an operation without a JSON
-        /// body.
-        pub fn decode_request(operation_id: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
-            match operation_id {
-                #(#request_arms)*
-                _ => None,
-            }
-        }
-    })
-    .expect("mod parses");
-    out.push(GeneratedFile {
+    out.push(Tokens {
         path: PathBuf::from(format!("{dir}/mod.rs")),
-        contents: crate::render(&parsed),
+        origin: specs.dir.clone(),
+        tokens: quote! {
+            #![allow(clippy::all, missing_docs)]
+            #(#items)*
+
+            /// Decodes a response body of an operation (by `operationId`, or `file.json#operationId`
+            /// where ids repeat across files, and the status as the spec declares it) into its
+            /// generated type and encodes it back; `None` for an operation or status without a JSON
+            /// schema.
+            pub fn decode_response(operation_id: &str, status: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
+                match (operation_id, status) {
+                    #(#dispatch_arms)*
+                    _ => None,
+                }
+            }
+
+            /// Decodes a request body of an operation (by `operationId`, or `file.json#operationId`)
+            /// into its generated type and encodes it back; `None` for an operation without a JSON
+            /// body.
+            pub fn decode_request(operation_id: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
+                match operation_id {
+                    #(#request_arms)*
+                    _ => None,
+                }
+            }
+        },
     });
-    out
+    Ok(out)
 }

@@ -1,10 +1,10 @@
 //! Operations: one async function per spec operation, its parameter struct, and a dispatcher
 //! that decodes a response body of any operation into its generated type.
 
-use super::emit::module_of;
-use super::load::Specs;
-use super::types::{Model, TypeRef};
+use super::load::{escape, Specs};
+use super::types::Model;
 use crate::naming::{self, Scope};
+use crate::Error;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
@@ -31,54 +31,77 @@ pub struct FileOps {
     pub requests: Vec<(String, TokenStream)>,
 }
 
-fn schema_type(
-    specs: &Specs,
-    m: &mut Model,
-    file: &str,
-    pointer: &str,
-    v: &Value,
-    hint: &str,
-) -> Option<TypeRef> {
-    m.lower_at(specs, file, pointer, v, hint).ok()
-}
+/// Names the generated function uses for its own arguments and locals, which no parameter may
+/// take.
+const RESERVED_PARAMS: [&str; 5] = ["client", "params", "body", "path", "req"];
 
+/// The object at `v`, following a `$ref` if it is one: (file, value, pointer).
 fn resolve_obj<'a>(
     specs: &'a Specs,
     file: &str,
+    pointer: &str,
     v: &'a Value,
-) -> Option<(String, &'a Value, String)> {
+) -> Result<(String, &'a Value, String), Error> {
     match v.get("$ref").and_then(Value::as_str) {
         Some(r) => {
-            let (f, ptr) = specs.target(file, r).ok()?;
-            let target = specs.files[&f].pointer(&ptr)?;
-            Some((f, target, ptr))
+            let (f, ptr, target) = specs.resolve(file, pointer, r)?;
+            if !target.is_object() {
+                return Err(specs.err(
+                    file,
+                    &format!("{pointer}/$ref"),
+                    format!("$ref `{r}` points at something that is not an object"),
+                ));
+            }
+            Ok((f, target, ptr))
         }
-        None => None,
+        None => Ok((file.to_string(), v, pointer.to_string())),
     }
 }
 
+/// Whether an operation writes records of the module its `{module}` path parameter names, so
+/// that it must pass the SDK's record-write checks: a POST, PUT or PATCH of
+/// `/crm/<version>/{module}`, `…/{module}/upsert`, `…/{module}/{id}` or an action on them
+/// (`…/{module}[/{id}]/actions/<name>`), with a JSON body of `data` records. Paths that go on to
+/// another module (`…/{id}/Notes`, `…/{id}/{related_list}`) carry that module's records.
+fn writes_records_of_module(method: &str, path: &str, body: Option<&Value>) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let rest = match segments.as_slice() {
+        ["crm", _version, "{module}", rest @ ..] => rest,
+        _ => return false,
+    };
+    let shape = matches!(
+        rest,
+        [] | ["upsert"] | ["{id}"] | ["actions", _] | ["{id}", "actions", _]
+    ) && rest.iter().skip(1).all(|s| !s.starts_with('{'));
+    let data = body
+        .and_then(|b| b.pointer("/properties/data/type"))
+        .and_then(Value::as_str)
+        == Some("array");
+    matches!(method, "post" | "put" | "patch") && shape && data
+}
+
 /// Emits the operations of `file`; types the operations need are added to the model.
-pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> FileOps {
+pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> Result<FileOps, Error> {
     let mut out = FileOps {
         items: vec![],
         dispatch: vec![],
         requests: vec![],
     };
-    let doc = &specs.files[file];
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return out;
+    let Some(doc) = specs.files.get(file) else {
+        return Ok(out);
     };
-    let mut fn_names = Scope::with(&["decode_response"]);
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return Ok(out);
+    };
+    let mut fn_names = Scope::with(&["decode_response", "decode_request"]);
     for (path, item) in paths {
         let Some(item) = item.as_object() else {
             continue;
         };
-        for method in ["get", "post", "put", "patch", "delete"] {
+        for method in super::validate::METHODS {
             let Some(op) = item.get(method) else { continue };
-            let pointer = format!(
-                "/paths/{}/{method}",
-                path.replace('~', "~0").replace('/', "~1")
-            );
+            let item_pointer = format!("/paths/{}", escape(path));
+            let pointer = format!("{item_pointer}/{method}");
             let op_id = op
                 .get("operationId")
                 .and_then(Value::as_str)
@@ -87,18 +110,28 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> File
             let fn_name = fn_names.unique(naming::field_name(&op_id));
             // Parameters (path-level and operation-level; $refs resolved).
             let mut params = vec![];
-            let mut pnames = Scope::default();
-            for list in [item.get("parameters"), op.get("parameters")] {
-                for p in list.and_then(Value::as_array).into_iter().flatten() {
-                    let p = match resolve_obj(specs, file, p) {
-                        Some((_, v, _)) => v,
-                        None => p,
-                    };
+            let mut pnames = Scope::with(&RESERVED_PARAMS);
+            for (list, at) in [
+                (item.get("parameters"), &item_pointer),
+                (op.get("parameters"), &pointer),
+            ] {
+                for (i, p) in list
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    let (pfile, p, ppointer) =
+                        resolve_obj(specs, file, &format!("{at}/parameters/{i}"), p)?;
                     let (Some(name), Some(loc)) = (
                         p.get("name").and_then(Value::as_str),
                         p.get("in").and_then(Value::as_str),
                     ) else {
-                        continue;
+                        return Err(specs.err(
+                            &pfile,
+                            &ppointer,
+                            "a parameter needs `name` and `in` (strings)".into(),
+                        ));
                     };
                     if !matches!(loc, "path" | "query" | "header")
                         || params
@@ -121,40 +154,43 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> File
                 }
             }
             // Request body.
-            let body_ty = op.get("requestBody").and_then(|b| {
-                let (bfile, b, bptr) = match resolve_obj(specs, file, b) {
-                    Some((f, v, p)) => (f, v, p),
-                    None => (file.to_string(), b, format!("{pointer}/requestBody")),
-                };
-                let schema = b.pointer("/content/application~1json/schema")?;
-                schema_type(
-                    specs,
-                    m,
-                    &bfile,
-                    &format!("{bptr}/content/application~1json/schema"),
-                    schema,
-                    &format!("{}Body", naming::type_name(&op_id)),
-                )
-            });
+            let mut body_ty = None;
+            let mut body_schema = None;
+            if let Some(b) = op.get("requestBody") {
+                let (bfile, b, bptr) =
+                    resolve_obj(specs, file, &format!("{pointer}/requestBody"), b)?;
+                if let Some(schema) = b.pointer("/content/application~1json/schema") {
+                    let at = format!("{bptr}/content/application~1json/schema");
+                    body_schema = Some(resolve_obj(specs, &bfile, &at, schema)?.1);
+                    body_ty = Some(m.lower_at(
+                        specs,
+                        &bfile,
+                        &at,
+                        schema,
+                        &format!("{}Body", naming::type_name(&op_id)),
+                    )?);
+                }
+            }
+            let record_write = writes_records_of_module(method, path, body_schema);
             // Responses.
             let mut responses = vec![];
             if let Some(resps) = op.get("responses").and_then(Value::as_object) {
                 for (status, r) in resps {
-                    let (rfile, r, rptr) = match resolve_obj(specs, file, r) {
-                        Some((f, v, p)) => (f, v, p),
-                        None => (file.to_string(), r, format!("{pointer}/responses/{status}")),
-                    };
+                    let (rfile, r, rptr) = resolve_obj(
+                        specs,
+                        file,
+                        &format!("{pointer}/responses/{}", escape(status)),
+                        r,
+                    )?;
                     if let Some(schema) = r.pointer("/content/application~1json/schema") {
-                        if let Some(t) = schema_type(
+                        let t = m.lower_at(
                             specs,
-                            m,
                             &rfile,
                             &format!("{rptr}/content/application~1json/schema"),
                             schema,
                             &format!("{}Response{status}", naming::type_name(&op_id)),
-                        ) {
-                            responses.push((status.clone(), t));
-                        }
+                        )?;
+                        responses.push((status.clone(), t));
                     }
                 }
             }
@@ -223,6 +259,15 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> File
                 None => (quote!(), quote!()),
             };
             let method_tok = ident(&method.to_uppercase());
+            let module_param = path_params.iter().find(|p| p.name == "module");
+            let send = match module_param {
+                // The module's records pass the same checks as `Records` writes.
+                Some(p) if record_write => {
+                    let module = ident(&p.rust);
+                    quote! { client.execute_record_write(#module, req).await?.json() }
+                }
+                _ => quote! { client.execute(req).await?.json() },
+            };
             let idempotent = method != "post";
             let doc = format!("`{} {path}` (`{op_id}`).", method.to_uppercase());
             let fn_ident = ident(&fn_name);
@@ -237,7 +282,7 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> File
                     req.idempotent = #idempotent;
                     #apply
                     #body_set
-                    client.execute(req).await?.json()
+                    #send
                 }
             });
             for (status, t) in &responses {
@@ -248,8 +293,7 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> File
                     Some(serde_json::from_value::<#t>(body.clone()).map_err(|e| e.to_string()).and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())))
                 }));
             }
-            let _ = module_of;
         }
     }
-    out
+    Ok(out)
 }

@@ -1,10 +1,39 @@
 //! Lowering OpenAPI schemas to a model of Rust types (see `emit` for the Rust text).
 
-use super::load::Specs;
+use super::load::{escape, Specs};
 use crate::naming::{self, Scope};
 use crate::Error;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// How deeply schemas may nest below a schema the generator starts from: each `$ref` followed
+/// and each inline schema entered (a property, an item, an arm) is a level. Zoho's specs need
+/// fewer than 16; a deeper chain is an error rather than a stack overflow.
+pub const MAX_DEPTH: usize = 64;
+
+/// Names the generated files use themselves (imports, prelude), which no generated type may take.
+pub const RESERVED_TYPES: [&str; 20] = [
+    "Map",
+    "Value",
+    "Option",
+    "Result",
+    "String",
+    "Vec",
+    "Box",
+    "Default",
+    "Serialize",
+    "Deserialize",
+    "Serializer",
+    "Deserializer",
+    "SerializeMap",
+    "Self",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Clone",
+    "PartialEq",
+];
 
 /// A field or arm type.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +67,8 @@ pub struct Def {
     pub kind: DefKind,
     /// Where it was found (for docs): file and JSON pointer.
     pub origin: String,
+    /// An object the spec declares open to keys of its own (`additionalProperties`).
+    pub open: bool,
 }
 
 /// The shape of a generated type.
@@ -45,10 +76,13 @@ pub struct Def {
 pub enum DefKind {
     /// An object with known properties (JSON name, Rust name, type, boxed).
     Struct(Vec<(String, String, TypeRef, bool)>),
-    /// One of several shapes.
-    OneOf(Vec<(String, TypeRef)>),
+    /// One of several shapes (variant name, type, boxed).
+    OneOf(Vec<(String, TypeRef, bool)>),
     /// Another name for a type.
     Alias(TypeRef),
+    /// A type of its own wrapping another (boxed): what an alias becomes when it is part of a
+    /// cycle of aliases through a list (`A = [A]`), which a Rust type alias cannot express.
+    Newtype(TypeRef, bool),
     /// Not built yet.
     Pending,
 }
@@ -60,33 +94,35 @@ pub struct Model {
     pub defs: Vec<Def>,
     by_origin: HashMap<(String, String), usize>,
     pub(crate) scopes: BTreeMap<String, Scope>,
+    depth: usize,
 }
 
 impl Model {
+    /// Enters one more level of schema nesting; an error past [`MAX_DEPTH`].
+    fn enter(&mut self, specs: &Specs, file: &str, pointer: &str) -> Result<(), Error> {
+        if self.depth >= MAX_DEPTH {
+            return Err(specs.err(
+                file,
+                pointer,
+                format!("schemas nest (through `$ref`s and inline schemas) deeper than {MAX_DEPTH} levels here"),
+            ));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
     fn new_def(&mut self, file: &str, hint: &str, origin: String) -> usize {
-        let scope = self.scopes.entry(file.to_string()).or_insert_with(|| {
-            Scope::with(&[
-                "Map",
-                "Value",
-                "Option",
-                "Result",
-                "String",
-                "Vec",
-                "Box",
-                "Default",
-                "Serialize",
-                "Deserialize",
-                "Serializer",
-                "Deserializer",
-                "Self",
-            ])
-        });
+        let scope = self
+            .scopes
+            .entry(file.to_string())
+            .or_insert_with(|| Scope::with(&RESERVED_TYPES));
         let name = scope.unique(naming::type_name(hint));
         self.defs.push(Def {
             file: file.to_string(),
             name,
             kind: DefKind::Pending,
             origin,
+            open: false,
         });
         self.defs.len() - 1
     }
@@ -97,6 +133,16 @@ impl Model {
         if let Some(i) = self.by_origin.get(&key) {
             return Ok(*i);
         }
+        self.named_new(specs, file, pointer, key)
+    }
+
+    fn named_new(
+        &mut self,
+        specs: &Specs,
+        file: &str,
+        pointer: &str,
+        key: (String, String),
+    ) -> Result<usize, Error> {
         let hint = pointer
             .rsplit('/')
             .next()
@@ -105,12 +151,15 @@ impl Model {
             .replace("~0", "~");
         let id = self.new_def(file, &hint, format!("{file}#{pointer}"));
         self.by_origin.insert(key, id);
-        let schema = specs.files[file]
-            .pointer(pointer)
+        let schema = specs
+            .files
+            .get(file)
+            .and_then(|d| d.pointer(pointer))
             .cloned()
             .ok_or_else(|| specs.err(file, pointer, "schema not found".into()))?;
         let kind = self.lower_def(specs, file, pointer, &schema, &self.defs[id].name.clone())?;
         self.defs[id].kind = kind;
+        self.defs[id].open = open(specs, file, pointer, &schema);
         Ok(id)
     }
 
@@ -168,16 +217,19 @@ impl Model {
                         TypeRef::Map => "Object".into(),
                         TypeRef::Json => "Json".into(),
                     };
-                    out.push((variants.unique(vname), t));
+                    out.push((variants.unique(vname), t, false));
                 }
                 return Ok(DefKind::OneOf(out));
             }
         }
         if let Some(parts) = s.get("allOf").and_then(Value::as_array) {
             let mut props = serde_json::Map::new();
-            for p in parts {
+            for (i, p) in parts.iter().enumerate() {
                 let resolved = match p.get("$ref").and_then(Value::as_str) {
-                    Some(r) => specs.resolve(file, r)?.1.clone(),
+                    Some(r) => specs
+                        .resolve(file, &format!("{pointer}/allOf/{i}"), r)?
+                        .2
+                        .clone(),
                     None => p.clone(),
                 };
                 if let Some(m) = resolved.get("properties").and_then(Value::as_object) {
@@ -211,10 +263,7 @@ impl Model {
                 let t = self.lower(
                     specs,
                     file,
-                    &format!(
-                        "{pointer}/properties/{}",
-                        k.replace('~', "~0").replace('/', "~1")
-                    ),
+                    &format!("{pointer}/properties/{}", escape(k)),
                     v,
                     &format!("{name}{}", naming::type_name(k)),
                 )?;
@@ -236,9 +285,13 @@ impl Model {
         self.lower(specs, file, pointer, s, hint)
     }
 
-    /// Boxes the fields that close cycles; call once after every type is registered.
-    pub fn finish(&mut self) {
+    /// Resolves cycles, once every type is registered: a cycle of aliases through a list
+    /// becomes a newtype, one with nothing in between is an error naming it, and the fields and
+    /// arms that close a cycle of types held by value are boxed.
+    pub fn finish(&mut self, specs: &Specs) -> Result<(), Error> {
+        self.alias_cycles(specs)?;
         self.box_cycles();
+        Ok(())
     }
 
     /// The type of a schema used in place (a property, an item, an arm).
@@ -250,11 +303,22 @@ impl Model {
         s: &Value,
         hint: &str,
     ) -> Result<TypeRef, Error> {
+        self.enter(specs, file, pointer)?;
+        let result = self.lower_inner(specs, file, pointer, s, hint);
+        self.depth -= 1;
+        result
+    }
+
+    fn lower_inner(
+        &mut self,
+        specs: &Specs,
+        file: &str,
+        pointer: &str,
+        s: &Value,
+        hint: &str,
+    ) -> Result<TypeRef, Error> {
         if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-            let (target, ptr) = specs.target(file, r)?;
-            if specs.files[&target].pointer(&ptr).is_none() {
-                return Err(specs.err(file, pointer, format!("$ref `{r}` points at nothing")));
-            }
+            let (target, ptr, _) = specs.resolve(file, pointer, r)?;
             return Ok(TypeRef::Named(self.named(specs, &target, &ptr)?));
         }
         let composite = ["oneOf", "anyOf", "allOf"]
@@ -288,6 +352,7 @@ impl Model {
             let name = self.defs[id].name.clone();
             let kind = self.lower_def(specs, file, pointer, s, &name)?;
             self.defs[id].kind = kind;
+            self.defs[id].open = open(specs, file, pointer, s);
             return Ok(TypeRef::Named(id));
         }
         Ok(match s.get("type").and_then(Value::as_str) {
@@ -310,24 +375,97 @@ impl Model {
         })
     }
 
-    /// Boxes the direct fields that close a cycle of inline types.
-    fn box_cycles(&mut self) {
-        let direct = |k: &DefKind| -> Vec<usize> {
-            let one = |t: &TypeRef| {
-                if let TypeRef::Named(n) = t {
-                    Some(*n)
-                } else {
-                    None
-                }
-            };
-            match k {
-                DefKind::Struct(p) => p.iter().filter_map(|(_, _, t, _)| one(t)).collect(),
-                DefKind::OneOf(a) => a.iter().filter_map(|(_, t)| one(t)).collect(),
-                DefKind::Alias(t) => one(t).into_iter().collect(),
-                DefKind::Pending => vec![],
+    /// The definitions a type holds by value (not through a list), aliases seen through.
+    fn by_value(k: &DefKind) -> Vec<usize> {
+        let one = |t: &TypeRef| {
+            if let TypeRef::Named(n) = t {
+                Some(*n)
+            } else {
+                None
             }
         };
-        let edges: Vec<Vec<usize>> = self.defs.iter().map(|d| direct(&d.kind)).collect();
+        match k {
+            DefKind::Struct(p) => p.iter().filter_map(|(_, _, t, _)| one(t)).collect(),
+            DefKind::OneOf(a) => a.iter().filter_map(|(_, t, _)| one(t)).collect(),
+            DefKind::Alias(t) | DefKind::Newtype(t, _) => one(t).into_iter().collect(),
+            DefKind::Pending => vec![],
+        }
+    }
+
+    /// Aliases that are part of a cycle of aliases: with a list somewhere in the cycle they
+    /// become newtypes; a cycle of bare `$ref`s is an error.
+    fn alias_cycles(&mut self, specs: &Specs) -> Result<(), Error> {
+        fn named_in(t: &TypeRef, via_list: bool, out: &mut Vec<(usize, bool)>) {
+            match t {
+                TypeRef::Named(n) => out.push((*n, via_list)),
+                TypeRef::Vec(inner) => named_in(inner, true, out),
+                _ => {}
+            }
+        }
+        let n = self.defs.len();
+        // Alias -> alias edges: (target, through a list).
+        let edges: Vec<Vec<(usize, bool)>> = self
+            .defs
+            .iter()
+            .map(|d| match &d.kind {
+                DefKind::Alias(t) => {
+                    let mut out = vec![];
+                    named_in(t, false, &mut out);
+                    out.retain(|(j, _)| matches!(self.defs[*j].kind, DefKind::Alias(_)));
+                    out
+                }
+                _ => vec![],
+            })
+            .collect();
+        let reaches = |from: usize, to: usize, bare_only: bool| -> bool {
+            let mut seen = vec![false; n];
+            let mut stack = vec![from];
+            while let Some(x) = stack.pop() {
+                for &(y, via_list) in &edges[x] {
+                    if bare_only && via_list {
+                        continue;
+                    }
+                    if y == to {
+                        return true;
+                    }
+                    if !seen[y] {
+                        seen[y] = true;
+                        stack.push(y);
+                    }
+                }
+            }
+            false
+        };
+        let mut on_cycle = vec![];
+        for (i, out) in edges.iter().enumerate() {
+            if out.is_empty() || !reaches(i, i, false) {
+                continue;
+            }
+            if reaches(i, i, true) {
+                let d = &self.defs[i];
+                let (file, pointer) = d.origin.split_once('#').unwrap_or((&d.file, ""));
+                return Err(specs.err(
+                    file,
+                    pointer,
+                    format!(
+                        "`$ref`s here lead back to this schema with no object or list in between (`{}` would be itself); give one of them a type",
+                        d.name
+                    ),
+                ));
+            }
+            on_cycle.push(i);
+        }
+        for i in on_cycle {
+            if let DefKind::Alias(t) = &self.defs[i].kind {
+                self.defs[i].kind = DefKind::Newtype(t.clone(), false);
+            }
+        }
+        Ok(())
+    }
+
+    /// Boxes the fields, arms and newtypes that close a cycle of types held by value.
+    fn box_cycles(&mut self) {
+        let edges: Vec<Vec<usize>> = self.defs.iter().map(|d| Self::by_value(&d.kind)).collect();
         let reaches = |from: usize, to: usize| -> bool {
             let mut seen = BTreeSet::new();
             let mut stack = vec![from];
@@ -341,28 +479,46 @@ impl Model {
             }
             false
         };
+        let closes = |i: usize, t: &TypeRef| matches!(t, TypeRef::Named(n) if reaches(*n, i));
         for i in 0..self.defs.len() {
-            let updates: Vec<usize> = match &self.defs[i].kind {
-                DefKind::Struct(props) => props
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(j, (_, _, t, _))| {
-                        if let TypeRef::Named(n) = t {
-                            reaches(*n, i).then_some(j)
-                        } else {
-                            None
-                        }
-                    })
-                    .collect(),
-                _ => vec![],
-            };
-            if let DefKind::Struct(props) = &mut self.defs[i].kind {
-                for j in updates {
-                    props[j].3 = true;
+            let mut kind = std::mem::replace(&mut self.defs[i].kind, DefKind::Pending);
+            match &mut kind {
+                DefKind::Struct(props) => {
+                    for p in props.iter_mut() {
+                        p.3 = closes(i, &p.2);
+                    }
                 }
+                DefKind::OneOf(arms) => {
+                    for a in arms.iter_mut() {
+                        a.2 = closes(i, &a.1);
+                    }
+                }
+                DefKind::Newtype(t, boxed) => *boxed = closes(i, t),
+                DefKind::Alias(_) | DefKind::Pending => {}
             }
+            self.defs[i].kind = kind;
         }
     }
+}
+
+/// Whether a schema (or a part of its `allOf`) declares `additionalProperties`.
+fn open(specs: &Specs, file: &str, pointer: &str, s: &Value) -> bool {
+    let declares = |s: &Value| {
+        s.get("additionalProperties")
+            .is_some_and(|a| a.as_bool().unwrap_or(a.is_object()))
+    };
+    declares(s)
+        || s.get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .any(|(i, p)| match p.get("$ref").and_then(Value::as_str) {
+                Some(r) => specs
+                    .resolve(file, &format!("{pointer}/allOf/{i}"), r)
+                    .is_ok_and(|(_, _, t)| declares(t)),
+                None => declares(p),
+            })
 }
 
 /// Builds the model of every schema under `components/schemas` and every inline JSON response
@@ -378,10 +534,7 @@ pub fn model(specs: &Specs) -> Result<Model, Error> {
                 m.named(
                     specs,
                     file,
-                    &format!(
-                        "/components/schemas/{}",
-                        name.replace('~', "~0").replace('/', "~1")
-                    ),
+                    &format!("/components/schemas/{}", escape(name)),
                 )?;
             }
         }
@@ -392,15 +545,15 @@ pub fn model(specs: &Specs) -> Result<Model, Error> {
             for (name, r) in resps {
                 let ptr = format!(
                     "/components/responses/{}/content/application~1json/schema",
-                    name.replace('~', "~0").replace('/', "~1")
+                    escape(name)
                 );
                 if r.pointer("/content/application~1json/schema").is_some() {
-                    m.named(specs, file, &ptr)?;
-                    let id = m.by_origin[&(file.clone(), ptr)];
-                    if m.defs[id].name == "Schema" || m.defs[id].name.starts_with("Schema") {
-                        let scope = m.scopes.get_mut(file).expect("scope");
-                        m.defs[id].name =
-                            scope.unique(format!("{}Response", naming::type_name(name)));
+                    let id = m.named(specs, file, &ptr)?;
+                    if m.defs[id].file == *file && m.defs[id].name.starts_with("Schema") {
+                        if let Some(scope) = m.scopes.get_mut(file) {
+                            m.defs[id].name =
+                                scope.unique(format!("{}Response", naming::type_name(name)));
+                        }
                     }
                 }
             }

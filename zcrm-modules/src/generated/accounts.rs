@@ -187,7 +187,7 @@ impl<'de> Deserialize<'de> for Account {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

@@ -121,7 +121,7 @@ impl<'de> Deserialize<'de> for Call {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

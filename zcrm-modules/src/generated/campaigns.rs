@@ -133,7 +133,7 @@ impl<'de> Deserialize<'de> for Campaign {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

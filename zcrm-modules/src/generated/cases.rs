@@ -157,7 +157,7 @@ impl<'de> Deserialize<'de> for Case {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

@@ -219,7 +219,7 @@ impl<'de> Deserialize<'de> for Contact {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

@@ -147,7 +147,7 @@ impl<'de> Deserialize<'de> for Deal {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

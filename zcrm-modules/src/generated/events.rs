@@ -111,7 +111,7 @@ impl<'de> Deserialize<'de> for Event {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

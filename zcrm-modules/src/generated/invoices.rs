@@ -209,7 +209,7 @@ impl<'de> Deserialize<'de> for Invoice {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

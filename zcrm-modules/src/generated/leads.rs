@@ -225,7 +225,7 @@ impl<'de> Deserialize<'de> for Lead {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

@@ -75,7 +75,7 @@ impl<'de> Deserialize<'de> for Note {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

@@ -77,7 +77,7 @@ impl<'de> Deserialize<'de> for OrderedItem {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

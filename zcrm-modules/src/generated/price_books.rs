@@ -99,7 +99,7 @@ impl<'de> Deserialize<'de> for PriceBook {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

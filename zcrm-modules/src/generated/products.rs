@@ -169,7 +169,7 @@ impl<'de> Deserialize<'de> for Product {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

@@ -191,7 +191,7 @@ impl<'de> Deserialize<'de> for Quote {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

@@ -115,7 +115,7 @@ impl<'de> Deserialize<'de> for Solution {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

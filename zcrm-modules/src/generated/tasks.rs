@@ -117,7 +117,7 @@ impl<'de> Deserialize<'de> for Task {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

@@ -131,7 +131,7 @@ impl<'de> Deserialize<'de> for Vendor {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

@@ -116,7 +116,7 @@ impl<'de> Deserialize<'de> for Attachment {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -173,7 +173,7 @@ impl<'de> Deserialize<'de> for GetAttachmentsResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

@@ -75,7 +75,7 @@ impl<'de> Deserialize<'de> for BulkReadJob {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -148,7 +148,7 @@ impl<'de> Deserialize<'de> for BulkReadJobResult {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -201,7 +201,7 @@ impl<'de> Deserialize<'de> for CreateBulkReadJobBody {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -245,7 +245,7 @@ impl<'de> Deserialize<'de> for CreateBulkReadJobBodyCallback {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -288,7 +288,7 @@ impl<'de> Deserialize<'de> for CreateBulkReadJobResponse201 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -327,7 +327,7 @@ impl<'de> Deserialize<'de> for GetBulkReadJobDetailsResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

@@ -84,7 +84,7 @@ impl<'de> Deserialize<'de> for BulkWriteJob {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -135,7 +135,7 @@ impl<'de> Deserialize<'de> for BulkWriteJobCallback {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -205,7 +205,7 @@ impl<'de> Deserialize<'de> for BulkWriteJobResourceItem {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -275,7 +275,7 @@ impl<'de> Deserialize<'de> for BulkWriteJobResourceItemFile {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -318,7 +318,7 @@ impl<'de> Deserialize<'de> for BulkWriteJobResult {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -384,7 +384,7 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobBody {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -430,7 +430,7 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobBodyCallback {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -488,7 +488,7 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobResponse201 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -534,7 +534,7 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobResponse201Details {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

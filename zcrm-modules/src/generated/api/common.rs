@@ -35,7 +35,7 @@ impl<'de> Deserialize<'de> for MinifiedRecord {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -85,7 +85,7 @@ impl<'de> Deserialize<'de> for MinifiedUser {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -129,7 +129,7 @@ impl<'de> Deserialize<'de> for MinifiedModule {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -185,7 +185,7 @@ impl<'de> Deserialize<'de> for ApiException {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -253,7 +253,7 @@ impl<'de> Deserialize<'de> for ActionItem {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -296,7 +296,7 @@ impl<'de> Deserialize<'de> for ActionWrapper {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -349,7 +349,7 @@ impl<'de> Deserialize<'de> for Error {
         if let Ok(x) = serde_json::from_value::<TagsActionWrapper>(v.clone()) {
             return Ok(Error::TagsActionWrapper(x));
         }
-        Ok(Error::Other(v))
+        Ok(Error::Other(f::other::<Self>(v)))
     }
 }
 impl Serialize for Error {
@@ -386,7 +386,7 @@ impl<'de> Deserialize<'de> for TagsActionWrapper {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -480,7 +480,7 @@ impl<'de> Deserialize<'de> for Info {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -569,7 +569,7 @@ impl<'de> Deserialize<'de> for Record {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, true);
         Ok(r)
     }
 }
@@ -622,7 +622,7 @@ impl<'de> Deserialize<'de> for RecordTagItem {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

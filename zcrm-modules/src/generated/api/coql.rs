@@ -36,7 +36,7 @@ impl<'de> Deserialize<'de> for ExecuteCoqlQueryBody {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -85,7 +85,7 @@ impl<'de> Deserialize<'de> for ExecuteCoqlQueryResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -129,7 +129,7 @@ impl<'de> Deserialize<'de> for ExecuteCoqlQueryResponse200Info {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

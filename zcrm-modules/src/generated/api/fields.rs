@@ -428,7 +428,7 @@ impl<'de> Deserialize<'de> for Field {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, true);
         Ok(r)
     }
 }
@@ -587,7 +587,7 @@ impl<'de> Deserialize<'de> for FieldOperationType {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -645,7 +645,7 @@ impl<'de> Deserialize<'de> for FieldViewType {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -693,7 +693,7 @@ impl<'de> Deserialize<'de> for FieldProfilesItem {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -740,7 +740,7 @@ impl<'de> Deserialize<'de> for FieldLayoutAssociationsItem {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -857,7 +857,7 @@ impl<'de> Deserialize<'de> for PicklistValue {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -909,7 +909,7 @@ impl<'de> Deserialize<'de> for GetFieldsResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -947,7 +947,7 @@ impl<'de> Deserialize<'de> for GetFieldsWithIdResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

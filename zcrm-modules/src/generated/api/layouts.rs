@@ -154,7 +154,7 @@ impl<'de> Deserialize<'de> for Layout {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, true);
         Ok(r)
     }
 }
@@ -265,7 +265,7 @@ impl<'de> Deserialize<'de> for Section {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, true);
         Ok(r)
     }
 }
@@ -313,7 +313,7 @@ impl<'de> Deserialize<'de> for GetLayoutsResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -351,7 +351,7 @@ impl<'de> Deserialize<'de> for GetLayoutByIdResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

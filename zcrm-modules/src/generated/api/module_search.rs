@@ -36,7 +36,7 @@ impl<'de> Deserialize<'de> for SearchRecordsResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -79,7 +79,7 @@ impl<'de> Deserialize<'de> for BulkSearchRecordsBody {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -122,7 +122,7 @@ impl<'de> Deserialize<'de> for BulkSearchRecordsResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

@@ -322,7 +322,7 @@ impl<'de> Deserialize<'de> for Module {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, true);
         Ok(r)
     }
 }
@@ -461,7 +461,7 @@ impl<'de> Deserialize<'de> for GetModulesResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -499,7 +499,7 @@ impl<'de> Deserialize<'de> for GetModuleByApiNameResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

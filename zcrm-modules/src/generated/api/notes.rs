@@ -118,7 +118,7 @@ impl<'de> Deserialize<'de> for Note {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, true);
         Ok(r)
     }
 }
@@ -180,7 +180,7 @@ impl<'de> Deserialize<'de> for NoteParentId {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -224,7 +224,7 @@ impl<'de> Deserialize<'de> for GetNotesModuleResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -263,7 +263,7 @@ impl<'de> Deserialize<'de> for CreateNotesModuleBody {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -301,7 +301,7 @@ impl<'de> Deserialize<'de> for CreateRecordNotesBody {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

@@ -257,7 +257,7 @@ impl<'de> Deserialize<'de> for Org {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -393,7 +393,7 @@ impl<'de> Deserialize<'de> for OrgLicenseDetails {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -454,7 +454,7 @@ impl<'de> Deserialize<'de> for OrgHierarchyPreferences {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -493,7 +493,7 @@ impl<'de> Deserialize<'de> for GetOrganizationResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

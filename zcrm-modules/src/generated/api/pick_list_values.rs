@@ -34,7 +34,7 @@ impl<'de> Deserialize<'de> for GetPickListValuesResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

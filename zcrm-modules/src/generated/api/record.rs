@@ -62,7 +62,7 @@ impl<'de> Deserialize<'de> for DeletedRecord {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -109,7 +109,7 @@ impl<'de> Deserialize<'de> for GetRecordsResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -181,7 +181,7 @@ impl<'de> Deserialize<'de> for CreateRecordsBody {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -272,7 +272,7 @@ impl<'de> Deserialize<'de> for UpdateRecordsBody {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -334,7 +334,7 @@ impl<'de> Deserialize<'de> for GetRecordResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -406,7 +406,7 @@ impl<'de> Deserialize<'de> for UpdateRecordBody {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -497,7 +497,7 @@ impl<'de> Deserialize<'de> for UpsertRecordsBody {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -559,7 +559,7 @@ impl<'de> Deserialize<'de> for GetDeletedRecordsResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -598,7 +598,7 @@ impl<'de> Deserialize<'de> for CloneRecordBody {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -698,7 +698,7 @@ pub async fn create_records(
                 snippet: String::new(),
             })?,
     );
-    client.execute(req).await?.json()
+    client.execute_record_write(module, req).await?.json()
 }
 /// Parameters of `updateRecords`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -729,7 +729,7 @@ pub async fn update_records(
                 snippet: String::new(),
             })?,
     );
-    client.execute(req).await?.json()
+    client.execute_record_write(module, req).await?.json()
 }
 /// Parameters of `deleteRecords`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -803,7 +803,7 @@ pub async fn update_record(
                 snippet: String::new(),
             })?,
     );
-    client.execute(req).await?.json()
+    client.execute_record_write(module, req).await?.json()
 }
 /// `DELETE /crm/v7/{module}/{id}` (`deleteRecord`).
 pub async fn delete_record(
@@ -838,7 +838,7 @@ pub async fn upsert_records(
                 snippet: String::new(),
             })?,
     );
-    client.execute(req).await?.json()
+    client.execute_record_write(module, req).await?.json()
 }
 /// Parameters of `getDeletedRecords`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -893,5 +893,5 @@ pub async fn clone_record(
                 snippet: String::new(),
             })?,
     );
-    client.execute(req).await?.json()
+    client.execute_record_write(module, req).await?.json()
 }

@@ -32,7 +32,7 @@ impl<'de> Deserialize<'de> for GetRecordCountResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

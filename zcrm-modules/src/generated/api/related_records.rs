@@ -36,7 +36,7 @@ impl<'de> Deserialize<'de> for GetRelatedRecordsResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -75,7 +75,7 @@ impl<'de> Deserialize<'de> for UpdateRelatedRecordsBody {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }

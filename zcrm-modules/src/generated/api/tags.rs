@@ -67,7 +67,7 @@ impl<'de> Deserialize<'de> for Tag {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -115,7 +115,7 @@ impl<'de> Deserialize<'de> for GetTagsResponse200 {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -166,7 +166,7 @@ impl<'de> Deserialize<'de> for GetTagsResponse200Info {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -206,7 +206,7 @@ impl<'de> Deserialize<'de> for CreateTagsBody {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
@@ -244,7 +244,7 @@ impl<'de> Deserialize<'de> for AddTagsToRecordBody {
             nulls: f::Nulls::new(),
         };
         r.nulls = nulls;
-        r.extra = map;
+        r.extra = f::extra::<Self>(map, false);
         Ok(r)
     }
 }
