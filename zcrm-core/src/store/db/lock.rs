@@ -209,13 +209,30 @@ impl DbStore {
         if self.backend == Backend::MySql {
             q = q.bind(wait as i64);
         }
+        if self.backend == Backend::Postgres {
+            // The session's lock wait is bounded like MySQL's; it is reset before the connection
+            // serves anything else.
+            let ms = self.lock_wait.as_millis().clamp(1, i32::MAX as u128);
+            conn.execute(format!("SET lock_timeout = {ms}").as_str())
+                .await
+                .map_err(|e| self.err(e))?;
+        }
         let row = q
             .fetch_one(&mut *conn)
             .await
             .map_err(|e| StoreError::Lock {
                 target: self.target.clone(),
-                reason: format!("cannot take the refresh lock: {e}"),
+                reason: if is_lock_timeout(&e) {
+                    format!("the refresh lock `{name}` was not obtained within {wait} s")
+                } else {
+                    format!("cannot take the refresh lock: {e}")
+                },
             })?;
+        if self.backend == Backend::Postgres {
+            conn.execute("RESET lock_timeout")
+                .await
+                .map_err(|e| self.err(e))?;
+        }
         let session = SessionLock {
             conn: Some(conn),
             unlock: unlock.to_string(),

@@ -363,6 +363,52 @@ async fn mysql_refresh_lock_timeout_is_an_error() {
     drop_table(&store).await;
 }
 
+/// PostgreSQL: a refresh lock held elsewhere longer than the store waits is a typed error, not
+/// an endless wait; the connection is usable afterwards.
+#[tokio::test]
+async fn postgres_refresh_lock_timeout_is_an_error() {
+    let Some(url) = server_url("ZCRM_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let name = table("refreshwait");
+    let store = DbStore::open(&url, &name, Duration::from_secs(1))
+        .await
+        .unwrap();
+    let key = format!("zcrm-refresh-{name}-k");
+    let mut other = store.pool.acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock(hashtext($1))::text")
+        .bind(key.clone())
+        .fetch_one(&mut *other)
+        .await
+        .unwrap();
+    let e = tokio::time::timeout(Duration::from_secs(30), store.lock_refresh("k"))
+        .await
+        .expect("the wait is bounded")
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Lock { reason, .. } if reason.contains("not obtained within 1 s")),
+        "{e:?}"
+    );
+    sqlx::query("SELECT pg_advisory_unlock(hashtext($1))::text")
+        .bind(key)
+        .fetch_one(&mut *other)
+        .await
+        .unwrap();
+    drop(other);
+    store.lock_refresh("k").await.unwrap().release().await;
+    // Connections go back to the pool without the short lock timeout.
+    for _ in 0..3 {
+        let mut c = store.pool.acquire().await.unwrap();
+        let t: String = sqlx::query("SHOW lock_timeout")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(t, "0", "lock_timeout reset");
+    }
+    drop_table(&store).await;
+}
+
 /// Many stores opening a new table at once: every one succeeds (PostgreSQL's `CREATE TABLE IF
 /// NOT EXISTS` is not safe under concurrency by itself).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
