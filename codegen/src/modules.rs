@@ -386,7 +386,6 @@ pub fn tokens(m: &Module, all: &[Module]) -> crate::Tokens {
     let field_doc = format!("The fields of `{api}`, for `fields=` selection.");
     let tokens = quote! {
         #![allow(clippy::all, missing_docs)]
-        use serde::de::Error as _;
         use serde::ser::SerializeMap;
         use serde::{Deserialize, Deserializer, Serialize, Serializer};
         use serde_json::{Map, Value};

@@ -19,10 +19,24 @@ pub struct Field {
 /// `Deserialize` and `Serialize` impls for struct `name` with these fields plus `extra` and
 /// `nulls`; `open` when the input declares the object open to keys of its own.
 pub fn impls(name: &Ident, fields: &[Field], open: bool) -> TokenStream {
-    let takes = fields.iter().map(|f| {
-        let (r, ty, key) = (&f.rust, &f.ty, &f.json);
-        quote! { #r: f::take::<#ty>(&mut map, #key, &mut nulls).map_err(D::Error::custom)?, }
+    // Locals named after the fields, apart from the visitor's own names.
+    let vars: Vec<Ident> = fields
+        .iter()
+        .map(|f| quote::format_ident!("field_{}", f.rust.to_string().trim_start_matches("r#")))
+        .collect();
+    let decls = fields.iter().zip(&vars).map(|(f, v)| {
+        let ty = &f.ty;
+        quote! { let mut #v: Option<#ty> = None; }
     });
+    let arms = fields.iter().zip(&vars).map(|(f, v)| {
+        let key = &f.json;
+        quote! { #key => #v = f::value(&mut access, #key, &mut nulls)?, }
+    });
+    let inits = fields.iter().zip(&vars).map(|(f, v)| {
+        let r = &f.rust;
+        quote! { #r: #v, }
+    });
+    let expecting = format!("a {name} object");
     let puts = fields.iter().map(|f| {
         let (r, key) = (&f.rust, &f.json);
         if f.float {
@@ -34,12 +48,29 @@ pub fn impls(name: &Ident, fields: &[Field], open: bool) -> TokenStream {
     quote! {
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let mut map = Map::<String, Value>::deserialize(d)?;
-                let mut nulls = f::Nulls::new();
-                let mut r = #name { #(#takes)* extra: Map::new(), nulls: f::Nulls::new() };
-                r.nulls = nulls;
-                r.extra = f::extra::<Self>(map, #open);
-                Ok(r)
+                struct Visitor;
+                impl<'de> serde::de::Visitor<'de> for Visitor {
+                    type Value = #name;
+                    fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        out.write_str(#expecting)
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut access: A,
+                    ) -> Result<#name, A::Error> {
+                        let mut nulls = f::Nulls::new();
+                        let mut extra = Map::new();
+                        #(#decls)*
+                        while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                            match key.as_str() {
+                                #(#arms)*
+                                _ => f::keep(&mut access, key, &mut extra)?,
+                            }
+                        }
+                        Ok(#name { #(#inits)* extra: f::extra::<#name>(extra, #open), nulls })
+                    }
+                }
+                d.deserialize_map(Visitor)
             }
         }
         impl Serialize for #name {

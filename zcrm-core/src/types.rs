@@ -312,6 +312,74 @@ pub mod fields {
     /// Names of the fields that were explicitly `null`.
     pub type Nulls = std::collections::BTreeSet<&'static str>;
 
+    /// A key of a JSON object, borrowed from the input when it can be (no allocation for the
+    /// keys of declared fields).
+    pub struct Key<'de>(std::borrow::Cow<'de, str>);
+
+    impl Key<'_> {
+        /// The key.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+        /// The key as an owned string (for `extra`).
+        pub fn into_string(self) -> String {
+            self.0.into_owned()
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Key<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Key<'de>;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("an object key")
+                }
+                fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                    Ok(Key(std::borrow::Cow::Borrowed(s)))
+                }
+                fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                    Ok(Key(std::borrow::Cow::Owned(s.to_string())))
+                }
+                fn visit_string<E>(self, s: String) -> Result<Key<'de>, E> {
+                    Ok(Key(std::borrow::Cow::Owned(s)))
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+
+    /// Reads the value of a declared field straight from the input: `None` for `null` (noted
+    /// in `nulls`), the value otherwise. A key given twice keeps its last value, as a map does.
+    pub fn value<'de, A: serde::de::MapAccess<'de>, T: Deserialize<'de>>(
+        a: &mut A,
+        key: &'static str,
+        nulls: &mut Nulls,
+    ) -> Result<Option<T>, A::Error> {
+        match a.next_value::<Option<T>>() {
+            Ok(None) => {
+                nulls.insert(key);
+                Ok(None)
+            }
+            Ok(Some(v)) => {
+                nulls.remove(key);
+                Ok(Some(v))
+            }
+            Err(e) => Err(serde::de::Error::custom(format_args!("field `{key}`: {e}"))),
+        }
+    }
+
+    /// Reads the value of an undeclared key into `extra`.
+    pub fn keep<'de, A: serde::de::MapAccess<'de>>(
+        a: &mut A,
+        key: Key<'de>,
+        extra: &mut Map<String, Value>,
+    ) -> Result<(), A::Error> {
+        let v: Value = a.next_value()?;
+        extra.insert(key.into_string(), v);
+        Ok(())
+    }
+
     /// Takes a field out of the map: `None` when absent or `null` (recorded in `nulls`).
     pub fn take<T: serde::de::DeserializeOwned>(
         map: &mut Map<String, Value>,

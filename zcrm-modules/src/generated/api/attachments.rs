@@ -70,54 +70,150 @@ impl Attachment {
 }
 impl<'de> Deserialize<'de> for Attachment {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = Attachment {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            file_name: f::take::<String>(&mut map, "File_Name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            size: f::take::<String>(&mut map, "Size", &mut nulls)
-                .map_err(D::Error::custom)?,
-            file_id: f::take::<String>(&mut map, "$file_id", &mut nulls)
-                .map_err(D::Error::custom)?,
-            type_: f::take::<String>(&mut map, "$type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            link_url: f::take::<String>(&mut map, "$link_url", &mut nulls)
-                .map_err(D::Error::custom)?,
-            se_module: f::take::<String>(&mut map, "$se_module", &mut nulls)
-                .map_err(D::Error::custom)?,
-            editable: f::take::<bool>(&mut map, "$editable", &mut nulls)
-                .map_err(D::Error::custom)?,
-            state: f::take::<String>(&mut map, "$state", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sharing_permission: f::take::<
-                String,
-            >(&mut map, "$sharing_permission", &mut nulls)
-                .map_err(D::Error::custom)?,
-            parent_id: f::take::<
-                super::common::MinifiedRecord,
-            >(&mut map, "Parent_Id", &mut nulls)
-                .map_err(D::Error::custom)?,
-            owner: f::take::<super::common::MinifiedUser>(&mut map, "Owner", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "Created_By", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "Modified_By", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_time: f::take::<String>(&mut map, "Created_Time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_time: f::take::<String>(&mut map, "Modified_Time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Attachment;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a Attachment object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Attachment, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_file_name: Option<String> = None;
+                let mut field_size: Option<String> = None;
+                let mut field_file_id: Option<String> = None;
+                let mut field_type_: Option<String> = None;
+                let mut field_link_url: Option<String> = None;
+                let mut field_se_module: Option<String> = None;
+                let mut field_editable: Option<bool> = None;
+                let mut field_state: Option<String> = None;
+                let mut field_sharing_permission: Option<String> = None;
+                let mut field_parent_id: Option<super::common::MinifiedRecord> = None;
+                let mut field_owner: Option<super::common::MinifiedUser> = None;
+                let mut field_created_by: Option<super::common::MinifiedUser> = None;
+                let mut field_modified_by: Option<super::common::MinifiedUser> = None;
+                let mut field_created_time: Option<String> = None;
+                let mut field_modified_time: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "File_Name" => {
+                            field_file_name = f::value(
+                                &mut access,
+                                "File_Name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Size" => field_size = f::value(&mut access, "Size", &mut nulls)?,
+                        "$file_id" => {
+                            field_file_id = f::value(
+                                &mut access,
+                                "$file_id",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$type" => {
+                            field_type_ = f::value(&mut access, "$type", &mut nulls)?;
+                        }
+                        "$link_url" => {
+                            field_link_url = f::value(
+                                &mut access,
+                                "$link_url",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$se_module" => {
+                            field_se_module = f::value(
+                                &mut access,
+                                "$se_module",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$editable" => {
+                            field_editable = f::value(
+                                &mut access,
+                                "$editable",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$state" => {
+                            field_state = f::value(&mut access, "$state", &mut nulls)?;
+                        }
+                        "$sharing_permission" => {
+                            field_sharing_permission = f::value(
+                                &mut access,
+                                "$sharing_permission",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Parent_Id" => {
+                            field_parent_id = f::value(
+                                &mut access,
+                                "Parent_Id",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Owner" => {
+                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        }
+                        "Created_By" => {
+                            field_created_by = f::value(
+                                &mut access,
+                                "Created_By",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Modified_By" => {
+                            field_modified_by = f::value(
+                                &mut access,
+                                "Modified_By",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Created_Time" => {
+                            field_created_time = f::value(
+                                &mut access,
+                                "Created_Time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Modified_Time" => {
+                            field_modified_time = f::value(
+                                &mut access,
+                                "Modified_Time",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(Attachment {
+                    id: field_id,
+                    file_name: field_file_name,
+                    size: field_size,
+                    file_id: field_file_id,
+                    type_: field_type_,
+                    link_url: field_link_url,
+                    se_module: field_se_module,
+                    editable: field_editable,
+                    state: field_state,
+                    sharing_permission: field_sharing_permission,
+                    parent_id: field_parent_id,
+                    owner: field_owner,
+                    created_by: field_created_by,
+                    modified_by: field_modified_by,
+                    created_time: field_created_time,
+                    modified_time: field_modified_time,
+                    extra: f::extra::<Attachment>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for Attachment {
@@ -162,19 +258,36 @@ impl GetAttachmentsResponse200 {
 }
 impl<'de> Deserialize<'de> for GetAttachmentsResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetAttachmentsResponse200 {
-            data: f::take::<Vec<Attachment>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            info: f::take::<super::common::Info>(&mut map, "info", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetAttachmentsResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetAttachmentsResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetAttachmentsResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<Attachment>> = None;
+                let mut field_info: Option<super::common::Info> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetAttachmentsResponse200 {
+                    data: field_data,
+                    info: field_info,
+                    extra: f::extra::<GetAttachmentsResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetAttachmentsResponse200 {

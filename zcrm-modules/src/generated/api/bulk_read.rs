@@ -49,34 +49,93 @@ impl BulkReadJob {
 }
 impl<'de> Deserialize<'de> for BulkReadJob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = BulkReadJob {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            operation: f::take::<String>(&mut map, "operation", &mut nulls)
-                .map_err(D::Error::custom)?,
-            state: f::take::<String>(&mut map, "state", &mut nulls)
-                .map_err(D::Error::custom)?,
-            query: f::take::<Map<String, Value>>(&mut map, "query", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "created_by", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_time: f::take::<String>(&mut map, "created_time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            file_type: f::take::<String>(&mut map, "file_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            callback: f::take::<Map<String, Value>>(&mut map, "callback", &mut nulls)
-                .map_err(D::Error::custom)?,
-            result: f::take::<BulkReadJobResult>(&mut map, "result", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BulkReadJob;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a BulkReadJob object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<BulkReadJob, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_operation: Option<String> = None;
+                let mut field_state: Option<String> = None;
+                let mut field_query: Option<Map<String, Value>> = None;
+                let mut field_created_by: Option<super::common::MinifiedUser> = None;
+                let mut field_created_time: Option<String> = None;
+                let mut field_file_type: Option<String> = None;
+                let mut field_callback: Option<Map<String, Value>> = None;
+                let mut field_result: Option<BulkReadJobResult> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "operation" => {
+                            field_operation = f::value(
+                                &mut access,
+                                "operation",
+                                &mut nulls,
+                            )?;
+                        }
+                        "state" => {
+                            field_state = f::value(&mut access, "state", &mut nulls)?;
+                        }
+                        "query" => {
+                            field_query = f::value(&mut access, "query", &mut nulls)?;
+                        }
+                        "created_by" => {
+                            field_created_by = f::value(
+                                &mut access,
+                                "created_by",
+                                &mut nulls,
+                            )?;
+                        }
+                        "created_time" => {
+                            field_created_time = f::value(
+                                &mut access,
+                                "created_time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "file_type" => {
+                            field_file_type = f::value(
+                                &mut access,
+                                "file_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "callback" => {
+                            field_callback = f::value(
+                                &mut access,
+                                "callback",
+                                &mut nulls,
+                            )?;
+                        }
+                        "result" => {
+                            field_result = f::value(&mut access, "result", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(BulkReadJob {
+                    id: field_id,
+                    operation: field_operation,
+                    state: field_state,
+                    query: field_query,
+                    created_by: field_created_by,
+                    created_time: field_created_time,
+                    file_type: field_file_type,
+                    callback: field_callback,
+                    result: field_result,
+                    extra: f::extra::<BulkReadJob>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for BulkReadJob {
@@ -129,27 +188,74 @@ impl BulkReadJobResult {
 }
 impl<'de> Deserialize<'de> for BulkReadJobResult {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = BulkReadJobResult {
-            page: f::take::<i64>(&mut map, "page", &mut nulls)
-                .map_err(D::Error::custom)?,
-            count: f::take::<i64>(&mut map, "count", &mut nulls)
-                .map_err(D::Error::custom)?,
-            per_page: f::take::<i64>(&mut map, "per_page", &mut nulls)
-                .map_err(D::Error::custom)?,
-            more_records: f::take::<bool>(&mut map, "more_records", &mut nulls)
-                .map_err(D::Error::custom)?,
-            next_page_token: f::take::<String>(&mut map, "next_page_token", &mut nulls)
-                .map_err(D::Error::custom)?,
-            download_url: f::take::<String>(&mut map, "download_url", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BulkReadJobResult;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a BulkReadJobResult object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<BulkReadJobResult, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_page: Option<i64> = None;
+                let mut field_count: Option<i64> = None;
+                let mut field_per_page: Option<i64> = None;
+                let mut field_more_records: Option<bool> = None;
+                let mut field_next_page_token: Option<String> = None;
+                let mut field_download_url: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "page" => field_page = f::value(&mut access, "page", &mut nulls)?,
+                        "count" => {
+                            field_count = f::value(&mut access, "count", &mut nulls)?;
+                        }
+                        "per_page" => {
+                            field_per_page = f::value(
+                                &mut access,
+                                "per_page",
+                                &mut nulls,
+                            )?;
+                        }
+                        "more_records" => {
+                            field_more_records = f::value(
+                                &mut access,
+                                "more_records",
+                                &mut nulls,
+                            )?;
+                        }
+                        "next_page_token" => {
+                            field_next_page_token = f::value(
+                                &mut access,
+                                "next_page_token",
+                                &mut nulls,
+                            )?;
+                        }
+                        "download_url" => {
+                            field_download_url = f::value(
+                                &mut access,
+                                "download_url",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(BulkReadJobResult {
+                    page: field_page,
+                    count: field_count,
+                    per_page: field_per_page,
+                    more_records: field_more_records,
+                    next_page_token: field_next_page_token,
+                    download_url: field_download_url,
+                    extra: f::extra::<BulkReadJobResult>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for BulkReadJobResult {
@@ -186,23 +292,53 @@ impl CreateBulkReadJobBody {
 }
 impl<'de> Deserialize<'de> for CreateBulkReadJobBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = CreateBulkReadJobBody {
-            callback: f::take::<
-                CreateBulkReadJobBodyCallback,
-            >(&mut map, "callback", &mut nulls)
-                .map_err(D::Error::custom)?,
-            query: f::take::<Map<String, Value>>(&mut map, "query", &mut nulls)
-                .map_err(D::Error::custom)?,
-            file_type: f::take::<String>(&mut map, "file_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CreateBulkReadJobBody;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a CreateBulkReadJobBody object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<CreateBulkReadJobBody, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_callback: Option<CreateBulkReadJobBodyCallback> = None;
+                let mut field_query: Option<Map<String, Value>> = None;
+                let mut field_file_type: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "callback" => {
+                            field_callback = f::value(
+                                &mut access,
+                                "callback",
+                                &mut nulls,
+                            )?;
+                        }
+                        "query" => {
+                            field_query = f::value(&mut access, "query", &mut nulls)?;
+                        }
+                        "file_type" => {
+                            field_file_type = f::value(
+                                &mut access,
+                                "file_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(CreateBulkReadJobBody {
+                    callback: field_callback,
+                    query: field_query,
+                    file_type: field_file_type,
+                    extra: f::extra::<CreateBulkReadJobBody>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for CreateBulkReadJobBody {
@@ -234,19 +370,38 @@ impl CreateBulkReadJobBodyCallback {
 }
 impl<'de> Deserialize<'de> for CreateBulkReadJobBodyCallback {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = CreateBulkReadJobBodyCallback {
-            url: f::take::<String>(&mut map, "url", &mut nulls)
-                .map_err(D::Error::custom)?,
-            method: f::take::<String>(&mut map, "method", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CreateBulkReadJobBodyCallback;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a CreateBulkReadJobBodyCallback object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<CreateBulkReadJobBodyCallback, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_url: Option<String> = None;
+                let mut field_method: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "url" => field_url = f::value(&mut access, "url", &mut nulls)?,
+                        "method" => {
+                            field_method = f::value(&mut access, "method", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(CreateBulkReadJobBodyCallback {
+                    url: field_url,
+                    method: field_method,
+                    extra: f::extra::<CreateBulkReadJobBodyCallback>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for CreateBulkReadJobBodyCallback {
@@ -277,19 +432,36 @@ impl CreateBulkReadJobResponse201 {
 }
 impl<'de> Deserialize<'de> for CreateBulkReadJobResponse201 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = CreateBulkReadJobResponse201 {
-            data: f::take::<Vec<super::common::ActionItem>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            info: f::take::<Map<String, Value>>(&mut map, "info", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CreateBulkReadJobResponse201;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a CreateBulkReadJobResponse201 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<CreateBulkReadJobResponse201, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<super::common::ActionItem>> = None;
+                let mut field_info: Option<Map<String, Value>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(CreateBulkReadJobResponse201 {
+                    data: field_data,
+                    info: field_info,
+                    extra: f::extra::<CreateBulkReadJobResponse201>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for CreateBulkReadJobResponse201 {
@@ -318,17 +490,33 @@ impl GetBulkReadJobDetailsResponse200 {
 }
 impl<'de> Deserialize<'de> for GetBulkReadJobDetailsResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetBulkReadJobDetailsResponse200 {
-            data: f::take::<Vec<BulkReadJob>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetBulkReadJobDetailsResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetBulkReadJobDetailsResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetBulkReadJobDetailsResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<BulkReadJob>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetBulkReadJobDetailsResponse200 {
+                    data: field_data,
+                    extra: f::extra::<GetBulkReadJobDetailsResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetBulkReadJobDetailsResponse200 {

@@ -52,40 +52,106 @@ impl BulkWriteJob {
 }
 impl<'de> Deserialize<'de> for BulkWriteJob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = BulkWriteJob {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            status: f::take::<String>(&mut map, "status", &mut nulls)
-                .map_err(D::Error::custom)?,
-            character_encoding: f::take::<
-                String,
-            >(&mut map, "character_encoding", &mut nulls)
-                .map_err(D::Error::custom)?,
-            operation: f::take::<String>(&mut map, "operation", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_time: f::take::<String>(&mut map, "created_time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "created_by", &mut nulls)
-                .map_err(D::Error::custom)?,
-            callback: f::take::<BulkWriteJobCallback>(&mut map, "callback", &mut nulls)
-                .map_err(D::Error::custom)?,
-            ignore_empty: f::take::<bool>(&mut map, "ignore_empty", &mut nulls)
-                .map_err(D::Error::custom)?,
-            resource: f::take::<
-                Vec<BulkWriteJobResourceItem>,
-            >(&mut map, "resource", &mut nulls)
-                .map_err(D::Error::custom)?,
-            result: f::take::<BulkWriteJobResult>(&mut map, "result", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BulkWriteJob;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a BulkWriteJob object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<BulkWriteJob, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_status: Option<String> = None;
+                let mut field_character_encoding: Option<String> = None;
+                let mut field_operation: Option<String> = None;
+                let mut field_created_time: Option<String> = None;
+                let mut field_created_by: Option<super::common::MinifiedUser> = None;
+                let mut field_callback: Option<BulkWriteJobCallback> = None;
+                let mut field_ignore_empty: Option<bool> = None;
+                let mut field_resource: Option<Vec<BulkWriteJobResourceItem>> = None;
+                let mut field_result: Option<BulkWriteJobResult> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "status" => {
+                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                        }
+                        "character_encoding" => {
+                            field_character_encoding = f::value(
+                                &mut access,
+                                "character_encoding",
+                                &mut nulls,
+                            )?;
+                        }
+                        "operation" => {
+                            field_operation = f::value(
+                                &mut access,
+                                "operation",
+                                &mut nulls,
+                            )?;
+                        }
+                        "created_time" => {
+                            field_created_time = f::value(
+                                &mut access,
+                                "created_time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "created_by" => {
+                            field_created_by = f::value(
+                                &mut access,
+                                "created_by",
+                                &mut nulls,
+                            )?;
+                        }
+                        "callback" => {
+                            field_callback = f::value(
+                                &mut access,
+                                "callback",
+                                &mut nulls,
+                            )?;
+                        }
+                        "ignore_empty" => {
+                            field_ignore_empty = f::value(
+                                &mut access,
+                                "ignore_empty",
+                                &mut nulls,
+                            )?;
+                        }
+                        "resource" => {
+                            field_resource = f::value(
+                                &mut access,
+                                "resource",
+                                &mut nulls,
+                            )?;
+                        }
+                        "result" => {
+                            field_result = f::value(&mut access, "result", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(BulkWriteJob {
+                    id: field_id,
+                    status: field_status,
+                    character_encoding: field_character_encoding,
+                    operation: field_operation,
+                    created_time: field_created_time,
+                    created_by: field_created_by,
+                    callback: field_callback,
+                    ignore_empty: field_ignore_empty,
+                    resource: field_resource,
+                    result: field_result,
+                    extra: f::extra::<BulkWriteJob>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for BulkWriteJob {
@@ -124,19 +190,38 @@ impl BulkWriteJobCallback {
 }
 impl<'de> Deserialize<'de> for BulkWriteJobCallback {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = BulkWriteJobCallback {
-            url: f::take::<String>(&mut map, "url", &mut nulls)
-                .map_err(D::Error::custom)?,
-            method: f::take::<String>(&mut map, "method", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BulkWriteJobCallback;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a BulkWriteJobCallback object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<BulkWriteJobCallback, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_url: Option<String> = None;
+                let mut field_method: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "url" => field_url = f::value(&mut access, "url", &mut nulls)?,
+                        "method" => {
+                            field_method = f::value(&mut access, "method", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(BulkWriteJobCallback {
+                    url: field_url,
+                    method: field_method,
+                    extra: f::extra::<BulkWriteJobCallback>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for BulkWriteJobCallback {
@@ -182,31 +267,62 @@ impl BulkWriteJobResourceItem {
 }
 impl<'de> Deserialize<'de> for BulkWriteJobResourceItem {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = BulkWriteJobResourceItem {
-            status: f::take::<String>(&mut map, "status", &mut nulls)
-                .map_err(D::Error::custom)?,
-            type_: f::take::<String>(&mut map, "type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            module: f::take::<
-                super::common::MinifiedModule,
-            >(&mut map, "module", &mut nulls)
-                .map_err(D::Error::custom)?,
-            field_mappings: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "field_mappings", &mut nulls)
-                .map_err(D::Error::custom)?,
-            find_by: f::take::<String>(&mut map, "find_by", &mut nulls)
-                .map_err(D::Error::custom)?,
-            file: f::take::<BulkWriteJobResourceItemFile>(&mut map, "file", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BulkWriteJobResourceItem;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a BulkWriteJobResourceItem object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<BulkWriteJobResourceItem, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_status: Option<String> = None;
+                let mut field_type_: Option<String> = None;
+                let mut field_module: Option<super::common::MinifiedModule> = None;
+                let mut field_field_mappings: Option<Vec<Map<String, Value>>> = None;
+                let mut field_find_by: Option<String> = None;
+                let mut field_file: Option<BulkWriteJobResourceItemFile> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "status" => {
+                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                        }
+                        "type" => {
+                            field_type_ = f::value(&mut access, "type", &mut nulls)?;
+                        }
+                        "module" => {
+                            field_module = f::value(&mut access, "module", &mut nulls)?;
+                        }
+                        "field_mappings" => {
+                            field_field_mappings = f::value(
+                                &mut access,
+                                "field_mappings",
+                                &mut nulls,
+                            )?;
+                        }
+                        "find_by" => {
+                            field_find_by = f::value(&mut access, "find_by", &mut nulls)?;
+                        }
+                        "file" => field_file = f::value(&mut access, "file", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(BulkWriteJobResourceItem {
+                    status: field_status,
+                    type_: field_type_,
+                    module: field_module,
+                    field_mappings: field_field_mappings,
+                    find_by: field_find_by,
+                    file: field_file,
+                    extra: f::extra::<BulkWriteJobResourceItem>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for BulkWriteJobResourceItem {
@@ -256,27 +372,74 @@ impl BulkWriteJobResourceItemFile {
 }
 impl<'de> Deserialize<'de> for BulkWriteJobResourceItemFile {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = BulkWriteJobResourceItemFile {
-            status: f::take::<String>(&mut map, "status", &mut nulls)
-                .map_err(D::Error::custom)?,
-            name: f::take::<String>(&mut map, "name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            added_count: f::take::<i64>(&mut map, "added_count", &mut nulls)
-                .map_err(D::Error::custom)?,
-            skipped_count: f::take::<i64>(&mut map, "skipped_count", &mut nulls)
-                .map_err(D::Error::custom)?,
-            updated_count: f::take::<i64>(&mut map, "updated_count", &mut nulls)
-                .map_err(D::Error::custom)?,
-            total_count: f::take::<i64>(&mut map, "total_count", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BulkWriteJobResourceItemFile;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a BulkWriteJobResourceItemFile object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<BulkWriteJobResourceItemFile, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_status: Option<String> = None;
+                let mut field_name: Option<String> = None;
+                let mut field_added_count: Option<i64> = None;
+                let mut field_skipped_count: Option<i64> = None;
+                let mut field_updated_count: Option<i64> = None;
+                let mut field_total_count: Option<i64> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "status" => {
+                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                        }
+                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
+                        "added_count" => {
+                            field_added_count = f::value(
+                                &mut access,
+                                "added_count",
+                                &mut nulls,
+                            )?;
+                        }
+                        "skipped_count" => {
+                            field_skipped_count = f::value(
+                                &mut access,
+                                "skipped_count",
+                                &mut nulls,
+                            )?;
+                        }
+                        "updated_count" => {
+                            field_updated_count = f::value(
+                                &mut access,
+                                "updated_count",
+                                &mut nulls,
+                            )?;
+                        }
+                        "total_count" => {
+                            field_total_count = f::value(
+                                &mut access,
+                                "total_count",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(BulkWriteJobResourceItemFile {
+                    status: field_status,
+                    name: field_name,
+                    added_count: field_added_count,
+                    skipped_count: field_skipped_count,
+                    updated_count: field_updated_count,
+                    total_count: field_total_count,
+                    extra: f::extra::<BulkWriteJobResourceItemFile>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for BulkWriteJobResourceItemFile {
@@ -309,17 +472,39 @@ impl BulkWriteJobResult {
 }
 impl<'de> Deserialize<'de> for BulkWriteJobResult {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = BulkWriteJobResult {
-            download_url: f::take::<String>(&mut map, "download_url", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BulkWriteJobResult;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a BulkWriteJobResult object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<BulkWriteJobResult, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_download_url: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "download_url" => {
+                            field_download_url = f::value(
+                                &mut access,
+                                "download_url",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(BulkWriteJobResult {
+                    download_url: field_download_url,
+                    extra: f::extra::<BulkWriteJobResult>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for BulkWriteJobResult {
@@ -361,31 +546,75 @@ impl CreateBulkWriteJobBody {
 }
 impl<'de> Deserialize<'de> for CreateBulkWriteJobBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = CreateBulkWriteJobBody {
-            operation: f::take::<String>(&mut map, "operation", &mut nulls)
-                .map_err(D::Error::custom)?,
-            character_encoding: f::take::<
-                String,
-            >(&mut map, "character_encoding", &mut nulls)
-                .map_err(D::Error::custom)?,
-            ignore_empty: f::take::<bool>(&mut map, "ignore_empty", &mut nulls)
-                .map_err(D::Error::custom)?,
-            callback: f::take::<
-                CreateBulkWriteJobBodyCallback,
-            >(&mut map, "callback", &mut nulls)
-                .map_err(D::Error::custom)?,
-            resource: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "resource", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CreateBulkWriteJobBody;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a CreateBulkWriteJobBody object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<CreateBulkWriteJobBody, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_operation: Option<String> = None;
+                let mut field_character_encoding: Option<String> = None;
+                let mut field_ignore_empty: Option<bool> = None;
+                let mut field_callback: Option<CreateBulkWriteJobBodyCallback> = None;
+                let mut field_resource: Option<Vec<Map<String, Value>>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "operation" => {
+                            field_operation = f::value(
+                                &mut access,
+                                "operation",
+                                &mut nulls,
+                            )?;
+                        }
+                        "character_encoding" => {
+                            field_character_encoding = f::value(
+                                &mut access,
+                                "character_encoding",
+                                &mut nulls,
+                            )?;
+                        }
+                        "ignore_empty" => {
+                            field_ignore_empty = f::value(
+                                &mut access,
+                                "ignore_empty",
+                                &mut nulls,
+                            )?;
+                        }
+                        "callback" => {
+                            field_callback = f::value(
+                                &mut access,
+                                "callback",
+                                &mut nulls,
+                            )?;
+                        }
+                        "resource" => {
+                            field_resource = f::value(
+                                &mut access,
+                                "resource",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(CreateBulkWriteJobBody {
+                    operation: field_operation,
+                    character_encoding: field_character_encoding,
+                    ignore_empty: field_ignore_empty,
+                    callback: field_callback,
+                    resource: field_resource,
+                    extra: f::extra::<CreateBulkWriteJobBody>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for CreateBulkWriteJobBody {
@@ -419,19 +648,38 @@ impl CreateBulkWriteJobBodyCallback {
 }
 impl<'de> Deserialize<'de> for CreateBulkWriteJobBodyCallback {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = CreateBulkWriteJobBodyCallback {
-            url: f::take::<String>(&mut map, "url", &mut nulls)
-                .map_err(D::Error::custom)?,
-            method: f::take::<String>(&mut map, "method", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CreateBulkWriteJobBodyCallback;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a CreateBulkWriteJobBodyCallback object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<CreateBulkWriteJobBodyCallback, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_url: Option<String> = None;
+                let mut field_method: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "url" => field_url = f::value(&mut access, "url", &mut nulls)?,
+                        "method" => {
+                            field_method = f::value(&mut access, "method", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(CreateBulkWriteJobBodyCallback {
+                    url: field_url,
+                    method: field_method,
+                    extra: f::extra::<CreateBulkWriteJobBodyCallback>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for CreateBulkWriteJobBodyCallback {
@@ -471,25 +719,48 @@ impl CreateBulkWriteJobResponse201 {
 }
 impl<'de> Deserialize<'de> for CreateBulkWriteJobResponse201 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = CreateBulkWriteJobResponse201 {
-            status: f::take::<String>(&mut map, "status", &mut nulls)
-                .map_err(D::Error::custom)?,
-            code: f::take::<String>(&mut map, "code", &mut nulls)
-                .map_err(D::Error::custom)?,
-            message: f::take::<String>(&mut map, "message", &mut nulls)
-                .map_err(D::Error::custom)?,
-            details: f::take::<
-                CreateBulkWriteJobResponse201Details,
-            >(&mut map, "details", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CreateBulkWriteJobResponse201;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a CreateBulkWriteJobResponse201 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<CreateBulkWriteJobResponse201, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_status: Option<String> = None;
+                let mut field_code: Option<String> = None;
+                let mut field_message: Option<String> = None;
+                let mut field_details: Option<CreateBulkWriteJobResponse201Details> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "status" => {
+                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                        }
+                        "code" => field_code = f::value(&mut access, "code", &mut nulls)?,
+                        "message" => {
+                            field_message = f::value(&mut access, "message", &mut nulls)?;
+                        }
+                        "details" => {
+                            field_details = f::value(&mut access, "details", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(CreateBulkWriteJobResponse201 {
+                    status: field_status,
+                    code: field_code,
+                    message: field_message,
+                    details: field_details,
+                    extra: f::extra::<CreateBulkWriteJobResponse201>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for CreateBulkWriteJobResponse201 {
@@ -522,20 +793,44 @@ impl CreateBulkWriteJobResponse201Details {
 }
 impl<'de> Deserialize<'de> for CreateBulkWriteJobResponse201Details {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = CreateBulkWriteJobResponse201Details {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            created_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "created_by", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CreateBulkWriteJobResponse201Details;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a CreateBulkWriteJobResponse201Details object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<CreateBulkWriteJobResponse201Details, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_created_by: Option<super::common::MinifiedUser> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "created_by" => {
+                            field_created_by = f::value(
+                                &mut access,
+                                "created_by",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(CreateBulkWriteJobResponse201Details {
+                    id: field_id,
+                    created_by: field_created_by,
+                    extra: f::extra::<
+                        CreateBulkWriteJobResponse201Details,
+                    >(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for CreateBulkWriteJobResponse201Details {

@@ -25,18 +25,36 @@ impl MinifiedRecord {
 }
 impl<'de> Deserialize<'de> for MinifiedRecord {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = MinifiedRecord {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            name: f::take::<String>(&mut map, "name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MinifiedRecord;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a MinifiedRecord object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<MinifiedRecord, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_name: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(MinifiedRecord {
+                    id: field_id,
+                    name: field_name,
+                    extra: f::extra::<MinifiedRecord>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for MinifiedRecord {
@@ -71,22 +89,44 @@ impl MinifiedUser {
 }
 impl<'de> Deserialize<'de> for MinifiedUser {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = MinifiedUser {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            name: f::take::<String>(&mut map, "name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            email: f::take::<String>(&mut map, "email", &mut nulls)
-                .map_err(D::Error::custom)?,
-            zuid: f::take::<String>(&mut map, "zuid", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MinifiedUser;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a MinifiedUser object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<MinifiedUser, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_name: Option<String> = None;
+                let mut field_email: Option<String> = None;
+                let mut field_zuid: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
+                        "email" => {
+                            field_email = f::value(&mut access, "email", &mut nulls)?;
+                        }
+                        "zuid" => field_zuid = f::value(&mut access, "zuid", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(MinifiedUser {
+                    id: field_id,
+                    name: field_name,
+                    email: field_email,
+                    zuid: field_zuid,
+                    extra: f::extra::<MinifiedUser>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for MinifiedUser {
@@ -119,18 +159,42 @@ impl MinifiedModule {
 }
 impl<'de> Deserialize<'de> for MinifiedModule {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = MinifiedModule {
-            api_name: f::take::<String>(&mut map, "api_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MinifiedModule;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a MinifiedModule object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<MinifiedModule, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_api_name: Option<String> = None;
+                let mut field_id: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "api_name" => {
+                            field_api_name = f::value(
+                                &mut access,
+                                "api_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(MinifiedModule {
+                    api_name: field_api_name,
+                    id: field_id,
+                    extra: f::extra::<MinifiedModule>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for MinifiedModule {
@@ -170,23 +234,48 @@ impl ApiException {
 }
 impl<'de> Deserialize<'de> for ApiException {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = ApiException {
-            code: f::take::<String>(&mut map, "code", &mut nulls)
-                .map_err(D::Error::custom)?,
-            details: f::take::<Map<String, Value>>(&mut map, "details", &mut nulls)
-                .map_err(D::Error::custom)?,
-            message: f::take::<String>(&mut map, "message", &mut nulls)
-                .map_err(D::Error::custom)?,
-            status: f::take::<String>(&mut map, "status", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ApiException;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a ApiException object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<ApiException, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_code: Option<String> = None;
+                let mut field_details: Option<Map<String, Value>> = None;
+                let mut field_message: Option<String> = None;
+                let mut field_status: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "code" => field_code = f::value(&mut access, "code", &mut nulls)?,
+                        "details" => {
+                            field_details = f::value(&mut access, "details", &mut nulls)?;
+                        }
+                        "message" => {
+                            field_message = f::value(&mut access, "message", &mut nulls)?;
+                        }
+                        "status" => {
+                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(ApiException {
+                    code: field_code,
+                    details: field_details,
+                    message: field_message,
+                    status: field_status,
+                    extra: f::extra::<ApiException>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for ApiException {
@@ -234,27 +323,62 @@ impl ActionItem {
 }
 impl<'de> Deserialize<'de> for ActionItem {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = ActionItem {
-            code: f::take::<String>(&mut map, "code", &mut nulls)
-                .map_err(D::Error::custom)?,
-            details: f::take::<Map<String, Value>>(&mut map, "details", &mut nulls)
-                .map_err(D::Error::custom)?,
-            message: f::take::<String>(&mut map, "message", &mut nulls)
-                .map_err(D::Error::custom)?,
-            status: f::take::<String>(&mut map, "status", &mut nulls)
-                .map_err(D::Error::custom)?,
-            action: f::take::<String>(&mut map, "action", &mut nulls)
-                .map_err(D::Error::custom)?,
-            duplicate_field: f::take::<String>(&mut map, "duplicate_field", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ActionItem;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a ActionItem object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<ActionItem, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_code: Option<String> = None;
+                let mut field_details: Option<Map<String, Value>> = None;
+                let mut field_message: Option<String> = None;
+                let mut field_status: Option<String> = None;
+                let mut field_action: Option<String> = None;
+                let mut field_duplicate_field: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "code" => field_code = f::value(&mut access, "code", &mut nulls)?,
+                        "details" => {
+                            field_details = f::value(&mut access, "details", &mut nulls)?;
+                        }
+                        "message" => {
+                            field_message = f::value(&mut access, "message", &mut nulls)?;
+                        }
+                        "status" => {
+                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                        }
+                        "action" => {
+                            field_action = f::value(&mut access, "action", &mut nulls)?;
+                        }
+                        "duplicate_field" => {
+                            field_duplicate_field = f::value(
+                                &mut access,
+                                "duplicate_field",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(ActionItem {
+                    code: field_code,
+                    details: field_details,
+                    message: field_message,
+                    status: field_status,
+                    action: field_action,
+                    duplicate_field: field_duplicate_field,
+                    extra: f::extra::<ActionItem>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for ActionItem {
@@ -287,17 +411,33 @@ impl ActionWrapper {
 }
 impl<'de> Deserialize<'de> for ActionWrapper {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = ActionWrapper {
-            data: f::take::<Vec<ActionItem>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ActionWrapper;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a ActionWrapper object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<ActionWrapper, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<ActionItem>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(ActionWrapper {
+                    data: field_data,
+                    extra: f::extra::<ActionWrapper>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for ActionWrapper {
@@ -377,17 +517,33 @@ impl TagsActionWrapper {
 }
 impl<'de> Deserialize<'de> for TagsActionWrapper {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = TagsActionWrapper {
-            tags: f::take::<Vec<ActionItem>>(&mut map, "tags", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TagsActionWrapper;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a TagsActionWrapper object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<TagsActionWrapper, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_tags: Option<Vec<ActionItem>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "tags" => field_tags = f::value(&mut access, "tags", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(TagsActionWrapper {
+                    tags: field_tags,
+                    extra: f::extra::<TagsActionWrapper>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for TagsActionWrapper {
@@ -447,41 +603,105 @@ impl Info {
 }
 impl<'de> Deserialize<'de> for Info {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = Info {
-            per_page: f::take::<i64>(&mut map, "per_page", &mut nulls)
-                .map_err(D::Error::custom)?,
-            count: f::take::<i64>(&mut map, "count", &mut nulls)
-                .map_err(D::Error::custom)?,
-            page: f::take::<i64>(&mut map, "page", &mut nulls)
-                .map_err(D::Error::custom)?,
-            more_records: f::take::<bool>(&mut map, "more_records", &mut nulls)
-                .map_err(D::Error::custom)?,
-            next_page_token: f::take::<String>(&mut map, "next_page_token", &mut nulls)
-                .map_err(D::Error::custom)?,
-            previous_page_token: f::take::<
-                String,
-            >(&mut map, "previous_page_token", &mut nulls)
-                .map_err(D::Error::custom)?,
-            page_token_expiry: f::take::<
-                String,
-            >(&mut map, "page_token_expiry", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sort_by: f::take::<String>(&mut map, "sort_by", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sort_order: f::take::<String>(&mut map, "sort_order", &mut nulls)
-                .map_err(D::Error::custom)?,
-            call: f::take::<bool>(&mut map, "call", &mut nulls)
-                .map_err(D::Error::custom)?,
-            email: f::take::<bool>(&mut map, "email", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Info;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a Info object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Info, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_per_page: Option<i64> = None;
+                let mut field_count: Option<i64> = None;
+                let mut field_page: Option<i64> = None;
+                let mut field_more_records: Option<bool> = None;
+                let mut field_next_page_token: Option<String> = None;
+                let mut field_previous_page_token: Option<String> = None;
+                let mut field_page_token_expiry: Option<String> = None;
+                let mut field_sort_by: Option<String> = None;
+                let mut field_sort_order: Option<String> = None;
+                let mut field_call: Option<bool> = None;
+                let mut field_email: Option<bool> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "per_page" => {
+                            field_per_page = f::value(
+                                &mut access,
+                                "per_page",
+                                &mut nulls,
+                            )?;
+                        }
+                        "count" => {
+                            field_count = f::value(&mut access, "count", &mut nulls)?;
+                        }
+                        "page" => field_page = f::value(&mut access, "page", &mut nulls)?,
+                        "more_records" => {
+                            field_more_records = f::value(
+                                &mut access,
+                                "more_records",
+                                &mut nulls,
+                            )?;
+                        }
+                        "next_page_token" => {
+                            field_next_page_token = f::value(
+                                &mut access,
+                                "next_page_token",
+                                &mut nulls,
+                            )?;
+                        }
+                        "previous_page_token" => {
+                            field_previous_page_token = f::value(
+                                &mut access,
+                                "previous_page_token",
+                                &mut nulls,
+                            )?;
+                        }
+                        "page_token_expiry" => {
+                            field_page_token_expiry = f::value(
+                                &mut access,
+                                "page_token_expiry",
+                                &mut nulls,
+                            )?;
+                        }
+                        "sort_by" => {
+                            field_sort_by = f::value(&mut access, "sort_by", &mut nulls)?;
+                        }
+                        "sort_order" => {
+                            field_sort_order = f::value(
+                                &mut access,
+                                "sort_order",
+                                &mut nulls,
+                            )?;
+                        }
+                        "call" => field_call = f::value(&mut access, "call", &mut nulls)?,
+                        "email" => {
+                            field_email = f::value(&mut access, "email", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(Info {
+                    per_page: field_per_page,
+                    count: field_count,
+                    page: field_page,
+                    more_records: field_more_records,
+                    next_page_token: field_next_page_token,
+                    previous_page_token: field_previous_page_token,
+                    page_token_expiry: field_page_token_expiry,
+                    sort_by: field_sort_by,
+                    sort_order: field_sort_order,
+                    call: field_call,
+                    email: field_email,
+                    extra: f::extra::<Info>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for Info {
@@ -545,32 +765,95 @@ impl Record {
 }
 impl<'de> Deserialize<'de> for Record {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = Record {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            owner: f::take::<MinifiedUser>(&mut map, "Owner", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_by: f::take::<MinifiedUser>(&mut map, "Created_By", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_by: f::take::<MinifiedUser>(&mut map, "Modified_By", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_time: f::take::<String>(&mut map, "Created_Time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_time: f::take::<String>(&mut map, "Modified_Time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            approval_state: f::take::<String>(&mut map, "$approval_state", &mut nulls)
-                .map_err(D::Error::custom)?,
-            has_more: f::take::<Map<String, Value>>(&mut map, "$has_more", &mut nulls)
-                .map_err(D::Error::custom)?,
-            tag: f::take::<Vec<RecordTagItem>>(&mut map, "Tag", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, true);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Record;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a Record object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Record, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_owner: Option<MinifiedUser> = None;
+                let mut field_created_by: Option<MinifiedUser> = None;
+                let mut field_modified_by: Option<MinifiedUser> = None;
+                let mut field_created_time: Option<String> = None;
+                let mut field_modified_time: Option<String> = None;
+                let mut field_approval_state: Option<String> = None;
+                let mut field_has_more: Option<Map<String, Value>> = None;
+                let mut field_tag: Option<Vec<RecordTagItem>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "Owner" => {
+                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        }
+                        "Created_By" => {
+                            field_created_by = f::value(
+                                &mut access,
+                                "Created_By",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Modified_By" => {
+                            field_modified_by = f::value(
+                                &mut access,
+                                "Modified_By",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Created_Time" => {
+                            field_created_time = f::value(
+                                &mut access,
+                                "Created_Time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Modified_Time" => {
+                            field_modified_time = f::value(
+                                &mut access,
+                                "Modified_Time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$approval_state" => {
+                            field_approval_state = f::value(
+                                &mut access,
+                                "$approval_state",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$has_more" => {
+                            field_has_more = f::value(
+                                &mut access,
+                                "$has_more",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(Record {
+                    id: field_id,
+                    owner: field_owner,
+                    created_by: field_created_by,
+                    modified_by: field_modified_by,
+                    created_time: field_created_time,
+                    modified_time: field_modified_time,
+                    approval_state: field_approval_state,
+                    has_more: field_has_more,
+                    tag: field_tag,
+                    extra: f::extra::<Record>(extra, true),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for Record {
@@ -610,20 +893,45 @@ impl RecordTagItem {
 }
 impl<'de> Deserialize<'de> for RecordTagItem {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = RecordTagItem {
-            name: f::take::<String>(&mut map, "name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            color_code: f::take::<String>(&mut map, "color_code", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RecordTagItem;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a RecordTagItem object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<RecordTagItem, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_name: Option<String> = None;
+                let mut field_id: Option<String> = None;
+                let mut field_color_code: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "color_code" => {
+                            field_color_code = f::value(
+                                &mut access,
+                                "color_code",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(RecordTagItem {
+                    name: field_name,
+                    id: field_id,
+                    color_code: field_color_code,
+                    extra: f::extra::<RecordTagItem>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for RecordTagItem {

@@ -25,19 +25,48 @@ impl ExecuteCoqlQueryBody {
 }
 impl<'de> Deserialize<'de> for ExecuteCoqlQueryBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = ExecuteCoqlQueryBody {
-            select_query: f::take::<String>(&mut map, "select_query", &mut nulls)
-                .map_err(D::Error::custom)?,
-            include_meta: f::take::<Vec<String>>(&mut map, "include_meta", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecuteCoqlQueryBody;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a ExecuteCoqlQueryBody object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<ExecuteCoqlQueryBody, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_select_query: Option<String> = None;
+                let mut field_include_meta: Option<Vec<String>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "select_query" => {
+                            field_select_query = f::value(
+                                &mut access,
+                                "select_query",
+                                &mut nulls,
+                            )?;
+                        }
+                        "include_meta" => {
+                            field_include_meta = f::value(
+                                &mut access,
+                                "include_meta",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(ExecuteCoqlQueryBody {
+                    select_query: field_select_query,
+                    include_meta: field_include_meta,
+                    extra: f::extra::<ExecuteCoqlQueryBody>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for ExecuteCoqlQueryBody {
@@ -70,23 +99,41 @@ impl ExecuteCoqlQueryResponse200 {
 }
 impl<'de> Deserialize<'de> for ExecuteCoqlQueryResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = ExecuteCoqlQueryResponse200 {
-            data: f::take::<Vec<super::common::Record>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            info: f::take::<
-                ExecuteCoqlQueryResponse200Info,
-            >(&mut map, "info", &mut nulls)
-                .map_err(D::Error::custom)?,
-            fields: f::take::<Map<String, Value>>(&mut map, "fields", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecuteCoqlQueryResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a ExecuteCoqlQueryResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<ExecuteCoqlQueryResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<super::common::Record>> = None;
+                let mut field_info: Option<ExecuteCoqlQueryResponse200Info> = None;
+                let mut field_fields: Option<Map<String, Value>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                        "fields" => {
+                            field_fields = f::value(&mut access, "fields", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(ExecuteCoqlQueryResponse200 {
+                    data: field_data,
+                    info: field_info,
+                    fields: field_fields,
+                    extra: f::extra::<ExecuteCoqlQueryResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for ExecuteCoqlQueryResponse200 {
@@ -118,19 +165,44 @@ impl ExecuteCoqlQueryResponse200Info {
 }
 impl<'de> Deserialize<'de> for ExecuteCoqlQueryResponse200Info {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = ExecuteCoqlQueryResponse200Info {
-            count: f::take::<i64>(&mut map, "count", &mut nulls)
-                .map_err(D::Error::custom)?,
-            more_records: f::take::<bool>(&mut map, "more_records", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecuteCoqlQueryResponse200Info;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a ExecuteCoqlQueryResponse200Info object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<ExecuteCoqlQueryResponse200Info, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_count: Option<i64> = None;
+                let mut field_more_records: Option<bool> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "count" => {
+                            field_count = f::value(&mut access, "count", &mut nulls)?;
+                        }
+                        "more_records" => {
+                            field_more_records = f::value(
+                                &mut access,
+                                "more_records",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(ExecuteCoqlQueryResponse200Info {
+                    count: field_count,
+                    more_records: field_more_records,
+                    extra: f::extra::<ExecuteCoqlQueryResponse200Info>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for ExecuteCoqlQueryResponse200Info {

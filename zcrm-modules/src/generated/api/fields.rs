@@ -232,204 +232,604 @@ impl Field {
 }
 impl<'de> Deserialize<'de> for Field {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = Field {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            api_name: f::take::<String>(&mut map, "api_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            field_label: f::take::<String>(&mut map, "field_label", &mut nulls)
-                .map_err(D::Error::custom)?,
-            display_label: f::take::<String>(&mut map, "display_label", &mut nulls)
-                .map_err(D::Error::custom)?,
-            data_type: f::take::<String>(&mut map, "data_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            json_type: f::take::<String>(&mut map, "json_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            column_name: f::take::<String>(&mut map, "column_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            length: f::take::<i64>(&mut map, "length", &mut nulls)
-                .map_err(D::Error::custom)?,
-            decimal_place: f::take::<i64>(&mut map, "decimal_place", &mut nulls)
-                .map_err(D::Error::custom)?,
-            system_mandatory: f::take::<bool>(&mut map, "system_mandatory", &mut nulls)
-                .map_err(D::Error::custom)?,
-            read_only: f::take::<bool>(&mut map, "read_only", &mut nulls)
-                .map_err(D::Error::custom)?,
-            field_read_only: f::take::<bool>(&mut map, "field_read_only", &mut nulls)
-                .map_err(D::Error::custom)?,
-            custom_field: f::take::<bool>(&mut map, "custom_field", &mut nulls)
-                .map_err(D::Error::custom)?,
-            visible: f::take::<bool>(&mut map, "visible", &mut nulls)
-                .map_err(D::Error::custom)?,
-            virtual_field: f::take::<bool>(&mut map, "virtual_field", &mut nulls)
-                .map_err(D::Error::custom)?,
-            separator: f::take::<bool>(&mut map, "separator", &mut nulls)
-                .map_err(D::Error::custom)?,
-            webhook: f::take::<bool>(&mut map, "webhook", &mut nulls)
-                .map_err(D::Error::custom)?,
-            searchable: f::take::<bool>(&mut map, "searchable", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sortable: f::take::<bool>(&mut map, "sortable", &mut nulls)
-                .map_err(D::Error::custom)?,
-            filterable: f::take::<bool>(&mut map, "filterable", &mut nulls)
-                .map_err(D::Error::custom)?,
-            mass_update: f::take::<bool>(&mut map, "mass_update", &mut nulls)
-                .map_err(D::Error::custom)?,
-            businesscard_supported: f::take::<
-                bool,
-            >(&mut map, "businesscard_supported", &mut nulls)
-                .map_err(D::Error::custom)?,
-            display_field: f::take::<bool>(&mut map, "display_field", &mut nulls)
-                .map_err(D::Error::custom)?,
-            blueprint_supported: f::take::<
-                bool,
-            >(&mut map, "blueprint_supported", &mut nulls)
-                .map_err(D::Error::custom)?,
-            pick_list_values_sorted_lexically: f::take::<
-                bool,
-            >(&mut map, "pick_list_values_sorted_lexically", &mut nulls)
-                .map_err(D::Error::custom)?,
-            enable_colour_code: f::take::<
-                bool,
-            >(&mut map, "enable_colour_code", &mut nulls)
-                .map_err(D::Error::custom)?,
-            colour_code_enabled_by_system: f::take::<
-                bool,
-            >(&mut map, "colour_code_enabled_by_system", &mut nulls)
-                .map_err(D::Error::custom)?,
-            hipaa_compliance_enabled: f::take::<
-                bool,
-            >(&mut map, "hipaa_compliance_enabled", &mut nulls)
-                .map_err(D::Error::custom)?,
-            type_: f::take::<String>(&mut map, "type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_source: f::take::<String>(&mut map, "created_source", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_time: f::take::<String>(&mut map, "created_time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_time: f::take::<String>(&mut map, "modified_time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            ui_type: f::take::<i64>(&mut map, "ui_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            display_type: f::take::<i64>(&mut map, "display_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            category: f::take::<i64>(&mut map, "category", &mut nulls)
-                .map_err(D::Error::custom)?,
-            show_type: f::take::<i64>(&mut map, "show_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sequence_number: f::take::<i64>(&mut map, "sequence_number", &mut nulls)
-                .map_err(D::Error::custom)?,
-            quick_sequence_number: f::take::<
-                String,
-            >(&mut map, "quick_sequence_number", &mut nulls)
-                .map_err(D::Error::custom)?,
-            operation_type: f::take::<
-                FieldOperationType,
-            >(&mut map, "operation_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            view_type: f::take::<FieldViewType>(&mut map, "view_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            profiles: f::take::<Vec<FieldProfilesItem>>(&mut map, "profiles", &mut nulls)
-                .map_err(D::Error::custom)?,
-            layout_associations: f::take::<
-                Vec<FieldLayoutAssociationsItem>,
-            >(&mut map, "layout_associations", &mut nulls)
-                .map_err(D::Error::custom)?,
-            customizable_properties: f::take::<
-                Vec<String>,
-            >(&mut map, "customizable_properties", &mut nulls)
-                .map_err(D::Error::custom)?,
-            pick_list_values: f::take::<
-                Vec<PicklistValue>,
-            >(&mut map, "pick_list_values", &mut nulls)
-                .map_err(D::Error::custom)?,
-            lookup: f::take::<Map<String, Value>>(&mut map, "lookup", &mut nulls)
-                .map_err(D::Error::custom)?,
-            currency: f::take::<Map<String, Value>>(&mut map, "currency", &mut nulls)
-                .map_err(D::Error::custom)?,
-            formula: f::take::<Map<String, Value>>(&mut map, "formula", &mut nulls)
-                .map_err(D::Error::custom)?,
-            auto_number: f::take::<
-                Map<String, Value>,
-            >(&mut map, "auto_number", &mut nulls)
-                .map_err(D::Error::custom)?,
-            multiselectlookup: f::take::<
-                Map<String, Value>,
-            >(&mut map, "multiselectlookup", &mut nulls)
-                .map_err(D::Error::custom)?,
-            multiuserlookup: f::take::<
-                Map<String, Value>,
-            >(&mut map, "multiuserlookup", &mut nulls)
-                .map_err(D::Error::custom)?,
-            multi_module_lookup: f::take::<
-                Map<String, Value>,
-            >(&mut map, "multi_module_lookup", &mut nulls)
-                .map_err(D::Error::custom)?,
-            subform: f::take::<Map<String, Value>>(&mut map, "subform", &mut nulls)
-                .map_err(D::Error::custom)?,
-            rollup_summary: f::take::<
-                Map<String, Value>,
-            >(&mut map, "rollup_summary", &mut nulls)
-                .map_err(D::Error::custom)?,
-            unique: f::take::<Map<String, Value>>(&mut map, "unique", &mut nulls)
-                .map_err(D::Error::custom)?,
-            associated_module: f::take::<
-                Map<String, Value>,
-            >(&mut map, "associated_module", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sub_module: f::take::<Map<String, Value>>(&mut map, "sub_module", &mut nulls)
-                .map_err(D::Error::custom)?,
-            convert_mapping: f::take::<
-                Map<String, Value>,
-            >(&mut map, "convert_mapping", &mut nulls)
-                .map_err(D::Error::custom)?,
-            tooltip: f::take::<Map<String, Value>>(&mut map, "tooltip", &mut nulls)
-                .map_err(D::Error::custom)?,
-            crypt: f::take::<Map<String, Value>>(&mut map, "crypt", &mut nulls)
-                .map_err(D::Error::custom)?,
-            private: f::take::<Map<String, Value>>(&mut map, "private", &mut nulls)
-                .map_err(D::Error::custom)?,
-            external: f::take::<Map<String, Value>>(&mut map, "external", &mut nulls)
-                .map_err(D::Error::custom)?,
-            hipaa_compliance: f::take::<
-                Map<String, Value>,
-            >(&mut map, "hipaa_compliance", &mut nulls)
-                .map_err(D::Error::custom)?,
-            history_tracking: f::take::<
-                Map<String, Value>,
-            >(&mut map, "history_tracking", &mut nulls)
-                .map_err(D::Error::custom)?,
-            global_picklist: f::take::<
-                Map<String, Value>,
-            >(&mut map, "global_picklist", &mut nulls)
-                .map_err(D::Error::custom)?,
-            association_details: f::take::<
-                Map<String, Value>,
-            >(&mut map, "association_details", &mut nulls)
-                .map_err(D::Error::custom)?,
-            email_parser: f::take::<
-                Map<String, Value>,
-            >(&mut map, "email_parser", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sharing_properties: f::take::<
-                Map<String, Value>,
-            >(&mut map, "sharing_properties", &mut nulls)
-                .map_err(D::Error::custom)?,
-            textarea: f::take::<Map<String, Value>>(&mut map, "textarea", &mut nulls)
-                .map_err(D::Error::custom)?,
-            address: f::take::<Map<String, Value>>(&mut map, "address", &mut nulls)
-                .map_err(D::Error::custom)?,
-            display_format_properties: f::take::<
-                Map<String, Value>,
-            >(&mut map, "display_format_properties", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, true);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Field;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a Field object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Field, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_api_name: Option<String> = None;
+                let mut field_field_label: Option<String> = None;
+                let mut field_display_label: Option<String> = None;
+                let mut field_data_type: Option<String> = None;
+                let mut field_json_type: Option<String> = None;
+                let mut field_column_name: Option<String> = None;
+                let mut field_length: Option<i64> = None;
+                let mut field_decimal_place: Option<i64> = None;
+                let mut field_system_mandatory: Option<bool> = None;
+                let mut field_read_only: Option<bool> = None;
+                let mut field_field_read_only: Option<bool> = None;
+                let mut field_custom_field: Option<bool> = None;
+                let mut field_visible: Option<bool> = None;
+                let mut field_virtual_field: Option<bool> = None;
+                let mut field_separator: Option<bool> = None;
+                let mut field_webhook: Option<bool> = None;
+                let mut field_searchable: Option<bool> = None;
+                let mut field_sortable: Option<bool> = None;
+                let mut field_filterable: Option<bool> = None;
+                let mut field_mass_update: Option<bool> = None;
+                let mut field_businesscard_supported: Option<bool> = None;
+                let mut field_display_field: Option<bool> = None;
+                let mut field_blueprint_supported: Option<bool> = None;
+                let mut field_pick_list_values_sorted_lexically: Option<bool> = None;
+                let mut field_enable_colour_code: Option<bool> = None;
+                let mut field_colour_code_enabled_by_system: Option<bool> = None;
+                let mut field_hipaa_compliance_enabled: Option<bool> = None;
+                let mut field_type_: Option<String> = None;
+                let mut field_created_source: Option<String> = None;
+                let mut field_created_time: Option<String> = None;
+                let mut field_modified_time: Option<String> = None;
+                let mut field_ui_type: Option<i64> = None;
+                let mut field_display_type: Option<i64> = None;
+                let mut field_category: Option<i64> = None;
+                let mut field_show_type: Option<i64> = None;
+                let mut field_sequence_number: Option<i64> = None;
+                let mut field_quick_sequence_number: Option<String> = None;
+                let mut field_operation_type: Option<FieldOperationType> = None;
+                let mut field_view_type: Option<FieldViewType> = None;
+                let mut field_profiles: Option<Vec<FieldProfilesItem>> = None;
+                let mut field_layout_associations: Option<
+                    Vec<FieldLayoutAssociationsItem>,
+                > = None;
+                let mut field_customizable_properties: Option<Vec<String>> = None;
+                let mut field_pick_list_values: Option<Vec<PicklistValue>> = None;
+                let mut field_lookup: Option<Map<String, Value>> = None;
+                let mut field_currency: Option<Map<String, Value>> = None;
+                let mut field_formula: Option<Map<String, Value>> = None;
+                let mut field_auto_number: Option<Map<String, Value>> = None;
+                let mut field_multiselectlookup: Option<Map<String, Value>> = None;
+                let mut field_multiuserlookup: Option<Map<String, Value>> = None;
+                let mut field_multi_module_lookup: Option<Map<String, Value>> = None;
+                let mut field_subform: Option<Map<String, Value>> = None;
+                let mut field_rollup_summary: Option<Map<String, Value>> = None;
+                let mut field_unique: Option<Map<String, Value>> = None;
+                let mut field_associated_module: Option<Map<String, Value>> = None;
+                let mut field_sub_module: Option<Map<String, Value>> = None;
+                let mut field_convert_mapping: Option<Map<String, Value>> = None;
+                let mut field_tooltip: Option<Map<String, Value>> = None;
+                let mut field_crypt: Option<Map<String, Value>> = None;
+                let mut field_private: Option<Map<String, Value>> = None;
+                let mut field_external: Option<Map<String, Value>> = None;
+                let mut field_hipaa_compliance: Option<Map<String, Value>> = None;
+                let mut field_history_tracking: Option<Map<String, Value>> = None;
+                let mut field_global_picklist: Option<Map<String, Value>> = None;
+                let mut field_association_details: Option<Map<String, Value>> = None;
+                let mut field_email_parser: Option<Map<String, Value>> = None;
+                let mut field_sharing_properties: Option<Map<String, Value>> = None;
+                let mut field_textarea: Option<Map<String, Value>> = None;
+                let mut field_address: Option<Map<String, Value>> = None;
+                let mut field_display_format_properties: Option<Map<String, Value>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "api_name" => {
+                            field_api_name = f::value(
+                                &mut access,
+                                "api_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "field_label" => {
+                            field_field_label = f::value(
+                                &mut access,
+                                "field_label",
+                                &mut nulls,
+                            )?;
+                        }
+                        "display_label" => {
+                            field_display_label = f::value(
+                                &mut access,
+                                "display_label",
+                                &mut nulls,
+                            )?;
+                        }
+                        "data_type" => {
+                            field_data_type = f::value(
+                                &mut access,
+                                "data_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "json_type" => {
+                            field_json_type = f::value(
+                                &mut access,
+                                "json_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "column_name" => {
+                            field_column_name = f::value(
+                                &mut access,
+                                "column_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "length" => {
+                            field_length = f::value(&mut access, "length", &mut nulls)?;
+                        }
+                        "decimal_place" => {
+                            field_decimal_place = f::value(
+                                &mut access,
+                                "decimal_place",
+                                &mut nulls,
+                            )?;
+                        }
+                        "system_mandatory" => {
+                            field_system_mandatory = f::value(
+                                &mut access,
+                                "system_mandatory",
+                                &mut nulls,
+                            )?;
+                        }
+                        "read_only" => {
+                            field_read_only = f::value(
+                                &mut access,
+                                "read_only",
+                                &mut nulls,
+                            )?;
+                        }
+                        "field_read_only" => {
+                            field_field_read_only = f::value(
+                                &mut access,
+                                "field_read_only",
+                                &mut nulls,
+                            )?;
+                        }
+                        "custom_field" => {
+                            field_custom_field = f::value(
+                                &mut access,
+                                "custom_field",
+                                &mut nulls,
+                            )?;
+                        }
+                        "visible" => {
+                            field_visible = f::value(&mut access, "visible", &mut nulls)?;
+                        }
+                        "virtual_field" => {
+                            field_virtual_field = f::value(
+                                &mut access,
+                                "virtual_field",
+                                &mut nulls,
+                            )?;
+                        }
+                        "separator" => {
+                            field_separator = f::value(
+                                &mut access,
+                                "separator",
+                                &mut nulls,
+                            )?;
+                        }
+                        "webhook" => {
+                            field_webhook = f::value(&mut access, "webhook", &mut nulls)?;
+                        }
+                        "searchable" => {
+                            field_searchable = f::value(
+                                &mut access,
+                                "searchable",
+                                &mut nulls,
+                            )?;
+                        }
+                        "sortable" => {
+                            field_sortable = f::value(
+                                &mut access,
+                                "sortable",
+                                &mut nulls,
+                            )?;
+                        }
+                        "filterable" => {
+                            field_filterable = f::value(
+                                &mut access,
+                                "filterable",
+                                &mut nulls,
+                            )?;
+                        }
+                        "mass_update" => {
+                            field_mass_update = f::value(
+                                &mut access,
+                                "mass_update",
+                                &mut nulls,
+                            )?;
+                        }
+                        "businesscard_supported" => {
+                            field_businesscard_supported = f::value(
+                                &mut access,
+                                "businesscard_supported",
+                                &mut nulls,
+                            )?;
+                        }
+                        "display_field" => {
+                            field_display_field = f::value(
+                                &mut access,
+                                "display_field",
+                                &mut nulls,
+                            )?;
+                        }
+                        "blueprint_supported" => {
+                            field_blueprint_supported = f::value(
+                                &mut access,
+                                "blueprint_supported",
+                                &mut nulls,
+                            )?;
+                        }
+                        "pick_list_values_sorted_lexically" => {
+                            field_pick_list_values_sorted_lexically = f::value(
+                                &mut access,
+                                "pick_list_values_sorted_lexically",
+                                &mut nulls,
+                            )?;
+                        }
+                        "enable_colour_code" => {
+                            field_enable_colour_code = f::value(
+                                &mut access,
+                                "enable_colour_code",
+                                &mut nulls,
+                            )?;
+                        }
+                        "colour_code_enabled_by_system" => {
+                            field_colour_code_enabled_by_system = f::value(
+                                &mut access,
+                                "colour_code_enabled_by_system",
+                                &mut nulls,
+                            )?;
+                        }
+                        "hipaa_compliance_enabled" => {
+                            field_hipaa_compliance_enabled = f::value(
+                                &mut access,
+                                "hipaa_compliance_enabled",
+                                &mut nulls,
+                            )?;
+                        }
+                        "type" => {
+                            field_type_ = f::value(&mut access, "type", &mut nulls)?;
+                        }
+                        "created_source" => {
+                            field_created_source = f::value(
+                                &mut access,
+                                "created_source",
+                                &mut nulls,
+                            )?;
+                        }
+                        "created_time" => {
+                            field_created_time = f::value(
+                                &mut access,
+                                "created_time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "modified_time" => {
+                            field_modified_time = f::value(
+                                &mut access,
+                                "modified_time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "ui_type" => {
+                            field_ui_type = f::value(&mut access, "ui_type", &mut nulls)?;
+                        }
+                        "display_type" => {
+                            field_display_type = f::value(
+                                &mut access,
+                                "display_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "category" => {
+                            field_category = f::value(
+                                &mut access,
+                                "category",
+                                &mut nulls,
+                            )?;
+                        }
+                        "show_type" => {
+                            field_show_type = f::value(
+                                &mut access,
+                                "show_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "sequence_number" => {
+                            field_sequence_number = f::value(
+                                &mut access,
+                                "sequence_number",
+                                &mut nulls,
+                            )?;
+                        }
+                        "quick_sequence_number" => {
+                            field_quick_sequence_number = f::value(
+                                &mut access,
+                                "quick_sequence_number",
+                                &mut nulls,
+                            )?;
+                        }
+                        "operation_type" => {
+                            field_operation_type = f::value(
+                                &mut access,
+                                "operation_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "view_type" => {
+                            field_view_type = f::value(
+                                &mut access,
+                                "view_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "profiles" => {
+                            field_profiles = f::value(
+                                &mut access,
+                                "profiles",
+                                &mut nulls,
+                            )?;
+                        }
+                        "layout_associations" => {
+                            field_layout_associations = f::value(
+                                &mut access,
+                                "layout_associations",
+                                &mut nulls,
+                            )?;
+                        }
+                        "customizable_properties" => {
+                            field_customizable_properties = f::value(
+                                &mut access,
+                                "customizable_properties",
+                                &mut nulls,
+                            )?;
+                        }
+                        "pick_list_values" => {
+                            field_pick_list_values = f::value(
+                                &mut access,
+                                "pick_list_values",
+                                &mut nulls,
+                            )?;
+                        }
+                        "lookup" => {
+                            field_lookup = f::value(&mut access, "lookup", &mut nulls)?;
+                        }
+                        "currency" => {
+                            field_currency = f::value(
+                                &mut access,
+                                "currency",
+                                &mut nulls,
+                            )?;
+                        }
+                        "formula" => {
+                            field_formula = f::value(&mut access, "formula", &mut nulls)?;
+                        }
+                        "auto_number" => {
+                            field_auto_number = f::value(
+                                &mut access,
+                                "auto_number",
+                                &mut nulls,
+                            )?;
+                        }
+                        "multiselectlookup" => {
+                            field_multiselectlookup = f::value(
+                                &mut access,
+                                "multiselectlookup",
+                                &mut nulls,
+                            )?;
+                        }
+                        "multiuserlookup" => {
+                            field_multiuserlookup = f::value(
+                                &mut access,
+                                "multiuserlookup",
+                                &mut nulls,
+                            )?;
+                        }
+                        "multi_module_lookup" => {
+                            field_multi_module_lookup = f::value(
+                                &mut access,
+                                "multi_module_lookup",
+                                &mut nulls,
+                            )?;
+                        }
+                        "subform" => {
+                            field_subform = f::value(&mut access, "subform", &mut nulls)?;
+                        }
+                        "rollup_summary" => {
+                            field_rollup_summary = f::value(
+                                &mut access,
+                                "rollup_summary",
+                                &mut nulls,
+                            )?;
+                        }
+                        "unique" => {
+                            field_unique = f::value(&mut access, "unique", &mut nulls)?;
+                        }
+                        "associated_module" => {
+                            field_associated_module = f::value(
+                                &mut access,
+                                "associated_module",
+                                &mut nulls,
+                            )?;
+                        }
+                        "sub_module" => {
+                            field_sub_module = f::value(
+                                &mut access,
+                                "sub_module",
+                                &mut nulls,
+                            )?;
+                        }
+                        "convert_mapping" => {
+                            field_convert_mapping = f::value(
+                                &mut access,
+                                "convert_mapping",
+                                &mut nulls,
+                            )?;
+                        }
+                        "tooltip" => {
+                            field_tooltip = f::value(&mut access, "tooltip", &mut nulls)?;
+                        }
+                        "crypt" => {
+                            field_crypt = f::value(&mut access, "crypt", &mut nulls)?;
+                        }
+                        "private" => {
+                            field_private = f::value(&mut access, "private", &mut nulls)?;
+                        }
+                        "external" => {
+                            field_external = f::value(
+                                &mut access,
+                                "external",
+                                &mut nulls,
+                            )?;
+                        }
+                        "hipaa_compliance" => {
+                            field_hipaa_compliance = f::value(
+                                &mut access,
+                                "hipaa_compliance",
+                                &mut nulls,
+                            )?;
+                        }
+                        "history_tracking" => {
+                            field_history_tracking = f::value(
+                                &mut access,
+                                "history_tracking",
+                                &mut nulls,
+                            )?;
+                        }
+                        "global_picklist" => {
+                            field_global_picklist = f::value(
+                                &mut access,
+                                "global_picklist",
+                                &mut nulls,
+                            )?;
+                        }
+                        "association_details" => {
+                            field_association_details = f::value(
+                                &mut access,
+                                "association_details",
+                                &mut nulls,
+                            )?;
+                        }
+                        "email_parser" => {
+                            field_email_parser = f::value(
+                                &mut access,
+                                "email_parser",
+                                &mut nulls,
+                            )?;
+                        }
+                        "sharing_properties" => {
+                            field_sharing_properties = f::value(
+                                &mut access,
+                                "sharing_properties",
+                                &mut nulls,
+                            )?;
+                        }
+                        "textarea" => {
+                            field_textarea = f::value(
+                                &mut access,
+                                "textarea",
+                                &mut nulls,
+                            )?;
+                        }
+                        "address" => {
+                            field_address = f::value(&mut access, "address", &mut nulls)?;
+                        }
+                        "display_format_properties" => {
+                            field_display_format_properties = f::value(
+                                &mut access,
+                                "display_format_properties",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(Field {
+                    id: field_id,
+                    api_name: field_api_name,
+                    field_label: field_field_label,
+                    display_label: field_display_label,
+                    data_type: field_data_type,
+                    json_type: field_json_type,
+                    column_name: field_column_name,
+                    length: field_length,
+                    decimal_place: field_decimal_place,
+                    system_mandatory: field_system_mandatory,
+                    read_only: field_read_only,
+                    field_read_only: field_field_read_only,
+                    custom_field: field_custom_field,
+                    visible: field_visible,
+                    virtual_field: field_virtual_field,
+                    separator: field_separator,
+                    webhook: field_webhook,
+                    searchable: field_searchable,
+                    sortable: field_sortable,
+                    filterable: field_filterable,
+                    mass_update: field_mass_update,
+                    businesscard_supported: field_businesscard_supported,
+                    display_field: field_display_field,
+                    blueprint_supported: field_blueprint_supported,
+                    pick_list_values_sorted_lexically: field_pick_list_values_sorted_lexically,
+                    enable_colour_code: field_enable_colour_code,
+                    colour_code_enabled_by_system: field_colour_code_enabled_by_system,
+                    hipaa_compliance_enabled: field_hipaa_compliance_enabled,
+                    type_: field_type_,
+                    created_source: field_created_source,
+                    created_time: field_created_time,
+                    modified_time: field_modified_time,
+                    ui_type: field_ui_type,
+                    display_type: field_display_type,
+                    category: field_category,
+                    show_type: field_show_type,
+                    sequence_number: field_sequence_number,
+                    quick_sequence_number: field_quick_sequence_number,
+                    operation_type: field_operation_type,
+                    view_type: field_view_type,
+                    profiles: field_profiles,
+                    layout_associations: field_layout_associations,
+                    customizable_properties: field_customizable_properties,
+                    pick_list_values: field_pick_list_values,
+                    lookup: field_lookup,
+                    currency: field_currency,
+                    formula: field_formula,
+                    auto_number: field_auto_number,
+                    multiselectlookup: field_multiselectlookup,
+                    multiuserlookup: field_multiuserlookup,
+                    multi_module_lookup: field_multi_module_lookup,
+                    subform: field_subform,
+                    rollup_summary: field_rollup_summary,
+                    unique: field_unique,
+                    associated_module: field_associated_module,
+                    sub_module: field_sub_module,
+                    convert_mapping: field_convert_mapping,
+                    tooltip: field_tooltip,
+                    crypt: field_crypt,
+                    private: field_private,
+                    external: field_external,
+                    hipaa_compliance: field_hipaa_compliance,
+                    history_tracking: field_history_tracking,
+                    global_picklist: field_global_picklist,
+                    association_details: field_association_details,
+                    email_parser: field_email_parser,
+                    sharing_properties: field_sharing_properties,
+                    textarea: field_textarea,
+                    address: field_address,
+                    display_format_properties: field_display_format_properties,
+                    extra: f::extra::<Field>(extra, true),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for Field {
@@ -572,23 +972,66 @@ impl FieldOperationType {
 }
 impl<'de> Deserialize<'de> for FieldOperationType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = FieldOperationType {
-            web_create: f::take::<bool>(&mut map, "web_create", &mut nulls)
-                .map_err(D::Error::custom)?,
-            web_update: f::take::<bool>(&mut map, "web_update", &mut nulls)
-                .map_err(D::Error::custom)?,
-            api_create: f::take::<bool>(&mut map, "api_create", &mut nulls)
-                .map_err(D::Error::custom)?,
-            api_update: f::take::<bool>(&mut map, "api_update", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = FieldOperationType;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a FieldOperationType object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<FieldOperationType, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_web_create: Option<bool> = None;
+                let mut field_web_update: Option<bool> = None;
+                let mut field_api_create: Option<bool> = None;
+                let mut field_api_update: Option<bool> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "web_create" => {
+                            field_web_create = f::value(
+                                &mut access,
+                                "web_create",
+                                &mut nulls,
+                            )?;
+                        }
+                        "web_update" => {
+                            field_web_update = f::value(
+                                &mut access,
+                                "web_update",
+                                &mut nulls,
+                            )?;
+                        }
+                        "api_create" => {
+                            field_api_create = f::value(
+                                &mut access,
+                                "api_create",
+                                &mut nulls,
+                            )?;
+                        }
+                        "api_update" => {
+                            field_api_update = f::value(
+                                &mut access,
+                                "api_update",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(FieldOperationType {
+                    web_create: field_web_create,
+                    web_update: field_web_update,
+                    api_create: field_api_create,
+                    api_update: field_api_update,
+                    extra: f::extra::<FieldOperationType>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for FieldOperationType {
@@ -630,23 +1073,50 @@ impl FieldViewType {
 }
 impl<'de> Deserialize<'de> for FieldViewType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = FieldViewType {
-            view: f::take::<bool>(&mut map, "view", &mut nulls)
-                .map_err(D::Error::custom)?,
-            edit: f::take::<bool>(&mut map, "edit", &mut nulls)
-                .map_err(D::Error::custom)?,
-            create: f::take::<bool>(&mut map, "create", &mut nulls)
-                .map_err(D::Error::custom)?,
-            quick_create: f::take::<bool>(&mut map, "quick_create", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = FieldViewType;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a FieldViewType object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<FieldViewType, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_view: Option<bool> = None;
+                let mut field_edit: Option<bool> = None;
+                let mut field_create: Option<bool> = None;
+                let mut field_quick_create: Option<bool> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "view" => field_view = f::value(&mut access, "view", &mut nulls)?,
+                        "edit" => field_edit = f::value(&mut access, "edit", &mut nulls)?,
+                        "create" => {
+                            field_create = f::value(&mut access, "create", &mut nulls)?;
+                        }
+                        "quick_create" => {
+                            field_quick_create = f::value(
+                                &mut access,
+                                "quick_create",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(FieldViewType {
+                    view: field_view,
+                    edit: field_edit,
+                    create: field_create,
+                    quick_create: field_quick_create,
+                    extra: f::extra::<FieldViewType>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for FieldViewType {
@@ -681,20 +1151,45 @@ impl FieldProfilesItem {
 }
 impl<'de> Deserialize<'de> for FieldProfilesItem {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = FieldProfilesItem {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            name: f::take::<String>(&mut map, "name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            permission_type: f::take::<String>(&mut map, "permission_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = FieldProfilesItem;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a FieldProfilesItem object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<FieldProfilesItem, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_name: Option<String> = None;
+                let mut field_permission_type: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
+                        "permission_type" => {
+                            field_permission_type = f::value(
+                                &mut access,
+                                "permission_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(FieldProfilesItem {
+                    id: field_id,
+                    name: field_name,
+                    permission_type: field_permission_type,
+                    extra: f::extra::<FieldProfilesItem>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for FieldProfilesItem {
@@ -728,20 +1223,45 @@ impl FieldLayoutAssociationsItem {
 }
 impl<'de> Deserialize<'de> for FieldLayoutAssociationsItem {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = FieldLayoutAssociationsItem {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            name: f::take::<String>(&mut map, "name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            api_name: f::take::<String>(&mut map, "api_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = FieldLayoutAssociationsItem;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a FieldLayoutAssociationsItem object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<FieldLayoutAssociationsItem, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_name: Option<String> = None;
+                let mut field_api_name: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
+                        "api_name" => {
+                            field_api_name = f::value(
+                                &mut access,
+                                "api_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(FieldLayoutAssociationsItem {
+                    id: field_id,
+                    name: field_name,
+                    api_name: field_api_name,
+                    extra: f::extra::<FieldLayoutAssociationsItem>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for FieldLayoutAssociationsItem {
@@ -815,50 +1335,149 @@ impl PicklistValue {
 }
 impl<'de> Deserialize<'de> for PicklistValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = PicklistValue {
-            display_value: f::take::<String>(&mut map, "display_value", &mut nulls)
-                .map_err(D::Error::custom)?,
-            actual_value: f::take::<String>(&mut map, "actual_value", &mut nulls)
-                .map_err(D::Error::custom)?,
-            reference_value: f::take::<String>(&mut map, "reference_value", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sequence_number: f::take::<i64>(&mut map, "sequence_number", &mut nulls)
-                .map_err(D::Error::custom)?,
-            colour_code: f::take::<String>(&mut map, "colour_code", &mut nulls)
-                .map_err(D::Error::custom)?,
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            type_: f::take::<String>(&mut map, "type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            probability: f::take::<i64>(&mut map, "probability", &mut nulls)
-                .map_err(D::Error::custom)?,
-            forecast_category: f::take::<
-                super::common::MinifiedRecord,
-            >(&mut map, "forecast_category", &mut nulls)
-                .map_err(D::Error::custom)?,
-            forecast_type: f::take::<String>(&mut map, "forecast_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            expected_data_type: f::take::<
-                String,
-            >(&mut map, "expected_data_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sys_ref_name: f::take::<String>(&mut map, "sys_ref_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            show_value: f::take::<bool>(&mut map, "show_value", &mut nulls)
-                .map_err(D::Error::custom)?,
-            maps: f::take::<Vec<Map<String, Value>>>(&mut map, "maps", &mut nulls)
-                .map_err(D::Error::custom)?,
-            layout_associations: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "layout_associations", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PicklistValue;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a PicklistValue object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<PicklistValue, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_display_value: Option<String> = None;
+                let mut field_actual_value: Option<String> = None;
+                let mut field_reference_value: Option<String> = None;
+                let mut field_sequence_number: Option<i64> = None;
+                let mut field_colour_code: Option<String> = None;
+                let mut field_id: Option<String> = None;
+                let mut field_type_: Option<String> = None;
+                let mut field_probability: Option<i64> = None;
+                let mut field_forecast_category: Option<super::common::MinifiedRecord> = None;
+                let mut field_forecast_type: Option<String> = None;
+                let mut field_expected_data_type: Option<String> = None;
+                let mut field_sys_ref_name: Option<String> = None;
+                let mut field_show_value: Option<bool> = None;
+                let mut field_maps: Option<Vec<Map<String, Value>>> = None;
+                let mut field_layout_associations: Option<Vec<Map<String, Value>>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "display_value" => {
+                            field_display_value = f::value(
+                                &mut access,
+                                "display_value",
+                                &mut nulls,
+                            )?;
+                        }
+                        "actual_value" => {
+                            field_actual_value = f::value(
+                                &mut access,
+                                "actual_value",
+                                &mut nulls,
+                            )?;
+                        }
+                        "reference_value" => {
+                            field_reference_value = f::value(
+                                &mut access,
+                                "reference_value",
+                                &mut nulls,
+                            )?;
+                        }
+                        "sequence_number" => {
+                            field_sequence_number = f::value(
+                                &mut access,
+                                "sequence_number",
+                                &mut nulls,
+                            )?;
+                        }
+                        "colour_code" => {
+                            field_colour_code = f::value(
+                                &mut access,
+                                "colour_code",
+                                &mut nulls,
+                            )?;
+                        }
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "type" => {
+                            field_type_ = f::value(&mut access, "type", &mut nulls)?;
+                        }
+                        "probability" => {
+                            field_probability = f::value(
+                                &mut access,
+                                "probability",
+                                &mut nulls,
+                            )?;
+                        }
+                        "forecast_category" => {
+                            field_forecast_category = f::value(
+                                &mut access,
+                                "forecast_category",
+                                &mut nulls,
+                            )?;
+                        }
+                        "forecast_type" => {
+                            field_forecast_type = f::value(
+                                &mut access,
+                                "forecast_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "expected_data_type" => {
+                            field_expected_data_type = f::value(
+                                &mut access,
+                                "expected_data_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "sys_ref_name" => {
+                            field_sys_ref_name = f::value(
+                                &mut access,
+                                "sys_ref_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "show_value" => {
+                            field_show_value = f::value(
+                                &mut access,
+                                "show_value",
+                                &mut nulls,
+                            )?;
+                        }
+                        "maps" => field_maps = f::value(&mut access, "maps", &mut nulls)?,
+                        "layout_associations" => {
+                            field_layout_associations = f::value(
+                                &mut access,
+                                "layout_associations",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(PicklistValue {
+                    display_value: field_display_value,
+                    actual_value: field_actual_value,
+                    reference_value: field_reference_value,
+                    sequence_number: field_sequence_number,
+                    colour_code: field_colour_code,
+                    id: field_id,
+                    type_: field_type_,
+                    probability: field_probability,
+                    forecast_category: field_forecast_category,
+                    forecast_type: field_forecast_type,
+                    expected_data_type: field_expected_data_type,
+                    sys_ref_name: field_sys_ref_name,
+                    show_value: field_show_value,
+                    maps: field_maps,
+                    layout_associations: field_layout_associations,
+                    extra: f::extra::<PicklistValue>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for PicklistValue {
@@ -900,17 +1519,35 @@ impl GetFieldsResponse200 {
 }
 impl<'de> Deserialize<'de> for GetFieldsResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetFieldsResponse200 {
-            fields: f::take::<Vec<Field>>(&mut map, "fields", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetFieldsResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetFieldsResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetFieldsResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_fields: Option<Vec<Field>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "fields" => {
+                            field_fields = f::value(&mut access, "fields", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetFieldsResponse200 {
+                    fields: field_fields,
+                    extra: f::extra::<GetFieldsResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetFieldsResponse200 {
@@ -938,17 +1575,35 @@ impl GetFieldsWithIdResponse200 {
 }
 impl<'de> Deserialize<'de> for GetFieldsWithIdResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetFieldsWithIdResponse200 {
-            fields: f::take::<Vec<Field>>(&mut map, "fields", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetFieldsWithIdResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetFieldsWithIdResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetFieldsWithIdResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_fields: Option<Vec<Field>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "fields" => {
+                            field_fields = f::value(&mut access, "fields", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetFieldsWithIdResponse200 {
+                    fields: field_fields,
+                    extra: f::extra::<GetFieldsWithIdResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetFieldsWithIdResponse200 {

@@ -88,74 +88,198 @@ impl Layout {
 }
 impl<'de> Deserialize<'de> for Layout {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = Layout {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            api_name: f::take::<String>(&mut map, "api_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            name: f::take::<String>(&mut map, "name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            display_label: f::take::<String>(&mut map, "display_label", &mut nulls)
-                .map_err(D::Error::custom)?,
-            status: f::take::<String>(&mut map, "status", &mut nulls)
-                .map_err(D::Error::custom)?,
-            visible: f::take::<bool>(&mut map, "visible", &mut nulls)
-                .map_err(D::Error::custom)?,
-            source: f::take::<String>(&mut map, "source", &mut nulls)
-                .map_err(D::Error::custom)?,
-            mode: f::take::<String>(&mut map, "mode", &mut nulls)
-                .map_err(D::Error::custom)?,
-            generated_type: f::take::<String>(&mut map, "generated_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            display_type: f::take::<i64>(&mut map, "display_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            show_business_card: f::take::<
-                bool,
-            >(&mut map, "show_business_card", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_time: f::take::<String>(&mut map, "created_time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_time: f::take::<String>(&mut map, "modified_time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "created_by", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "modified_by", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_for: f::take::<
-                Map<String, Value>,
-            >(&mut map, "created_for", &mut nulls)
-                .map_err(D::Error::custom)?,
-            profiles: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "profiles", &mut nulls)
-                .map_err(D::Error::custom)?,
-            convert_mapping: f::take::<
-                Map<String, Value>,
-            >(&mut map, "convert_mapping", &mut nulls)
-                .map_err(D::Error::custom)?,
-            actions_allowed: f::take::<
-                Map<String, Value>,
-            >(&mut map, "actions_allowed", &mut nulls)
-                .map_err(D::Error::custom)?,
-            subform_properties: f::take::<
-                Map<String, Value>,
-            >(&mut map, "subform_properties", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sections: f::take::<Vec<Section>>(&mut map, "sections", &mut nulls)
-                .map_err(D::Error::custom)?,
-            has_more_profiles: f::take::<bool>(&mut map, "has_more_profiles", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, true);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Layout;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a Layout object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Layout, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_api_name: Option<String> = None;
+                let mut field_name: Option<String> = None;
+                let mut field_display_label: Option<String> = None;
+                let mut field_status: Option<String> = None;
+                let mut field_visible: Option<bool> = None;
+                let mut field_source: Option<String> = None;
+                let mut field_mode: Option<String> = None;
+                let mut field_generated_type: Option<String> = None;
+                let mut field_display_type: Option<i64> = None;
+                let mut field_show_business_card: Option<bool> = None;
+                let mut field_created_time: Option<String> = None;
+                let mut field_modified_time: Option<String> = None;
+                let mut field_created_by: Option<super::common::MinifiedUser> = None;
+                let mut field_modified_by: Option<super::common::MinifiedUser> = None;
+                let mut field_created_for: Option<Map<String, Value>> = None;
+                let mut field_profiles: Option<Vec<Map<String, Value>>> = None;
+                let mut field_convert_mapping: Option<Map<String, Value>> = None;
+                let mut field_actions_allowed: Option<Map<String, Value>> = None;
+                let mut field_subform_properties: Option<Map<String, Value>> = None;
+                let mut field_sections: Option<Vec<Section>> = None;
+                let mut field_has_more_profiles: Option<bool> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "api_name" => {
+                            field_api_name = f::value(
+                                &mut access,
+                                "api_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
+                        "display_label" => {
+                            field_display_label = f::value(
+                                &mut access,
+                                "display_label",
+                                &mut nulls,
+                            )?;
+                        }
+                        "status" => {
+                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                        }
+                        "visible" => {
+                            field_visible = f::value(&mut access, "visible", &mut nulls)?;
+                        }
+                        "source" => {
+                            field_source = f::value(&mut access, "source", &mut nulls)?;
+                        }
+                        "mode" => field_mode = f::value(&mut access, "mode", &mut nulls)?,
+                        "generated_type" => {
+                            field_generated_type = f::value(
+                                &mut access,
+                                "generated_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "display_type" => {
+                            field_display_type = f::value(
+                                &mut access,
+                                "display_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "show_business_card" => {
+                            field_show_business_card = f::value(
+                                &mut access,
+                                "show_business_card",
+                                &mut nulls,
+                            )?;
+                        }
+                        "created_time" => {
+                            field_created_time = f::value(
+                                &mut access,
+                                "created_time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "modified_time" => {
+                            field_modified_time = f::value(
+                                &mut access,
+                                "modified_time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "created_by" => {
+                            field_created_by = f::value(
+                                &mut access,
+                                "created_by",
+                                &mut nulls,
+                            )?;
+                        }
+                        "modified_by" => {
+                            field_modified_by = f::value(
+                                &mut access,
+                                "modified_by",
+                                &mut nulls,
+                            )?;
+                        }
+                        "created_for" => {
+                            field_created_for = f::value(
+                                &mut access,
+                                "created_for",
+                                &mut nulls,
+                            )?;
+                        }
+                        "profiles" => {
+                            field_profiles = f::value(
+                                &mut access,
+                                "profiles",
+                                &mut nulls,
+                            )?;
+                        }
+                        "convert_mapping" => {
+                            field_convert_mapping = f::value(
+                                &mut access,
+                                "convert_mapping",
+                                &mut nulls,
+                            )?;
+                        }
+                        "actions_allowed" => {
+                            field_actions_allowed = f::value(
+                                &mut access,
+                                "actions_allowed",
+                                &mut nulls,
+                            )?;
+                        }
+                        "subform_properties" => {
+                            field_subform_properties = f::value(
+                                &mut access,
+                                "subform_properties",
+                                &mut nulls,
+                            )?;
+                        }
+                        "sections" => {
+                            field_sections = f::value(
+                                &mut access,
+                                "sections",
+                                &mut nulls,
+                            )?;
+                        }
+                        "has_more_profiles" => {
+                            field_has_more_profiles = f::value(
+                                &mut access,
+                                "has_more_profiles",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(Layout {
+                    id: field_id,
+                    api_name: field_api_name,
+                    name: field_name,
+                    display_label: field_display_label,
+                    status: field_status,
+                    visible: field_visible,
+                    source: field_source,
+                    mode: field_mode,
+                    generated_type: field_generated_type,
+                    display_type: field_display_type,
+                    show_business_card: field_show_business_card,
+                    created_time: field_created_time,
+                    modified_time: field_modified_time,
+                    created_by: field_created_by,
+                    modified_by: field_modified_by,
+                    created_for: field_created_for,
+                    profiles: field_profiles,
+                    convert_mapping: field_convert_mapping,
+                    actions_allowed: field_actions_allowed,
+                    subform_properties: field_subform_properties,
+                    sections: field_sections,
+                    has_more_profiles: field_has_more_profiles,
+                    extra: f::extra::<Layout>(extra, true),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for Layout {
@@ -236,37 +360,115 @@ impl Section {
 }
 impl<'de> Deserialize<'de> for Section {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = Section {
-            api_name: f::take::<String>(&mut map, "api_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            name: f::take::<String>(&mut map, "name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            display_label: f::take::<String>(&mut map, "display_label", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sequence_number: f::take::<i64>(&mut map, "sequence_number", &mut nulls)
-                .map_err(D::Error::custom)?,
-            column_count: f::take::<i64>(&mut map, "column_count", &mut nulls)
-                .map_err(D::Error::custom)?,
-            tab_traversal: f::take::<String>(&mut map, "tab_traversal", &mut nulls)
-                .map_err(D::Error::custom)?,
-            is_subform_section: f::take::<bool>(&mut map, "isSubformSection", &mut nulls)
-                .map_err(D::Error::custom)?,
-            type_: f::take::<String>(&mut map, "type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            generated_type: f::take::<String>(&mut map, "generated_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            properties: f::take::<Map<String, Value>>(&mut map, "properties", &mut nulls)
-                .map_err(D::Error::custom)?,
-            fields: f::take::<Vec<super::fields::Field>>(&mut map, "fields", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, true);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Section;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a Section object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Section, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_api_name: Option<String> = None;
+                let mut field_name: Option<String> = None;
+                let mut field_display_label: Option<String> = None;
+                let mut field_sequence_number: Option<i64> = None;
+                let mut field_column_count: Option<i64> = None;
+                let mut field_tab_traversal: Option<String> = None;
+                let mut field_is_subform_section: Option<bool> = None;
+                let mut field_type_: Option<String> = None;
+                let mut field_generated_type: Option<String> = None;
+                let mut field_properties: Option<Map<String, Value>> = None;
+                let mut field_fields: Option<Vec<super::fields::Field>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "api_name" => {
+                            field_api_name = f::value(
+                                &mut access,
+                                "api_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
+                        "display_label" => {
+                            field_display_label = f::value(
+                                &mut access,
+                                "display_label",
+                                &mut nulls,
+                            )?;
+                        }
+                        "sequence_number" => {
+                            field_sequence_number = f::value(
+                                &mut access,
+                                "sequence_number",
+                                &mut nulls,
+                            )?;
+                        }
+                        "column_count" => {
+                            field_column_count = f::value(
+                                &mut access,
+                                "column_count",
+                                &mut nulls,
+                            )?;
+                        }
+                        "tab_traversal" => {
+                            field_tab_traversal = f::value(
+                                &mut access,
+                                "tab_traversal",
+                                &mut nulls,
+                            )?;
+                        }
+                        "isSubformSection" => {
+                            field_is_subform_section = f::value(
+                                &mut access,
+                                "isSubformSection",
+                                &mut nulls,
+                            )?;
+                        }
+                        "type" => {
+                            field_type_ = f::value(&mut access, "type", &mut nulls)?;
+                        }
+                        "generated_type" => {
+                            field_generated_type = f::value(
+                                &mut access,
+                                "generated_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "properties" => {
+                            field_properties = f::value(
+                                &mut access,
+                                "properties",
+                                &mut nulls,
+                            )?;
+                        }
+                        "fields" => {
+                            field_fields = f::value(&mut access, "fields", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(Section {
+                    api_name: field_api_name,
+                    name: field_name,
+                    display_label: field_display_label,
+                    sequence_number: field_sequence_number,
+                    column_count: field_column_count,
+                    tab_traversal: field_tab_traversal,
+                    is_subform_section: field_is_subform_section,
+                    type_: field_type_,
+                    generated_type: field_generated_type,
+                    properties: field_properties,
+                    fields: field_fields,
+                    extra: f::extra::<Section>(extra, true),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for Section {
@@ -304,17 +506,35 @@ impl GetLayoutsResponse200 {
 }
 impl<'de> Deserialize<'de> for GetLayoutsResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetLayoutsResponse200 {
-            layouts: f::take::<Vec<Layout>>(&mut map, "layouts", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetLayoutsResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetLayoutsResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetLayoutsResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_layouts: Option<Vec<Layout>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "layouts" => {
+                            field_layouts = f::value(&mut access, "layouts", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetLayoutsResponse200 {
+                    layouts: field_layouts,
+                    extra: f::extra::<GetLayoutsResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetLayoutsResponse200 {
@@ -342,17 +562,35 @@ impl GetLayoutByIdResponse200 {
 }
 impl<'de> Deserialize<'de> for GetLayoutByIdResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetLayoutByIdResponse200 {
-            layouts: f::take::<Vec<Layout>>(&mut map, "layouts", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetLayoutByIdResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetLayoutByIdResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetLayoutByIdResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_layouts: Option<Vec<Layout>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "layouts" => {
+                            field_layouts = f::value(&mut access, "layouts", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetLayoutByIdResponse200 {
+                    layouts: field_layouts,
+                    extra: f::extra::<GetLayoutByIdResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetLayoutByIdResponse200 {

@@ -25,19 +25,36 @@ impl SearchRecordsResponse200 {
 }
 impl<'de> Deserialize<'de> for SearchRecordsResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = SearchRecordsResponse200 {
-            data: f::take::<Vec<super::common::Record>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            info: f::take::<super::common::Info>(&mut map, "info", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SearchRecordsResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a SearchRecordsResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<SearchRecordsResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<super::common::Record>> = None;
+                let mut field_info: Option<super::common::Info> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(SearchRecordsResponse200 {
+                    data: field_data,
+                    info: field_info,
+                    extra: f::extra::<SearchRecordsResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for SearchRecordsResponse200 {
@@ -68,19 +85,48 @@ impl BulkSearchRecordsBody {
 }
 impl<'de> Deserialize<'de> for BulkSearchRecordsBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = BulkSearchRecordsBody {
-            select_query: f::take::<String>(&mut map, "select_query", &mut nulls)
-                .map_err(D::Error::custom)?,
-            criteria: f::take::<Map<String, Value>>(&mut map, "criteria", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BulkSearchRecordsBody;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a BulkSearchRecordsBody object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<BulkSearchRecordsBody, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_select_query: Option<String> = None;
+                let mut field_criteria: Option<Map<String, Value>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "select_query" => {
+                            field_select_query = f::value(
+                                &mut access,
+                                "select_query",
+                                &mut nulls,
+                            )?;
+                        }
+                        "criteria" => {
+                            field_criteria = f::value(
+                                &mut access,
+                                "criteria",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(BulkSearchRecordsBody {
+                    select_query: field_select_query,
+                    criteria: field_criteria,
+                    extra: f::extra::<BulkSearchRecordsBody>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for BulkSearchRecordsBody {
@@ -111,19 +157,36 @@ impl BulkSearchRecordsResponse200 {
 }
 impl<'de> Deserialize<'de> for BulkSearchRecordsResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = BulkSearchRecordsResponse200 {
-            data: f::take::<Vec<super::common::Record>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            info: f::take::<super::common::Info>(&mut map, "info", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BulkSearchRecordsResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a BulkSearchRecordsResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<BulkSearchRecordsResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<super::common::Record>> = None;
+                let mut field_info: Option<super::common::Info> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(BulkSearchRecordsResponse200 {
+                    data: field_data,
+                    info: field_info,
+                    extra: f::extra::<BulkSearchRecordsResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for BulkSearchRecordsResponse200 {

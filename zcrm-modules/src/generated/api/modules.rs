@@ -178,152 +178,476 @@ impl Module {
 }
 impl<'de> Deserialize<'de> for Module {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = Module {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            api_name: f::take::<String>(&mut map, "api_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            module_name: f::take::<String>(&mut map, "module_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            singular_label: f::take::<String>(&mut map, "singular_label", &mut nulls)
-                .map_err(D::Error::custom)?,
-            plural_label: f::take::<String>(&mut map, "plural_label", &mut nulls)
-                .map_err(D::Error::custom)?,
-            generated_type: f::take::<String>(&mut map, "generated_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            api_supported: f::take::<bool>(&mut map, "api_supported", &mut nulls)
-                .map_err(D::Error::custom)?,
-            creatable: f::take::<bool>(&mut map, "creatable", &mut nulls)
-                .map_err(D::Error::custom)?,
-            editable: f::take::<bool>(&mut map, "editable", &mut nulls)
-                .map_err(D::Error::custom)?,
-            deletable: f::take::<bool>(&mut map, "deletable", &mut nulls)
-                .map_err(D::Error::custom)?,
-            viewable: f::take::<bool>(&mut map, "viewable", &mut nulls)
-                .map_err(D::Error::custom)?,
-            visible: f::take::<bool>(&mut map, "visible", &mut nulls)
-                .map_err(D::Error::custom)?,
-            visibility: f::take::<i64>(&mut map, "visibility", &mut nulls)
-                .map_err(D::Error::custom)?,
-            convertable: f::take::<bool>(&mut map, "convertable", &mut nulls)
-                .map_err(D::Error::custom)?,
-            quick_create: f::take::<bool>(&mut map, "quick_create", &mut nulls)
-                .map_err(D::Error::custom)?,
-            show_as_tab: f::take::<bool>(&mut map, "show_as_tab", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sequence_number: f::take::<i64>(&mut map, "sequence_number", &mut nulls)
-                .map_err(D::Error::custom)?,
-            status: f::take::<String>(&mut map, "status", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_time: f::take::<String>(&mut map, "modified_time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "modified_by", &mut nulls)
-                .map_err(D::Error::custom)?,
-            profiles: f::take::<
-                Vec<super::common::MinifiedRecord>,
-            >(&mut map, "profiles", &mut nulls)
-                .map_err(D::Error::custom)?,
-            presence_sub_menu: f::take::<bool>(&mut map, "presence_sub_menu", &mut nulls)
-                .map_err(D::Error::custom)?,
-            triggers_supported: f::take::<
-                bool,
-            >(&mut map, "triggers_supported", &mut nulls)
-                .map_err(D::Error::custom)?,
-            feeds_required: f::take::<bool>(&mut map, "feeds_required", &mut nulls)
-                .map_err(D::Error::custom)?,
-            scoring_supported: f::take::<bool>(&mut map, "scoring_supported", &mut nulls)
-                .map_err(D::Error::custom)?,
-            webform_supported: f::take::<bool>(&mut map, "webform_supported", &mut nulls)
-                .map_err(D::Error::custom)?,
-            email_parser_supported: f::take::<
-                bool,
-            >(&mut map, "email_parser_supported", &mut nulls)
-                .map_err(D::Error::custom)?,
-            inventory_template_supported: f::take::<
-                bool,
-            >(&mut map, "inventory_template_supported", &mut nulls)
-                .map_err(D::Error::custom)?,
-            is_blueprint_supported: f::take::<
-                bool,
-            >(&mut map, "isBlueprintSupported", &mut nulls)
-                .map_err(D::Error::custom)?,
-            kanban_view: f::take::<bool>(&mut map, "kanban_view", &mut nulls)
-                .map_err(D::Error::custom)?,
-            kanban_view_supported: f::take::<
-                bool,
-            >(&mut map, "kanban_view_supported", &mut nulls)
-                .map_err(D::Error::custom)?,
-            filter_supported: f::take::<bool>(&mut map, "filter_supported", &mut nulls)
-                .map_err(D::Error::custom)?,
-            recycle_bin_on_delete: f::take::<
-                bool,
-            >(&mut map, "recycle_bin_on_delete", &mut nulls)
-                .map_err(D::Error::custom)?,
-            description: f::take::<String>(&mut map, "description", &mut nulls)
-                .map_err(D::Error::custom)?,
-            web_link: f::take::<String>(&mut map, "web_link", &mut nulls)
-                .map_err(D::Error::custom)?,
-            per_page: f::take::<i64>(&mut map, "per_page", &mut nulls)
-                .map_err(D::Error::custom)?,
-            parent_module: f::take::<
-                Map<String, Value>,
-            >(&mut map, "parent_module", &mut nulls)
-                .map_err(D::Error::custom)?,
-            arguments: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "arguments", &mut nulls)
-                .map_err(D::Error::custom)?,
-            business_card_field_limit: f::take::<
-                i64,
-            >(&mut map, "business_card_field_limit", &mut nulls)
-                .map_err(D::Error::custom)?,
-            territory: f::take::<Map<String, Value>>(&mut map, "territory", &mut nulls)
-                .map_err(D::Error::custom)?,
-            lookup_field_properties: f::take::<
-                Map<String, Value>,
-            >(&mut map, "lookup_field_properties", &mut nulls)
-                .map_err(D::Error::custom)?,
-            related_list_properties: f::take::<
-                Map<String, Value>,
-            >(&mut map, "related_list_properties", &mut nulls)
-                .map_err(D::Error::custom)?,
-            activity_badge: f::take::<String>(&mut map, "activity_badge", &mut nulls)
-                .map_err(D::Error::custom)?,
-            track_current_data: f::take::<
-                bool,
-            >(&mut map, "track_current_data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            has_more_profiles: f::take::<bool>(&mut map, "has_more_profiles", &mut nulls)
-                .map_err(D::Error::custom)?,
-            global_search_supported: f::take::<
-                bool,
-            >(&mut map, "global_search_supported", &mut nulls)
-                .map_err(D::Error::custom)?,
-            fields: f::take::<Vec<Map<String, Value>>>(&mut map, "fields", &mut nulls)
-                .map_err(D::Error::custom)?,
-            layouts: f::take::<Vec<Map<String, Value>>>(&mut map, "layouts", &mut nulls)
-                .map_err(D::Error::custom)?,
-            related_lists: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "related_lists", &mut nulls)
-                .map_err(D::Error::custom)?,
-            properties: f::take::<Vec<String>>(&mut map, "$properties", &mut nulls)
-                .map_err(D::Error::custom)?,
-            field_states: f::take::<Vec<String>>(&mut map, "$field_states", &mut nulls)
-                .map_err(D::Error::custom)?,
-            on_demand_properties: f::take::<
-                Vec<String>,
-            >(&mut map, "$on_demand_properties", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, true);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Module;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a Module object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Module, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_api_name: Option<String> = None;
+                let mut field_module_name: Option<String> = None;
+                let mut field_singular_label: Option<String> = None;
+                let mut field_plural_label: Option<String> = None;
+                let mut field_generated_type: Option<String> = None;
+                let mut field_api_supported: Option<bool> = None;
+                let mut field_creatable: Option<bool> = None;
+                let mut field_editable: Option<bool> = None;
+                let mut field_deletable: Option<bool> = None;
+                let mut field_viewable: Option<bool> = None;
+                let mut field_visible: Option<bool> = None;
+                let mut field_visibility: Option<i64> = None;
+                let mut field_convertable: Option<bool> = None;
+                let mut field_quick_create: Option<bool> = None;
+                let mut field_show_as_tab: Option<bool> = None;
+                let mut field_sequence_number: Option<i64> = None;
+                let mut field_status: Option<String> = None;
+                let mut field_modified_time: Option<String> = None;
+                let mut field_modified_by: Option<super::common::MinifiedUser> = None;
+                let mut field_profiles: Option<Vec<super::common::MinifiedRecord>> = None;
+                let mut field_presence_sub_menu: Option<bool> = None;
+                let mut field_triggers_supported: Option<bool> = None;
+                let mut field_feeds_required: Option<bool> = None;
+                let mut field_scoring_supported: Option<bool> = None;
+                let mut field_webform_supported: Option<bool> = None;
+                let mut field_email_parser_supported: Option<bool> = None;
+                let mut field_inventory_template_supported: Option<bool> = None;
+                let mut field_is_blueprint_supported: Option<bool> = None;
+                let mut field_kanban_view: Option<bool> = None;
+                let mut field_kanban_view_supported: Option<bool> = None;
+                let mut field_filter_supported: Option<bool> = None;
+                let mut field_recycle_bin_on_delete: Option<bool> = None;
+                let mut field_description: Option<String> = None;
+                let mut field_web_link: Option<String> = None;
+                let mut field_per_page: Option<i64> = None;
+                let mut field_parent_module: Option<Map<String, Value>> = None;
+                let mut field_arguments: Option<Vec<Map<String, Value>>> = None;
+                let mut field_business_card_field_limit: Option<i64> = None;
+                let mut field_territory: Option<Map<String, Value>> = None;
+                let mut field_lookup_field_properties: Option<Map<String, Value>> = None;
+                let mut field_related_list_properties: Option<Map<String, Value>> = None;
+                let mut field_activity_badge: Option<String> = None;
+                let mut field_track_current_data: Option<bool> = None;
+                let mut field_has_more_profiles: Option<bool> = None;
+                let mut field_global_search_supported: Option<bool> = None;
+                let mut field_fields: Option<Vec<Map<String, Value>>> = None;
+                let mut field_layouts: Option<Vec<Map<String, Value>>> = None;
+                let mut field_related_lists: Option<Vec<Map<String, Value>>> = None;
+                let mut field_properties: Option<Vec<String>> = None;
+                let mut field_field_states: Option<Vec<String>> = None;
+                let mut field_on_demand_properties: Option<Vec<String>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "api_name" => {
+                            field_api_name = f::value(
+                                &mut access,
+                                "api_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "module_name" => {
+                            field_module_name = f::value(
+                                &mut access,
+                                "module_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "singular_label" => {
+                            field_singular_label = f::value(
+                                &mut access,
+                                "singular_label",
+                                &mut nulls,
+                            )?;
+                        }
+                        "plural_label" => {
+                            field_plural_label = f::value(
+                                &mut access,
+                                "plural_label",
+                                &mut nulls,
+                            )?;
+                        }
+                        "generated_type" => {
+                            field_generated_type = f::value(
+                                &mut access,
+                                "generated_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "api_supported" => {
+                            field_api_supported = f::value(
+                                &mut access,
+                                "api_supported",
+                                &mut nulls,
+                            )?;
+                        }
+                        "creatable" => {
+                            field_creatable = f::value(
+                                &mut access,
+                                "creatable",
+                                &mut nulls,
+                            )?;
+                        }
+                        "editable" => {
+                            field_editable = f::value(
+                                &mut access,
+                                "editable",
+                                &mut nulls,
+                            )?;
+                        }
+                        "deletable" => {
+                            field_deletable = f::value(
+                                &mut access,
+                                "deletable",
+                                &mut nulls,
+                            )?;
+                        }
+                        "viewable" => {
+                            field_viewable = f::value(
+                                &mut access,
+                                "viewable",
+                                &mut nulls,
+                            )?;
+                        }
+                        "visible" => {
+                            field_visible = f::value(&mut access, "visible", &mut nulls)?;
+                        }
+                        "visibility" => {
+                            field_visibility = f::value(
+                                &mut access,
+                                "visibility",
+                                &mut nulls,
+                            )?;
+                        }
+                        "convertable" => {
+                            field_convertable = f::value(
+                                &mut access,
+                                "convertable",
+                                &mut nulls,
+                            )?;
+                        }
+                        "quick_create" => {
+                            field_quick_create = f::value(
+                                &mut access,
+                                "quick_create",
+                                &mut nulls,
+                            )?;
+                        }
+                        "show_as_tab" => {
+                            field_show_as_tab = f::value(
+                                &mut access,
+                                "show_as_tab",
+                                &mut nulls,
+                            )?;
+                        }
+                        "sequence_number" => {
+                            field_sequence_number = f::value(
+                                &mut access,
+                                "sequence_number",
+                                &mut nulls,
+                            )?;
+                        }
+                        "status" => {
+                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                        }
+                        "modified_time" => {
+                            field_modified_time = f::value(
+                                &mut access,
+                                "modified_time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "modified_by" => {
+                            field_modified_by = f::value(
+                                &mut access,
+                                "modified_by",
+                                &mut nulls,
+                            )?;
+                        }
+                        "profiles" => {
+                            field_profiles = f::value(
+                                &mut access,
+                                "profiles",
+                                &mut nulls,
+                            )?;
+                        }
+                        "presence_sub_menu" => {
+                            field_presence_sub_menu = f::value(
+                                &mut access,
+                                "presence_sub_menu",
+                                &mut nulls,
+                            )?;
+                        }
+                        "triggers_supported" => {
+                            field_triggers_supported = f::value(
+                                &mut access,
+                                "triggers_supported",
+                                &mut nulls,
+                            )?;
+                        }
+                        "feeds_required" => {
+                            field_feeds_required = f::value(
+                                &mut access,
+                                "feeds_required",
+                                &mut nulls,
+                            )?;
+                        }
+                        "scoring_supported" => {
+                            field_scoring_supported = f::value(
+                                &mut access,
+                                "scoring_supported",
+                                &mut nulls,
+                            )?;
+                        }
+                        "webform_supported" => {
+                            field_webform_supported = f::value(
+                                &mut access,
+                                "webform_supported",
+                                &mut nulls,
+                            )?;
+                        }
+                        "email_parser_supported" => {
+                            field_email_parser_supported = f::value(
+                                &mut access,
+                                "email_parser_supported",
+                                &mut nulls,
+                            )?;
+                        }
+                        "inventory_template_supported" => {
+                            field_inventory_template_supported = f::value(
+                                &mut access,
+                                "inventory_template_supported",
+                                &mut nulls,
+                            )?;
+                        }
+                        "isBlueprintSupported" => {
+                            field_is_blueprint_supported = f::value(
+                                &mut access,
+                                "isBlueprintSupported",
+                                &mut nulls,
+                            )?;
+                        }
+                        "kanban_view" => {
+                            field_kanban_view = f::value(
+                                &mut access,
+                                "kanban_view",
+                                &mut nulls,
+                            )?;
+                        }
+                        "kanban_view_supported" => {
+                            field_kanban_view_supported = f::value(
+                                &mut access,
+                                "kanban_view_supported",
+                                &mut nulls,
+                            )?;
+                        }
+                        "filter_supported" => {
+                            field_filter_supported = f::value(
+                                &mut access,
+                                "filter_supported",
+                                &mut nulls,
+                            )?;
+                        }
+                        "recycle_bin_on_delete" => {
+                            field_recycle_bin_on_delete = f::value(
+                                &mut access,
+                                "recycle_bin_on_delete",
+                                &mut nulls,
+                            )?;
+                        }
+                        "description" => {
+                            field_description = f::value(
+                                &mut access,
+                                "description",
+                                &mut nulls,
+                            )?;
+                        }
+                        "web_link" => {
+                            field_web_link = f::value(
+                                &mut access,
+                                "web_link",
+                                &mut nulls,
+                            )?;
+                        }
+                        "per_page" => {
+                            field_per_page = f::value(
+                                &mut access,
+                                "per_page",
+                                &mut nulls,
+                            )?;
+                        }
+                        "parent_module" => {
+                            field_parent_module = f::value(
+                                &mut access,
+                                "parent_module",
+                                &mut nulls,
+                            )?;
+                        }
+                        "arguments" => {
+                            field_arguments = f::value(
+                                &mut access,
+                                "arguments",
+                                &mut nulls,
+                            )?;
+                        }
+                        "business_card_field_limit" => {
+                            field_business_card_field_limit = f::value(
+                                &mut access,
+                                "business_card_field_limit",
+                                &mut nulls,
+                            )?;
+                        }
+                        "territory" => {
+                            field_territory = f::value(
+                                &mut access,
+                                "territory",
+                                &mut nulls,
+                            )?;
+                        }
+                        "lookup_field_properties" => {
+                            field_lookup_field_properties = f::value(
+                                &mut access,
+                                "lookup_field_properties",
+                                &mut nulls,
+                            )?;
+                        }
+                        "related_list_properties" => {
+                            field_related_list_properties = f::value(
+                                &mut access,
+                                "related_list_properties",
+                                &mut nulls,
+                            )?;
+                        }
+                        "activity_badge" => {
+                            field_activity_badge = f::value(
+                                &mut access,
+                                "activity_badge",
+                                &mut nulls,
+                            )?;
+                        }
+                        "track_current_data" => {
+                            field_track_current_data = f::value(
+                                &mut access,
+                                "track_current_data",
+                                &mut nulls,
+                            )?;
+                        }
+                        "has_more_profiles" => {
+                            field_has_more_profiles = f::value(
+                                &mut access,
+                                "has_more_profiles",
+                                &mut nulls,
+                            )?;
+                        }
+                        "global_search_supported" => {
+                            field_global_search_supported = f::value(
+                                &mut access,
+                                "global_search_supported",
+                                &mut nulls,
+                            )?;
+                        }
+                        "fields" => {
+                            field_fields = f::value(&mut access, "fields", &mut nulls)?;
+                        }
+                        "layouts" => {
+                            field_layouts = f::value(&mut access, "layouts", &mut nulls)?;
+                        }
+                        "related_lists" => {
+                            field_related_lists = f::value(
+                                &mut access,
+                                "related_lists",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$properties" => {
+                            field_properties = f::value(
+                                &mut access,
+                                "$properties",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$field_states" => {
+                            field_field_states = f::value(
+                                &mut access,
+                                "$field_states",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$on_demand_properties" => {
+                            field_on_demand_properties = f::value(
+                                &mut access,
+                                "$on_demand_properties",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(Module {
+                    id: field_id,
+                    api_name: field_api_name,
+                    module_name: field_module_name,
+                    singular_label: field_singular_label,
+                    plural_label: field_plural_label,
+                    generated_type: field_generated_type,
+                    api_supported: field_api_supported,
+                    creatable: field_creatable,
+                    editable: field_editable,
+                    deletable: field_deletable,
+                    viewable: field_viewable,
+                    visible: field_visible,
+                    visibility: field_visibility,
+                    convertable: field_convertable,
+                    quick_create: field_quick_create,
+                    show_as_tab: field_show_as_tab,
+                    sequence_number: field_sequence_number,
+                    status: field_status,
+                    modified_time: field_modified_time,
+                    modified_by: field_modified_by,
+                    profiles: field_profiles,
+                    presence_sub_menu: field_presence_sub_menu,
+                    triggers_supported: field_triggers_supported,
+                    feeds_required: field_feeds_required,
+                    scoring_supported: field_scoring_supported,
+                    webform_supported: field_webform_supported,
+                    email_parser_supported: field_email_parser_supported,
+                    inventory_template_supported: field_inventory_template_supported,
+                    is_blueprint_supported: field_is_blueprint_supported,
+                    kanban_view: field_kanban_view,
+                    kanban_view_supported: field_kanban_view_supported,
+                    filter_supported: field_filter_supported,
+                    recycle_bin_on_delete: field_recycle_bin_on_delete,
+                    description: field_description,
+                    web_link: field_web_link,
+                    per_page: field_per_page,
+                    parent_module: field_parent_module,
+                    arguments: field_arguments,
+                    business_card_field_limit: field_business_card_field_limit,
+                    territory: field_territory,
+                    lookup_field_properties: field_lookup_field_properties,
+                    related_list_properties: field_related_list_properties,
+                    activity_badge: field_activity_badge,
+                    track_current_data: field_track_current_data,
+                    has_more_profiles: field_has_more_profiles,
+                    global_search_supported: field_global_search_supported,
+                    fields: field_fields,
+                    layouts: field_layouts,
+                    related_lists: field_related_lists,
+                    properties: field_properties,
+                    field_states: field_field_states,
+                    on_demand_properties: field_on_demand_properties,
+                    extra: f::extra::<Module>(extra, true),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for Module {
@@ -452,17 +776,35 @@ impl GetModulesResponse200 {
 }
 impl<'de> Deserialize<'de> for GetModulesResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetModulesResponse200 {
-            modules: f::take::<Vec<Module>>(&mut map, "modules", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetModulesResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetModulesResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetModulesResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_modules: Option<Vec<Module>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "modules" => {
+                            field_modules = f::value(&mut access, "modules", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetModulesResponse200 {
+                    modules: field_modules,
+                    extra: f::extra::<GetModulesResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetModulesResponse200 {
@@ -490,17 +832,35 @@ impl GetModuleByApiNameResponse200 {
 }
 impl<'de> Deserialize<'de> for GetModuleByApiNameResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetModuleByApiNameResponse200 {
-            modules: f::take::<Vec<Module>>(&mut map, "modules", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetModuleByApiNameResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetModuleByApiNameResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetModuleByApiNameResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_modules: Option<Vec<Module>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "modules" => {
+                            field_modules = f::value(&mut access, "modules", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetModuleByApiNameResponse200 {
+                    modules: field_modules,
+                    extra: f::extra::<GetModuleByApiNameResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetModuleByApiNameResponse200 {

@@ -70,56 +70,156 @@ impl Note {
 }
 impl<'de> Deserialize<'de> for Note {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = Note {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            note_title: f::take::<String>(&mut map, "Note_Title", &mut nulls)
-                .map_err(D::Error::custom)?,
-            note_content: f::take::<String>(&mut map, "Note_Content", &mut nulls)
-                .map_err(D::Error::custom)?,
-            parent_id: f::take::<NoteParentId>(&mut map, "Parent_Id", &mut nulls)
-                .map_err(D::Error::custom)?,
-            owner: f::take::<super::common::MinifiedUser>(&mut map, "Owner", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "Created_By", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "Modified_By", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_time: f::take::<String>(&mut map, "Created_Time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_time: f::take::<String>(&mut map, "Modified_Time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            attachments: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "$attachments", &mut nulls)
-                .map_err(D::Error::custom)?,
-            editable: f::take::<bool>(&mut map, "$editable", &mut nulls)
-                .map_err(D::Error::custom)?,
-            is_shared_to_client: f::take::<
-                bool,
-            >(&mut map, "$is_shared_to_client", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sharing_permission: f::take::<
-                String,
-            >(&mut map, "$sharing_permission", &mut nulls)
-                .map_err(D::Error::custom)?,
-            size: f::take::<Map<String, Value>>(&mut map, "$size", &mut nulls)
-                .map_err(D::Error::custom)?,
-            state: f::take::<String>(&mut map, "$state", &mut nulls)
-                .map_err(D::Error::custom)?,
-            voice_note: f::take::<bool>(&mut map, "$voice_note", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, true);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Note;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a Note object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Note, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_note_title: Option<String> = None;
+                let mut field_note_content: Option<String> = None;
+                let mut field_parent_id: Option<NoteParentId> = None;
+                let mut field_owner: Option<super::common::MinifiedUser> = None;
+                let mut field_created_by: Option<super::common::MinifiedUser> = None;
+                let mut field_modified_by: Option<super::common::MinifiedUser> = None;
+                let mut field_created_time: Option<String> = None;
+                let mut field_modified_time: Option<String> = None;
+                let mut field_attachments: Option<Vec<Map<String, Value>>> = None;
+                let mut field_editable: Option<bool> = None;
+                let mut field_is_shared_to_client: Option<bool> = None;
+                let mut field_sharing_permission: Option<String> = None;
+                let mut field_size: Option<Map<String, Value>> = None;
+                let mut field_state: Option<String> = None;
+                let mut field_voice_note: Option<bool> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "Note_Title" => {
+                            field_note_title = f::value(
+                                &mut access,
+                                "Note_Title",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Note_Content" => {
+                            field_note_content = f::value(
+                                &mut access,
+                                "Note_Content",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Parent_Id" => {
+                            field_parent_id = f::value(
+                                &mut access,
+                                "Parent_Id",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Owner" => {
+                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        }
+                        "Created_By" => {
+                            field_created_by = f::value(
+                                &mut access,
+                                "Created_By",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Modified_By" => {
+                            field_modified_by = f::value(
+                                &mut access,
+                                "Modified_By",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Created_Time" => {
+                            field_created_time = f::value(
+                                &mut access,
+                                "Created_Time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Modified_Time" => {
+                            field_modified_time = f::value(
+                                &mut access,
+                                "Modified_Time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$attachments" => {
+                            field_attachments = f::value(
+                                &mut access,
+                                "$attachments",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$editable" => {
+                            field_editable = f::value(
+                                &mut access,
+                                "$editable",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$is_shared_to_client" => {
+                            field_is_shared_to_client = f::value(
+                                &mut access,
+                                "$is_shared_to_client",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$sharing_permission" => {
+                            field_sharing_permission = f::value(
+                                &mut access,
+                                "$sharing_permission",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$size" => {
+                            field_size = f::value(&mut access, "$size", &mut nulls)?;
+                        }
+                        "$state" => {
+                            field_state = f::value(&mut access, "$state", &mut nulls)?;
+                        }
+                        "$voice_note" => {
+                            field_voice_note = f::value(
+                                &mut access,
+                                "$voice_note",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(Note {
+                    id: field_id,
+                    note_title: field_note_title,
+                    note_content: field_note_content,
+                    parent_id: field_parent_id,
+                    owner: field_owner,
+                    created_by: field_created_by,
+                    modified_by: field_modified_by,
+                    created_time: field_created_time,
+                    modified_time: field_modified_time,
+                    attachments: field_attachments,
+                    editable: field_editable,
+                    is_shared_to_client: field_is_shared_to_client,
+                    sharing_permission: field_sharing_permission,
+                    size: field_size,
+                    state: field_state,
+                    voice_note: field_voice_note,
+                    extra: f::extra::<Note>(extra, true),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for Note {
@@ -166,22 +266,41 @@ impl NoteParentId {
 }
 impl<'de> Deserialize<'de> for NoteParentId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = NoteParentId {
-            module: f::take::<
-                super::common::MinifiedModule,
-            >(&mut map, "module", &mut nulls)
-                .map_err(D::Error::custom)?,
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            name: f::take::<String>(&mut map, "name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = NoteParentId;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a NoteParentId object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<NoteParentId, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_module: Option<super::common::MinifiedModule> = None;
+                let mut field_id: Option<String> = None;
+                let mut field_name: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "module" => {
+                            field_module = f::value(&mut access, "module", &mut nulls)?;
+                        }
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(NoteParentId {
+                    module: field_module,
+                    id: field_id,
+                    name: field_name,
+                    extra: f::extra::<NoteParentId>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for NoteParentId {
@@ -213,19 +332,36 @@ impl GetNotesModuleResponse200 {
 }
 impl<'de> Deserialize<'de> for GetNotesModuleResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetNotesModuleResponse200 {
-            data: f::take::<Vec<Note>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            info: f::take::<super::common::Info>(&mut map, "info", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetNotesModuleResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetNotesModuleResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetNotesModuleResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<Note>> = None;
+                let mut field_info: Option<super::common::Info> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetNotesModuleResponse200 {
+                    data: field_data,
+                    info: field_info,
+                    extra: f::extra::<GetNotesModuleResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetNotesModuleResponse200 {
@@ -254,17 +390,33 @@ impl CreateNotesModuleBody {
 }
 impl<'de> Deserialize<'de> for CreateNotesModuleBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = CreateNotesModuleBody {
-            data: f::take::<Vec<Note>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CreateNotesModuleBody;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a CreateNotesModuleBody object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<CreateNotesModuleBody, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<Note>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(CreateNotesModuleBody {
+                    data: field_data,
+                    extra: f::extra::<CreateNotesModuleBody>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for CreateNotesModuleBody {
@@ -292,17 +444,33 @@ impl CreateRecordNotesBody {
 }
 impl<'de> Deserialize<'de> for CreateRecordNotesBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = CreateRecordNotesBody {
-            data: f::take::<Vec<Note>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CreateRecordNotesBody;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a CreateRecordNotesBody object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<CreateRecordNotesBody, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<Note>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(CreateRecordNotesBody {
+                    data: field_data,
+                    extra: f::extra::<CreateRecordNotesBody>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for CreateRecordNotesBody {

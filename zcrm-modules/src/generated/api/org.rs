@@ -151,114 +151,351 @@ impl Org {
 }
 impl<'de> Deserialize<'de> for Org {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = Org {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            company_name: f::take::<String>(&mut map, "company_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            alias: f::take::<String>(&mut map, "alias", &mut nulls)
-                .map_err(D::Error::custom)?,
-            primary_email: f::take::<String>(&mut map, "primary_email", &mut nulls)
-                .map_err(D::Error::custom)?,
-            primary_zuid: f::take::<String>(&mut map, "primary_zuid", &mut nulls)
-                .map_err(D::Error::custom)?,
-            zgid: f::take::<String>(&mut map, "zgid", &mut nulls)
-                .map_err(D::Error::custom)?,
-            ezgid: f::take::<String>(&mut map, "ezgid", &mut nulls)
-                .map_err(D::Error::custom)?,
-            domain_name: f::take::<String>(&mut map, "domain_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            phone: f::take::<String>(&mut map, "phone", &mut nulls)
-                .map_err(D::Error::custom)?,
-            mobile: f::take::<String>(&mut map, "mobile", &mut nulls)
-                .map_err(D::Error::custom)?,
-            fax: f::take::<String>(&mut map, "fax", &mut nulls)
-                .map_err(D::Error::custom)?,
-            website: f::take::<String>(&mut map, "website", &mut nulls)
-                .map_err(D::Error::custom)?,
-            employee_count: f::take::<String>(&mut map, "employee_count", &mut nulls)
-                .map_err(D::Error::custom)?,
-            description: f::take::<String>(&mut map, "description", &mut nulls)
-                .map_err(D::Error::custom)?,
-            street: f::take::<String>(&mut map, "street", &mut nulls)
-                .map_err(D::Error::custom)?,
-            city: f::take::<String>(&mut map, "city", &mut nulls)
-                .map_err(D::Error::custom)?,
-            state: f::take::<String>(&mut map, "state", &mut nulls)
-                .map_err(D::Error::custom)?,
-            zip: f::take::<String>(&mut map, "zip", &mut nulls)
-                .map_err(D::Error::custom)?,
-            country: f::take::<String>(&mut map, "country", &mut nulls)
-                .map_err(D::Error::custom)?,
-            country_code: f::take::<String>(&mut map, "country_code", &mut nulls)
-                .map_err(D::Error::custom)?,
-            iso_code: f::take::<String>(&mut map, "iso_code", &mut nulls)
-                .map_err(D::Error::custom)?,
-            time_zone: f::take::<String>(&mut map, "time_zone", &mut nulls)
-                .map_err(D::Error::custom)?,
-            currency: f::take::<String>(&mut map, "currency", &mut nulls)
-                .map_err(D::Error::custom)?,
-            currency_symbol: f::take::<String>(&mut map, "currency_symbol", &mut nulls)
-                .map_err(D::Error::custom)?,
-            currency_locale: f::take::<String>(&mut map, "currency_locale", &mut nulls)
-                .map_err(D::Error::custom)?,
-            mc_status: f::take::<bool>(&mut map, "mc_status", &mut nulls)
-                .map_err(D::Error::custom)?,
-            gapps_enabled: f::take::<bool>(&mut map, "gapps_enabled", &mut nulls)
-                .map_err(D::Error::custom)?,
-            translation_enabled: f::take::<
-                bool,
-            >(&mut map, "translation_enabled", &mut nulls)
-                .map_err(D::Error::custom)?,
-            privacy_settings: f::take::<bool>(&mut map, "privacy_settings", &mut nulls)
-                .map_err(D::Error::custom)?,
-            hipaa_compliance_enabled: f::take::<
-                bool,
-            >(&mut map, "hipaa_compliance_enabled", &mut nulls)
-                .map_err(D::Error::custom)?,
-            lite_users_enabled: f::take::<
-                bool,
-            >(&mut map, "lite_users_enabled", &mut nulls)
-                .map_err(D::Error::custom)?,
-            max_per_page: f::take::<i64>(&mut map, "max_per_page", &mut nulls)
-                .map_err(D::Error::custom)?,
-            type_: f::take::<String>(&mut map, "type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_time: f::take::<String>(&mut map, "created_time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            photo_id: f::take::<String>(&mut map, "photo_id", &mut nulls)
-                .map_err(D::Error::custom)?,
-            call_icon: f::take::<String>(&mut map, "call_icon", &mut nulls)
-                .map_err(D::Error::custom)?,
-            oauth_presence: f::take::<bool>(&mut map, "oauth_presence", &mut nulls)
-                .map_err(D::Error::custom)?,
-            deletable_org_account: f::take::<
-                bool,
-            >(&mut map, "deletable_org_account", &mut nulls)
-                .map_err(D::Error::custom)?,
-            zia_portal_id: f::take::<String>(&mut map, "zia_portal_id", &mut nulls)
-                .map_err(D::Error::custom)?,
-            zia_zgid: f::take::<i64>(&mut map, "zia_zgid", &mut nulls)
-                .map_err(D::Error::custom)?,
-            license_details: f::take::<
-                OrgLicenseDetails,
-            >(&mut map, "license_details", &mut nulls)
-                .map_err(D::Error::custom)?,
-            hierarchy_preferences: f::take::<
-                OrgHierarchyPreferences,
-            >(&mut map, "hierarchy_preferences", &mut nulls)
-                .map_err(D::Error::custom)?,
-            checkin_preferences: f::take::<
-                Map<String, Value>,
-            >(&mut map, "checkin_preferences", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Org;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a Org object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Org, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_company_name: Option<String> = None;
+                let mut field_alias: Option<String> = None;
+                let mut field_primary_email: Option<String> = None;
+                let mut field_primary_zuid: Option<String> = None;
+                let mut field_zgid: Option<String> = None;
+                let mut field_ezgid: Option<String> = None;
+                let mut field_domain_name: Option<String> = None;
+                let mut field_phone: Option<String> = None;
+                let mut field_mobile: Option<String> = None;
+                let mut field_fax: Option<String> = None;
+                let mut field_website: Option<String> = None;
+                let mut field_employee_count: Option<String> = None;
+                let mut field_description: Option<String> = None;
+                let mut field_street: Option<String> = None;
+                let mut field_city: Option<String> = None;
+                let mut field_state: Option<String> = None;
+                let mut field_zip: Option<String> = None;
+                let mut field_country: Option<String> = None;
+                let mut field_country_code: Option<String> = None;
+                let mut field_iso_code: Option<String> = None;
+                let mut field_time_zone: Option<String> = None;
+                let mut field_currency: Option<String> = None;
+                let mut field_currency_symbol: Option<String> = None;
+                let mut field_currency_locale: Option<String> = None;
+                let mut field_mc_status: Option<bool> = None;
+                let mut field_gapps_enabled: Option<bool> = None;
+                let mut field_translation_enabled: Option<bool> = None;
+                let mut field_privacy_settings: Option<bool> = None;
+                let mut field_hipaa_compliance_enabled: Option<bool> = None;
+                let mut field_lite_users_enabled: Option<bool> = None;
+                let mut field_max_per_page: Option<i64> = None;
+                let mut field_type_: Option<String> = None;
+                let mut field_created_time: Option<String> = None;
+                let mut field_photo_id: Option<String> = None;
+                let mut field_call_icon: Option<String> = None;
+                let mut field_oauth_presence: Option<bool> = None;
+                let mut field_deletable_org_account: Option<bool> = None;
+                let mut field_zia_portal_id: Option<String> = None;
+                let mut field_zia_zgid: Option<i64> = None;
+                let mut field_license_details: Option<OrgLicenseDetails> = None;
+                let mut field_hierarchy_preferences: Option<OrgHierarchyPreferences> = None;
+                let mut field_checkin_preferences: Option<Map<String, Value>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "company_name" => {
+                            field_company_name = f::value(
+                                &mut access,
+                                "company_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "alias" => {
+                            field_alias = f::value(&mut access, "alias", &mut nulls)?;
+                        }
+                        "primary_email" => {
+                            field_primary_email = f::value(
+                                &mut access,
+                                "primary_email",
+                                &mut nulls,
+                            )?;
+                        }
+                        "primary_zuid" => {
+                            field_primary_zuid = f::value(
+                                &mut access,
+                                "primary_zuid",
+                                &mut nulls,
+                            )?;
+                        }
+                        "zgid" => field_zgid = f::value(&mut access, "zgid", &mut nulls)?,
+                        "ezgid" => {
+                            field_ezgid = f::value(&mut access, "ezgid", &mut nulls)?;
+                        }
+                        "domain_name" => {
+                            field_domain_name = f::value(
+                                &mut access,
+                                "domain_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "phone" => {
+                            field_phone = f::value(&mut access, "phone", &mut nulls)?;
+                        }
+                        "mobile" => {
+                            field_mobile = f::value(&mut access, "mobile", &mut nulls)?;
+                        }
+                        "fax" => field_fax = f::value(&mut access, "fax", &mut nulls)?,
+                        "website" => {
+                            field_website = f::value(&mut access, "website", &mut nulls)?;
+                        }
+                        "employee_count" => {
+                            field_employee_count = f::value(
+                                &mut access,
+                                "employee_count",
+                                &mut nulls,
+                            )?;
+                        }
+                        "description" => {
+                            field_description = f::value(
+                                &mut access,
+                                "description",
+                                &mut nulls,
+                            )?;
+                        }
+                        "street" => {
+                            field_street = f::value(&mut access, "street", &mut nulls)?;
+                        }
+                        "city" => field_city = f::value(&mut access, "city", &mut nulls)?,
+                        "state" => {
+                            field_state = f::value(&mut access, "state", &mut nulls)?;
+                        }
+                        "zip" => field_zip = f::value(&mut access, "zip", &mut nulls)?,
+                        "country" => {
+                            field_country = f::value(&mut access, "country", &mut nulls)?;
+                        }
+                        "country_code" => {
+                            field_country_code = f::value(
+                                &mut access,
+                                "country_code",
+                                &mut nulls,
+                            )?;
+                        }
+                        "iso_code" => {
+                            field_iso_code = f::value(
+                                &mut access,
+                                "iso_code",
+                                &mut nulls,
+                            )?;
+                        }
+                        "time_zone" => {
+                            field_time_zone = f::value(
+                                &mut access,
+                                "time_zone",
+                                &mut nulls,
+                            )?;
+                        }
+                        "currency" => {
+                            field_currency = f::value(
+                                &mut access,
+                                "currency",
+                                &mut nulls,
+                            )?;
+                        }
+                        "currency_symbol" => {
+                            field_currency_symbol = f::value(
+                                &mut access,
+                                "currency_symbol",
+                                &mut nulls,
+                            )?;
+                        }
+                        "currency_locale" => {
+                            field_currency_locale = f::value(
+                                &mut access,
+                                "currency_locale",
+                                &mut nulls,
+                            )?;
+                        }
+                        "mc_status" => {
+                            field_mc_status = f::value(
+                                &mut access,
+                                "mc_status",
+                                &mut nulls,
+                            )?;
+                        }
+                        "gapps_enabled" => {
+                            field_gapps_enabled = f::value(
+                                &mut access,
+                                "gapps_enabled",
+                                &mut nulls,
+                            )?;
+                        }
+                        "translation_enabled" => {
+                            field_translation_enabled = f::value(
+                                &mut access,
+                                "translation_enabled",
+                                &mut nulls,
+                            )?;
+                        }
+                        "privacy_settings" => {
+                            field_privacy_settings = f::value(
+                                &mut access,
+                                "privacy_settings",
+                                &mut nulls,
+                            )?;
+                        }
+                        "hipaa_compliance_enabled" => {
+                            field_hipaa_compliance_enabled = f::value(
+                                &mut access,
+                                "hipaa_compliance_enabled",
+                                &mut nulls,
+                            )?;
+                        }
+                        "lite_users_enabled" => {
+                            field_lite_users_enabled = f::value(
+                                &mut access,
+                                "lite_users_enabled",
+                                &mut nulls,
+                            )?;
+                        }
+                        "max_per_page" => {
+                            field_max_per_page = f::value(
+                                &mut access,
+                                "max_per_page",
+                                &mut nulls,
+                            )?;
+                        }
+                        "type" => {
+                            field_type_ = f::value(&mut access, "type", &mut nulls)?;
+                        }
+                        "created_time" => {
+                            field_created_time = f::value(
+                                &mut access,
+                                "created_time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "photo_id" => {
+                            field_photo_id = f::value(
+                                &mut access,
+                                "photo_id",
+                                &mut nulls,
+                            )?;
+                        }
+                        "call_icon" => {
+                            field_call_icon = f::value(
+                                &mut access,
+                                "call_icon",
+                                &mut nulls,
+                            )?;
+                        }
+                        "oauth_presence" => {
+                            field_oauth_presence = f::value(
+                                &mut access,
+                                "oauth_presence",
+                                &mut nulls,
+                            )?;
+                        }
+                        "deletable_org_account" => {
+                            field_deletable_org_account = f::value(
+                                &mut access,
+                                "deletable_org_account",
+                                &mut nulls,
+                            )?;
+                        }
+                        "zia_portal_id" => {
+                            field_zia_portal_id = f::value(
+                                &mut access,
+                                "zia_portal_id",
+                                &mut nulls,
+                            )?;
+                        }
+                        "zia_zgid" => {
+                            field_zia_zgid = f::value(
+                                &mut access,
+                                "zia_zgid",
+                                &mut nulls,
+                            )?;
+                        }
+                        "license_details" => {
+                            field_license_details = f::value(
+                                &mut access,
+                                "license_details",
+                                &mut nulls,
+                            )?;
+                        }
+                        "hierarchy_preferences" => {
+                            field_hierarchy_preferences = f::value(
+                                &mut access,
+                                "hierarchy_preferences",
+                                &mut nulls,
+                            )?;
+                        }
+                        "checkin_preferences" => {
+                            field_checkin_preferences = f::value(
+                                &mut access,
+                                "checkin_preferences",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(Org {
+                    id: field_id,
+                    company_name: field_company_name,
+                    alias: field_alias,
+                    primary_email: field_primary_email,
+                    primary_zuid: field_primary_zuid,
+                    zgid: field_zgid,
+                    ezgid: field_ezgid,
+                    domain_name: field_domain_name,
+                    phone: field_phone,
+                    mobile: field_mobile,
+                    fax: field_fax,
+                    website: field_website,
+                    employee_count: field_employee_count,
+                    description: field_description,
+                    street: field_street,
+                    city: field_city,
+                    state: field_state,
+                    zip: field_zip,
+                    country: field_country,
+                    country_code: field_country_code,
+                    iso_code: field_iso_code,
+                    time_zone: field_time_zone,
+                    currency: field_currency,
+                    currency_symbol: field_currency_symbol,
+                    currency_locale: field_currency_locale,
+                    mc_status: field_mc_status,
+                    gapps_enabled: field_gapps_enabled,
+                    translation_enabled: field_translation_enabled,
+                    privacy_settings: field_privacy_settings,
+                    hipaa_compliance_enabled: field_hipaa_compliance_enabled,
+                    lite_users_enabled: field_lite_users_enabled,
+                    max_per_page: field_max_per_page,
+                    type_: field_type_,
+                    created_time: field_created_time,
+                    photo_id: field_photo_id,
+                    call_icon: field_call_icon,
+                    oauth_presence: field_oauth_presence,
+                    deletable_org_account: field_deletable_org_account,
+                    zia_portal_id: field_zia_portal_id,
+                    zia_zgid: field_zia_zgid,
+                    license_details: field_license_details,
+                    hierarchy_preferences: field_hierarchy_preferences,
+                    checkin_preferences: field_checkin_preferences,
+                    extra: f::extra::<Org>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for Org {
@@ -366,35 +603,96 @@ impl OrgLicenseDetails {
 }
 impl<'de> Deserialize<'de> for OrgLicenseDetails {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = OrgLicenseDetails {
-            paid: f::take::<bool>(&mut map, "paid", &mut nulls)
-                .map_err(D::Error::custom)?,
-            paid_type: f::take::<String>(&mut map, "paid_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            paid_expiry: f::take::<String>(&mut map, "paid_expiry", &mut nulls)
-                .map_err(D::Error::custom)?,
-            trial_type: f::take::<String>(&mut map, "trial_type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            trial_expiry: f::take::<String>(&mut map, "trial_expiry", &mut nulls)
-                .map_err(D::Error::custom)?,
-            trial_action: f::take::<String>(&mut map, "trial_action", &mut nulls)
-                .map_err(D::Error::custom)?,
-            users_license_purchased: f::take::<
-                i64,
-            >(&mut map, "users_license_purchased", &mut nulls)
-                .map_err(D::Error::custom)?,
-            portal_users_license_purchased: f::take::<
-                i64,
-            >(&mut map, "portal_users_license_purchased", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OrgLicenseDetails;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a OrgLicenseDetails object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<OrgLicenseDetails, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_paid: Option<bool> = None;
+                let mut field_paid_type: Option<String> = None;
+                let mut field_paid_expiry: Option<String> = None;
+                let mut field_trial_type: Option<String> = None;
+                let mut field_trial_expiry: Option<String> = None;
+                let mut field_trial_action: Option<String> = None;
+                let mut field_users_license_purchased: Option<i64> = None;
+                let mut field_portal_users_license_purchased: Option<i64> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "paid" => field_paid = f::value(&mut access, "paid", &mut nulls)?,
+                        "paid_type" => {
+                            field_paid_type = f::value(
+                                &mut access,
+                                "paid_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "paid_expiry" => {
+                            field_paid_expiry = f::value(
+                                &mut access,
+                                "paid_expiry",
+                                &mut nulls,
+                            )?;
+                        }
+                        "trial_type" => {
+                            field_trial_type = f::value(
+                                &mut access,
+                                "trial_type",
+                                &mut nulls,
+                            )?;
+                        }
+                        "trial_expiry" => {
+                            field_trial_expiry = f::value(
+                                &mut access,
+                                "trial_expiry",
+                                &mut nulls,
+                            )?;
+                        }
+                        "trial_action" => {
+                            field_trial_action = f::value(
+                                &mut access,
+                                "trial_action",
+                                &mut nulls,
+                            )?;
+                        }
+                        "users_license_purchased" => {
+                            field_users_license_purchased = f::value(
+                                &mut access,
+                                "users_license_purchased",
+                                &mut nulls,
+                            )?;
+                        }
+                        "portal_users_license_purchased" => {
+                            field_portal_users_license_purchased = f::value(
+                                &mut access,
+                                "portal_users_license_purchased",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(OrgLicenseDetails {
+                    paid: field_paid,
+                    paid_type: field_paid_type,
+                    paid_expiry: field_paid_expiry,
+                    trial_type: field_trial_type,
+                    trial_expiry: field_trial_expiry,
+                    trial_action: field_trial_action,
+                    users_license_purchased: field_users_license_purchased,
+                    portal_users_license_purchased: field_portal_users_license_purchased,
+                    extra: f::extra::<OrgLicenseDetails>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for OrgLicenseDetails {
@@ -441,21 +739,44 @@ impl OrgHierarchyPreferences {
 }
 impl<'de> Deserialize<'de> for OrgHierarchyPreferences {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = OrgHierarchyPreferences {
-            type_: f::take::<String>(&mut map, "type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            strictly_reporting: f::take::<
-                bool,
-            >(&mut map, "strictly_reporting", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OrgHierarchyPreferences;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a OrgHierarchyPreferences object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<OrgHierarchyPreferences, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_type_: Option<String> = None;
+                let mut field_strictly_reporting: Option<bool> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "type" => {
+                            field_type_ = f::value(&mut access, "type", &mut nulls)?;
+                        }
+                        "strictly_reporting" => {
+                            field_strictly_reporting = f::value(
+                                &mut access,
+                                "strictly_reporting",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(OrgHierarchyPreferences {
+                    type_: field_type_,
+                    strictly_reporting: field_strictly_reporting,
+                    extra: f::extra::<OrgHierarchyPreferences>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for OrgHierarchyPreferences {
@@ -484,17 +805,33 @@ impl GetOrganizationResponse200 {
 }
 impl<'de> Deserialize<'de> for GetOrganizationResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetOrganizationResponse200 {
-            org: f::take::<Vec<Org>>(&mut map, "org", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetOrganizationResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetOrganizationResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetOrganizationResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_org: Option<Vec<Org>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "org" => field_org = f::value(&mut access, "org", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetOrganizationResponse200 {
+                    org: field_org,
+                    extra: f::extra::<GetOrganizationResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetOrganizationResponse200 {

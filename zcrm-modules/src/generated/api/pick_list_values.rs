@@ -23,19 +23,41 @@ impl GetPickListValuesResponse200 {
 }
 impl<'de> Deserialize<'de> for GetPickListValuesResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetPickListValuesResponse200 {
-            pick_list_values: f::take::<
-                Vec<super::fields::PicklistValue>,
-            >(&mut map, "pick_list_values", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetPickListValuesResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetPickListValuesResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetPickListValuesResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_pick_list_values: Option<
+                    Vec<super::fields::PicklistValue>,
+                > = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "pick_list_values" => {
+                            field_pick_list_values = f::value(
+                                &mut access,
+                                "pick_list_values",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetPickListValuesResponse200 {
+                    pick_list_values: field_pick_list_values,
+                    extra: f::extra::<GetPickListValuesResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetPickListValuesResponse200 {

@@ -40,30 +40,74 @@ impl DeletedRecord {
 }
 impl<'de> Deserialize<'de> for DeletedRecord {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = DeletedRecord {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            display_name: f::take::<String>(&mut map, "display_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            type_: f::take::<String>(&mut map, "type", &mut nulls)
-                .map_err(D::Error::custom)?,
-            deleted_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "deleted_by", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "created_by", &mut nulls)
-                .map_err(D::Error::custom)?,
-            deleted_time: f::take::<String>(&mut map, "deleted_time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DeletedRecord;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a DeletedRecord object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<DeletedRecord, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_display_name: Option<String> = None;
+                let mut field_type_: Option<String> = None;
+                let mut field_deleted_by: Option<super::common::MinifiedUser> = None;
+                let mut field_created_by: Option<super::common::MinifiedUser> = None;
+                let mut field_deleted_time: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "display_name" => {
+                            field_display_name = f::value(
+                                &mut access,
+                                "display_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "type" => {
+                            field_type_ = f::value(&mut access, "type", &mut nulls)?;
+                        }
+                        "deleted_by" => {
+                            field_deleted_by = f::value(
+                                &mut access,
+                                "deleted_by",
+                                &mut nulls,
+                            )?;
+                        }
+                        "created_by" => {
+                            field_created_by = f::value(
+                                &mut access,
+                                "created_by",
+                                &mut nulls,
+                            )?;
+                        }
+                        "deleted_time" => {
+                            field_deleted_time = f::value(
+                                &mut access,
+                                "deleted_time",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(DeletedRecord {
+                    id: field_id,
+                    display_name: field_display_name,
+                    type_: field_type_,
+                    deleted_by: field_deleted_by,
+                    created_by: field_created_by,
+                    deleted_time: field_deleted_time,
+                    extra: f::extra::<DeletedRecord>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for DeletedRecord {
@@ -98,19 +142,36 @@ impl GetRecordsResponse200 {
 }
 impl<'de> Deserialize<'de> for GetRecordsResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetRecordsResponse200 {
-            data: f::take::<Vec<super::common::Record>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            info: f::take::<super::common::Info>(&mut map, "info", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetRecordsResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetRecordsResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetRecordsResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<super::common::Record>> = None;
+                let mut field_info: Option<super::common::Info> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetRecordsResponse200 {
+                    data: field_data,
+                    info: field_info,
+                    extra: f::extra::<GetRecordsResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetRecordsResponse200 {
@@ -156,33 +217,70 @@ impl CreateRecordsBody {
 }
 impl<'de> Deserialize<'de> for CreateRecordsBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = CreateRecordsBody {
-            data: f::take::<Vec<super::common::Record>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            trigger: f::take::<Vec<String>>(&mut map, "trigger", &mut nulls)
-                .map_err(D::Error::custom)?,
-            duplicate_check_fields: f::take::<
-                Vec<String>,
-            >(&mut map, "duplicate_check_fields", &mut nulls)
-                .map_err(D::Error::custom)?,
-            lar_id: f::take::<String>(&mut map, "lar_id", &mut nulls)
-                .map_err(D::Error::custom)?,
-            skip_feature_execution: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "skip_feature_execution", &mut nulls)
-                .map_err(D::Error::custom)?,
-            apply_feature_execution: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "apply_feature_execution", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CreateRecordsBody;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a CreateRecordsBody object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<CreateRecordsBody, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<super::common::Record>> = None;
+                let mut field_trigger: Option<Vec<String>> = None;
+                let mut field_duplicate_check_fields: Option<Vec<String>> = None;
+                let mut field_lar_id: Option<String> = None;
+                let mut field_skip_feature_execution: Option<Vec<Map<String, Value>>> = None;
+                let mut field_apply_feature_execution: Option<Vec<Map<String, Value>>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        "trigger" => {
+                            field_trigger = f::value(&mut access, "trigger", &mut nulls)?;
+                        }
+                        "duplicate_check_fields" => {
+                            field_duplicate_check_fields = f::value(
+                                &mut access,
+                                "duplicate_check_fields",
+                                &mut nulls,
+                            )?;
+                        }
+                        "lar_id" => {
+                            field_lar_id = f::value(&mut access, "lar_id", &mut nulls)?;
+                        }
+                        "skip_feature_execution" => {
+                            field_skip_feature_execution = f::value(
+                                &mut access,
+                                "skip_feature_execution",
+                                &mut nulls,
+                            )?;
+                        }
+                        "apply_feature_execution" => {
+                            field_apply_feature_execution = f::value(
+                                &mut access,
+                                "apply_feature_execution",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(CreateRecordsBody {
+                    data: field_data,
+                    trigger: field_trigger,
+                    duplicate_check_fields: field_duplicate_check_fields,
+                    lar_id: field_lar_id,
+                    skip_feature_execution: field_skip_feature_execution,
+                    apply_feature_execution: field_apply_feature_execution,
+                    extra: f::extra::<CreateRecordsBody>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for CreateRecordsBody {
@@ -247,33 +345,70 @@ impl UpdateRecordsBody {
 }
 impl<'de> Deserialize<'de> for UpdateRecordsBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = UpdateRecordsBody {
-            data: f::take::<Vec<super::common::Record>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            trigger: f::take::<Vec<String>>(&mut map, "trigger", &mut nulls)
-                .map_err(D::Error::custom)?,
-            duplicate_check_fields: f::take::<
-                Vec<String>,
-            >(&mut map, "duplicate_check_fields", &mut nulls)
-                .map_err(D::Error::custom)?,
-            lar_id: f::take::<String>(&mut map, "lar_id", &mut nulls)
-                .map_err(D::Error::custom)?,
-            skip_feature_execution: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "skip_feature_execution", &mut nulls)
-                .map_err(D::Error::custom)?,
-            apply_feature_execution: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "apply_feature_execution", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UpdateRecordsBody;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a UpdateRecordsBody object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<UpdateRecordsBody, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<super::common::Record>> = None;
+                let mut field_trigger: Option<Vec<String>> = None;
+                let mut field_duplicate_check_fields: Option<Vec<String>> = None;
+                let mut field_lar_id: Option<String> = None;
+                let mut field_skip_feature_execution: Option<Vec<Map<String, Value>>> = None;
+                let mut field_apply_feature_execution: Option<Vec<Map<String, Value>>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        "trigger" => {
+                            field_trigger = f::value(&mut access, "trigger", &mut nulls)?;
+                        }
+                        "duplicate_check_fields" => {
+                            field_duplicate_check_fields = f::value(
+                                &mut access,
+                                "duplicate_check_fields",
+                                &mut nulls,
+                            )?;
+                        }
+                        "lar_id" => {
+                            field_lar_id = f::value(&mut access, "lar_id", &mut nulls)?;
+                        }
+                        "skip_feature_execution" => {
+                            field_skip_feature_execution = f::value(
+                                &mut access,
+                                "skip_feature_execution",
+                                &mut nulls,
+                            )?;
+                        }
+                        "apply_feature_execution" => {
+                            field_apply_feature_execution = f::value(
+                                &mut access,
+                                "apply_feature_execution",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(UpdateRecordsBody {
+                    data: field_data,
+                    trigger: field_trigger,
+                    duplicate_check_fields: field_duplicate_check_fields,
+                    lar_id: field_lar_id,
+                    skip_feature_execution: field_skip_feature_execution,
+                    apply_feature_execution: field_apply_feature_execution,
+                    extra: f::extra::<UpdateRecordsBody>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for UpdateRecordsBody {
@@ -323,19 +458,36 @@ impl GetRecordResponse200 {
 }
 impl<'de> Deserialize<'de> for GetRecordResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetRecordResponse200 {
-            data: f::take::<Vec<super::common::Record>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            info: f::take::<super::common::Info>(&mut map, "info", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetRecordResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetRecordResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetRecordResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<super::common::Record>> = None;
+                let mut field_info: Option<super::common::Info> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetRecordResponse200 {
+                    data: field_data,
+                    info: field_info,
+                    extra: f::extra::<GetRecordResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetRecordResponse200 {
@@ -381,33 +533,70 @@ impl UpdateRecordBody {
 }
 impl<'de> Deserialize<'de> for UpdateRecordBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = UpdateRecordBody {
-            data: f::take::<Vec<super::common::Record>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            trigger: f::take::<Vec<String>>(&mut map, "trigger", &mut nulls)
-                .map_err(D::Error::custom)?,
-            duplicate_check_fields: f::take::<
-                Vec<String>,
-            >(&mut map, "duplicate_check_fields", &mut nulls)
-                .map_err(D::Error::custom)?,
-            lar_id: f::take::<String>(&mut map, "lar_id", &mut nulls)
-                .map_err(D::Error::custom)?,
-            skip_feature_execution: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "skip_feature_execution", &mut nulls)
-                .map_err(D::Error::custom)?,
-            apply_feature_execution: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "apply_feature_execution", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UpdateRecordBody;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a UpdateRecordBody object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<UpdateRecordBody, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<super::common::Record>> = None;
+                let mut field_trigger: Option<Vec<String>> = None;
+                let mut field_duplicate_check_fields: Option<Vec<String>> = None;
+                let mut field_lar_id: Option<String> = None;
+                let mut field_skip_feature_execution: Option<Vec<Map<String, Value>>> = None;
+                let mut field_apply_feature_execution: Option<Vec<Map<String, Value>>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        "trigger" => {
+                            field_trigger = f::value(&mut access, "trigger", &mut nulls)?;
+                        }
+                        "duplicate_check_fields" => {
+                            field_duplicate_check_fields = f::value(
+                                &mut access,
+                                "duplicate_check_fields",
+                                &mut nulls,
+                            )?;
+                        }
+                        "lar_id" => {
+                            field_lar_id = f::value(&mut access, "lar_id", &mut nulls)?;
+                        }
+                        "skip_feature_execution" => {
+                            field_skip_feature_execution = f::value(
+                                &mut access,
+                                "skip_feature_execution",
+                                &mut nulls,
+                            )?;
+                        }
+                        "apply_feature_execution" => {
+                            field_apply_feature_execution = f::value(
+                                &mut access,
+                                "apply_feature_execution",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(UpdateRecordBody {
+                    data: field_data,
+                    trigger: field_trigger,
+                    duplicate_check_fields: field_duplicate_check_fields,
+                    lar_id: field_lar_id,
+                    skip_feature_execution: field_skip_feature_execution,
+                    apply_feature_execution: field_apply_feature_execution,
+                    extra: f::extra::<UpdateRecordBody>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for UpdateRecordBody {
@@ -472,33 +661,70 @@ impl UpsertRecordsBody {
 }
 impl<'de> Deserialize<'de> for UpsertRecordsBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = UpsertRecordsBody {
-            data: f::take::<Vec<super::common::Record>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            trigger: f::take::<Vec<String>>(&mut map, "trigger", &mut nulls)
-                .map_err(D::Error::custom)?,
-            duplicate_check_fields: f::take::<
-                Vec<String>,
-            >(&mut map, "duplicate_check_fields", &mut nulls)
-                .map_err(D::Error::custom)?,
-            lar_id: f::take::<String>(&mut map, "lar_id", &mut nulls)
-                .map_err(D::Error::custom)?,
-            skip_feature_execution: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "skip_feature_execution", &mut nulls)
-                .map_err(D::Error::custom)?,
-            apply_feature_execution: f::take::<
-                Vec<Map<String, Value>>,
-            >(&mut map, "apply_feature_execution", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UpsertRecordsBody;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a UpsertRecordsBody object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<UpsertRecordsBody, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<super::common::Record>> = None;
+                let mut field_trigger: Option<Vec<String>> = None;
+                let mut field_duplicate_check_fields: Option<Vec<String>> = None;
+                let mut field_lar_id: Option<String> = None;
+                let mut field_skip_feature_execution: Option<Vec<Map<String, Value>>> = None;
+                let mut field_apply_feature_execution: Option<Vec<Map<String, Value>>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        "trigger" => {
+                            field_trigger = f::value(&mut access, "trigger", &mut nulls)?;
+                        }
+                        "duplicate_check_fields" => {
+                            field_duplicate_check_fields = f::value(
+                                &mut access,
+                                "duplicate_check_fields",
+                                &mut nulls,
+                            )?;
+                        }
+                        "lar_id" => {
+                            field_lar_id = f::value(&mut access, "lar_id", &mut nulls)?;
+                        }
+                        "skip_feature_execution" => {
+                            field_skip_feature_execution = f::value(
+                                &mut access,
+                                "skip_feature_execution",
+                                &mut nulls,
+                            )?;
+                        }
+                        "apply_feature_execution" => {
+                            field_apply_feature_execution = f::value(
+                                &mut access,
+                                "apply_feature_execution",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(UpsertRecordsBody {
+                    data: field_data,
+                    trigger: field_trigger,
+                    duplicate_check_fields: field_duplicate_check_fields,
+                    lar_id: field_lar_id,
+                    skip_feature_execution: field_skip_feature_execution,
+                    apply_feature_execution: field_apply_feature_execution,
+                    extra: f::extra::<UpsertRecordsBody>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for UpsertRecordsBody {
@@ -548,19 +774,36 @@ impl GetDeletedRecordsResponse200 {
 }
 impl<'de> Deserialize<'de> for GetDeletedRecordsResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetDeletedRecordsResponse200 {
-            data: f::take::<Vec<DeletedRecord>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            info: f::take::<super::common::Info>(&mut map, "info", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetDeletedRecordsResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetDeletedRecordsResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetDeletedRecordsResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<DeletedRecord>> = None;
+                let mut field_info: Option<super::common::Info> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetDeletedRecordsResponse200 {
+                    data: field_data,
+                    info: field_info,
+                    extra: f::extra::<GetDeletedRecordsResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetDeletedRecordsResponse200 {
@@ -589,17 +832,33 @@ impl CloneRecordBody {
 }
 impl<'de> Deserialize<'de> for CloneRecordBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = CloneRecordBody {
-            data: f::take::<Vec<super::common::Record>>(&mut map, "data", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CloneRecordBody;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a CloneRecordBody object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<CloneRecordBody, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_data: Option<Vec<super::common::Record>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(CloneRecordBody {
+                    data: field_data,
+                    extra: f::extra::<CloneRecordBody>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for CloneRecordBody {

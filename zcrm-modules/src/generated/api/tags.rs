@@ -43,32 +43,81 @@ impl Tag {
 }
 impl<'de> Deserialize<'de> for Tag {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = Tag {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            name: f::take::<String>(&mut map, "name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            color_code: f::take::<String>(&mut map, "color_code", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_time: f::take::<String>(&mut map, "created_time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_time: f::take::<String>(&mut map, "modified_time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "created_by", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "modified_by", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Tag;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a Tag object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Tag, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_name: Option<String> = None;
+                let mut field_color_code: Option<String> = None;
+                let mut field_created_time: Option<String> = None;
+                let mut field_modified_time: Option<String> = None;
+                let mut field_created_by: Option<super::common::MinifiedUser> = None;
+                let mut field_modified_by: Option<super::common::MinifiedUser> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
+                        "color_code" => {
+                            field_color_code = f::value(
+                                &mut access,
+                                "color_code",
+                                &mut nulls,
+                            )?;
+                        }
+                        "created_time" => {
+                            field_created_time = f::value(
+                                &mut access,
+                                "created_time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "modified_time" => {
+                            field_modified_time = f::value(
+                                &mut access,
+                                "modified_time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "created_by" => {
+                            field_created_by = f::value(
+                                &mut access,
+                                "created_by",
+                                &mut nulls,
+                            )?;
+                        }
+                        "modified_by" => {
+                            field_modified_by = f::value(
+                                &mut access,
+                                "modified_by",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(Tag {
+                    id: field_id,
+                    name: field_name,
+                    color_code: field_color_code,
+                    created_time: field_created_time,
+                    modified_time: field_modified_time,
+                    created_by: field_created_by,
+                    modified_by: field_modified_by,
+                    extra: f::extra::<Tag>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for Tag {
@@ -104,19 +153,36 @@ impl GetTagsResponse200 {
 }
 impl<'de> Deserialize<'de> for GetTagsResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetTagsResponse200 {
-            tags: f::take::<Vec<Tag>>(&mut map, "tags", &mut nulls)
-                .map_err(D::Error::custom)?,
-            info: f::take::<GetTagsResponse200Info>(&mut map, "info", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetTagsResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetTagsResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetTagsResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_tags: Option<Vec<Tag>> = None;
+                let mut field_info: Option<GetTagsResponse200Info> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "tags" => field_tags = f::value(&mut access, "tags", &mut nulls)?,
+                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetTagsResponse200 {
+                    tags: field_tags,
+                    info: field_info,
+                    extra: f::extra::<GetTagsResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetTagsResponse200 {
@@ -153,21 +219,53 @@ impl GetTagsResponse200Info {
 }
 impl<'de> Deserialize<'de> for GetTagsResponse200Info {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetTagsResponse200Info {
-            count: f::take::<i64>(&mut map, "count", &mut nulls)
-                .map_err(D::Error::custom)?,
-            allowed_count: f::take::<i64>(&mut map, "allowed_count", &mut nulls)
-                .map_err(D::Error::custom)?,
-            record_limit: f::take::<i64>(&mut map, "record_limit", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetTagsResponse200Info;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetTagsResponse200Info object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetTagsResponse200Info, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_count: Option<i64> = None;
+                let mut field_allowed_count: Option<i64> = None;
+                let mut field_record_limit: Option<i64> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "count" => {
+                            field_count = f::value(&mut access, "count", &mut nulls)?;
+                        }
+                        "allowed_count" => {
+                            field_allowed_count = f::value(
+                                &mut access,
+                                "allowed_count",
+                                &mut nulls,
+                            )?;
+                        }
+                        "record_limit" => {
+                            field_record_limit = f::value(
+                                &mut access,
+                                "record_limit",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetTagsResponse200Info {
+                    count: field_count,
+                    allowed_count: field_allowed_count,
+                    record_limit: field_record_limit,
+                    extra: f::extra::<GetTagsResponse200Info>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetTagsResponse200Info {
@@ -197,17 +295,33 @@ impl CreateTagsBody {
 }
 impl<'de> Deserialize<'de> for CreateTagsBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = CreateTagsBody {
-            tags: f::take::<Vec<Tag>>(&mut map, "tags", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CreateTagsBody;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a CreateTagsBody object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<CreateTagsBody, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_tags: Option<Vec<Tag>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "tags" => field_tags = f::value(&mut access, "tags", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(CreateTagsBody {
+                    tags: field_tags,
+                    extra: f::extra::<CreateTagsBody>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for CreateTagsBody {
@@ -235,17 +349,33 @@ impl AddTagsToRecordBody {
 }
 impl<'de> Deserialize<'de> for AddTagsToRecordBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = AddTagsToRecordBody {
-            tags: f::take::<Vec<Tag>>(&mut map, "tags", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AddTagsToRecordBody;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a AddTagsToRecordBody object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<AddTagsToRecordBody, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_tags: Option<Vec<Tag>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "tags" => field_tags = f::value(&mut access, "tags", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(AddTagsToRecordBody {
+                    tags: field_tags,
+                    extra: f::extra::<AddTagsToRecordBody>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for AddTagsToRecordBody {

@@ -154,122 +154,334 @@ impl User {
 }
 impl<'de> Deserialize<'de> for User {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = User {
-            id: f::take::<String>(&mut map, "id", &mut nulls).map_err(D::Error::custom)?,
-            zuid: f::take::<String>(&mut map, "zuid", &mut nulls)
-                .map_err(D::Error::custom)?,
-            email: f::take::<String>(&mut map, "email", &mut nulls)
-                .map_err(D::Error::custom)?,
-            first_name: f::take::<String>(&mut map, "first_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            last_name: f::take::<String>(&mut map, "last_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            full_name: f::take::<String>(&mut map, "full_name", &mut nulls)
-                .map_err(D::Error::custom)?,
-            alias: f::take::<String>(&mut map, "alias", &mut nulls)
-                .map_err(D::Error::custom)?,
-            status: f::take::<String>(&mut map, "status", &mut nulls)
-                .map_err(D::Error::custom)?,
-            confirm: f::take::<bool>(&mut map, "confirm", &mut nulls)
-                .map_err(D::Error::custom)?,
-            role: f::take::<super::common::MinifiedRecord>(&mut map, "role", &mut nulls)
-                .map_err(D::Error::custom)?,
-            profile: f::take::<
-                super::common::MinifiedRecord,
-            >(&mut map, "profile", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "created_by", &mut nulls)
-                .map_err(D::Error::custom)?,
-            created_time: f::take::<String>(&mut map, "created_time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_by: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "Modified_By", &mut nulls)
-                .map_err(D::Error::custom)?,
-            modified_time: f::take::<String>(&mut map, "Modified_Time", &mut nulls)
-                .map_err(D::Error::custom)?,
-            reporting_to: f::take::<
-                super::common::MinifiedUser,
-            >(&mut map, "Reporting_To", &mut nulls)
-                .map_err(D::Error::custom)?,
-            locale: f::take::<String>(&mut map, "locale", &mut nulls)
-                .map_err(D::Error::custom)?,
-            language: f::take::<String>(&mut map, "language", &mut nulls)
-                .map_err(D::Error::custom)?,
-            country_locale: f::take::<String>(&mut map, "country_locale", &mut nulls)
-                .map_err(D::Error::custom)?,
-            time_zone: f::take::<String>(&mut map, "time_zone", &mut nulls)
-                .map_err(D::Error::custom)?,
-            time_format: f::take::<String>(&mut map, "time_format", &mut nulls)
-                .map_err(D::Error::custom)?,
-            date_format: f::take::<String>(&mut map, "date_format", &mut nulls)
-                .map_err(D::Error::custom)?,
-            decimal_separator: f::take::<
-                String,
-            >(&mut map, "decimal_separator", &mut nulls)
-                .map_err(D::Error::custom)?,
-            number_separator: f::take::<String>(&mut map, "number_separator", &mut nulls)
-                .map_err(D::Error::custom)?,
-            offset: f::take::<i64>(&mut map, "offset", &mut nulls)
-                .map_err(D::Error::custom)?,
-            phone: f::take::<String>(&mut map, "phone", &mut nulls)
-                .map_err(D::Error::custom)?,
-            mobile: f::take::<String>(&mut map, "mobile", &mut nulls)
-                .map_err(D::Error::custom)?,
-            street: f::take::<String>(&mut map, "street", &mut nulls)
-                .map_err(D::Error::custom)?,
-            city: f::take::<String>(&mut map, "city", &mut nulls)
-                .map_err(D::Error::custom)?,
-            state: f::take::<String>(&mut map, "state", &mut nulls)
-                .map_err(D::Error::custom)?,
-            zip: f::take::<String>(&mut map, "zip", &mut nulls)
-                .map_err(D::Error::custom)?,
-            country: f::take::<String>(&mut map, "country", &mut nulls)
-                .map_err(D::Error::custom)?,
-            dob: f::take::<String>(&mut map, "dob", &mut nulls)
-                .map_err(D::Error::custom)?,
-            isonline: f::take::<bool>(&mut map, "Isonline", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sandbox_developer: f::take::<bool>(&mut map, "sandboxDeveloper", &mut nulls)
-                .map_err(D::Error::custom)?,
-            image_link: f::take::<String>(&mut map, "image_link", &mut nulls)
-                .map_err(D::Error::custom)?,
-            type_s: f::take::<String>(&mut map, "type__s", &mut nulls)
-                .map_err(D::Error::custom)?,
-            name_format_s: f::take::<String>(&mut map, "name_format__s", &mut nulls)
-                .map_err(D::Error::custom)?,
-            sort_order_preference_s: f::take::<
-                String,
-            >(&mut map, "sort_order_preference__s", &mut nulls)
-                .map_err(D::Error::custom)?,
-            theme: f::take::<Map<String, Value>>(&mut map, "theme", &mut nulls)
-                .map_err(D::Error::custom)?,
-            customize_info: f::take::<
-                Map<String, Value>,
-            >(&mut map, "customize_info", &mut nulls)
-                .map_err(D::Error::custom)?,
-            current_shift: f::take::<
-                Map<String, Value>,
-            >(&mut map, "$current_shift", &mut nulls)
-                .map_err(D::Error::custom)?,
-            next_shift: f::take::<
-                Map<String, Value>,
-            >(&mut map, "$next_shift", &mut nulls)
-                .map_err(D::Error::custom)?,
-            shift_effective_from: f::take::<
-                String,
-            >(&mut map, "$shift_effective_from", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = User;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a User object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<User, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_id: Option<String> = None;
+                let mut field_zuid: Option<String> = None;
+                let mut field_email: Option<String> = None;
+                let mut field_first_name: Option<String> = None;
+                let mut field_last_name: Option<String> = None;
+                let mut field_full_name: Option<String> = None;
+                let mut field_alias: Option<String> = None;
+                let mut field_status: Option<String> = None;
+                let mut field_confirm: Option<bool> = None;
+                let mut field_role: Option<super::common::MinifiedRecord> = None;
+                let mut field_profile: Option<super::common::MinifiedRecord> = None;
+                let mut field_created_by: Option<super::common::MinifiedUser> = None;
+                let mut field_created_time: Option<String> = None;
+                let mut field_modified_by: Option<super::common::MinifiedUser> = None;
+                let mut field_modified_time: Option<String> = None;
+                let mut field_reporting_to: Option<super::common::MinifiedUser> = None;
+                let mut field_locale: Option<String> = None;
+                let mut field_language: Option<String> = None;
+                let mut field_country_locale: Option<String> = None;
+                let mut field_time_zone: Option<String> = None;
+                let mut field_time_format: Option<String> = None;
+                let mut field_date_format: Option<String> = None;
+                let mut field_decimal_separator: Option<String> = None;
+                let mut field_number_separator: Option<String> = None;
+                let mut field_offset: Option<i64> = None;
+                let mut field_phone: Option<String> = None;
+                let mut field_mobile: Option<String> = None;
+                let mut field_street: Option<String> = None;
+                let mut field_city: Option<String> = None;
+                let mut field_state: Option<String> = None;
+                let mut field_zip: Option<String> = None;
+                let mut field_country: Option<String> = None;
+                let mut field_dob: Option<String> = None;
+                let mut field_isonline: Option<bool> = None;
+                let mut field_sandbox_developer: Option<bool> = None;
+                let mut field_image_link: Option<String> = None;
+                let mut field_type_s: Option<String> = None;
+                let mut field_name_format_s: Option<String> = None;
+                let mut field_sort_order_preference_s: Option<String> = None;
+                let mut field_theme: Option<Map<String, Value>> = None;
+                let mut field_customize_info: Option<Map<String, Value>> = None;
+                let mut field_current_shift: Option<Map<String, Value>> = None;
+                let mut field_next_shift: Option<Map<String, Value>> = None;
+                let mut field_shift_effective_from: Option<String> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        "zuid" => field_zuid = f::value(&mut access, "zuid", &mut nulls)?,
+                        "email" => {
+                            field_email = f::value(&mut access, "email", &mut nulls)?;
+                        }
+                        "first_name" => {
+                            field_first_name = f::value(
+                                &mut access,
+                                "first_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "last_name" => {
+                            field_last_name = f::value(
+                                &mut access,
+                                "last_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "full_name" => {
+                            field_full_name = f::value(
+                                &mut access,
+                                "full_name",
+                                &mut nulls,
+                            )?;
+                        }
+                        "alias" => {
+                            field_alias = f::value(&mut access, "alias", &mut nulls)?;
+                        }
+                        "status" => {
+                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                        }
+                        "confirm" => {
+                            field_confirm = f::value(&mut access, "confirm", &mut nulls)?;
+                        }
+                        "role" => field_role = f::value(&mut access, "role", &mut nulls)?,
+                        "profile" => {
+                            field_profile = f::value(&mut access, "profile", &mut nulls)?;
+                        }
+                        "created_by" => {
+                            field_created_by = f::value(
+                                &mut access,
+                                "created_by",
+                                &mut nulls,
+                            )?;
+                        }
+                        "created_time" => {
+                            field_created_time = f::value(
+                                &mut access,
+                                "created_time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Modified_By" => {
+                            field_modified_by = f::value(
+                                &mut access,
+                                "Modified_By",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Modified_Time" => {
+                            field_modified_time = f::value(
+                                &mut access,
+                                "Modified_Time",
+                                &mut nulls,
+                            )?;
+                        }
+                        "Reporting_To" => {
+                            field_reporting_to = f::value(
+                                &mut access,
+                                "Reporting_To",
+                                &mut nulls,
+                            )?;
+                        }
+                        "locale" => {
+                            field_locale = f::value(&mut access, "locale", &mut nulls)?;
+                        }
+                        "language" => {
+                            field_language = f::value(
+                                &mut access,
+                                "language",
+                                &mut nulls,
+                            )?;
+                        }
+                        "country_locale" => {
+                            field_country_locale = f::value(
+                                &mut access,
+                                "country_locale",
+                                &mut nulls,
+                            )?;
+                        }
+                        "time_zone" => {
+                            field_time_zone = f::value(
+                                &mut access,
+                                "time_zone",
+                                &mut nulls,
+                            )?;
+                        }
+                        "time_format" => {
+                            field_time_format = f::value(
+                                &mut access,
+                                "time_format",
+                                &mut nulls,
+                            )?;
+                        }
+                        "date_format" => {
+                            field_date_format = f::value(
+                                &mut access,
+                                "date_format",
+                                &mut nulls,
+                            )?;
+                        }
+                        "decimal_separator" => {
+                            field_decimal_separator = f::value(
+                                &mut access,
+                                "decimal_separator",
+                                &mut nulls,
+                            )?;
+                        }
+                        "number_separator" => {
+                            field_number_separator = f::value(
+                                &mut access,
+                                "number_separator",
+                                &mut nulls,
+                            )?;
+                        }
+                        "offset" => {
+                            field_offset = f::value(&mut access, "offset", &mut nulls)?;
+                        }
+                        "phone" => {
+                            field_phone = f::value(&mut access, "phone", &mut nulls)?;
+                        }
+                        "mobile" => {
+                            field_mobile = f::value(&mut access, "mobile", &mut nulls)?;
+                        }
+                        "street" => {
+                            field_street = f::value(&mut access, "street", &mut nulls)?;
+                        }
+                        "city" => field_city = f::value(&mut access, "city", &mut nulls)?,
+                        "state" => {
+                            field_state = f::value(&mut access, "state", &mut nulls)?;
+                        }
+                        "zip" => field_zip = f::value(&mut access, "zip", &mut nulls)?,
+                        "country" => {
+                            field_country = f::value(&mut access, "country", &mut nulls)?;
+                        }
+                        "dob" => field_dob = f::value(&mut access, "dob", &mut nulls)?,
+                        "Isonline" => {
+                            field_isonline = f::value(
+                                &mut access,
+                                "Isonline",
+                                &mut nulls,
+                            )?;
+                        }
+                        "sandboxDeveloper" => {
+                            field_sandbox_developer = f::value(
+                                &mut access,
+                                "sandboxDeveloper",
+                                &mut nulls,
+                            )?;
+                        }
+                        "image_link" => {
+                            field_image_link = f::value(
+                                &mut access,
+                                "image_link",
+                                &mut nulls,
+                            )?;
+                        }
+                        "type__s" => {
+                            field_type_s = f::value(&mut access, "type__s", &mut nulls)?;
+                        }
+                        "name_format__s" => {
+                            field_name_format_s = f::value(
+                                &mut access,
+                                "name_format__s",
+                                &mut nulls,
+                            )?;
+                        }
+                        "sort_order_preference__s" => {
+                            field_sort_order_preference_s = f::value(
+                                &mut access,
+                                "sort_order_preference__s",
+                                &mut nulls,
+                            )?;
+                        }
+                        "theme" => {
+                            field_theme = f::value(&mut access, "theme", &mut nulls)?;
+                        }
+                        "customize_info" => {
+                            field_customize_info = f::value(
+                                &mut access,
+                                "customize_info",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$current_shift" => {
+                            field_current_shift = f::value(
+                                &mut access,
+                                "$current_shift",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$next_shift" => {
+                            field_next_shift = f::value(
+                                &mut access,
+                                "$next_shift",
+                                &mut nulls,
+                            )?;
+                        }
+                        "$shift_effective_from" => {
+                            field_shift_effective_from = f::value(
+                                &mut access,
+                                "$shift_effective_from",
+                                &mut nulls,
+                            )?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(User {
+                    id: field_id,
+                    zuid: field_zuid,
+                    email: field_email,
+                    first_name: field_first_name,
+                    last_name: field_last_name,
+                    full_name: field_full_name,
+                    alias: field_alias,
+                    status: field_status,
+                    confirm: field_confirm,
+                    role: field_role,
+                    profile: field_profile,
+                    created_by: field_created_by,
+                    created_time: field_created_time,
+                    modified_by: field_modified_by,
+                    modified_time: field_modified_time,
+                    reporting_to: field_reporting_to,
+                    locale: field_locale,
+                    language: field_language,
+                    country_locale: field_country_locale,
+                    time_zone: field_time_zone,
+                    time_format: field_time_format,
+                    date_format: field_date_format,
+                    decimal_separator: field_decimal_separator,
+                    number_separator: field_number_separator,
+                    offset: field_offset,
+                    phone: field_phone,
+                    mobile: field_mobile,
+                    street: field_street,
+                    city: field_city,
+                    state: field_state,
+                    zip: field_zip,
+                    country: field_country,
+                    dob: field_dob,
+                    isonline: field_isonline,
+                    sandbox_developer: field_sandbox_developer,
+                    image_link: field_image_link,
+                    type_s: field_type_s,
+                    name_format_s: field_name_format_s,
+                    sort_order_preference_s: field_sort_order_preference_s,
+                    theme: field_theme,
+                    customize_info: field_customize_info,
+                    current_shift: field_current_shift,
+                    next_shift: field_next_shift,
+                    shift_effective_from: field_shift_effective_from,
+                    extra: f::extra::<User>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for User {
@@ -352,19 +564,38 @@ impl GetUsersResponse200 {
 }
 impl<'de> Deserialize<'de> for GetUsersResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetUsersResponse200 {
-            users: f::take::<Vec<User>>(&mut map, "users", &mut nulls)
-                .map_err(D::Error::custom)?,
-            info: f::take::<super::common::Info>(&mut map, "info", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetUsersResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetUsersResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetUsersResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_users: Option<Vec<User>> = None;
+                let mut field_info: Option<super::common::Info> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "users" => {
+                            field_users = f::value(&mut access, "users", &mut nulls)?;
+                        }
+                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetUsersResponse200 {
+                    users: field_users,
+                    info: field_info,
+                    extra: f::extra::<GetUsersResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetUsersResponse200 {
@@ -393,17 +624,35 @@ impl GetSingleUserResponse200 {
 }
 impl<'de> Deserialize<'de> for GetSingleUserResponse200 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let mut nulls = f::Nulls::new();
-        let mut r = GetSingleUserResponse200 {
-            users: f::take::<Vec<User>>(&mut map, "users", &mut nulls)
-                .map_err(D::Error::custom)?,
-            extra: Map::new(),
-            nulls: f::Nulls::new(),
-        };
-        r.nulls = nulls;
-        r.extra = f::extra::<Self>(map, false);
-        Ok(r)
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GetSingleUserResponse200;
+            fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                out.write_str("a GetSingleUserResponse200 object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<GetSingleUserResponse200, A::Error> {
+                let mut nulls = f::Nulls::new();
+                let mut extra = Map::new();
+                let mut field_users: Option<Vec<User>> = None;
+                while let Some(key) = access.next_key::<f::Key<'de>>()? {
+                    match key.as_str() {
+                        "users" => {
+                            field_users = f::value(&mut access, "users", &mut nulls)?;
+                        }
+                        _ => f::keep(&mut access, key, &mut extra)?,
+                    }
+                }
+                Ok(GetSingleUserResponse200 {
+                    users: field_users,
+                    extra: f::extra::<GetSingleUserResponse200>(extra, false),
+                    nulls,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 impl Serialize for GetSingleUserResponse200 {
