@@ -242,7 +242,7 @@ fn emit_enum(p: &Picklist) -> TokenStream {
 
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                String::deserialize(d).map(#name::from)
+                f::picklist(d)
             }
         }
     }

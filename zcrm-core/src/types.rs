@@ -102,9 +102,10 @@ impl Serialize for DateTime {
 
 impl<'de> Deserialize<'de> for DateTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse()
-            .map_err(|e| D::Error::custom(format!("`{s}` is not a date-time with offset: {e}")))
+        fields::text(d, |s| {
+            s.parse()
+                .map_err(|e| format!("`{s}` is not a date-time with offset: {e}"))
+        })
     }
 }
 
@@ -219,13 +220,43 @@ impl Lookup {
 }
 
 /// A user reference (`Owner`, `Created_By`, user lookups).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserRef {
     /// The user id.
     pub id: RecordId,
     /// Everything else, kept as sent (`name`, `email`, `zuid`).
     #[serde(flatten)]
     pub rest: Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for UserRef {
+    /// Reads the object in one pass: `id` (required) and every other key as sent.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = UserRef;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a user reference object with an `id`")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<UserRef, A::Error> {
+                let mut id = None;
+                let mut rest = Map::new();
+                while let Some(key) = a.next_key::<fields::Key<'de>>()? {
+                    if key.as_str() == "id" {
+                        id = Some(a.next_value::<RecordId>()?);
+                    } else {
+                        fields::keep(&mut a, key, &mut rest)?;
+                    }
+                }
+                let id = id.ok_or_else(|| A::Error::missing_field("id"))?;
+                Ok(UserRef { id, rest })
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 impl UserRef {
@@ -367,6 +398,32 @@ pub mod fields {
             }
             Err(e) => Err(serde::de::Error::custom(format_args!("field `{key}`: {e}"))),
         }
+    }
+
+    /// Decodes a string value through `parse` without allocating for it (the string is
+    /// borrowed from the input, or from the parser's scratch space when it has escapes).
+    pub fn text<'de, D: Deserializer<'de>, T>(
+        d: D,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, D::Error> {
+        struct V<F>(F);
+        impl<'de, T, F: FnOnce(&str) -> Result<T, String>> serde::de::Visitor<'de> for V<F> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<T, E> {
+                (self.0)(s).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V(parse))
+    }
+
+    /// Decodes a picklist value (an open enum: every string is a value).
+    pub fn picklist<'de, D: Deserializer<'de>, T: for<'a> From<&'a str>>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        text(d, |s| Ok(T::from(s)))
     }
 
     /// Reads the value of an undeclared key into `extra`.

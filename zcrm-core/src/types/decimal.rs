@@ -223,14 +223,31 @@ impl<'de> serde::de::Visitor<'de> for DecimalVisitor {
     }
 
     /// A JSON number read from text arrives as `serde_json`'s number map (with
-    /// `arbitrary_precision`), which a `Value` turns back into the number with its text.
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Decimal, A::Error> {
-        match Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))? {
-            Value::Number(n) => Decimal::parse(n.as_str(), false).map_err(A::Error::custom),
-            _ => Err(A::Error::custom(
-                "expected a decimal number or a string of one, found an object",
-            )),
+    /// `arbitrary_precision`): one entry whose value is the number's text, read without
+    /// allocating.
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Decimal, A::Error> {
+        struct Text;
+        impl<'de> serde::de::DeserializeSeed<'de> for Text {
+            type Value = Decimal;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Decimal, D::Error> {
+                crate::types::fields::text(d, |s| {
+                    Decimal::parse(s, false).map_err(|e| e.to_string())
+                })
+            }
         }
+        let found_object =
+            || A::Error::custom("expected a decimal number or a string of one, found an object");
+        let key = map
+            .next_key::<crate::types::fields::Key<'de>>()?
+            .ok_or_else(found_object)?;
+        if key.as_str() != "$serde_json::private::Number" {
+            return Err(found_object());
+        }
+        let d = map.next_value_seed(Text)?;
+        if map.next_key::<crate::types::fields::Key<'de>>()?.is_some() {
+            return Err(found_object());
+        }
+        Ok(d)
     }
 
     fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Decimal, E> {

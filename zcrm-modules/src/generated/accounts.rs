@@ -1146,7 +1146,7 @@ impl Serialize for AccountType {
 }
 impl<'de> Deserialize<'de> for AccountType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(AccountType::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Industry`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1290,7 +1290,7 @@ impl Serialize for Industry {
 }
 impl<'de> Deserialize<'de> for Industry {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Industry::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Ownership`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1386,7 +1386,7 @@ impl Serialize for Ownership {
 }
 impl<'de> Deserialize<'de> for Ownership {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Ownership::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Rating`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1467,7 +1467,7 @@ impl Serialize for Rating {
 }
 impl<'de> Deserialize<'de> for Rating {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Rating::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Record_Status__s`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1533,6 +1533,6 @@ impl Serialize for RecordStatusS {
 }
 impl<'de> Deserialize<'de> for RecordStatusS {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(RecordStatusS::from)
+        f::picklist(d)
     }
 }

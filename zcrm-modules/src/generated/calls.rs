@@ -625,7 +625,7 @@ impl Serialize for CallPurpose {
 }
 impl<'de> Deserialize<'de> for CallPurpose {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(CallPurpose::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Call_Result`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -711,7 +711,7 @@ impl Serialize for CallResult {
 }
 impl<'de> Deserialize<'de> for CallResult {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(CallResult::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Call_Type`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -777,7 +777,7 @@ impl Serialize for CallType {
 }
 impl<'de> Deserialize<'de> for CallType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(CallType::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Record_Status__s`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -843,6 +843,6 @@ impl Serialize for RecordStatusS {
 }
 impl<'de> Deserialize<'de> for RecordStatusS {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(RecordStatusS::from)
+        f::picklist(d)
     }
 }

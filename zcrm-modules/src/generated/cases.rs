@@ -836,7 +836,7 @@ impl Serialize for CaseOrigin {
 }
 impl<'de> Deserialize<'de> for CaseOrigin {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(CaseOrigin::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Case_Reason`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -917,7 +917,7 @@ impl Serialize for CaseReason {
 }
 impl<'de> Deserialize<'de> for CaseReason {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(CaseReason::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Priority`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -988,7 +988,7 @@ impl Serialize for Priority {
 }
 impl<'de> Deserialize<'de> for Priority {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Priority::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Record_Status__s`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1054,7 +1054,7 @@ impl Serialize for RecordStatusS {
 }
 impl<'de> Deserialize<'de> for RecordStatusS {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(RecordStatusS::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Status`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1125,7 +1125,7 @@ impl Serialize for Status {
 }
 impl<'de> Deserialize<'de> for Status {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Status::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Type`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1196,6 +1196,6 @@ impl Serialize for Type {
 }
 impl<'de> Deserialize<'de> for Type {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Type::from)
+        f::picklist(d)
     }
 }

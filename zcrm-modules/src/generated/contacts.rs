@@ -1377,7 +1377,7 @@ impl Serialize for LeadSource {
 }
 impl<'de> Deserialize<'de> for LeadSource {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(LeadSource::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Record_Status__s`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1443,7 +1443,7 @@ impl Serialize for RecordStatusS {
 }
 impl<'de> Deserialize<'de> for RecordStatusS {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(RecordStatusS::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Salutation`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1524,6 +1524,6 @@ impl Serialize for Salutation {
 }
 impl<'de> Deserialize<'de> for Salutation {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Salutation::from)
+        f::picklist(d)
     }
 }

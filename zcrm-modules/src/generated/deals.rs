@@ -840,7 +840,7 @@ impl Serialize for LeadSource {
 }
 impl<'de> Deserialize<'de> for LeadSource {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(LeadSource::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Pipeline`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -894,7 +894,7 @@ impl Serialize for Pipeline {
 }
 impl<'de> Deserialize<'de> for Pipeline {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Pipeline::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Reason_For_Loss__s`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -975,7 +975,7 @@ impl Serialize for ReasonForLossS {
 }
 impl<'de> Deserialize<'de> for ReasonForLossS {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(ReasonForLossS::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Record_Status__s`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1041,7 +1041,7 @@ impl Serialize for RecordStatusS {
 }
 impl<'de> Deserialize<'de> for RecordStatusS {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(RecordStatusS::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Stage`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1137,7 +1137,7 @@ impl Serialize for Stage {
 }
 impl<'de> Deserialize<'de> for Stage {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Stage::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Type`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1203,6 +1203,6 @@ impl Serialize for Type {
 }
 impl<'de> Deserialize<'de> for Type {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Type::from)
+        f::picklist(d)
     }
 }

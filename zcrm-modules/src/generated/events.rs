@@ -551,6 +551,6 @@ impl Serialize for RecordStatusS {
 }
 impl<'de> Deserialize<'de> for RecordStatusS {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(RecordStatusS::from)
+        f::picklist(d)
     }
 }

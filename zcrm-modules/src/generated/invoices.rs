@@ -1206,7 +1206,7 @@ impl Serialize for Carrier {
 }
 impl<'de> Deserialize<'de> for Carrier {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Carrier::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Record_Status__s`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1272,7 +1272,7 @@ impl Serialize for RecordStatusS {
 }
 impl<'de> Deserialize<'de> for RecordStatusS {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(RecordStatusS::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Status`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1343,6 +1343,6 @@ impl Serialize for Status {
 }
 impl<'de> Deserialize<'de> for Status {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Status::from)
+        f::picklist(d)
     }
 }

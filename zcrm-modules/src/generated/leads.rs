@@ -1333,7 +1333,7 @@ impl Serialize for Industry {
 }
 impl<'de> Deserialize<'de> for Industry {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Industry::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Lead_Source`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1469,7 +1469,7 @@ impl Serialize for LeadSource {
 }
 impl<'de> Deserialize<'de> for LeadSource {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(LeadSource::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Lead_Status`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1565,7 +1565,7 @@ impl Serialize for LeadStatus {
 }
 impl<'de> Deserialize<'de> for LeadStatus {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(LeadStatus::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Preferred_Channels`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1636,7 +1636,7 @@ impl Serialize for PreferredChannels {
 }
 impl<'de> Deserialize<'de> for PreferredChannels {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(PreferredChannels::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Product_Interest`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1712,7 +1712,7 @@ impl Serialize for ProductInterest {
 }
 impl<'de> Deserialize<'de> for ProductInterest {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(ProductInterest::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Rating`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1793,7 +1793,7 @@ impl Serialize for Rating {
 }
 impl<'de> Deserialize<'de> for Rating {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Rating::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Record_Status__s`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1859,7 +1859,7 @@ impl Serialize for RecordStatusS {
 }
 impl<'de> Deserialize<'de> for RecordStatusS {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(RecordStatusS::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Salutation`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1940,6 +1940,6 @@ impl Serialize for Salutation {
 }
 impl<'de> Deserialize<'de> for Salutation {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Salutation::from)
+        f::picklist(d)
     }
 }

@@ -935,7 +935,7 @@ impl Serialize for Manufacturer {
 }
 impl<'de> Deserialize<'de> for Manufacturer {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Manufacturer::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Product_Category`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1006,7 +1006,7 @@ impl Serialize for ProductCategory {
 }
 impl<'de> Deserialize<'de> for ProductCategory {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(ProductCategory::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Record_Status__s`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1072,7 +1072,7 @@ impl Serialize for RecordStatusS {
 }
 impl<'de> Deserialize<'de> for RecordStatusS {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(RecordStatusS::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Tax`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1134,7 +1134,7 @@ impl Serialize for Tax {
 }
 impl<'de> Deserialize<'de> for Tax {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Tax::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Usage_Unit`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1270,6 +1270,6 @@ impl Serialize for UsageUnit {
 }
 impl<'de> Deserialize<'de> for UsageUnit {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(UsageUnit::from)
+        f::picklist(d)
     }
 }

@@ -1088,7 +1088,7 @@ impl Serialize for Carrier {
 }
 impl<'de> Deserialize<'de> for Carrier {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Carrier::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Quote_Stage`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1174,7 +1174,7 @@ impl Serialize for QuoteStage {
 }
 impl<'de> Deserialize<'de> for QuoteStage {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(QuoteStage::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Record_Status__s`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -1240,6 +1240,6 @@ impl Serialize for RecordStatusS {
 }
 impl<'de> Deserialize<'de> for RecordStatusS {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(RecordStatusS::from)
+        f::picklist(d)
     }
 }

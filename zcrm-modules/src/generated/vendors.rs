@@ -693,7 +693,7 @@ impl Serialize for GlAccount {
 }
 impl<'de> Deserialize<'de> for GlAccount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(GlAccount::from)
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Record_Status__s`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -759,6 +759,6 @@ impl Serialize for RecordStatusS {
 }
 impl<'de> Deserialize<'de> for RecordStatusS {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(RecordStatusS::from)
+        f::picklist(d)
     }
 }
