@@ -261,7 +261,9 @@ impl TokenManager {
 
     /// A valid access token, refreshing if needed.
     pub(crate) async fn access_token(&self) -> Result<AccessToken, Error> {
-        if let Some(t) = self.valid(&self.snapshot()) {
+        // The common case reads the current token in place (no copy of the whole token).
+        let current = self.valid(&self.current.read().unwrap_or_else(|e| e.into_inner()));
+        if let Some(t) = current {
             return Ok(t);
         }
         let _single_flight = self.refresh_lock.lock().await;

@@ -190,10 +190,24 @@ pub(crate) fn decode_error(path: &str, message: &str, body: &[u8]) -> Error {
 }
 
 /// Decodes JSON into `T`, naming the JSON path of a failure.
+///
+/// The fast path decodes directly; only a failure is decoded again to find the path.
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de)
-        .map_err(|e| decode_error(&e.path().to_string(), &e.inner().to_string(), body))
+    match serde_json::from_slice(body) {
+        Ok(v) => Ok(v),
+        Err(plain) => {
+            let de = &mut serde_json::Deserializer::from_slice(body);
+            match serde_path_to_error::deserialize::<_, T>(de) {
+                Err(e) => Err(decode_error(
+                    &e.path().to_string(),
+                    &e.inner().to_string(),
+                    body,
+                )),
+                // Decoders are deterministic; should one not be, the first error stands.
+                Ok(_) => Err(decode_error("$", &plain.to_string(), body)),
+            }
+        }
+    }
 }
 
 /// Zoho's error envelope as an [`Error::Api`] (lenient: a body of another shape keeps its text).
