@@ -217,22 +217,22 @@ impl DbStore {
                 .await
                 .map_err(|e| self.err(e))?;
         }
-        let row = q
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(|e| StoreError::Lock {
-                target: self.target.clone(),
-                reason: if is_lock_timeout(&e) {
-                    format!("the refresh lock `{name}` was not obtained within {wait} s")
-                } else {
-                    format!("cannot take the refresh lock: {e}")
-                },
-            })?;
+        let row = q.fetch_one(&mut *conn).await;
         if self.backend == Backend::Postgres {
-            conn.execute("RESET lock_timeout")
-                .await
-                .map_err(|e| self.err(e))?;
+            if let Err(e) = conn.execute("RESET lock_timeout").await {
+                // A connection that keeps the short wait must not serve anything else.
+                drop(conn.detach());
+                return Err(self.err(e));
+            }
         }
+        let row = row.map_err(|e| StoreError::Lock {
+            target: self.target.clone(),
+            reason: if is_lock_timeout(&e) {
+                format!("the refresh lock `{name}` was not obtained within {wait} s")
+            } else {
+                format!("cannot take the refresh lock: {e}")
+            },
+        })?;
         let session = SessionLock {
             conn: Some(conn),
             unlock: unlock.to_string(),
