@@ -129,39 +129,26 @@ pub async fn list(
     );
     let meta = &org.meta[&module];
 
-    let mut all: Vec<(&Record, (String, String))> = org.records[&module]
-        .values()
-        .filter(|r| {
-            ids.as_ref()
-                .is_none_or(|ids| ids.contains(&r["id"].as_str().unwrap_or("")))
-        })
-        .filter(|r| {
-            module != "Leads"
+    let keep = |r: &Record| {
+        ids.as_ref()
+            .is_none_or(|ids| ids.contains(&r["id"].as_str().unwrap_or("")))
+            && (module != "Leads"
                 || p.get("converted").map(String::as_str) == Some("both")
-                || r.get("Converted__s") != Some(&Value::Bool(true))
-        })
-        .map(|r| (r, store::sort_key(r, sort_by)))
-        .collect();
+                || r.get("Converted__s") != Some(&Value::Bool(true)))
+    };
+    let records = &org.records[&module];
     if let Some(since) = since {
-        let any = all.iter().any(|(r, _)| modified_after(r, since));
-        if !any {
+        if !records
+            .values()
+            .any(|r| keep(r) && modified_after(r, since))
+        {
             return Ok(StatusCode::NOT_MODIFIED.into_response());
         }
-        all.retain(|(r, _)| modified_after(r, since));
     }
-    all.sort_by(|a, b| a.1.cmp(&b.1));
-    if sort_order == "desc" {
-        all.reverse();
-    }
-    let beyond = |k: &(String, String), after: &(String, String)| {
-        if sort_order == "desc" {
-            k < after
-        } else {
-            k > after
-        }
-    };
+    let keep = |r: &Record| keep(r) && since.is_none_or(|since| modified_after(r, since));
     let now = clock::now();
-    let (start, served_before, page_no) = match page_token {
+    // Where the page starts: after the last record a page token served, or at an offset.
+    let (after, offset, served_before, page_no) = match page_token {
         Some(tok) => {
             let t = world.page_tokens.get(tok.as_str()).ok_or_else(|| {
                 ApiError::new(
@@ -190,11 +177,7 @@ pub async fn list(
                     json!({"param_name": "page_token"}),
                 ));
             }
-            let start = all
-                .iter()
-                .position(|(_, k)| beyond(k, &t.after))
-                .unwrap_or(all.len());
-            (start, t.served, t.served / per_page + 1)
+            (Some(t.after.clone()), 0, t.served, t.served / per_page + 1)
         }
         None => {
             let offset = (page - 1).saturating_mul(per_page);
@@ -206,16 +189,58 @@ pub async fn list(
                     json!({"limit": DISCRETE_LIMIT}),
                 ));
             }
-            (offset, offset, page)
+            (None, offset, offset, page)
         }
     };
     let token_limit = world.settings.pagination_limit;
     let cap = token_limit.saturating_sub(served_before).min(per_page);
-    let chunk: Vec<&(&Record, (String, String))> = all.iter().skip(start).take(cap).collect();
+    let desc = sort_order == "desc";
+    // One record past the page tells whether more exist.
+    let mut chunk: Vec<(&Record, (String, String))> = if sort_by == "id" {
+        // Records are kept ordered by id: walk from the start point, no sort.
+        use std::ops::Bound::{Excluded, Unbounded};
+        let from = after.as_ref().map(|(_, id)| id.as_str());
+        let range = match from {
+            Some(id) if desc => records.range::<str, _>((Unbounded, Excluded(id))),
+            Some(id) => records.range::<str, _>((Excluded(id), Unbounded)),
+            None => records.range::<str, _>((Unbounded::<&str>, Unbounded)),
+        };
+        let ordered: Box<dyn Iterator<Item = (&String, &Record)>> = if desc {
+            Box::new(range.rev())
+        } else {
+            Box::new(range)
+        };
+        ordered
+            .map(|(_, r)| r)
+            .filter(|r| keep(r))
+            .skip(offset)
+            .take(cap + 1)
+            .map(|r| (r, store::sort_key(r, sort_by)))
+            .collect()
+    } else {
+        let mut all: Vec<(&Record, (String, String))> = records
+            .values()
+            .filter(|r| keep(r))
+            .map(|r| (r, store::sort_key(r, sort_by)))
+            .collect();
+        all.sort_by(|a, b| a.1.cmp(&b.1));
+        if desc {
+            all.reverse();
+        }
+        let start = match &after {
+            Some(after) => all
+                .iter()
+                .position(|(_, k)| if desc { k < after } else { k > after })
+                .unwrap_or(all.len()),
+            None => offset,
+        };
+        all.into_iter().skip(start).take(cap + 1).collect()
+    };
+    let more = chunk.len() > cap;
+    chunk.truncate(cap);
     if chunk.is_empty() {
         return Ok(no_content());
     }
-    let more = start + chunk.len() < all.len();
     let data: Vec<Value> = chunk
         .iter()
         .map(|(r, _)| store::project(meta, r, Some(&fields)))

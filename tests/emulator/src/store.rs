@@ -20,6 +20,8 @@ pub fn insert(
     now: OffsetDateTime,
 ) -> Record {
     let id = org.mint_id();
+    // The server mints ids: records are kept ordered by them (lists walk that order).
+    data.remove("id");
     let t = Value::String(clock::format(now));
     let mut rec = Map::new();
     rec.insert("id".into(), Value::String(id.clone()));
