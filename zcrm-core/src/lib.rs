@@ -57,5 +57,8 @@ pub mod reqwest_method {
     pub const DELETE: Method = Method::DELETE;
 }
 pub use outcome::RecordOutcome;
-pub use records::{Dynamic, DynamicRecord, ListParams, Module, RecordId, Records, SearchQuery};
+pub use records::{
+    Dynamic, DynamicRecord, ListParams, Module, PageCursor, RecordId, RecordPage, Records,
+    SearchQuery,
+};
 pub use token::StoredToken;

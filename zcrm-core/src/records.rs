@@ -9,23 +9,17 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use std::collections::HashSet;
 use std::fmt;
+
+mod listing;
+
+use listing::page_bound;
+pub use listing::{PageCursor, RecordPage, LISTING_CAP};
 
 /// Records a write call carries at most; longer inputs are sent in chunks of this size.
 pub const WRITE_CHUNK: usize = 100;
 /// Records reachable with `page` alone; past this the list switches to `page_token`.
 pub const PAGE_LIMIT: usize = 2000;
-/// The most records Zoho serves to one listing (its `page_token` cap). A listing that goes on
-/// for more pages than this allows is stopped with [`ProtocolError::TooManyPages`].
-pub const LISTING_CAP: usize = 100_000;
-
-/// The most pages a listing of `per_page` records a page may take before the server is
-/// considered not to make progress.
-fn page_bound(per_page: u32) -> u64 {
-    (LISTING_CAP / per_page.max(1) as usize) as u64 + 1
-}
-
 /// A CRM module: its API name and the types of its records.
 pub trait Module: Send + Sync + Clone + 'static {
     /// A record as read.
@@ -180,18 +174,18 @@ pub struct DeletedRecord {
 }
 
 #[derive(Deserialize)]
-struct Page<T> {
-    data: Vec<T>,
+pub(crate) struct Page<T> {
+    pub(crate) data: Vec<T>,
     #[serde(default)]
-    info: Info,
+    pub(crate) info: Info,
 }
 
 #[derive(Deserialize, Default)]
-struct Info {
+pub(crate) struct Info {
     #[serde(default)]
-    more_records: bool,
+    pub(crate) more_records: bool,
     #[serde(default)]
-    next_page_token: Option<String>,
+    pub(crate) next_page_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -202,8 +196,8 @@ struct Outcomes {
 /// Operations on the records of one module.
 #[derive(Debug, Clone)]
 pub struct Records<M: Module> {
-    client: Client,
-    module: M,
+    pub(crate) client: Client,
+    pub(crate) module: M,
 }
 
 impl Client {
@@ -235,138 +229,9 @@ impl Client {
     }
 }
 
-enum Cursor {
-    Page(u32),
-    Token(String),
-    Done,
-}
-
-/// Where a listing stands: the next request, the tokens already used, the records and pages
-/// received. Every step either advances or ends with a [`ProtocolError`], so no listing loops.
-struct Listing {
-    cursor: Cursor,
-    used_tokens: HashSet<String>,
-    records: u64,
-    pages: u64,
-}
-
-impl Listing {
-    /// The cursor after a page of `count` records with `more` and `next_token`, fetched at
-    /// `page_no` (by number) or by token.
-    fn advance(
-        &mut self,
-        path: &str,
-        per_page: u32,
-        page_no: Option<u32>,
-        count: usize,
-        more: bool,
-        next_token: Option<String>,
-    ) -> Result<(), ProtocolError> {
-        self.records += count as u64;
-        self.pages += 1;
-        if !more {
-            self.cursor = Cursor::Done;
-            return Ok(());
-        }
-        if count == 0 {
-            return Err(ProtocolError::EmptyPage {
-                path: path.to_string(),
-                page: self.pages,
-            });
-        }
-        if self.pages >= page_bound(per_page) {
-            return Err(ProtocolError::TooManyPages {
-                path: path.to_string(),
-                limit: page_bound(per_page),
-            });
-        }
-        self.cursor = match (page_no, next_token) {
-            (Some(p), _) if (p as usize) * (per_page as usize) < PAGE_LIMIT => Cursor::Page(p + 1),
-            (_, None) => {
-                return Err(ProtocolError::MissingPageToken {
-                    path: path.to_string(),
-                    records: self.records,
-                })
-            }
-            (_, Some(t)) => {
-                if !self.used_tokens.insert(t.clone()) {
-                    return Err(ProtocolError::RepeatedPageToken {
-                        path: path.to_string(),
-                        token: t,
-                        records: self.records,
-                    });
-                }
-                Cursor::Token(t)
-            }
-        };
-        Ok(())
-    }
-}
-
 impl<M: Module> Records<M> {
-    fn path(&self, suffix: &str) -> String {
+    pub(crate) fn path(&self, suffix: &str) -> String {
         format!("/{}{suffix}", encode_segment(self.module.api_name()))
-    }
-
-    /// Every record, as a stream: pages of `per_page`, by `page` for the first 2,000 records and
-    /// by `page_token` after, each record once.
-    ///
-    /// A server that does not make progress ends the stream with an [`Error::Protocol`]: a
-    /// `page_token` sent again, `more_records` on an empty page, `more_records` past 2,000
-    /// records without a `next_page_token`, or more pages than Zoho's 100,000-record cap allows.
-    pub fn list(
-        &self,
-        params: ListParams,
-    ) -> impl Stream<Item = Result<M::Record, Error>> + Send + 'static {
-        let client = self.client.clone();
-        let path = self.path("");
-        let per_page = params.per_page.unwrap_or(200).clamp(1, 200);
-        let start = Listing {
-            cursor: Cursor::Page(1),
-            used_tokens: HashSet::new(),
-            records: 0,
-            pages: 0,
-        };
-        let pages = stream::try_unfold(start, move |mut state| {
-            let client = client.clone();
-            let path = path.clone();
-            let params = params.clone();
-            async move {
-                let mut req = ApiRequest::get(path.clone())
-                    .query("fields", params.fields.join(","))
-                    .query("per_page", per_page.to_string());
-                if let Some(s) = &params.sort_by {
-                    req = req.query("sort_by", s.clone());
-                }
-                if let Some(s) = &params.sort_order {
-                    req = req.query("sort_order", s.clone());
-                }
-                let page_no = match &state.cursor {
-                    Cursor::Done => return Ok::<_, Error>(None),
-                    Cursor::Page(p) => {
-                        req = req.query("page", p.to_string());
-                        Some(*p)
-                    }
-                    Cursor::Token(t) => {
-                        req = req.query("page_token", t.clone());
-                        None
-                    }
-                };
-                let Some(page) = client.execute(req).await?.json::<Page<M::Record>>()? else {
-                    return Ok(None);
-                };
-                state.advance(
-                    &path,
-                    per_page,
-                    page_no,
-                    page.data.len(),
-                    page.info.more_records,
-                    page.info.next_page_token,
-                )?;
-                Ok(Some((stream::iter(page.data.into_iter().map(Ok)), state)))
-            }
-        });
-        pages.try_flatten()
     }
 
     /// One record; `None` when Zoho answers that it does not exist (204, or `INVALID_DATA`
@@ -658,80 +523,5 @@ fn names_missing_id(message: &str, details: &Value, id: &RecordId) -> bool {
                 && details.get("param_name").is_none()
                 && details.get("api_name").is_none()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    /// One answer of a scripted server: records on the page, `more_records`, and the token it
-    /// hands out (`None`, one of a few reused ones, or a fresh one).
-    fn answer() -> impl Strategy<Value = (usize, bool, Option<Option<u8>>)> {
-        (
-            prop_oneof![Just(0usize), 1usize..=200],
-            prop::bool::weighted(0.9),
-            proptest::option::of(proptest::option::of(0u8..4)),
-        )
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(10_000))]
-
-        /// Whatever a server answers, page after page (the script repeats forever), a listing
-        /// ends (done or a protocol error) within the page bound.
-        #[test]
-        fn every_listing_ends(script in prop::collection::vec(answer(), 1..8), per_page in 50u32..=200) {
-            let mut state = Listing { cursor: Cursor::Page(1), used_tokens: HashSet::new(), records: 0, pages: 0 };
-            let mut fresh = 0u64;
-            let bound = page_bound(per_page);
-            let mut steps = 0u64;
-            let ended = loop {
-                let page_no = match &state.cursor {
-                    Cursor::Done => break true,
-                    Cursor::Page(p) => Some(*p),
-                    Cursor::Token(_) => None,
-                };
-                let (count, more, token) = script[(steps as usize) % script.len()];
-                let token = token.map(|t| match t {
-                    Some(reused) => format!("reused-{reused}"),
-                    None => { fresh += 1; format!("fresh-{fresh}") }
-                });
-                steps += 1;
-                if state.advance("/Leads", per_page, page_no, count.min(per_page as usize), more, token).is_err() {
-                    break true;
-                }
-                if steps > bound + 1 {
-                    break false;
-                }
-            };
-            prop_assert!(ended, "no end after {} pages", steps);
-        }
-    }
-
-    #[test]
-    fn an_honest_server_is_listed_to_the_end() {
-        // 2,500 records, 200 a page: 10 numbered pages, then tokens.
-        let mut state = Listing {
-            cursor: Cursor::Page(1),
-            used_tokens: HashSet::new(),
-            records: 0,
-            pages: 0,
-        };
-        let mut served = 0;
-        while !matches!(state.cursor, Cursor::Done) {
-            let page_no = match &state.cursor {
-                Cursor::Page(p) => Some(*p),
-                _ => None,
-            };
-            let n = (2500 - served).min(200);
-            served += n;
-            let more = served < 2500;
-            state
-                .advance("/Leads", 200, page_no, n, more, Some(format!("t{served}")))
-                .unwrap();
-        }
-        assert_eq!((state.records, state.pages), (2500, 13));
     }
 }

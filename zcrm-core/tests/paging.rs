@@ -206,3 +206,59 @@ async fn an_honest_long_listing_still_completes() {
     assert_eq!(list_all(&c, 200).await.unwrap(), 2500);
     assert_eq!(list_all(&c, 7).await.unwrap(), 2500);
 }
+
+#[tokio::test]
+async fn pages_one_at_a_time_and_a_listing_resumed_from_a_token() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu).await;
+    common::admin(
+        &emu,
+        reqwest::Method::POST,
+        "/orgs/60012345/records/Leads",
+        json!({"generate": 2997, "template": {"Last_Name": "Gen {n}"}}),
+    )
+    .await;
+    let leads = c.dynamic("Leads");
+    let params = ListParams::fields(["Last_Name"]);
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor = zcrm_core::PageCursor::Number(1);
+    // Pages by number up to 2,000 records, then the first page by token; stop there.
+    let resume = loop {
+        let page = leads.page(&params, &cursor).await.unwrap();
+        assert_eq!(page.records.len(), 200);
+        assert!(page.more_records);
+        for r in &page.records {
+            assert!(seen.insert(r.id().unwrap()));
+        }
+        let next = page.next.clone().unwrap();
+        if matches!(cursor, zcrm_core::PageCursor::Token(_)) {
+            break next;
+        }
+        cursor = next;
+    };
+    assert!(matches!(resume, zcrm_core::PageCursor::Token(_)));
+    assert_eq!(seen.len(), 2200);
+    // A new stream picks up where the pages stopped: the rest, each record once.
+    let rest: Vec<_> = leads
+        .list_from(params.clone(), resume)
+        .try_collect()
+        .await
+        .unwrap();
+    for r in &rest {
+        assert!(seen.insert(r.id().unwrap()), "served twice");
+    }
+    assert_eq!(seen.len(), 3000);
+    // A last page says there is no next.
+    let last = c
+        .dynamic("Accounts")
+        .page(
+            &ListParams::fields(["Account_Name"]),
+            &zcrm_core::PageCursor::Number(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (last.records.len(), last.more_records, last.next),
+        (1, false, None)
+    );
+}
