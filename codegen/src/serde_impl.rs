@@ -47,17 +47,17 @@ pub fn impls(name: &Ident, fields: &[Field], open: bool) -> TokenStream {
     });
     quote! {
         impl<'de> Deserialize<'de> for #name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct Visitor;
-                impl<'de> serde::de::Visitor<'de> for Visitor {
+            fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+                struct __Visitor;
+                impl<'de> serde::de::Visitor<'de> for __Visitor {
                     type Value = #name;
                     fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                         out.write_str(#expecting)
                     }
-                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                    fn visit_map<__A: serde::de::MapAccess<'de>>(
                         self,
-                        mut access: A,
-                    ) -> Result<#name, A::Error> {
+                        mut access: __A,
+                    ) -> Result<#name, __A::Error> {
                         let mut nulls = f::Nulls::new();
                         let mut extra = Map::new();
                         #(#decls)*
@@ -70,7 +70,7 @@ pub fn impls(name: &Ident, fields: &[Field], open: bool) -> TokenStream {
                         Ok(#name { #(#inits)* extra: f::extra::<#name>(extra, #open), nulls })
                     }
                 }
-                d.deserialize_map(Visitor)
+                d.deserialize_map(__Visitor)
             }
         }
         impl Serialize for #name {

@@ -86,17 +86,17 @@ impl Case {
     pub const MODULE: &'static str = "Cases";
 }
 impl<'de> Deserialize<'de> for Case {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Case;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a Case object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<Case, A::Error> {
+                mut access: __A,
+            ) -> Result<Case, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_account_name: Option<Lookup> = None;
@@ -326,7 +326,7 @@ impl<'de> Deserialize<'de> for Case {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for Case {

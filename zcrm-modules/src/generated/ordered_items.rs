@@ -48,17 +48,17 @@ impl OrderedItem {
     pub const MODULE: &'static str = "Ordered_Items";
 }
 impl<'de> Deserialize<'de> for OrderedItem {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = OrderedItem;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a OrderedItem object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<OrderedItem, A::Error> {
+                mut access: __A,
+            ) -> Result<OrderedItem, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_discount: Option<Decimal> = None;
@@ -137,7 +137,7 @@ impl<'de> Deserialize<'de> for OrderedItem {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for OrderedItem {

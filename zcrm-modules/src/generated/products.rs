@@ -90,17 +90,17 @@ impl Product {
     pub const MODULE: &'static str = "Products";
 }
 impl<'de> Deserialize<'de> for Product {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Product;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a Product object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<Product, A::Error> {
+                mut access: __A,
+            ) -> Result<Product, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_commission_rate: Option<Decimal> = None;
@@ -358,7 +358,7 @@ impl<'de> Deserialize<'de> for Product {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for Product {

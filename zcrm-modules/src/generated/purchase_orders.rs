@@ -110,17 +110,17 @@ impl PurchaseOrder {
     pub const MODULE: &'static str = "Purchase_Orders";
 }
 impl<'de> Deserialize<'de> for PurchaseOrder {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = PurchaseOrder;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a PurchaseOrder object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<PurchaseOrder, A::Error> {
+                mut access: __A,
+            ) -> Result<PurchaseOrder, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_adjustment: Option<Decimal> = None;
@@ -458,7 +458,7 @@ impl<'de> Deserialize<'de> for PurchaseOrder {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for PurchaseOrder {

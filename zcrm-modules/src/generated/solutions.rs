@@ -66,17 +66,17 @@ impl Solution {
     pub const MODULE: &'static str = "Solutions";
 }
 impl<'de> Deserialize<'de> for Solution {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Solution;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a Solution object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<Solution, A::Error> {
+                mut access: __A,
+            ) -> Result<Solution, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_answer: Option<String> = None;
@@ -228,7 +228,7 @@ impl<'de> Deserialize<'de> for Solution {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for Solution {

@@ -74,17 +74,17 @@ impl Vendor {
     pub const MODULE: &'static str = "Vendors";
 }
 impl<'de> Deserialize<'de> for Vendor {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Vendor;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a Vendor object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<Vendor, A::Error> {
+                mut access: __A,
+            ) -> Result<Vendor, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_category: Option<String> = None;
@@ -250,7 +250,7 @@ impl<'de> Deserialize<'de> for Vendor {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for Vendor {

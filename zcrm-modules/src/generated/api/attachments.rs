@@ -69,17 +69,17 @@ impl Attachment {
     ];
 }
 impl<'de> Deserialize<'de> for Attachment {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Attachment;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a Attachment object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<Attachment, A::Error> {
+                mut access: __A,
+            ) -> Result<Attachment, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_id: Option<String> = None;
@@ -213,7 +213,7 @@ impl<'de> Deserialize<'de> for Attachment {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for Attachment {
@@ -257,17 +257,17 @@ impl GetAttachmentsResponse200 {
     pub const FIELDS: &'static [&'static str] = &["data", "info"];
 }
 impl<'de> Deserialize<'de> for GetAttachmentsResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = GetAttachmentsResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a GetAttachmentsResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<GetAttachmentsResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<GetAttachmentsResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<Attachment>> = None;
@@ -287,7 +287,7 @@ impl<'de> Deserialize<'de> for GetAttachmentsResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for GetAttachmentsResponse200 {

@@ -48,17 +48,17 @@ impl BulkReadJob {
     ];
 }
 impl<'de> Deserialize<'de> for BulkReadJob {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = BulkReadJob;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a BulkReadJob object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<BulkReadJob, A::Error> {
+                mut access: __A,
+            ) -> Result<BulkReadJob, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_id: Option<String> = None;
@@ -135,7 +135,7 @@ impl<'de> Deserialize<'de> for BulkReadJob {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for BulkReadJob {
@@ -187,17 +187,17 @@ impl BulkReadJobResult {
     ];
 }
 impl<'de> Deserialize<'de> for BulkReadJobResult {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = BulkReadJobResult;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a BulkReadJobResult object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<BulkReadJobResult, A::Error> {
+                mut access: __A,
+            ) -> Result<BulkReadJobResult, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_page: Option<i64> = None;
@@ -255,7 +255,7 @@ impl<'de> Deserialize<'de> for BulkReadJobResult {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for BulkReadJobResult {
@@ -291,17 +291,17 @@ impl CreateBulkReadJobBody {
     pub const FIELDS: &'static [&'static str] = &["callback", "query", "file_type"];
 }
 impl<'de> Deserialize<'de> for CreateBulkReadJobBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = CreateBulkReadJobBody;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a CreateBulkReadJobBody object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<CreateBulkReadJobBody, A::Error> {
+                mut access: __A,
+            ) -> Result<CreateBulkReadJobBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_callback: Option<CreateBulkReadJobBodyCallback> = None;
@@ -338,7 +338,7 @@ impl<'de> Deserialize<'de> for CreateBulkReadJobBody {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for CreateBulkReadJobBody {
@@ -369,17 +369,17 @@ impl CreateBulkReadJobBodyCallback {
     pub const FIELDS: &'static [&'static str] = &["url", "method"];
 }
 impl<'de> Deserialize<'de> for CreateBulkReadJobBodyCallback {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = CreateBulkReadJobBodyCallback;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a CreateBulkReadJobBodyCallback object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<CreateBulkReadJobBodyCallback, A::Error> {
+                mut access: __A,
+            ) -> Result<CreateBulkReadJobBodyCallback, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_url: Option<String> = None;
@@ -401,7 +401,7 @@ impl<'de> Deserialize<'de> for CreateBulkReadJobBodyCallback {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for CreateBulkReadJobBodyCallback {
@@ -431,17 +431,17 @@ impl CreateBulkReadJobResponse201 {
     pub const FIELDS: &'static [&'static str] = &["data", "info"];
 }
 impl<'de> Deserialize<'de> for CreateBulkReadJobResponse201 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = CreateBulkReadJobResponse201;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a CreateBulkReadJobResponse201 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<CreateBulkReadJobResponse201, A::Error> {
+                mut access: __A,
+            ) -> Result<CreateBulkReadJobResponse201, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::ActionItem>> = None;
@@ -461,7 +461,7 @@ impl<'de> Deserialize<'de> for CreateBulkReadJobResponse201 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for CreateBulkReadJobResponse201 {
@@ -489,17 +489,17 @@ impl GetBulkReadJobDetailsResponse200 {
     pub const FIELDS: &'static [&'static str] = &["data"];
 }
 impl<'de> Deserialize<'de> for GetBulkReadJobDetailsResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = GetBulkReadJobDetailsResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a GetBulkReadJobDetailsResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<GetBulkReadJobDetailsResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<GetBulkReadJobDetailsResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<BulkReadJob>> = None;
@@ -516,7 +516,7 @@ impl<'de> Deserialize<'de> for GetBulkReadJobDetailsResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for GetBulkReadJobDetailsResponse200 {

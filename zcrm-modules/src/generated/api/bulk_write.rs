@@ -51,17 +51,17 @@ impl BulkWriteJob {
     ];
 }
 impl<'de> Deserialize<'de> for BulkWriteJob {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = BulkWriteJob;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a BulkWriteJob object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<BulkWriteJob, A::Error> {
+                mut access: __A,
+            ) -> Result<BulkWriteJob, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_id: Option<String> = None;
@@ -151,7 +151,7 @@ impl<'de> Deserialize<'de> for BulkWriteJob {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for BulkWriteJob {
@@ -189,17 +189,17 @@ impl BulkWriteJobCallback {
     pub const FIELDS: &'static [&'static str] = &["url", "method"];
 }
 impl<'de> Deserialize<'de> for BulkWriteJobCallback {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = BulkWriteJobCallback;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a BulkWriteJobCallback object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<BulkWriteJobCallback, A::Error> {
+                mut access: __A,
+            ) -> Result<BulkWriteJobCallback, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_url: Option<String> = None;
@@ -221,7 +221,7 @@ impl<'de> Deserialize<'de> for BulkWriteJobCallback {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for BulkWriteJobCallback {
@@ -266,17 +266,17 @@ impl BulkWriteJobResourceItem {
     ];
 }
 impl<'de> Deserialize<'de> for BulkWriteJobResourceItem {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = BulkWriteJobResourceItem;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a BulkWriteJobResourceItem object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<BulkWriteJobResourceItem, A::Error> {
+                mut access: __A,
+            ) -> Result<BulkWriteJobResourceItem, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_status: Option<String> = None;
@@ -322,7 +322,7 @@ impl<'de> Deserialize<'de> for BulkWriteJobResourceItem {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for BulkWriteJobResourceItem {
@@ -371,17 +371,17 @@ impl BulkWriteJobResourceItemFile {
     ];
 }
 impl<'de> Deserialize<'de> for BulkWriteJobResourceItemFile {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = BulkWriteJobResourceItemFile;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a BulkWriteJobResourceItemFile object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<BulkWriteJobResourceItemFile, A::Error> {
+                mut access: __A,
+            ) -> Result<BulkWriteJobResourceItemFile, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_status: Option<String> = None;
@@ -439,7 +439,7 @@ impl<'de> Deserialize<'de> for BulkWriteJobResourceItemFile {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for BulkWriteJobResourceItemFile {
@@ -471,17 +471,17 @@ impl BulkWriteJobResult {
     pub const FIELDS: &'static [&'static str] = &["download_url"];
 }
 impl<'de> Deserialize<'de> for BulkWriteJobResult {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = BulkWriteJobResult;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a BulkWriteJobResult object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<BulkWriteJobResult, A::Error> {
+                mut access: __A,
+            ) -> Result<BulkWriteJobResult, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_download_url: Option<String> = None;
@@ -504,7 +504,7 @@ impl<'de> Deserialize<'de> for BulkWriteJobResult {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for BulkWriteJobResult {
@@ -545,17 +545,17 @@ impl CreateBulkWriteJobBody {
     ];
 }
 impl<'de> Deserialize<'de> for CreateBulkWriteJobBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = CreateBulkWriteJobBody;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a CreateBulkWriteJobBody object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<CreateBulkWriteJobBody, A::Error> {
+                mut access: __A,
+            ) -> Result<CreateBulkWriteJobBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_operation: Option<String> = None;
@@ -614,7 +614,7 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobBody {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for CreateBulkWriteJobBody {
@@ -647,17 +647,17 @@ impl CreateBulkWriteJobBodyCallback {
     pub const FIELDS: &'static [&'static str] = &["url", "method"];
 }
 impl<'de> Deserialize<'de> for CreateBulkWriteJobBodyCallback {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = CreateBulkWriteJobBodyCallback;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a CreateBulkWriteJobBodyCallback object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<CreateBulkWriteJobBodyCallback, A::Error> {
+                mut access: __A,
+            ) -> Result<CreateBulkWriteJobBodyCallback, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_url: Option<String> = None;
@@ -679,7 +679,7 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobBodyCallback {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for CreateBulkWriteJobBodyCallback {
@@ -718,17 +718,17 @@ impl CreateBulkWriteJobResponse201 {
     ];
 }
 impl<'de> Deserialize<'de> for CreateBulkWriteJobResponse201 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = CreateBulkWriteJobResponse201;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a CreateBulkWriteJobResponse201 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<CreateBulkWriteJobResponse201, A::Error> {
+                mut access: __A,
+            ) -> Result<CreateBulkWriteJobResponse201, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_status: Option<String> = None;
@@ -760,7 +760,7 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobResponse201 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for CreateBulkWriteJobResponse201 {
@@ -792,17 +792,17 @@ impl CreateBulkWriteJobResponse201Details {
     pub const FIELDS: &'static [&'static str] = &["id", "created_by"];
 }
 impl<'de> Deserialize<'de> for CreateBulkWriteJobResponse201Details {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = CreateBulkWriteJobResponse201Details;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a CreateBulkWriteJobResponse201Details object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<CreateBulkWriteJobResponse201Details, A::Error> {
+                mut access: __A,
+            ) -> Result<CreateBulkWriteJobResponse201Details, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_id: Option<String> = None;
@@ -830,7 +830,7 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobResponse201Details {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for CreateBulkWriteJobResponse201Details {

@@ -24,17 +24,17 @@ impl ExecuteCoqlQueryBody {
     pub const FIELDS: &'static [&'static str] = &["select_query", "include_meta"];
 }
 impl<'de> Deserialize<'de> for ExecuteCoqlQueryBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = ExecuteCoqlQueryBody;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a ExecuteCoqlQueryBody object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<ExecuteCoqlQueryBody, A::Error> {
+                mut access: __A,
+            ) -> Result<ExecuteCoqlQueryBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_select_query: Option<String> = None;
@@ -66,7 +66,7 @@ impl<'de> Deserialize<'de> for ExecuteCoqlQueryBody {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for ExecuteCoqlQueryBody {
@@ -98,17 +98,17 @@ impl ExecuteCoqlQueryResponse200 {
     pub const FIELDS: &'static [&'static str] = &["data", "info", "fields"];
 }
 impl<'de> Deserialize<'de> for ExecuteCoqlQueryResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = ExecuteCoqlQueryResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a ExecuteCoqlQueryResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<ExecuteCoqlQueryResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<ExecuteCoqlQueryResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::Record>> = None;
@@ -133,7 +133,7 @@ impl<'de> Deserialize<'de> for ExecuteCoqlQueryResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for ExecuteCoqlQueryResponse200 {
@@ -164,17 +164,17 @@ impl ExecuteCoqlQueryResponse200Info {
     pub const FIELDS: &'static [&'static str] = &["count", "more_records"];
 }
 impl<'de> Deserialize<'de> for ExecuteCoqlQueryResponse200Info {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = ExecuteCoqlQueryResponse200Info;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a ExecuteCoqlQueryResponse200Info object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<ExecuteCoqlQueryResponse200Info, A::Error> {
+                mut access: __A,
+            ) -> Result<ExecuteCoqlQueryResponse200Info, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_count: Option<i64> = None;
@@ -202,7 +202,7 @@ impl<'de> Deserialize<'de> for ExecuteCoqlQueryResponse200Info {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for ExecuteCoqlQueryResponse200Info {

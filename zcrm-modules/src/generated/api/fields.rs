@@ -231,17 +231,17 @@ impl Field {
     ];
 }
 impl<'de> Deserialize<'de> for Field {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Field;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a Field object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<Field, A::Error> {
+                mut access: __A,
+            ) -> Result<Field, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_id: Option<String> = None;
@@ -829,7 +829,7 @@ impl<'de> Deserialize<'de> for Field {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for Field {
@@ -971,17 +971,17 @@ impl FieldOperationType {
     ];
 }
 impl<'de> Deserialize<'de> for FieldOperationType {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = FieldOperationType;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a FieldOperationType object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<FieldOperationType, A::Error> {
+                mut access: __A,
+            ) -> Result<FieldOperationType, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_web_create: Option<bool> = None;
@@ -1031,7 +1031,7 @@ impl<'de> Deserialize<'de> for FieldOperationType {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for FieldOperationType {
@@ -1072,17 +1072,17 @@ impl FieldViewType {
     ];
 }
 impl<'de> Deserialize<'de> for FieldViewType {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = FieldViewType;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a FieldViewType object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<FieldViewType, A::Error> {
+                mut access: __A,
+            ) -> Result<FieldViewType, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_view: Option<bool> = None;
@@ -1116,7 +1116,7 @@ impl<'de> Deserialize<'de> for FieldViewType {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for FieldViewType {
@@ -1150,17 +1150,17 @@ impl FieldProfilesItem {
     pub const FIELDS: &'static [&'static str] = &["id", "name", "permission_type"];
 }
 impl<'de> Deserialize<'de> for FieldProfilesItem {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = FieldProfilesItem;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a FieldProfilesItem object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<FieldProfilesItem, A::Error> {
+                mut access: __A,
+            ) -> Result<FieldProfilesItem, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_id: Option<String> = None;
@@ -1189,7 +1189,7 @@ impl<'de> Deserialize<'de> for FieldProfilesItem {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for FieldProfilesItem {
@@ -1222,17 +1222,17 @@ impl FieldLayoutAssociationsItem {
     pub const FIELDS: &'static [&'static str] = &["id", "name", "api_name"];
 }
 impl<'de> Deserialize<'de> for FieldLayoutAssociationsItem {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = FieldLayoutAssociationsItem;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a FieldLayoutAssociationsItem object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<FieldLayoutAssociationsItem, A::Error> {
+                mut access: __A,
+            ) -> Result<FieldLayoutAssociationsItem, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_id: Option<String> = None;
@@ -1261,7 +1261,7 @@ impl<'de> Deserialize<'de> for FieldLayoutAssociationsItem {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for FieldLayoutAssociationsItem {
@@ -1334,17 +1334,17 @@ impl PicklistValue {
     ];
 }
 impl<'de> Deserialize<'de> for PicklistValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = PicklistValue;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a PicklistValue object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<PicklistValue, A::Error> {
+                mut access: __A,
+            ) -> Result<PicklistValue, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_display_value: Option<String> = None;
@@ -1477,7 +1477,7 @@ impl<'de> Deserialize<'de> for PicklistValue {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for PicklistValue {
@@ -1518,17 +1518,17 @@ impl GetFieldsResponse200 {
     pub const FIELDS: &'static [&'static str] = &["fields"];
 }
 impl<'de> Deserialize<'de> for GetFieldsResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = GetFieldsResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a GetFieldsResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<GetFieldsResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<GetFieldsResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_fields: Option<Vec<Field>> = None;
@@ -1547,7 +1547,7 @@ impl<'de> Deserialize<'de> for GetFieldsResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for GetFieldsResponse200 {
@@ -1574,17 +1574,17 @@ impl GetFieldsWithIdResponse200 {
     pub const FIELDS: &'static [&'static str] = &["fields"];
 }
 impl<'de> Deserialize<'de> for GetFieldsWithIdResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = GetFieldsWithIdResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a GetFieldsWithIdResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<GetFieldsWithIdResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<GetFieldsWithIdResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_fields: Option<Vec<Field>> = None;
@@ -1603,7 +1603,7 @@ impl<'de> Deserialize<'de> for GetFieldsWithIdResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for GetFieldsWithIdResponse200 {

@@ -24,17 +24,17 @@ impl SearchRecordsResponse200 {
     pub const FIELDS: &'static [&'static str] = &["data", "info"];
 }
 impl<'de> Deserialize<'de> for SearchRecordsResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = SearchRecordsResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a SearchRecordsResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<SearchRecordsResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<SearchRecordsResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::Record>> = None;
@@ -54,7 +54,7 @@ impl<'de> Deserialize<'de> for SearchRecordsResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for SearchRecordsResponse200 {
@@ -84,17 +84,17 @@ impl BulkSearchRecordsBody {
     pub const FIELDS: &'static [&'static str] = &["select_query", "criteria"];
 }
 impl<'de> Deserialize<'de> for BulkSearchRecordsBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = BulkSearchRecordsBody;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a BulkSearchRecordsBody object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<BulkSearchRecordsBody, A::Error> {
+                mut access: __A,
+            ) -> Result<BulkSearchRecordsBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_select_query: Option<String> = None;
@@ -126,7 +126,7 @@ impl<'de> Deserialize<'de> for BulkSearchRecordsBody {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for BulkSearchRecordsBody {
@@ -156,17 +156,17 @@ impl BulkSearchRecordsResponse200 {
     pub const FIELDS: &'static [&'static str] = &["data", "info"];
 }
 impl<'de> Deserialize<'de> for BulkSearchRecordsResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = BulkSearchRecordsResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a BulkSearchRecordsResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<BulkSearchRecordsResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<BulkSearchRecordsResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::Record>> = None;
@@ -186,7 +186,7 @@ impl<'de> Deserialize<'de> for BulkSearchRecordsResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for BulkSearchRecordsResponse200 {

@@ -69,17 +69,17 @@ impl Note {
     ];
 }
 impl<'de> Deserialize<'de> for Note {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Note;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a Note object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<Note, A::Error> {
+                mut access: __A,
+            ) -> Result<Note, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_id: Option<String> = None;
@@ -219,7 +219,7 @@ impl<'de> Deserialize<'de> for Note {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for Note {
@@ -265,17 +265,17 @@ impl NoteParentId {
     pub const FIELDS: &'static [&'static str] = &["module", "id", "name"];
 }
 impl<'de> Deserialize<'de> for NoteParentId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = NoteParentId;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a NoteParentId object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<NoteParentId, A::Error> {
+                mut access: __A,
+            ) -> Result<NoteParentId, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_module: Option<super::common::MinifiedModule> = None;
@@ -300,7 +300,7 @@ impl<'de> Deserialize<'de> for NoteParentId {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for NoteParentId {
@@ -331,17 +331,17 @@ impl GetNotesModuleResponse200 {
     pub const FIELDS: &'static [&'static str] = &["data", "info"];
 }
 impl<'de> Deserialize<'de> for GetNotesModuleResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = GetNotesModuleResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a GetNotesModuleResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<GetNotesModuleResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<GetNotesModuleResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<Note>> = None;
@@ -361,7 +361,7 @@ impl<'de> Deserialize<'de> for GetNotesModuleResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for GetNotesModuleResponse200 {
@@ -389,17 +389,17 @@ impl CreateNotesModuleBody {
     pub const FIELDS: &'static [&'static str] = &["data"];
 }
 impl<'de> Deserialize<'de> for CreateNotesModuleBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = CreateNotesModuleBody;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a CreateNotesModuleBody object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<CreateNotesModuleBody, A::Error> {
+                mut access: __A,
+            ) -> Result<CreateNotesModuleBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<Note>> = None;
@@ -416,7 +416,7 @@ impl<'de> Deserialize<'de> for CreateNotesModuleBody {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for CreateNotesModuleBody {
@@ -443,17 +443,17 @@ impl CreateRecordNotesBody {
     pub const FIELDS: &'static [&'static str] = &["data"];
 }
 impl<'de> Deserialize<'de> for CreateRecordNotesBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = CreateRecordNotesBody;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a CreateRecordNotesBody object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<CreateRecordNotesBody, A::Error> {
+                mut access: __A,
+            ) -> Result<CreateRecordNotesBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<Note>> = None;
@@ -470,7 +470,7 @@ impl<'de> Deserialize<'de> for CreateRecordNotesBody {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for CreateRecordNotesBody {

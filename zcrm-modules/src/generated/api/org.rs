@@ -150,17 +150,17 @@ impl Org {
     ];
 }
 impl<'de> Deserialize<'de> for Org {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Org;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a Org object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<Org, A::Error> {
+                mut access: __A,
+            ) -> Result<Org, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_id: Option<String> = None;
@@ -495,7 +495,7 @@ impl<'de> Deserialize<'de> for Org {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for Org {
@@ -602,17 +602,17 @@ impl OrgLicenseDetails {
     ];
 }
 impl<'de> Deserialize<'de> for OrgLicenseDetails {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = OrgLicenseDetails;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a OrgLicenseDetails object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<OrgLicenseDetails, A::Error> {
+                mut access: __A,
+            ) -> Result<OrgLicenseDetails, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_paid: Option<bool> = None;
@@ -692,7 +692,7 @@ impl<'de> Deserialize<'de> for OrgLicenseDetails {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for OrgLicenseDetails {
@@ -738,17 +738,17 @@ impl OrgHierarchyPreferences {
     pub const FIELDS: &'static [&'static str] = &["type", "strictly_reporting"];
 }
 impl<'de> Deserialize<'de> for OrgHierarchyPreferences {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = OrgHierarchyPreferences;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a OrgHierarchyPreferences object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<OrgHierarchyPreferences, A::Error> {
+                mut access: __A,
+            ) -> Result<OrgHierarchyPreferences, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_type_: Option<String> = None;
@@ -776,7 +776,7 @@ impl<'de> Deserialize<'de> for OrgHierarchyPreferences {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for OrgHierarchyPreferences {
@@ -804,17 +804,17 @@ impl GetOrganizationResponse200 {
     pub const FIELDS: &'static [&'static str] = &["org"];
 }
 impl<'de> Deserialize<'de> for GetOrganizationResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = GetOrganizationResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a GetOrganizationResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<GetOrganizationResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<GetOrganizationResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_org: Option<Vec<Org>> = None;
@@ -831,7 +831,7 @@ impl<'de> Deserialize<'de> for GetOrganizationResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for GetOrganizationResponse200 {

@@ -22,17 +22,17 @@ impl GetPickListValuesResponse200 {
     pub const FIELDS: &'static [&'static str] = &["pick_list_values"];
 }
 impl<'de> Deserialize<'de> for GetPickListValuesResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = GetPickListValuesResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a GetPickListValuesResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<GetPickListValuesResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<GetPickListValuesResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_pick_list_values: Option<
@@ -57,7 +57,7 @@ impl<'de> Deserialize<'de> for GetPickListValuesResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for GetPickListValuesResponse200 {

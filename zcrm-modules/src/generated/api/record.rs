@@ -39,17 +39,17 @@ impl DeletedRecord {
     ];
 }
 impl<'de> Deserialize<'de> for DeletedRecord {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = DeletedRecord;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a DeletedRecord object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<DeletedRecord, A::Error> {
+                mut access: __A,
+            ) -> Result<DeletedRecord, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_id: Option<String> = None;
@@ -107,7 +107,7 @@ impl<'de> Deserialize<'de> for DeletedRecord {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for DeletedRecord {
@@ -141,17 +141,17 @@ impl GetRecordsResponse200 {
     pub const FIELDS: &'static [&'static str] = &["data", "info"];
 }
 impl<'de> Deserialize<'de> for GetRecordsResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = GetRecordsResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a GetRecordsResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<GetRecordsResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<GetRecordsResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::Record>> = None;
@@ -171,7 +171,7 @@ impl<'de> Deserialize<'de> for GetRecordsResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for GetRecordsResponse200 {
@@ -216,17 +216,17 @@ impl CreateRecordsBody {
     ];
 }
 impl<'de> Deserialize<'de> for CreateRecordsBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = CreateRecordsBody;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a CreateRecordsBody object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<CreateRecordsBody, A::Error> {
+                mut access: __A,
+            ) -> Result<CreateRecordsBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::Record>> = None;
@@ -280,7 +280,7 @@ impl<'de> Deserialize<'de> for CreateRecordsBody {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for CreateRecordsBody {
@@ -344,17 +344,17 @@ impl UpdateRecordsBody {
     ];
 }
 impl<'de> Deserialize<'de> for UpdateRecordsBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = UpdateRecordsBody;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a UpdateRecordsBody object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<UpdateRecordsBody, A::Error> {
+                mut access: __A,
+            ) -> Result<UpdateRecordsBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::Record>> = None;
@@ -408,7 +408,7 @@ impl<'de> Deserialize<'de> for UpdateRecordsBody {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for UpdateRecordsBody {
@@ -457,17 +457,17 @@ impl GetRecordResponse200 {
     pub const FIELDS: &'static [&'static str] = &["data", "info"];
 }
 impl<'de> Deserialize<'de> for GetRecordResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = GetRecordResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a GetRecordResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<GetRecordResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<GetRecordResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::Record>> = None;
@@ -487,7 +487,7 @@ impl<'de> Deserialize<'de> for GetRecordResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for GetRecordResponse200 {
@@ -532,17 +532,17 @@ impl UpdateRecordBody {
     ];
 }
 impl<'de> Deserialize<'de> for UpdateRecordBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = UpdateRecordBody;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a UpdateRecordBody object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<UpdateRecordBody, A::Error> {
+                mut access: __A,
+            ) -> Result<UpdateRecordBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::Record>> = None;
@@ -596,7 +596,7 @@ impl<'de> Deserialize<'de> for UpdateRecordBody {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for UpdateRecordBody {
@@ -660,17 +660,17 @@ impl UpsertRecordsBody {
     ];
 }
 impl<'de> Deserialize<'de> for UpsertRecordsBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = UpsertRecordsBody;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a UpsertRecordsBody object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<UpsertRecordsBody, A::Error> {
+                mut access: __A,
+            ) -> Result<UpsertRecordsBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::Record>> = None;
@@ -724,7 +724,7 @@ impl<'de> Deserialize<'de> for UpsertRecordsBody {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for UpsertRecordsBody {
@@ -773,17 +773,17 @@ impl GetDeletedRecordsResponse200 {
     pub const FIELDS: &'static [&'static str] = &["data", "info"];
 }
 impl<'de> Deserialize<'de> for GetDeletedRecordsResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = GetDeletedRecordsResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a GetDeletedRecordsResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<GetDeletedRecordsResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<GetDeletedRecordsResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<DeletedRecord>> = None;
@@ -803,7 +803,7 @@ impl<'de> Deserialize<'de> for GetDeletedRecordsResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for GetDeletedRecordsResponse200 {
@@ -831,17 +831,17 @@ impl CloneRecordBody {
     pub const FIELDS: &'static [&'static str] = &["data"];
 }
 impl<'de> Deserialize<'de> for CloneRecordBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = CloneRecordBody;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a CloneRecordBody object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<CloneRecordBody, A::Error> {
+                mut access: __A,
+            ) -> Result<CloneRecordBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::Record>> = None;
@@ -858,7 +858,7 @@ impl<'de> Deserialize<'de> for CloneRecordBody {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for CloneRecordBody {

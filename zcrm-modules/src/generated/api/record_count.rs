@@ -22,17 +22,17 @@ impl GetRecordCountResponse200 {
     pub const FIELDS: &'static [&'static str] = &["count"];
 }
 impl<'de> Deserialize<'de> for GetRecordCountResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = GetRecordCountResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a GetRecordCountResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<GetRecordCountResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<GetRecordCountResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_count: Option<i64> = None;
@@ -51,7 +51,7 @@ impl<'de> Deserialize<'de> for GetRecordCountResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for GetRecordCountResponse200 {

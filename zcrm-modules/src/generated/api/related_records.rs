@@ -24,17 +24,17 @@ impl GetRelatedRecordsResponse200 {
     pub const FIELDS: &'static [&'static str] = &["data", "info"];
 }
 impl<'de> Deserialize<'de> for GetRelatedRecordsResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = GetRelatedRecordsResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a GetRelatedRecordsResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<GetRelatedRecordsResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<GetRelatedRecordsResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::Record>> = None;
@@ -54,7 +54,7 @@ impl<'de> Deserialize<'de> for GetRelatedRecordsResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for GetRelatedRecordsResponse200 {
@@ -82,17 +82,17 @@ impl UpdateRelatedRecordsBody {
     pub const FIELDS: &'static [&'static str] = &["data"];
 }
 impl<'de> Deserialize<'de> for UpdateRelatedRecordsBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = UpdateRelatedRecordsBody;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a UpdateRelatedRecordsBody object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<UpdateRelatedRecordsBody, A::Error> {
+                mut access: __A,
+            ) -> Result<UpdateRelatedRecordsBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::Record>> = None;
@@ -109,7 +109,7 @@ impl<'de> Deserialize<'de> for UpdateRelatedRecordsBody {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for UpdateRelatedRecordsBody {

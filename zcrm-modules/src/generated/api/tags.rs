@@ -42,17 +42,17 @@ impl Tag {
     ];
 }
 impl<'de> Deserialize<'de> for Tag {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Tag;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a Tag object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<Tag, A::Error> {
+                mut access: __A,
+            ) -> Result<Tag, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_id: Option<String> = None;
@@ -117,7 +117,7 @@ impl<'de> Deserialize<'de> for Tag {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for Tag {
@@ -152,17 +152,17 @@ impl GetTagsResponse200 {
     pub const FIELDS: &'static [&'static str] = &["tags", "info"];
 }
 impl<'de> Deserialize<'de> for GetTagsResponse200 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = GetTagsResponse200;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a GetTagsResponse200 object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<GetTagsResponse200, A::Error> {
+                mut access: __A,
+            ) -> Result<GetTagsResponse200, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_tags: Option<Vec<Tag>> = None;
@@ -182,7 +182,7 @@ impl<'de> Deserialize<'de> for GetTagsResponse200 {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for GetTagsResponse200 {
@@ -218,17 +218,17 @@ impl GetTagsResponse200Info {
     ];
 }
 impl<'de> Deserialize<'de> for GetTagsResponse200Info {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = GetTagsResponse200Info;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a GetTagsResponse200Info object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<GetTagsResponse200Info, A::Error> {
+                mut access: __A,
+            ) -> Result<GetTagsResponse200Info, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_count: Option<i64> = None;
@@ -265,7 +265,7 @@ impl<'de> Deserialize<'de> for GetTagsResponse200Info {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for GetTagsResponse200Info {
@@ -294,17 +294,17 @@ impl CreateTagsBody {
     pub const FIELDS: &'static [&'static str] = &["tags"];
 }
 impl<'de> Deserialize<'de> for CreateTagsBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = CreateTagsBody;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a CreateTagsBody object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<CreateTagsBody, A::Error> {
+                mut access: __A,
+            ) -> Result<CreateTagsBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_tags: Option<Vec<Tag>> = None;
@@ -321,7 +321,7 @@ impl<'de> Deserialize<'de> for CreateTagsBody {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for CreateTagsBody {
@@ -348,17 +348,17 @@ impl AddTagsToRecordBody {
     pub const FIELDS: &'static [&'static str] = &["tags"];
 }
 impl<'de> Deserialize<'de> for AddTagsToRecordBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+    fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+        struct __Visitor;
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = AddTagsToRecordBody;
             fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 out.write_str("a AddTagsToRecordBody object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut access: A,
-            ) -> Result<AddTagsToRecordBody, A::Error> {
+                mut access: __A,
+            ) -> Result<AddTagsToRecordBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_tags: Option<Vec<Tag>> = None;
@@ -375,7 +375,7 @@ impl<'de> Deserialize<'de> for AddTagsToRecordBody {
                 })
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(__Visitor)
     }
 }
 impl Serialize for AddTagsToRecordBody {
