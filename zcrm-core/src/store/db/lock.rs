@@ -183,7 +183,7 @@ impl DbStore {
                     Some(f) => {
                         let mut n = f.file_name().unwrap_or_default().to_os_string();
                         n.push(".refresh.lock");
-                        lock_file(f.with_file_name(n)).await
+                        lock_file(f.with_file_name(n), self.lock_wait).await
                     }
                     None => Ok(RefreshLock::none()),
                 };

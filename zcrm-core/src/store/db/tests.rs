@@ -565,3 +565,24 @@ async fn an_unreadable_expiry_reads_as_expired() {
         drop_table(&store).await;
     }
 }
+
+/// SQLite's refresh lock is a lock file: its wait is bounded by the store's lock wait like the
+/// servers' locks (a typed error past it), never endless while another process keeps it.
+#[tokio::test]
+async fn sqlite_refresh_lock_wait_is_bounded() {
+    let Some((url, name)) = on_backend("sqlite", "refreshfile") else {
+        return;
+    };
+    let store = DbStore::open(&url, &name, Duration::from_secs(1))
+        .await
+        .unwrap();
+    let held = store.lock_refresh("a").await.unwrap();
+    let e = tokio::time::timeout(Duration::from_secs(30), store.lock_refresh("b"))
+        .await
+        .expect("the wait for a held lock file ends")
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Lock { .. }), "{e:?}");
+    assert!(e.to_string().contains("within 1 s"), "{e}");
+    held.release().await;
+    store.lock_refresh("b").await.unwrap().release().await;
+}
