@@ -2,7 +2,7 @@
 //! valid access token, refreshing it once for all concurrent callers.
 
 use crate::environment::ApiEnvironment;
-use crate::error::{ConfigError, Error, OAuthError};
+use crate::error::{ConfigError, Error, OAuthError, StoreError};
 use crate::oauth::{self, ClientCredentials};
 use crate::secret::{AccessToken, ClientSecret, GrantToken, RefreshToken};
 use crate::store::TokenStore;
@@ -288,6 +288,18 @@ impl TokenManager {
         let mut current = current;
         if let Some(id) = &current.id {
             if let Some(stored) = self.store.find_by_id(id).await? {
+                // Ids are given again after a row is deleted (`MAX(id) + 1`): a row of another
+                // user-org under this id is not this token's. Nothing of it is used, and
+                // nothing is saved over it.
+                if let (Some(mine), Some(theirs)) = (&current.user_name, &stored.user_name) {
+                    if mine != theirs {
+                        return Err(StoreError::Io {
+                            target: format!("stored token `{id}`"),
+                            reason: "this client's token was deleted and its id now belongs to another user-org; sign in again".into(),
+                        }
+                        .into());
+                    }
+                }
                 if stored.access_token != current.access_token {
                     if let Some(t) = self.valid(&stored) {
                         tracing::debug!("reusing an access token refreshed by another process");

@@ -3,7 +3,7 @@
 use crate::auth::TokenManager;
 use crate::config::SdkConfig;
 use crate::environment::ApiEnvironment;
-use crate::error::{Error, ProtocolError};
+use crate::error::{ConfigError, Error, ProtocolError};
 use crate::http::{self, RetryBudget};
 use crate::oauth;
 use crate::store::TokenStore;
@@ -240,6 +240,7 @@ impl Client {
     }
 
     async fn execute_inner(&self, req: ApiRequest) -> Result<ApiResponse, Error> {
+        check_path(&req.path)?;
         let inner = &self.inner;
         let url = if req.path.starts_with("/crm/") {
             format!("{}{}", inner.api_base, req.path)
@@ -371,6 +372,32 @@ impl Client {
 impl Inner {
     fn auth_env(&self) -> ApiEnvironment {
         self.auth.env().clone()
+    }
+}
+
+/// Refuses a path the URL would not carry as written: one that does not start with `/`, or
+/// with an empty, `.` or `..` segment (percent-encoded too: URL parsers and servers read `%2e`
+/// as `.`), which would reach another resource (`/Leads/.` is the list of Leads). Such a
+/// segment cannot be escaped, so an id or a module name that is one is an error before
+/// anything is sent.
+fn check_path(path: &str) -> Result<(), Error> {
+    let invalid = |reason: String| {
+        Err(ConfigError::Invalid {
+            field: "path",
+            reason,
+        }
+        .into())
+    };
+    let Some(rest) = path.strip_prefix('/') else {
+        return invalid(format!("`{path}` must start with `/`"));
+    };
+    let dots = |seg: &str| seg.to_ascii_lowercase().replace("%2e", ".");
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    match rest.split('/').find(|seg| matches!(dots(seg).as_str(), "" | "." | "..")) {
+        None => Ok(()),
+        Some(seg) => invalid(format!(
+            "`{path}` has the segment `{seg}`; an empty, `.` or `..` segment would send the request to another resource (record ids and module names cannot be empty, `.` or `..`)"
+        )),
     }
 }
 

@@ -237,7 +237,9 @@ impl SdkConfigBuilder {
         self
     }
     /// The largest response body the SDK reads into memory (default 64 MiB): a larger answer
-    /// is [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge), read no further.
+    /// is [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge), read no further (or, for a
+    /// 2xx answer to a request that is not safe to repeat, such as a create, an
+    /// [`Error::UnknownOutcome`](crate::Error::UnknownOutcome): the server applied it).
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         if bytes == 0 {
             self.error.get_or_insert(ConfigError::Invalid {

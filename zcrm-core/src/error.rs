@@ -238,12 +238,16 @@ impl Error {
         }
     }
 
-    /// Whether the server may have applied the request although an error came back: an
-    /// [`Error::UnknownOutcome`], or a [`PartialWrite`] whose failed chunk is one.
+    /// Whether the server may have applied the request, or part of it, although an error came
+    /// back (so that sending it again could write twice): an [`Error::UnknownOutcome`], or a
+    /// [`PartialWrite`] that wrote records before failing or whose failed chunk is an unknown
+    /// outcome.
     pub fn may_have_applied(&self) -> bool {
         match self {
             Error::UnknownOutcome { .. } => true,
-            Error::PartialWrite(p) => p.error.may_have_applied(),
+            Error::PartialWrite(p) => {
+                p.outcomes.iter().any(RecordOutcome::is_success) || p.error.may_have_applied()
+            }
             _ => false,
         }
     }

@@ -100,6 +100,17 @@ pub(crate) async fn read_body(
 /// Turns a failed body read into the SDK's error (see [`send_error`] for `idempotent`).
 pub(crate) fn body_error(e: BodyError, status: u16, idempotent: bool, limit: u64) -> Error {
     match e {
+        // A success to a request that is not safe to repeat was applied, however long its
+        // reply: not reading it leaves the outcome unknown, not failed.
+        BodyError::TooLarge if !idempotent && (200..300).contains(&status) => {
+            Error::UnknownOutcome {
+                reason: format!(
+                    "its reply (HTTP {status}) is larger than the limit of {limit} bytes (`max_response_bytes`) and was not read"
+                ),
+                status: Some(status),
+                snippet: String::new(),
+            }
+        }
         BodyError::TooLarge => Error::ResponseTooLarge { limit, status },
         BodyError::Transport(e, _) if idempotent => transport_error(e),
         BodyError::Transport(e, partial) => Error::UnknownOutcome {

@@ -130,8 +130,12 @@ impl MetadataCache {
         self.dir.as_deref()
     }
 
+    /// Whether an entry needs no revalidation. `checked_at` may come from a file another
+    /// process wrote (or damaged): a time in the future or too far in the past is old, never an
+    /// overflow and never "fresh forever".
     fn fresh(&self, m: &ModuleFields) -> bool {
-        !self.auto_refresh || now_ms() - m.checked_at < self.ttl.as_millis() as i64
+        let ttl = i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX);
+        !self.auto_refresh || (0..ttl).contains(&now_ms().saturating_sub(m.checked_at))
     }
 
     fn cached(&self, module: &str) -> Option<Arc<ModuleFields>> {

@@ -2,7 +2,7 @@
 //! `zcrm-modules`) and [`Dynamic`] modules (any name, string-keyed records) use the same code.
 
 use crate::client::{encode_segment, ApiRequest, Client};
-use crate::error::{Error, PartialWrite, ProtocolError};
+use crate::error::{ConfigError, Error, PartialWrite, ProtocolError};
 use crate::outcome::RecordOutcome;
 use futures_util::stream::{self, Stream, TryStreamExt};
 use reqwest::Method;
@@ -386,7 +386,20 @@ impl<M: Module> Records<M> {
 
     /// Deletes records by id (in chunks of 100); one outcome per id. A chunk that fails after
     /// others completed gives [`Error::PartialWrite`] with their outcomes.
+    ///
+    /// The ids travel as one comma-separated parameter: an empty id or one holding a `,` is an
+    /// [`Error::Config`] and nothing is sent (it would name other records).
     pub async fn delete(&self, ids: &[RecordId]) -> Result<Vec<RecordOutcome>, Error> {
+        if let Some(bad) = ids
+            .iter()
+            .find(|id| id.as_str().is_empty() || id.as_str().contains(','))
+        {
+            return Err(ConfigError::Invalid {
+                field: "ids",
+                reason: format!("record id `{bad}` is empty or holds a `,`; ids are sent as one comma-separated list, so it would name other records"),
+            }
+            .into());
+        }
         let path = self.path("");
         self.batch(ids, |chunk| {
             let list: Vec<&str> = chunk.iter().map(RecordId::as_str).collect();

@@ -177,3 +177,31 @@ async fn not_found_only_when_the_server_says_the_id_is_unknown() {
         .unwrap_err();
     assert_eq!(e.api_code(), Some("INVALID_DATA"), "{e}");
 }
+
+/// `.` and `..` cannot be escaped in a URL path (`%2E` is a dot segment too), and an empty
+/// segment names another resource: an id or module name that is one of them would send the
+/// request elsewhere (`Leads/.` is the list of Leads, `../users` the users). Nothing is sent.
+#[tokio::test]
+async fn dot_and_empty_segments_never_leave() {
+    let emu = Emulator::start().await.unwrap();
+    let c = common::client(&emu, Arc::new(MemoryStore::new()), fast_retries()).await;
+    let leads = c.dynamic("Leads");
+    let sent = emu.requests().len();
+    for id in ["", ".", ".."] {
+        let e = leads.get(&RecordId::from(id), &["Last_Name"]).await;
+        assert!(matches!(&e, Err(Error::Config(_))), "id `{id}`: {e:?}");
+    }
+    for module in [".", ".."] {
+        let e = c.dynamic(module).get(&RecordId::from("users"), &[]).await;
+        assert!(
+            matches!(&e, Err(Error::Config(_))),
+            "module `{module}`: {e:?}"
+        );
+    }
+    let e = c.get_json("/Leads/%2e%2E/org", &[]).await.unwrap_err();
+    assert!(
+        e.to_string().contains("/Leads/%2e%2E/org"),
+        "names the path: {e}"
+    );
+    assert_eq!(emu.requests().len(), sent, "no request was sent");
+}

@@ -167,3 +167,23 @@ proptest! {
         prop_assert_eq!(serde_json::to_value(&d).unwrap().to_string(), json);
     }
 }
+
+/// A decimal that came as a string Zoho accepts but JSON does not as a number (`+1.5`, `1.`,
+/// `.5`) can still be written as a number: `quoted(false)` writes its value, never a JSON
+/// number that does not parse.
+#[test]
+fn a_string_decimal_can_be_written_as_a_number() {
+    for (text, number) in [
+        ("+1.5", "1.5"),
+        ("1.", "1"),
+        (".5", "0.5"),
+        ("1.50", "1.50"),
+    ] {
+        let d = Decimal::try_from(&Value::String(text.into()))
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .quoted(false);
+        let v = serde_json::to_value(&d).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(v.to_string(), number, "{text}");
+        assert_eq!(Decimal::try_from(&v).unwrap(), d, "{text}");
+    }
+}

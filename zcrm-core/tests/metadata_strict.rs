@@ -163,3 +163,39 @@ async fn malformed_field_metadata_is_a_decode_error_naming_module_and_path() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// A cache file is shared with other processes and may be damaged: a `checked_at` far in the
+/// past or in the future is metadata to revalidate, never a panic (overflow) and never fresh
+/// forever.
+#[tokio::test]
+async fn a_damaged_cache_time_is_revalidated_not_trusted() {
+    let emu = Emulator::start().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("zcrm-meta-checked-at-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = SdkConfig::builder()
+        .resource_path(&dir)
+        .auto_refresh_fields(true)
+        .build()
+        .unwrap();
+    let first = client(&emu, config.clone()).await;
+    first.module_fields("Leads").await.unwrap();
+    let file = first.metadata_dir().unwrap().join("Leads.json");
+    let good: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for checked_at in [i64::MIN, i64::MIN + 1, i64::MAX] {
+        let mut damaged = good.clone();
+        damaged["checked_at"] = json!(checked_at);
+        std::fs::write(&file, damaged.to_string()).unwrap();
+        // Another client (as another process would) finds the file.
+        let other = client(&emu, config.clone()).await;
+        let before = field_fetches(&emu);
+        let fields = other.module_fields("Leads").await.unwrap();
+        assert!(fields.field("Lead_Status").is_some());
+        assert_eq!(
+            field_fetches(&emu) - before,
+            1,
+            "checked_at {checked_at} is revalidated"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -300,3 +300,49 @@ async fn proxy_credentials_stay_out_of_debug_and_errors() {
         .unwrap_err();
     assert!(!bad.to_string().contains("hunter2"), "{bad}");
 }
+
+/// A token row that was deleted (a revoke, a sign-out elsewhere) can have its id given to the
+/// next user-org that signs in (`MAX(id) + 1`). A client still holding the old token must then
+/// never pick up that other user's token when its own is refreshed.
+#[tokio::test]
+async fn a_reused_token_id_never_hands_another_users_token_to_a_client() {
+    const AMELIA: &str = "amelia.burrows@acme.example";
+    let emu = Emulator::start().await.unwrap();
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+    let patricia = common::client(&emu, store.clone(), fast_retries()).await;
+    let id = patricia.token_id().unwrap();
+    assert!(store.delete(&id).await.unwrap());
+    let amelia = Client::builder()
+        .environment(env_of(&emu))
+        .token(common::grant_token(&emu, AMELIA))
+        .store(store.clone())
+        .config(fast_retries())
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(amelia.token_id(), Some(id.clone()), "the id is given again");
+    let amelia_row = store.find_by_id(&id).await.unwrap().unwrap();
+    assert!(amelia_row.user_name.as_deref().unwrap().starts_with(AMELIA));
+    // Patricia's access token is rejected: her client refreshes.
+    admin(
+        &emu,
+        Method::POST,
+        "/tokens/expire",
+        json!({ "user": PATRICIA }),
+    )
+    .await;
+    let seen = patricia
+        .get_json("/users", &[("type", "CurrentUser")])
+        .await;
+    if let Ok(Some(users)) = &seen {
+        assert!(
+            !users.to_string().contains(AMELIA),
+            "Patricia's client acts as another user: {users}"
+        );
+    }
+    // Whatever it answered, Amelia's stored token is still hers, untouched.
+    let row = store.find_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(row.user_name, amelia_row.user_name);
+    assert!(row.refresh_token == amelia_row.refresh_token, "{row:?}");
+    amelia.get_json("/org", &[]).await.unwrap();
+}

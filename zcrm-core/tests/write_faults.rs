@@ -279,3 +279,115 @@ async fn only_2xx_is_success() {
         .unwrap();
     assert_eq!(resp.status, 304);
 }
+
+/// A reply to a create that is larger than `max_response_bytes` is not read, but the server
+/// answered 201: the records were written. That is an unknown outcome, not a plain failure that
+/// invites sending them again.
+#[tokio::test]
+async fn an_oversized_reply_to_a_create_is_an_unknown_outcome() {
+    let emu = Emulator::start().await.unwrap();
+    let store: Arc<dyn zcrm_core::store::TokenStore> = Arc::new(MemoryStore::new());
+    let c = common::client(&emu, store.clone(), fast_retries()).await;
+    // The same token, with a body limit below the size of a create's reply.
+    let small = Client::builder()
+        .environment(common::env_of(&emu))
+        .token(
+            zcrm_core::OAuthToken::builder()
+                .id(c.token_id().unwrap())
+                .build()
+                .unwrap(),
+        )
+        .store(store)
+        .config(
+            SdkConfig::builder()
+                .max_response_bytes(64)
+                .max_concurrency(2)
+                .pick_list_validation(false)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .await
+        .unwrap();
+    let before = logged(&emu, "POST", "/crm/v7/Leads");
+    let e = small
+        .dynamic("Leads")
+        .create(&leads(2, "Oversized"))
+        .await
+        .unwrap_err();
+    assert_eq!(logged(&emu, "POST", "/crm/v7/Leads") - before, 1);
+    assert_eq!(
+        server_count(&c, "Oversized").await,
+        2,
+        "the server wrote them"
+    );
+    assert!(
+        e.may_have_applied(),
+        "a written create must not look like a failure: {e}"
+    );
+    assert_eq!(e.kind(), ErrorKind::UnknownOutcome, "{e}");
+    assert!(e.to_string().contains("64 bytes"), "names the limit: {e}");
+}
+
+/// Record ids of a delete travel as one comma-separated parameter: an id holding a comma (or
+/// an empty id) must not change which records are deleted.
+#[tokio::test]
+async fn a_delete_removes_only_the_ids_given() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu, fast_retries()).await;
+    let records = c.dynamic("Leads");
+    let ids: Vec<RecordId> = records
+        .create(&leads(2, "Kept"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o.id().unwrap())
+        .collect();
+    let before = logged(&emu, "DELETE", "/crm/v7/Leads");
+    for bad in [format!("999,{}", ids[0]), String::new()] {
+        let e = records
+            .delete(&[RecordId::from(bad.clone()), ids[1].clone()])
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().contains(&format!("`{bad}`")),
+            "names the id: {e}"
+        );
+    }
+    assert_eq!(
+        logged(&emu, "DELETE", "/crm/v7/Leads") - before,
+        0,
+        "nothing is sent"
+    );
+    assert_eq!(server_count(&c, "Kept").await, 2, "no record was deleted");
+}
+
+/// `may_have_applied()` is how a caller decides whether sending a batch again could write
+/// twice: a batch that wrote its first chunks before failing has applied part of it.
+#[tokio::test]
+async fn a_partial_write_that_wrote_records_says_so() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu, fast_retries()).await;
+    fault(&emu, "/crm/v7/Leads", Some("POST"), 1, 1, json!({"kind": "status", "status": 413, "body": {"code": "LIMIT_EXCEEDED", "details": {}, "message": "too large", "status": "error"}})).await;
+    let e = c
+        .dynamic("Leads")
+        .create(&leads(101, "Applied"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PartialWrite, "{e}");
+    assert_eq!(server_count(&c, "Applied").await, 100);
+    assert!(
+        e.may_have_applied(),
+        "100 records were written, yet the error says nothing was: {e}"
+    );
+    // A batch whose first chunk already failed wrote nothing.
+    fault(&emu, "/crm/v7/Leads", Some("POST"), 0, 1, json!({"kind": "status", "status": 413, "body": {"code": "LIMIT_EXCEEDED", "details": {}, "message": "too large", "status": "error"}})).await;
+    let e = c
+        .dynamic("Leads")
+        .create(&leads(101, "Nothing"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PartialWrite, "{e}");
+    assert!(!e.may_have_applied(), "{e}");
+    assert_eq!(server_count(&c, "Nothing").await, 0);
+}

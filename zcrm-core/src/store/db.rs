@@ -16,6 +16,10 @@
 //! schema (which has none) is as safe as one this store creates (which has `UNIQUE (user_name)`).
 //! A lock not taken within 60 seconds is a [`StoreError::Lock`]; nothing is then written.
 //!
+//! A token's refresh lock (MySQL `GET_LOCK`, PostgreSQL `pg_advisory_lock`) is held by a
+//! connection opened for it, outside the pool: the refresh reads and saves the token through
+//! the pool while it holds the lock, so any number of tokens can refresh at once.
+//!
 //! A SQLite database file that the store creates has mode 0600, like [`FileStore`]'s file.
 //!
 //! [`FileStore`]: super::FileStore
@@ -268,8 +272,9 @@ impl DbStore {
             refresh_token: s(4)?.map(RefreshToken::new),
             access_token: s(5)?.map(AccessToken::new),
             grant_token: s(6)?.map(GrantToken::new),
-            // An unreadable expiry is an unknown one: the token is refreshed before use.
-            expiry_time: s(7)?.and_then(|v| parse_expiry(&v)),
+            // An unreadable expiry reads as expired (0), so the token is refreshed before use;
+            // none at all would count as valid forever.
+            expiry_time: s(7)?.map(|v| parse_expiry(&v).unwrap_or(0)),
             redirect_url: s(8)?,
             api_domain: s(9)?,
         })

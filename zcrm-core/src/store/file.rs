@@ -405,11 +405,12 @@ impl TokenStore for FileStore {
         self.blocking(|s| s.modify(|rows| rows.clear())).await
     }
 
-    /// Locks `<file>.refresh.lock` (one lock for all tokens of the file).
+    /// Locks `<file>.refresh.lock` (one lock for all tokens of the file), waiting at most 60 s for
+    /// another holder ([`StoreError::Lock`] past that).
     async fn lock_refresh(&self, _key: &str) -> Result<RefreshLock, StoreError> {
         let mut name = self.path.file_name().unwrap_or_default().to_os_string();
         name.push(".refresh.lock");
-        lock_file(self.path.with_file_name(name)).await
+        lock_file(self.path.with_file_name(name), super::FILE_LOCK_WAIT).await
     }
 }
 

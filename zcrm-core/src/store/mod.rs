@@ -95,17 +95,24 @@ impl HeldLock for FileLock {
     }
 }
 
-/// Takes an exclusive lock on `path` (created with mode 0600), waiting for other holders.
-pub(crate) async fn lock_file(path: std::path::PathBuf) -> Result<RefreshLock, StoreError> {
+/// How long a refresh waits for a lock file that another holder keeps, before
+/// [`StoreError::Lock`] (as long as a database store waits for its locks by default).
+pub(crate) const FILE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Takes an exclusive lock on `path` (created with mode 0600), waiting for other holders at most
+/// `wait`: a holder that never lets go (a stopped process) is a [`StoreError::Lock`], not a wait
+/// without end.
+pub(crate) async fn lock_file(
+    path: std::path::PathBuf,
+    wait: std::time::Duration,
+) -> Result<RefreshLock, StoreError> {
     let target = path.display().to_string();
     let file = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
         let mut opts = std::fs::OpenOptions::new();
         opts.create(true).truncate(false).write(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let f = opts.open(&path)?;
-        f.lock()?;
-        Ok(f)
+        opts.open(&path)
     })
     .await
     .map_err(|e| StoreError::Io {
@@ -113,10 +120,33 @@ pub(crate) async fn lock_file(path: std::path::PathBuf) -> Result<RefreshLock, S
         reason: e.to_string(),
     })?
     .map_err(|e| StoreError::Io {
-        target,
-        reason: format!("cannot lock: {e}"),
+        target: target.clone(),
+        reason: format!("cannot open the lock file: {e}"),
     })?;
-    Ok(RefreshLock::held(FileLock(file)))
+    let start = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(RefreshLock::held(FileLock(file))),
+            Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Lock {
+                    target,
+                    reason: format!(
+                        "the refresh lock file is held by another writer; not obtained within {} s",
+                        wait.as_secs()
+                    ),
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(StoreError::Io {
+                    target,
+                    reason: format!("cannot lock: {e}"),
+                })
+            }
+        }
+    }
 }
 
 /// Applies [`TokenStore::save`]'s rules to an in-memory list of rows; returns the saved row.

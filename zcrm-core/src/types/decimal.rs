@@ -100,8 +100,12 @@ impl Decimal {
         self.quoted
     }
 
-    /// The same value written as a JSON string (`true`) or number (`false`).
+    /// The same value written as a JSON string (`true`) or number (`false`). A string that is
+    /// not a JSON number (`+1.5`, `1.`) is written as a number by its value (`1.5`, `1`).
     pub fn quoted(mut self, quoted: bool) -> Self {
+        if !quoted && serde_json::Number::from_str(&self.text).is_err() {
+            self.text = self.value.to_string().into_boxed_str();
+        }
         self.quoted = quoted;
         self
     }

@@ -5,11 +5,14 @@ use crate::error::StoreError;
 use crate::store::{lock_file, HeldLock, RefreshLock};
 use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, Executor, Row};
+use sqlx::{Any, AnyConnection, ConnectOptions, Connection, Executor, Row};
 
-/// A MySQL named lock or PostgreSQL advisory lock, held by one pooled connection's session.
+/// A MySQL named lock or PostgreSQL advisory lock, held by a session of its own: a connection
+/// opened for the lock, outside the store's pool. A refresh holds its lock while it reads and
+/// saves the token through the pool, so locks held on pooled connections would starve those
+/// reads once as many tokens refresh at once as the pool has connections.
 struct SessionLock {
-    conn: Option<PoolConnection<Any>>,
+    conn: Option<AnyConnection>,
     unlock: String,
     key: String,
 }
@@ -18,24 +21,12 @@ struct SessionLock {
 impl HeldLock for SessionLock {
     async fn release(mut self: Box<Self>) {
         if let Some(mut conn) = self.conn.take() {
-            if sqlx::query(&self.unlock)
+            let _ = sqlx::query(&self.unlock)
                 .bind(self.key.clone())
-                .execute(&mut *conn)
-                .await
-                .is_err()
-            {
-                // Closing the session releases its locks.
-                drop(conn.detach());
-            }
-        }
-    }
-}
-
-impl Drop for SessionLock {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            // Not released explicitly: end the session rather than return a locked connection.
-            drop(conn.detach());
+                .execute(&mut conn)
+                .await;
+            // Ending the session releases whatever it still holds.
+            let _ = conn.close().await;
         }
     }
 }
@@ -192,7 +183,7 @@ impl DbStore {
                     Some(f) => {
                         let mut n = f.file_name().unwrap_or_default().to_os_string();
                         n.push(".refresh.lock");
-                        lock_file(f.with_file_name(n)).await
+                        lock_file(f.with_file_name(n), self.lock_wait).await
                     }
                     None => Ok(RefreshLock::none()),
                 };
@@ -203,29 +194,26 @@ impl DbStore {
                 "SELECT pg_advisory_unlock(hashtext($1))::text",
             ),
         };
-        let mut conn = self.conn().await?;
+        // A session of its own (see `SessionLock`); dropped on any error below, which ends it.
+        let mut conn = self
+            .pool
+            .connect_options()
+            .connect()
+            .await
+            .map_err(|e| self.err(e))?;
         let mut q = sqlx::query(lock).bind(name.clone());
         let wait = self.lock_wait.as_secs().max(1);
         if self.backend == Backend::MySql {
             q = q.bind(wait as i64);
         }
         if self.backend == Backend::Postgres {
-            // The session's lock wait is bounded like MySQL's; it is reset before the connection
-            // serves anything else.
+            // The session's lock wait is bounded like MySQL's (the session serves nothing else).
             let ms = self.lock_wait.as_millis().clamp(1, i32::MAX as u128);
             conn.execute(format!("SET lock_timeout = {ms}").as_str())
                 .await
                 .map_err(|e| self.err(e))?;
         }
-        let row = q.fetch_one(&mut *conn).await;
-        if self.backend == Backend::Postgres {
-            if let Err(e) = conn.execute("RESET lock_timeout").await {
-                // A connection that keeps the short wait must not serve anything else.
-                drop(conn.detach());
-                return Err(self.err(e));
-            }
-        }
-        let row = row.map_err(|e| StoreError::Lock {
+        let row = q.fetch_one(&mut conn).await.map_err(|e| StoreError::Lock {
             target: self.target.clone(),
             reason: if is_lock_timeout(&e) {
                 format!("the refresh lock `{name}` was not obtained within {wait} s")
@@ -241,7 +229,7 @@ impl DbStore {
         if self.backend == Backend::MySql {
             let got: Option<i64> = row.try_get(0).map_err(|e| self.err(e))?;
             if got != Some(1) {
-                // Dropping `session` closes its connection.
+                // Dropping `session` ends its session.
                 return Err(StoreError::Lock {
                     target: self.target.clone(),
                     reason: match got {

@@ -478,3 +478,116 @@ fn expiry_parsing_is_checked() {
         assert_eq!(parse_expiry(bad), None, "{bad}");
     }
 }
+
+/// What a client's refresh does with the store: take the token's refresh lock, read the
+/// stored token, save the new one, release. Many tokens of one process (a web app's users)
+/// refresh at once through one store; every refresh must get through, whatever the number.
+/// (On MySQL and PostgreSQL, whose refresh locks are per token; SQLite's is one lock file.)
+#[tokio::test]
+async fn many_tokens_refreshing_at_once_do_not_starve_the_store() {
+    for backend in ["mysql", "postgres"] {
+        let Some((url, name)) = on_backend(backend, "manyrefresh") else {
+            continue;
+        };
+        let store = DbStore::open(&url, &name, Duration::from_secs(2))
+            .await
+            .unwrap();
+        store.delete_all().await.unwrap();
+        let tokens = 8;
+        let mut saved = vec![];
+        for i in 0..tokens {
+            saved.push(store.save(&user(&format!("r{i}"))).await.unwrap());
+        }
+        // Every token's refresh lock is taken first (each refresh has begun), then each reads
+        // and saves its token under its lock.
+        let mut held = vec![];
+        for t in &saved {
+            let key = t.id.clone().unwrap();
+            let lock = store.lock_refresh(&key).await;
+            held.push((t, lock));
+        }
+        let results = futures_util::future::join_all(held.into_iter().map(|(t, lock)| {
+            let store = store.clone();
+            async move {
+                let lock = lock?;
+                let id = t.id.clone().unwrap();
+                let mut found = store.find_by_id(&id).await?.expect("stored");
+                found.access_token = Some(AccessToken::new(format!("1000.access.{id}")));
+                let out = store.save(&found).await;
+                lock.release().await;
+                out
+            }
+        }))
+        .await;
+        for (i, r) in results.iter().enumerate() {
+            assert!(r.is_ok(), "{backend}: refresh {i} of {tokens}: {r:?}");
+        }
+        for t in &saved {
+            let id = t.id.clone().unwrap();
+            let row = store.find_by_id(&id).await.unwrap().unwrap();
+            assert_eq!(
+                row.access_token.map(|a| a.expose().to_string()),
+                Some(format!("1000.access.{id}"))
+            );
+        }
+        drop_table(&store).await;
+    }
+}
+
+/// An `expiry_time` the store cannot read (another program wrote `-1e30` or `soon`) is read as
+/// expired, so the token is refreshed before use; never as "no expiry", which counts as valid
+/// forever.
+#[tokio::test]
+async fn an_unreadable_expiry_reads_as_expired() {
+    for backend in BACKENDS {
+        let Some((url, name)) = on_backend(backend, "badexpiry") else {
+            continue;
+        };
+        let store = DbStore::open(&url, &name, Duration::from_secs(5))
+            .await
+            .unwrap();
+        store.delete_all().await.unwrap();
+        let mut t = user("exp");
+        t.access_token = Some(AccessToken::new("1000.a"));
+        t.expiry_time = Some(crate::auth::now_ms() + 3_600_000);
+        let id = store.save(&t).await.unwrap().id.unwrap();
+        for bad in ["-1e30", "1e19", "soon", "NaN"] {
+            sqlx::query(&store.sql("UPDATE {t} SET expiry_time = ? WHERE id = ?"))
+                .bind(bad.to_string())
+                .bind(id.clone())
+                .execute(&store.pool)
+                .await
+                .unwrap();
+            let found = store.find_by_id(&id).await.unwrap().unwrap();
+            assert!(
+                found
+                    .expiry_time
+                    .is_some_and(|e| e <= crate::auth::now_ms()),
+                "{backend}: expiry `{bad}` read as {:?}",
+                found.expiry_time
+            );
+        }
+        drop_table(&store).await;
+    }
+}
+
+/// SQLite's refresh lock is a lock file: its wait is bounded by the store's lock wait like the
+/// servers' locks (a typed error past it), never endless while another process keeps it.
+#[tokio::test]
+async fn sqlite_refresh_lock_wait_is_bounded() {
+    let Some((url, name)) = on_backend("sqlite", "refreshfile") else {
+        return;
+    };
+    let store = DbStore::open(&url, &name, Duration::from_secs(1))
+        .await
+        .unwrap();
+    let held = store.lock_refresh("a").await.unwrap();
+    let e = tokio::time::timeout(Duration::from_secs(30), store.lock_refresh("b"))
+        .await
+        .expect("the wait for a held lock file ends")
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Lock { .. }), "{e:?}");
+    assert!(e.to_string().contains("within 1 s"), "{e}");
+    held.release().await;
+    store.lock_refresh("b").await.unwrap().release().await;
+}
