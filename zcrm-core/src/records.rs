@@ -387,6 +387,10 @@ impl<M: Module> Records<M> {
     /// Deletes records by id (in chunks of 100); one outcome per id. A chunk that fails after
     /// others completed gives [`Error::PartialWrite`] with their outcomes.
     ///
+    /// A delete whose reply was lost is not sent again (a second answer would report the
+    /// records the first one deleted as "record not deleted"): it is an
+    /// [`Error::UnknownOutcome`]; look the records up before deleting again.
+    ///
     /// The ids travel as one comma-separated parameter: an empty id or one holding a `,` is an
     /// [`Error::Config`] and nothing is sent (it would name other records).
     pub async fn delete(&self, ids: &[RecordId]) -> Result<Vec<RecordOutcome>, Error> {
@@ -405,6 +409,7 @@ impl<M: Module> Records<M> {
             let list: Vec<&str> = chunk.iter().map(RecordId::as_str).collect();
             let mut req = ApiRequest::get(path.clone()).query("ids", list.join(","));
             req.method = Method::DELETE;
+            req.idempotent = false;
             req
         })
         .await
