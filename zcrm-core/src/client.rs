@@ -182,13 +182,18 @@ impl Client {
             let org = user
                 .rsplit_once(':')
                 .map(|(_, zgid)| zgid.to_string())
-                .filter(|z| !z.is_empty())
-                .unwrap_or_else(|| "unknown-org".into());
+                .filter(|z| !z.is_empty());
             let c = &self.inner.config;
+            // Files are shared by org; a client whose org is unknown (discovery failed) keeps
+            // its metadata in memory only, so that it never reads another org's fields.
+            let dir = c.resource_path().filter(|_| org.is_some());
+            if org.is_none() && c.resource_path().is_some() {
+                tracing::warn!("the org of this token is unknown: field metadata is cached in memory only, not under resource_path");
+            }
             crate::metadata::MetadataCache::new(
-                c.resource_path(),
+                dir,
                 &self.inner.api_base,
-                &org,
+                org.as_deref().unwrap_or("unknown-org"),
                 c.metadata_ttl(),
                 c.auto_refresh_fields(),
             )

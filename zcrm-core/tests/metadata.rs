@@ -241,3 +241,45 @@ async fn a_failed_refresh_keeps_the_copy_and_without_one_is_an_error() {
         vec![500, 200, 500]
     );
 }
+
+/// A token whose org could not be discovered (no users/org scope) keeps its metadata in memory:
+/// files under `resource_path` are shared by org, and another org's would be wrong for it.
+#[tokio::test]
+async fn an_unknown_org_never_shares_metadata_files() {
+    let emu = Emulator::start().await.unwrap();
+    let dir = temp_dir("unknown-org");
+    let code = emu
+        .mint_grant_code(
+            common::PATRICIA,
+            &["ZohoCRM.modules.ALL", "ZohoCRM.settings.ALL"],
+        )
+        .unwrap();
+    let token = zcrm_core::OAuthToken::builder()
+        .client_id(zcrm_emulator::SELF_CLIENT_ID)
+        .client_secret(zcrm_emulator::SELF_CLIENT_SECRET)
+        .grant_token(code)
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .environment(common::env_of(&emu))
+        .token(token)
+        .config(SdkConfig::builder().resource_path(&dir).build().unwrap())
+        .build()
+        .await
+        .unwrap();
+    assert!(
+        client.user_name().is_none(),
+        "discovery needs users and org scopes"
+    );
+    assert_eq!(client.metadata_dir(), None);
+    client
+        .dynamic("Leads")
+        .create(&[lead("Memory").set("Rating", "Active")])
+        .await
+        .unwrap();
+    let written: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    assert!(
+        written.is_empty(),
+        "nothing under resource_path: {written:?}"
+    );
+}
