@@ -219,14 +219,36 @@ impl Lookup {
     }
 }
 
-/// A user reference (`Owner`, `Created_By`, user lookups).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A user reference (`Owner`, `Created_By`, user lookups). Decoding then encoding gives the
+/// object back as sent.
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserRef {
     /// The user id.
     pub id: RecordId,
-    /// Everything else, kept as sent (`name`, `email`, `zuid`).
-    #[serde(flatten)]
+    /// `name`, when a string (kept apart from `rest`: no map for the common case).
+    name: Option<String>,
+    /// `email`, when a string.
+    email: Option<String>,
+    /// Every other key, kept as sent (`zuid`, a `null` name, ...).
     pub rest: Map<String, Value>,
+}
+
+impl Serialize for UserRef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        if let Some(n) = &self.name {
+            m.serialize_entry("name", n)?;
+        }
+        m.serialize_entry("id", &self.id)?;
+        if let Some(e) = &self.email {
+            m.serialize_entry("email", e)?;
+        }
+        for (k, v) in &self.rest {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 impl<'de> Deserialize<'de> for UserRef {
@@ -243,16 +265,38 @@ impl<'de> Deserialize<'de> for UserRef {
                 mut a: A,
             ) -> Result<UserRef, A::Error> {
                 let mut id = None;
+                let (mut name, mut email) = (None, None);
                 let mut rest = Map::new();
                 while let Some(key) = a.next_key::<fields::Key<'de>>()? {
-                    if key.as_str() == "id" {
-                        id = Some(a.next_value::<RecordId>()?);
-                    } else {
-                        fields::keep(&mut a, key, &mut rest)?;
+                    match key.as_str() {
+                        "id" => id = Some(a.next_value::<RecordId>()?),
+                        "name" | "email" => {
+                            let slot = if key.as_str() == "name" {
+                                &mut name
+                            } else {
+                                &mut email
+                            };
+                            match a.next_value::<Value>()? {
+                                Value::String(v) => {
+                                    rest.remove(key.as_str());
+                                    *slot = Some(v);
+                                }
+                                other => {
+                                    *slot = None;
+                                    rest.insert(key.into_string(), other);
+                                }
+                            }
+                        }
+                        _ => fields::keep(&mut a, key, &mut rest)?,
                     }
                 }
                 let id = id.ok_or_else(|| A::Error::missing_field("id"))?;
-                Ok(UserRef { id, rest })
+                Ok(UserRef {
+                    id,
+                    name,
+                    email,
+                    rest,
+                })
             }
         }
         d.deserialize_map(V)
@@ -264,16 +308,18 @@ impl UserRef {
     pub fn to(id: impl Into<RecordId>) -> Self {
         UserRef {
             id: id.into(),
+            name: None,
+            email: None,
             rest: Map::new(),
         }
     }
     /// The user's name.
     pub fn name(&self) -> Option<&str> {
-        self.rest.get("name").and_then(Value::as_str)
+        self.name.as_deref()
     }
     /// The user's email.
     pub fn email(&self) -> Option<&str> {
-        self.rest.get("email").and_then(Value::as_str)
+        self.email.as_deref()
     }
 }
 
@@ -527,6 +573,32 @@ pub mod fields {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn user_refs_round_trip_as_sent() {
+        for text in [
+            r#"{"name":"Patricia Boyle","id":"1","email":"p@zylker.example"}"#,
+            r#"{"name":null,"id":"1","email":"p@zylker.example","zuid":"9"}"#,
+            r#"{"id":"1"}"#,
+            r#"{"name":5,"id":"1","email":["x"]}"#,
+        ] {
+            let u: UserRef = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                serde_json::to_value(&u).unwrap(),
+                serde_json::from_str::<Value>(text).unwrap(),
+                "{text}"
+            );
+        }
+        let u: UserRef =
+            serde_json::from_str(r#"{"name":null,"name":"P","id":"1","email":"a","email":null}"#)
+                .unwrap();
+        assert_eq!((u.name(), u.email()), (Some("P"), None));
+        assert_eq!(
+            serde_json::to_value(&u).unwrap(),
+            serde_json::json!({"name": "P", "id": "1", "email": null})
+        );
+        assert!(serde_json::from_str::<UserRef>(r#"{"name":"P"}"#).is_err());
+    }
+
     use super::*;
     use serde_json::json;
 
