@@ -68,11 +68,58 @@ impl DateTime {
 impl FromStr for DateTime {
     type Err = time::error::Parse;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let value = match zoho_date_time(s.as_bytes()) {
+            Some(v) => v,
+            None => OffsetDateTime::parse(s, &Rfc3339)?,
+        };
         Ok(DateTime {
-            value: OffsetDateTime::parse(s, &Rfc3339)?,
+            value,
             zulu: s.ends_with('Z') || s.ends_with('z'),
         })
     }
+}
+
+/// The form Zoho sends, `2026-11-30T10:15:00+05:30` (or `...Z`), read directly; `None` for
+/// anything else, which the full RFC 3339 parser then reads (or explains).
+fn zoho_date_time(b: &[u8]) -> Option<OffsetDateTime> {
+    fn num(b: &[u8]) -> Option<u8> {
+        b.iter().try_fold(0u8, |n, c| {
+            c.is_ascii_digit()
+                .then(|| n.checked_mul(10)?.checked_add(c - b'0'))
+                .flatten()
+        })
+    }
+    let shape_ok = b.len() >= 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':';
+    if !shape_ok {
+        return None;
+    }
+    let year = i32::from(num(&b[0..2])?) * 100 + i32::from(num(&b[2..4])?);
+    let date = time::Date::from_calendar_date(
+        year,
+        time::Month::try_from(num(&b[5..7])?).ok()?,
+        num(&b[8..10])?,
+    )
+    .ok()?;
+    let clock = time::Time::from_hms(num(&b[11..13])?, num(&b[14..16])?, num(&b[17..19])?).ok()?;
+    let offset = match &b[19..] {
+        [b'Z' | b'z'] => time::UtcOffset::UTC,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let (h, m) = (num(&[*h1, *h2])?, num(&[*m1, *m2])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let (h, m) = (h as i8, m as i8);
+            let (h, m) = if *sign == b'-' { (-h, -m) } else { (h, m) };
+            time::UtcOffset::from_hms(h, m, 0).ok()?
+        }
+        _ => return None,
+    };
+    Some(time::PrimitiveDateTime::new(date, clock).assume_offset(offset))
 }
 
 impl fmt::Display for DateTime {
@@ -573,6 +620,51 @@ pub mod fields {
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(10_000))]
+
+        /// The direct reader and the RFC 3339 parser agree on every string of Zoho's shape,
+        /// valid or not.
+        #[test]
+        fn direct_date_time_reading_agrees(text in "[0-9]{4}-[0-3][0-9]-[0-3][0-9]T[0-2][0-9]:[0-6][0-9]:[0-6][0-9]([+-][0-2][0-9]:[0-6][0-9]|Z)") {
+            let full = OffsetDateTime::parse(&text, &Rfc3339).ok();
+            proptest::prop_assert_eq!(zoho_date_time(text.as_bytes()), full, "{}", text);
+        }
+    }
+
+    #[test]
+    fn zoho_date_times_read_directly_agree_with_rfc3339() {
+        for text in [
+            "2026-11-30T10:15:00+05:30",
+            "2026-11-30T10:15:00-03:00",
+            "2026-11-30T23:59:59Z",
+            "2024-02-29T00:00:00+00:00",
+            "1999-12-31T12:00:00-00:30",
+        ] {
+            let fast = zoho_date_time(text.as_bytes()).unwrap();
+            assert_eq!(
+                fast,
+                OffsetDateTime::parse(text, &Rfc3339).unwrap(),
+                "{text}"
+            );
+            assert_eq!(text.parse::<DateTime>().unwrap().to_string(), text);
+        }
+        for text in [
+            "2026-02-30T10:15:00+05:30",
+            "2026-11-30T24:00:00+05:30",
+            "2026-11-30T10:15:00+5:30",
+            "2026-11-30 10:15:00+05:30",
+            "2026-11-30T10:15:00.5+05:30",
+            "2026-11-30T10:15:00+25:00",
+            "+026-11-30T10:15:00Z",
+        ] {
+            assert!(zoho_date_time(text.as_bytes()).is_none(), "{text}");
+        }
+        // Forms outside the fast path still parse through RFC 3339.
+        assert!("2026-11-30T10:15:00.5+05:30".parse::<DateTime>().is_ok());
+        assert!("2026-11-30T24:00:00+05:30".parse::<DateTime>().is_err());
+    }
+
     #[test]
     fn user_refs_round_trip_as_sent() {
         for text in [
