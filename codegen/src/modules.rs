@@ -261,40 +261,19 @@ pub fn tokens(m: &Module, all: &[Module]) -> crate::Tokens {
     let update = format_ident!("{}Update", record);
     let field_enum = format_ident!("{}Field", record);
     let marker = ident(&naming::type_name(&m.api_name));
-    let mut type_names = Scope::with(&[
-        &record_s,
-        &update.to_string(),
-        &field_enum.to_string(),
-        &marker.to_string(),
-        "Other",
-        "Lookup",
-        "UserRef",
-        "Date",
-        "DateTime",
-        "Decimal",
-        "BigInt",
-        "Patch",
-        "RecordId",
-        "Map",
-        "Value",
-        "Option",
-        "Result",
-        "String",
-        "Vec",
-        "Box",
-        "Some",
-        "None",
-        "Ok",
-        "Err",
-        "Default",
-        "Serialize",
-        "Deserialize",
-        "Serializer",
-        "Deserializer",
-        "Module",
-        "SerializeMap",
-        "Nulls",
+    let own = [
+        record_s.clone(),
+        update.to_string(),
+        field_enum.to_string(),
+        marker.to_string(),
+    ];
+    let mut reserved: Vec<&str> = own.iter().map(String::as_str).collect();
+    reserved.extend([
+        "Other", "Lookup", "UserRef", "Date", "DateTime", "Decimal", "BigInt", "Patch", "RecordId",
+        "Module", "Nulls",
     ]);
+    reserved.extend(crate::openapi::types::RESERVED_TYPES);
+    let mut type_names = Scope::with(&reserved);
     let mut field_names = Scope::with(&["extra", "nulls", "new"]);
     let mut variant_names = Scope::default();
     let mut enums = vec![];

@@ -286,11 +286,7 @@ impl Client {
                 match rb.send().await {
                     Ok(resp) => {
                         let status = resp.status().as_u16();
-                        let retry_after = resp
-                            .headers()
-                            .get("retry-after")
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|s| s.trim().parse::<u64>().ok());
+                        let retry_after = http::retry_after(&resp);
                         http::read_body(resp, limit)
                             .await
                             .map(|body| (status, retry_after, body, token))

@@ -65,6 +65,14 @@ pub(crate) fn send_error(e: reqwest::Error, idempotent: bool) -> Error {
     }
 }
 
+/// The seconds of a `Retry-After` header, when it holds a number.
+pub(crate) fn retry_after(resp: &reqwest::Response) -> Option<u64> {
+    resp.headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.trim().parse::<u64>().ok())
+}
+
 /// A body read in full, or why not.
 pub(crate) enum BodyError {
     /// The connection failed while the body arrived.
@@ -79,10 +87,13 @@ pub(crate) async fn read_body(
     mut resp: reqwest::Response,
     limit: u64,
 ) -> Result<bytes::Bytes, BodyError> {
-    if resp.content_length().is_some_and(|n| n > limit) {
+    let announced = resp.content_length();
+    if announced.is_some_and(|n| n > limit) {
         return Err(BodyError::TooLarge);
     }
-    let mut buf = bytes::BytesMut::new();
+    // One allocation when the length is announced (it is within the limit here).
+    let mut buf =
+        bytes::BytesMut::with_capacity(announced.map_or(0, |n| usize::try_from(n).unwrap_or(0)));
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {

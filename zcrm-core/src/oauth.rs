@@ -97,11 +97,7 @@ async fn post_once(
         .await
         .map_err(|e| (http::send_error(e, safe_to_repeat), None))?;
     let status = resp.status().as_u16();
-    let retry_after = resp
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|s| s.trim().parse::<u64>().ok());
+    let retry_after = http::retry_after(&resp);
     let bytes = http::read_body(resp, t.max_body).await.map_err(|e| {
         (
             http::body_error(e, status, safe_to_repeat, t.max_body),

@@ -530,29 +530,6 @@ pub mod fields {
         Ok(())
     }
 
-    /// Takes a field out of the map: `None` when absent or `null` (recorded in `nulls`).
-    pub fn take<T: serde::de::DeserializeOwned>(
-        map: &mut Map<String, Value>,
-        key: &'static str,
-        nulls: &mut Nulls,
-    ) -> Result<Option<T>, String> {
-        match map.remove(key) {
-            None => Ok(None),
-            Some(Value::Null) => {
-                nulls.insert(key);
-                Ok(None)
-            }
-            // A number is decoded from its text, so that every digit reaches the field's type
-            // (a `Value` hands some numbers over as `f64`).
-            Some(Value::Number(n)) => serde_json::from_str(n.as_str())
-                .map(Some)
-                .map_err(|e| format!("field `{key}`: {e}")),
-            Some(v) => serde_json::from_value(v)
-                .map(Some)
-                .map_err(|e| format!("field `{key}`: {e}")),
-        }
-    }
-
     /// Writes a field: its value, `null` if it was `null`, or nothing.
     pub fn put<M: SerializeMap, T: Serialize>(
         m: &mut M,

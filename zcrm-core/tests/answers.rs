@@ -6,9 +6,7 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use zcrm_core::store::MemoryStore;
-use zcrm_core::{
-    ApiEnvironment, Client, Error, OAuthToken, ProtocolError, RecordId, SdkConfig, SearchQuery,
-};
+use zcrm_core::{Error, ProtocolError, RecordId, SdkConfig, SearchQuery};
 use zcrm_emulator::Emulator;
 
 use common::{fast_retries, fault};
@@ -67,14 +65,7 @@ async fn response_bodies_are_bounded() {
             .retry(zcrm_core::RetryPolicy::none())
             .build()
             .unwrap();
-        let c = Client::builder()
-            .environment(ApiEnvironment::custom(&url, &url, &url))
-            .token(
-                OAuthToken::builder()
-                    .access_token("1000.x")
-                    .build()
-                    .unwrap(),
-            )
+        let c = common::access_token_client(&url)
             .config(config)
             .build()
             .await

@@ -315,20 +315,7 @@ async fn revoked_refresh_token_is_a_typed_error() {
     let emu = Emulator::start().await.unwrap();
     let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
     let c = client(&emu, store.clone(), SdkConfig::default()).await;
-    let refresh = store
-        .find_by_id("1")
-        .await
-        .unwrap()
-        .unwrap()
-        .refresh_token
-        .unwrap();
-    admin(
-        &emu,
-        Method::POST,
-        "/tokens/revoke",
-        json!({"refresh_token": refresh.expose()}),
-    )
-    .await;
+    common::revoke_stored_refresh_token(&emu, store.as_ref(), "1").await;
     let e = c
         .get_json("/Leads", &[("fields", "Last_Name")])
         .await

@@ -25,18 +25,6 @@ async fn admin(emu: &Emulator, path: &str, body: Value) {
     common::admin(emu, Method::POST, path, body).await;
 }
 
-fn field_fetches(emu: &Emulator) -> Vec<(String, u16)> {
-    emu.requests()
-        .into_iter()
-        .filter(|r| r.path == "/crm/v7/settings/fields")
-        .map(|r| (r.query, r.status))
-        .collect()
-}
-
-fn lead(last: &str) -> DynamicRecord {
-    DynamicRecord::new().set("Last_Name", last)
-}
-
 #[tokio::test]
 async fn auto_refresh_revalidates_with_if_modified_since() {
     let emu = Emulator::start().await.unwrap();
@@ -53,7 +41,10 @@ async fn auto_refresh_revalidates_with_if_modified_since() {
     // Stale at once (TTL 0): revalidated, and a 304 keeps the entry.
     client.module_fields("Leads").await.unwrap();
     assert_eq!(
-        field_fetches(&emu).iter().map(|f| f.1).collect::<Vec<_>>(),
+        common::field_fetches(&emu)
+            .iter()
+            .map(|f| f.1)
+            .collect::<Vec<_>>(),
         vec![200, 304]
     );
     // A changed field set replaces it.
@@ -65,7 +56,7 @@ async fn auto_refresh_revalidates_with_if_modified_since() {
     .await;
     let now = client.module_fields("Leads").await.unwrap();
     assert!(now.field("Loyalty_Tier").is_some());
-    assert_eq!(field_fetches(&emu).last().unwrap().1, 200);
+    assert_eq!(common::field_fetches(&emu).last().unwrap().1, 200);
     // Without auto refresh, nothing is revalidated until asked.
     let manual = client_with(
         &emu,
@@ -77,13 +68,13 @@ async fn auto_refresh_revalidates_with_if_modified_since() {
     )
     .await;
     manual.module_fields("Deals").await.unwrap();
-    let n = field_fetches(&emu).len();
+    let n = common::field_fetches(&emu).len();
     manual.module_fields("Deals").await.unwrap();
-    assert_eq!(field_fetches(&emu).len(), n);
+    assert_eq!(common::field_fetches(&emu).len(), n);
     manual.refresh_metadata("Deals").await.unwrap();
-    assert_eq!(field_fetches(&emu).len(), n + 1);
+    assert_eq!(common::field_fetches(&emu).len(), n + 1);
     assert_eq!(
-        field_fetches(&emu).last().unwrap().1,
+        common::field_fetches(&emu).last().unwrap().1,
         304,
         "an explicit refresh revalidates too"
     );
@@ -107,14 +98,14 @@ async fn picklist_validation_matrix() {
     };
     // The actual value passes.
     assert!(leads
-        .create(&[lead("A").set("Rating", "ShutDown")])
+        .create(&[common::lead("A").set("Rating", "ShutDown")])
         .await
         .unwrap()[0]
         .is_success());
     // A display-only value fails with the allowed values, and nothing is sent.
     let sent = posts();
     let e = leads
-        .create(&[lead("B").set("Rating", "Shut Down")])
+        .create(&[common::lead("B").set("Rating", "Shut Down")])
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Validation);
@@ -133,16 +124,20 @@ async fn picklist_validation_matrix() {
         json!({"values": ["Nurturing"]}),
     )
     .await;
-    let fetches = field_fetches(&emu).len();
+    let fetches = common::field_fetches(&emu).len();
     assert!(leads
-        .create(&[lead("C").set("Lead_Status", "Nurturing")])
+        .create(&[common::lead("C").set("Lead_Status", "Nurturing")])
         .await
         .unwrap()[0]
         .is_success());
-    assert_eq!(field_fetches(&emu).len(), fetches + 1, "one refresh");
+    assert_eq!(
+        common::field_fetches(&emu).len(),
+        fetches + 1,
+        "one refresh"
+    );
     // A multi-select with one bad value fails naming it.
     let e = leads
-        .create(&[lead("D").set("Preferred_Channels", json!(["Email", "Pigeon"]))])
+        .create(&[common::lead("D").set("Preferred_Channels", json!(["Email", "Pigeon"]))])
         .await
         .unwrap_err();
     match e {
@@ -171,7 +166,7 @@ async fn picklist_validation_matrix() {
     let sent = posts();
     let out = off
         .dynamic("Leads")
-        .create(&[lead("E").set("Rating", "Shut Down")])
+        .create(&[common::lead("E").set("Rating", "Shut Down")])
         .await
         .unwrap();
     assert_eq!(posts(), sent + 1);
@@ -195,7 +190,7 @@ async fn concurrent_writes_share_one_metadata_fetch() {
             let c = client.clone();
             tokio::spawn(async move {
                 c.dynamic("Leads")
-                    .create(&[lead(&format!("C{i}")).set("Lead_Status", "Contacted")])
+                    .create(&[common::lead(&format!("C{i}")).set("Lead_Status", "Contacted")])
                     .await
             })
         })
@@ -204,7 +199,7 @@ async fn concurrent_writes_share_one_metadata_fetch() {
         assert!(t.await.unwrap().unwrap()[0].is_success());
     }
     assert_eq!(
-        field_fetches(&emu).len(),
+        common::field_fetches(&emu).len(),
         1,
         "200 writes, one metadata fetch"
     );
@@ -237,7 +232,10 @@ async fn a_failed_refresh_keeps_the_copy_and_without_one_is_an_error() {
     let again = client.module_fields("Leads").await.unwrap();
     assert_eq!(again.fields.len(), first.fields.len());
     assert_eq!(
-        field_fetches(&emu).iter().map(|f| f.1).collect::<Vec<_>>(),
+        common::field_fetches(&emu)
+            .iter()
+            .map(|f| f.1)
+            .collect::<Vec<_>>(),
         vec![500, 200, 500]
     );
 }
@@ -274,7 +272,7 @@ async fn an_unknown_org_never_shares_metadata_files() {
     assert_eq!(client.metadata_dir(), None);
     client
         .dynamic("Leads")
-        .create(&[lead("Memory").set("Rating", "Active")])
+        .create(&[common::lead("Memory").set("Rating", "Active")])
         .await
         .unwrap();
     let written: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use zcrm_core::store::{FileStore, TokenStore};
-use zcrm_core::{ApiEnvironment, Client, DynamicRecord, OAuthToken, SdkConfig};
+use zcrm_core::{ApiEnvironment, Client, OAuthToken, SdkConfig};
 use zcrm_emulator::Emulator;
 
 fn main() -> ExitCode {
@@ -34,18 +34,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-fn field_fetches(emu: &Emulator) -> Vec<(String, u16)> {
-    emu.requests()
-        .into_iter()
-        .filter(|r| r.path == "/crm/v7/settings/fields")
-        .map(|r| (r.query, r.status))
-        .collect()
-}
-
-fn lead(last: &str) -> DynamicRecord {
-    DynamicRecord::new().set("Last_Name", last)
-}
-
 /// The child process: rebuild the client by id and write a Lead with a picklist value.
 async fn child_writer(dir: PathBuf) {
     let url = std::env::var("ZCRM_EMULATOR").unwrap();
@@ -65,7 +53,7 @@ async fn child_writer(dir: PathBuf) {
         .unwrap();
     let out = client
         .dynamic("Leads")
-        .create(&[lead("Child").set("Rating", "Active")])
+        .create(&[common::lead("Child").set("Rating", "Active")])
         .await
         .unwrap();
     assert!(out[0].is_success());
@@ -95,20 +83,24 @@ async fn lazy_per_module_and_shared_through_files() {
     .await;
     client
         .dynamic("Leads")
-        .create(&[lead("First").set("Lead_Status", "Contacted")])
+        .create(&[common::lead("First").set("Lead_Status", "Contacted")])
         .await
         .unwrap();
     assert_eq!(
-        field_fetches(&emu),
+        common::field_fetches(&emu),
         vec![("module=Leads".to_string(), 200)],
         "the first write fetches Leads only"
     );
     client
         .dynamic("Leads")
-        .create(&[lead("Second")])
+        .create(&[common::lead("Second")])
         .await
         .unwrap();
-    assert_eq!(field_fetches(&emu).len(), 1, "then memory serves it");
+    assert_eq!(
+        common::field_fetches(&emu).len(),
+        1,
+        "then memory serves it"
+    );
     // File names hold host, org and module; no token material.
     let mut files = vec![];
     files_under(client.metadata_dir().as_deref().unwrap(), &mut files);
@@ -135,7 +127,7 @@ async fn lazy_per_module_and_shared_through_files() {
         );
     }
     // A second process reuses the files: no metadata request at all.
-    let before = field_fetches(&emu).len();
+    let before = common::field_fetches(&emu).len();
     let status = std::process::Command::new(std::env::current_exe().unwrap())
         .env("ZCRM_META_CHILD", &dir)
         .env("ZCRM_EMULATOR", &emu.base_url)
@@ -144,7 +136,7 @@ async fn lazy_per_module_and_shared_through_files() {
         .unwrap();
     assert!(status.success());
     assert_eq!(
-        field_fetches(&emu).len(),
+        common::field_fetches(&emu).len(),
         before,
         "the second process read the cached file"
     );

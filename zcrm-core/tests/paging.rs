@@ -24,6 +24,19 @@ fn page(base: usize, n: usize, info: Value) -> Value {
     json!({"data": data, "info": info})
 }
 
+/// The next `times` GETs of `path` are answered 200 with `body`.
+async fn answer_gets(emu: &Emulator, path: &str, times: u32, body: Value) {
+    fault(
+        emu,
+        path,
+        Some("GET"),
+        0,
+        times,
+        json!({"kind": "status", "status": 200, "body": body}),
+    )
+    .await;
+}
+
 async fn list_all(c: &Client, per_page: u32) -> Result<usize, Error> {
     let stream = c.dynamic("Leads").list(ListParams {
         per_page: Some(per_page),
@@ -42,15 +55,7 @@ async fn a_repeated_page_token_is_an_error_not_a_loop() {
         200,
         json!({"more_records": true, "next_page_token": "T"}),
     );
-    fault(
-        &emu,
-        "/crm/v7/Leads",
-        Some("GET"),
-        0,
-        1000,
-        json!({"kind": "status", "status": 200, "body": body}),
-    )
-    .await;
+    answer_gets(&emu, "/crm/v7/Leads", 1000, body).await;
     let before = logged(&emu, "GET", "/crm/v7/Leads");
     let e = list_all(&c, 200).await.unwrap_err();
     assert!(
@@ -71,30 +76,14 @@ async fn tokens_that_cycle_are_caught_too() {
     // Nine full numbered pages, then page 10 hands out token A, A's page hands out B, and B's
     // page hands out A again.
     let full = page(0, 200, json!({"more_records": true}));
-    fault(
-        &emu,
-        "/crm/v7/Leads",
-        Some("GET"),
-        0,
-        9,
-        json!({"kind": "status", "status": 200, "body": full}),
-    )
-    .await;
+    answer_gets(&emu, "/crm/v7/Leads", 9, full).await;
     for (i, t) in ["A", "B", "A"].into_iter().enumerate() {
         let body = page(
             i * 200,
             200,
             json!({"more_records": true, "next_page_token": t}),
         );
-        fault(
-            &emu,
-            "/crm/v7/Leads",
-            Some("GET"),
-            0,
-            1,
-            json!({"kind": "status", "status": 200, "body": body}),
-        )
-        .await;
+        answer_gets(&emu, "/crm/v7/Leads", 1, body).await;
     }
     let e = list_all(&c, 200).await.unwrap_err();
     assert!(
@@ -108,15 +97,7 @@ async fn more_records_without_a_token_is_an_error_not_a_short_list() {
     let emu = Emulator::start().await.unwrap();
     let c = client(&emu).await;
     let body = page(0, 200, json!({"more_records": true}));
-    fault(
-        &emu,
-        "/crm/v7/Leads",
-        Some("GET"),
-        0,
-        10,
-        json!({"kind": "status", "status": 200, "body": body}),
-    )
-    .await;
+    answer_gets(&emu, "/crm/v7/Leads", 10, body).await;
     let e = list_all(&c, 200).await.unwrap_err();
     assert!(
         matches!(
@@ -136,15 +117,7 @@ async fn an_empty_page_that_says_more_is_an_error() {
         0,
         json!({"more_records": true, "next_page_token": "fresh"}),
     );
-    fault(
-        &emu,
-        "/crm/v7/Leads",
-        Some("GET"),
-        0,
-        5,
-        json!({"kind": "status", "status": 200, "body": body}),
-    )
-    .await;
+    answer_gets(&emu, "/crm/v7/Leads", 5, body).await;
     let e = list_all(&c, 200).await.unwrap_err();
     assert!(
         matches!(e, Error::Protocol(ProtocolError::EmptyPage { page: 1, .. })),
@@ -158,15 +131,7 @@ async fn deleted_records_end_when_the_server_repeats_itself() {
     let c = client(&emu).await;
     let rec = |id: &str| json!({"id": id, "display_name": "x", "type": "recycle", "deleted_time": "2026-12-01T10:00:00+00:00"});
     let body = json!({"data": [rec("1"), rec("2")], "info": {"more_records": true, "page": 1}});
-    fault(
-        &emu,
-        "/crm/v7/Leads/deleted",
-        Some("GET"),
-        0,
-        1000,
-        json!({"kind": "status", "status": 200, "body": body}),
-    )
-    .await;
+    answer_gets(&emu, "/crm/v7/Leads/deleted", 1000, body).await;
     let before = logged(&emu, "GET", "/crm/v7/Leads/deleted");
     let e = c.dynamic("Leads").deleted("all").await.unwrap_err();
     assert!(
@@ -176,15 +141,7 @@ async fn deleted_records_end_when_the_server_repeats_itself() {
     assert_eq!(logged(&emu, "GET", "/crm/v7/Leads/deleted") - before, 2);
     common::admin(&emu, reqwest::Method::DELETE, "/faults", json!({})).await;
     let empty = json!({"data": [], "info": {"more_records": true}});
-    fault(
-        &emu,
-        "/crm/v7/Leads/deleted",
-        Some("GET"),
-        0,
-        1000,
-        json!({"kind": "status", "status": 200, "body": empty}),
-    )
-    .await;
+    answer_gets(&emu, "/crm/v7/Leads/deleted", 1000, empty).await;
     let e = c.dynamic("Leads").deleted("all").await.unwrap_err();
     assert!(
         matches!(e, Error::Protocol(ProtocolError::EmptyPage { page: 1, .. })),

@@ -171,20 +171,7 @@ async fn a_rejected_refresh_token_is_not_sent_again() {
     let emu = Emulator::start().await.unwrap();
     let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
     let c = common::client(&emu, store.clone(), fast_retries()).await;
-    let refresh = store
-        .find_by_id(&c.token_id().unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .refresh_token
-        .unwrap();
-    admin(
-        &emu,
-        Method::POST,
-        "/tokens/revoke",
-        json!({"refresh_token": refresh.expose()}),
-    )
-    .await;
+    common::revoke_stored_refresh_token(&emu, store.as_ref(), &c.token_id().unwrap()).await;
     let before = refreshes(&emu);
     let e = c.get_json("/org", &[]).await.unwrap_err();
     assert!(matches!(e, Error::OAuth(OAuthError::InvalidCode)), "{e}");
@@ -266,18 +253,7 @@ async fn proxy_credentials_stay_out_of_debug_and_errors() {
         "{debug}"
     );
     assert!(debug.contains("127.0.0.1:9"), "{debug}");
-    let e = Client::builder()
-        .environment(zcrm_core::ApiEnvironment::custom(
-            "http://127.0.0.1:9",
-            "http://127.0.0.1:9",
-            "http://127.0.0.1:9",
-        ))
-        .token(
-            OAuthToken::builder()
-                .access_token("1000.x")
-                .build()
-                .unwrap(),
-        )
+    let e = common::access_token_client("http://127.0.0.1:9")
         .config(config)
         .build()
         .await

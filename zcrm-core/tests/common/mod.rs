@@ -105,3 +105,47 @@ pub fn logged(emu: &Emulator, method: &str, prefix: &str) -> usize {
         .filter(|r| r.method == method && r.path.starts_with(prefix))
         .count()
 }
+
+/// Revokes, at the emulator, the refresh token stored under `id`.
+pub async fn revoke_stored_refresh_token(emu: &Emulator, store: &dyn TokenStore, id: &str) {
+    let refresh = store
+        .find_by_id(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .refresh_token
+        .unwrap();
+    admin(
+        emu,
+        Method::POST,
+        "/tokens/revoke",
+        serde_json::json!({"refresh_token": refresh.expose()}),
+    )
+    .await;
+}
+
+/// A client builder for a server at `url` (accounts and API alike) with an access token alone.
+pub fn access_token_client(url: &str) -> zcrm_core::ClientBuilder {
+    Client::builder()
+        .environment(ApiEnvironment::custom(url, url, url))
+        .token(
+            OAuthToken::builder()
+                .access_token("1000.x")
+                .build()
+                .unwrap(),
+        )
+}
+
+/// The field-metadata requests the emulator answered: query and status.
+pub fn field_fetches(emu: &Emulator) -> Vec<(String, u16)> {
+    emu.requests()
+        .into_iter()
+        .filter(|r| r.path == "/crm/v7/settings/fields")
+        .map(|r| (r.query, r.status))
+        .collect()
+}
+
+/// A Lead with this last name.
+pub fn lead(last: &str) -> zcrm_core::DynamicRecord {
+    zcrm_core::DynamicRecord::new().set("Last_Name", last)
+}
