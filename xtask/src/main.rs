@@ -21,6 +21,7 @@ fn usage() -> ExitCode {
     eprintln!("       (--spec-dir: modules.json, fields/ and openapi/; --fields-dir: field metadata only, e.g. from fetch-metadata)");
     eprintln!("       cargo xtask fetch-metadata --out DIR   (credentials from ZOHO_* variables; see README)");
     eprintln!("       cargo xtask spec-diff OLD_DIR NEW_DIR");
+    eprintln!("       cargo xtask bench [--smoke] [--records N] [--runs N] [--no-python]   (docs/performance.md)");
     ExitCode::from(2)
 }
 
@@ -230,12 +231,32 @@ fn run_codegen(args: &[String]) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `cargo xtask bench [ARGS]`: the side-by-side performance runner (`tests/bench`), built
+/// optimised; the full run writes `docs/performance.md` and `docs/performance.svg`.
+fn bench(args: &[String]) -> ExitCode {
+    let status =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(root())
+            .args(["run", "--release", "-q", "-p", "zcrm-bench", "--"])
+            .args(args)
+            .status();
+    match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(s) => ExitCode::from(s.code().unwrap_or(1).clamp(1, 255) as u8),
+        Err(e) => {
+            eprintln!("bench: cargo did not run: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(&args[1..]),
         Some("fetch-metadata") => fetch::main(&args[1..]),
         Some("spec-diff") => spec_diff::main(&args[1..]),
+        Some("bench") => bench(&args[1..]),
         _ => usage(),
     }
 }

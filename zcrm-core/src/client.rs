@@ -131,6 +131,26 @@ impl ApiResponse {
     }
 }
 
+/// Learns the org's edition (`GET /org`) and raises the client's concurrency limit to it; on
+/// failure the limit stays as it is. (A boxed future: the request it
+/// sends goes through `Client::permit`, which spawns this.)
+fn learn_edition(
+    client: Client,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    Box::pin(async move {
+        match client.get_json("/org", &[]).await {
+            Ok(org) => {
+                if let Some(e) = org.as_ref().and_then(builder::org_edition) {
+                    client.limiter().raise_to(builder::edition_concurrency(&e));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not learn the org's edition (scope ZohoCRM.org.READ is needed); the concurrency limit stays at the smallest edition's")
+            }
+        }
+    })
+}
+
 #[derive(Debug)]
 struct Inner {
     http: reqwest::Client,
@@ -139,6 +159,9 @@ struct Inner {
     auth: TokenManager,
     limiter: std::sync::RwLock<Arc<crate::limits::Limit>>,
     metadata: std::sync::OnceLock<crate::metadata::MetadataCache>,
+    /// The org's edition (its concurrency limit) is still to be learnt: set for clients built
+    /// from a stored token without `max_concurrency`, cleared when the learning starts.
+    edition_unknown: std::sync::atomic::AtomicBool,
     budget: Arc<RetryBudget>,
 }
 
@@ -219,6 +242,30 @@ impl Client {
         self.limiter().size()
     }
 
+    /// A slot under the concurrency limit. The first time requests have to queue while the
+    /// org's edition is unknown (a client built from a stored token), one `GET /org` is sent in
+    /// the background to learn it and raise the limit; a client that never queues never sends
+    /// it.
+    async fn permit<'a>(
+        &self,
+        limiter: &'a crate::limits::Limit,
+    ) -> Result<tokio::sync::SemaphorePermit<'a>, Error> {
+        if let Some(p) = limiter.try_acquire() {
+            return Ok(p);
+        }
+        if self
+            .inner
+            .edition_unknown
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            tokio::spawn(learn_edition(self.clone()));
+        }
+        limiter
+            .acquire()
+            .await
+            .ok_or_else(|| Error::Transport("the concurrency limiter is closed".into()))
+    }
+
     /// Sends a request with a valid access token: waits for a concurrency slot, retries
     /// idempotent requests on 429, 5xx, transport errors and timeouts (exponential backoff with
     /// full jitter, `Retry-After` honoured, within the retry budget), and on 401 `INVALID_TOKEN`
@@ -262,10 +309,7 @@ impl Client {
             let started = Instant::now();
             let result = {
                 let limiter = self.limiter();
-                let _permit = limiter
-                    .acquire()
-                    .await
-                    .ok_or_else(|| Error::Transport("the concurrency limiter is closed".into()))?;
+                let _permit = self.permit(&limiter).await?;
                 // The token is taken once the request may go: a refresh that happened while it
                 // queued is used, so no request leaves with a token known to be stale.
                 let token = inner.auth.access_token().await?;

@@ -31,6 +31,9 @@ impl Limit {
             self.sem.add_permits(n - cur);
         }
     }
+    pub(crate) fn try_acquire(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.sem.try_acquire().ok()
+    }
     pub(crate) async fn acquire(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
         self.sem.acquire().await.ok()
     }

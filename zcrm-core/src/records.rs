@@ -126,6 +126,9 @@ pub struct ListParams {
     pub sort_by: Option<String>,
     /// `asc` or `desc`.
     pub sort_order: Option<String>,
+    /// Request each page only once the stream has reached it. By default a stream reads one
+    /// page ahead (faster; a stream dropped early may have asked for one page it never used).
+    pub no_read_ahead: bool,
 }
 
 impl ListParams {

@@ -555,3 +555,62 @@ async fn a_token_that_cannot_be_persisted_is_an_error() {
     assert!(e.to_string().contains("tokens.csv"), "{e}");
     std::fs::remove_file(blocker).unwrap();
 }
+
+#[tokio::test]
+async fn a_client_from_a_stored_token_learns_its_edition_only_when_requests_queue() {
+    let emu = Emulator::start().await.unwrap();
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+    let first = client(&emu, store.clone(), SdkConfig::default()).await;
+    let id = first.token_id().unwrap();
+    let org_calls = || common::logged(&emu, "GET", "/crm/v7/org");
+    let before = org_calls();
+    let c = Client::builder()
+        .environment(env_of(&emu))
+        .token(OAuthToken::builder().id(id).build().unwrap())
+        .store(store.clone())
+        .build()
+        .await
+        .unwrap();
+    // Building and one request at a time: no `GET /org`, the smallest edition's limit.
+    assert_eq!(org_calls(), before, "the build sent GET /org");
+    assert_eq!(c.concurrency_limit(), 5);
+    lead_names(&c).await;
+    lead_names(&c).await;
+    assert_eq!(
+        org_calls(),
+        before,
+        "a request that did not queue sent GET /org"
+    );
+    // Requests queue (slow answers, 12 at once): the edition is learnt once, the limit raised.
+    common::fault(
+        &emu,
+        "/crm/v7/Leads",
+        None,
+        0,
+        24,
+        json!({"kind": "delay", "ms": 100}),
+    )
+    .await;
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { lead_names(&c).await })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().len(), 3);
+    }
+    // The learning runs in the background: wait for its answer (at most 5 s).
+    for _ in 0..100 {
+        if c.concurrency_limit() == 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(c.concurrency_limit(), 20);
+    assert_eq!(
+        org_calls(),
+        before + 1,
+        "one GET /org, once requests queued"
+    );
+}

@@ -219,3 +219,64 @@ async fn pages_one_at_a_time_and_a_listing_resumed_from_a_token() {
         (1, false, None)
     );
 }
+
+#[tokio::test]
+async fn a_stream_reads_one_page_ahead_and_no_more() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu).await;
+    common::admin(
+        &emu,
+        reqwest::Method::POST,
+        "/orgs/60012345/records/Leads",
+        json!({"generate": 997, "template": {"Last_Name": "Gen {n}"}}),
+    )
+    .await;
+    let pages = || logged(&emu, "GET", "/crm/v7/Leads");
+    let params = ListParams {
+        per_page: Some(100),
+        ..ListParams::fields(["Last_Name"])
+    };
+    // The whole listing: the same records whether pages are read ahead or not.
+    let ahead: Vec<String> = c
+        .dynamic("Leads")
+        .list(params.clone())
+        .map_ok(|r| r.id().unwrap().to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    let one_by_one: Vec<String> = c
+        .dynamic("Leads")
+        .list(ListParams {
+            no_read_ahead: true,
+            ..params.clone()
+        })
+        .map_ok(|r| r.id().unwrap().to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ahead.len(), 1000);
+    assert_eq!(ahead, one_by_one);
+    // Reading 150 records (pages 1 and 2) then dropping the stream: page 3 at most was asked
+    // for ahead, and nothing after.
+    let before = pages();
+    let mut s = Box::pin(c.dynamic("Leads").list(params.clone()));
+    for _ in 0..150 {
+        s.try_next().await.unwrap().unwrap();
+    }
+    drop(s);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let asked = pages() - before;
+    assert!((2..=3).contains(&asked), "{asked} pages requested");
+    // Without read-ahead, exactly the pages reached.
+    let before = pages();
+    let mut s = Box::pin(c.dynamic("Leads").list(ListParams {
+        no_read_ahead: true,
+        ..params
+    }));
+    for _ in 0..150 {
+        s.try_next().await.unwrap().unwrap();
+    }
+    drop(s);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(pages() - before, 2);
+}

@@ -158,7 +158,12 @@ impl IntoResponse for ApiError {
 
 /// A JSON response with the given status.
 pub fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut resp = (status, body.to_string()).into_response();
+    json_bytes(status, body.to_string().into_bytes())
+}
+
+/// A JSON response from text already written.
+pub fn json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut resp = (status, body).into_response();
     resp.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json;charset=UTF-8"),

@@ -158,6 +158,7 @@ impl ClientBuilder {
                     config.max_concurrency().unwrap_or(UNKNOWN_EDITION_LIMIT),
                 )),
                 metadata: std::sync::OnceLock::new(),
+                edition_unknown: std::sync::atomic::AtomicBool::new(false),
                 budget,
                 http,
                 config,
@@ -186,14 +187,9 @@ impl ClientBuilder {
             client.inner.auth.replace(saved);
         }
         let explicit = client.inner.config.max_concurrency();
-        if explicit.is_none() && edition.is_none() {
-            edition = client
-                .get_json("/org", &[])
-                .await
-                .ok()
-                .flatten()
-                .and_then(|o| org_edition(&o));
-        }
+        // A client built from a stored token makes no request here: its org's edition is
+        // learnt the first time its requests have to queue for a slot (see `Client::permit`).
+        let learn_later = explicit.is_none() && edition.is_none();
         let size = explicit.unwrap_or_else(|| {
             edition
                 .as_deref()
@@ -214,6 +210,10 @@ impl ClientBuilder {
             .limiter
             .write()
             .unwrap_or_else(|e| e.into_inner()) = limit;
+        client
+            .inner
+            .edition_unknown
+            .store(learn_later, std::sync::atomic::Ordering::SeqCst);
         Ok(client)
     }
 }
@@ -247,7 +247,7 @@ fn api_base(env: &ApiEnvironment, api_domain: Option<&str>) -> Result<String, Er
     Ok(domain.to_string())
 }
 
-fn org_edition(org: &Value) -> Option<String> {
+pub(super) fn org_edition(org: &Value) -> Option<String> {
     org.pointer("/org/0/license_details/paid_type")
         .and_then(Value::as_str)
         .map(str::to_string)

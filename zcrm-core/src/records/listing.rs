@@ -195,6 +195,10 @@ impl<M: Module> Records<M> {
 
     /// As [`list`](Self::list), starting at `cursor`: resumes a listing (an export that
     /// stopped) from the [`RecordPage::next`] it had reached.
+    ///
+    /// The listing reads one page ahead: once a page has arrived and its paging details are
+    /// checked, the next page is requested while this one is decoded and consumed. Dropping the
+    /// stream cancels that request.
     pub fn list_from(
         &self,
         params: ListParams,
@@ -203,12 +207,18 @@ impl<M: Module> Records<M> {
         let client = self.client.clone();
         let path = self.path("");
         let per_page = params.per_page.unwrap_or(200).clamp(1, 200);
-        let start = Listing::at(cursor);
+        let read_ahead = !params.no_read_ahead;
         let params = std::sync::Arc::new(params);
-        let pages = stream::try_unfold(start, move |mut state| {
+        let fetch = move |at: &PageCursor| {
             let client = client.clone();
+            let req = page_request(&path, &params, per_page, at);
+            async move { client.execute(req).await }
+        };
+        let path = self.path("");
+        let start = (Listing::at(cursor), None::<ReadAhead>);
+        let pages = stream::try_unfold(start, move |(mut state, ahead)| {
             let path = path.clone();
-            let params = params.clone();
+            let fetch = fetch.clone();
             async move {
                 let page_no = match &state.cursor {
                     Cursor::Done => return Ok::<_, Error>(None),
@@ -218,22 +228,108 @@ impl<M: Module> Records<M> {
                 let Cursor::At(at) = &state.cursor else {
                     return Ok(None);
                 };
-                let req = page_request(&path, &params, per_page, at);
-                let Some(page) = client.execute(req).await?.json::<Page<M::Record>>()? else {
+                let resp = match ahead {
+                    Some(ahead) => ahead.wait().await?,
+                    None => fetch(at).await?,
+                };
+                // The paging details first (the records are skipped over, not decoded), so
+                // that the next page is on its way while this one is decoded.
+                let Some(paging) = resp.json::<Paging>()? else {
                     return Ok(None);
                 };
                 state.advance(
                     &path,
                     per_page,
                     page_no,
-                    page.data.len(),
-                    page.info.more_records,
-                    page.info.next_page_token,
+                    paging.data.0,
+                    paging.info.more_records,
+                    paging.info.next_page_token,
                 )?;
-                Ok(Some((stream::iter(page.data.into_iter().map(Ok)), state)))
+                let ahead = match &state.cursor {
+                    Cursor::At(next) if read_ahead => {
+                        let ahead = ReadAhead::start(fetch(next));
+                        // Lets the request go out before this page is decoded (a task just
+                        // spawned runs once this one yields).
+                        tokio::task::yield_now().await;
+                        Some(ahead)
+                    }
+                    _ => None,
+                };
+                let page = resp
+                    .json::<Page<M::Record>>()?
+                    .map(|p| p.data)
+                    .unwrap_or_default();
+                Ok(Some((
+                    stream::iter(page.into_iter().map(Ok)),
+                    (state, ahead),
+                )))
             }
         });
         pages.try_flatten()
+    }
+}
+
+/// A page's paging details, with its records counted but not decoded.
+#[derive(serde::Deserialize)]
+struct Paging {
+    #[serde(default)]
+    data: Counted,
+    #[serde(default)]
+    info: super::Info,
+}
+
+/// The length of a JSON array whose items are skipped.
+#[derive(Default)]
+struct Counted(usize);
+
+impl<'de> serde::Deserialize<'de> for Counted {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Counted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of records")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Counted, A::Error> {
+                let mut n = 0;
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    n += 1;
+                }
+                Ok(Counted(n))
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+/// The next page, requested while the current one is consumed; cancelled when dropped.
+struct ReadAhead(tokio::task::JoinHandle<Result<crate::client::ApiResponse, Error>>);
+
+impl ReadAhead {
+    fn start(
+        fetch: impl std::future::Future<Output = Result<crate::client::ApiResponse, Error>>
+            + Send
+            + 'static,
+    ) -> Self {
+        ReadAhead(tokio::spawn(fetch))
+    }
+
+    async fn wait(mut self) -> Result<crate::client::ApiResponse, Error> {
+        match (&mut self.0).await {
+            Ok(r) => r,
+            Err(e) => Err(Error::Transport(format!(
+                "the read-ahead request did not finish: {e}"
+            ))),
+        }
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
