@@ -123,6 +123,8 @@ pub struct Figures {
     pub decode: decode::DecodeFigures,
     /// Seconds from process start to the first page (zcrm, stored token).
     pub first_page: Series,
+    /// The requests the server saw from those starts.
+    pub start_requests: Vec<String>,
     /// The same for the official Python SDK.
     pub python_first_page: Result<Series, String>,
     /// (records, peak KiB) of a process streaming typed Leads.
@@ -288,10 +290,18 @@ fn run(o: &Options) -> Result<(), String> {
         // Processes: start to first page, and memory while streaming.
         let first_runs = if o.smoke { 2 } else { 7 };
         let mut first_page = Series::default();
+        let seq = server.emu.requests().last().map_or(0, |r| r.seq);
         for _ in 0..first_runs {
             let cmd = process::command("first-page", &store_file, &api, 0, client_cpu);
             first_page.push(process::time_to_line(cmd, "first page")?);
         }
+        let start_requests: Vec<String> = server
+            .emu
+            .requests()
+            .into_iter()
+            .filter(|r| r.seq > seq)
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
         let python_first_page = match &py_run {
             Some(py) => (0..first_runs.min(3))
                 .map(|_| py.first_page())
@@ -321,6 +331,7 @@ fn run(o: &Options) -> Result<(), String> {
             server_kernel_share: kernel.1 as f64 / (kernel.0 + kernel.1).max(1) as f64,
             decode,
             first_page,
+            start_requests,
             python_first_page,
             stream,
             refresh,

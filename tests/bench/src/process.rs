@@ -82,13 +82,20 @@ pub fn child(args: &[String]) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         let params = ListParams::fields(FIELDS.split(','));
-        let mut stream = std::pin::pin!(client.records(Leads).list(params));
         match mode.as_str() {
             "first-page" => {
-                stream.try_next().await.map_err(|e| e.to_string())?;
+                let page = client
+                    .records(Leads)
+                    .page(&params, &zcrm_core::PageCursor::Number(1))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if page.records.is_empty() {
+                    return Err("the first page is empty".into());
+                }
                 println!("first page");
             }
             "stream" => {
+                let mut stream = std::pin::pin!(client.records(Leads).list(params));
                 let mut n = 0;
                 while n < records {
                     match stream.try_next().await.map_err(|e| e.to_string())? {
