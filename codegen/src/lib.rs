@@ -90,13 +90,8 @@ impl Tokens {
     }
 
     fn render_ref(&self) -> Result<String, Error> {
-        let file: syn::File = syn::parse2(self.tokens.clone()).map_err(|e| Error::Spec {
-            path: self.origin.clone(),
-            pointer: String::new(),
-            message: format!(
-                "the code generated from this does not parse ({e}); this is a bug in the generator"
-            ),
-        })?;
+        let file: syn::File =
+            syn::parse2(self.tokens.clone()).map_err(|e| not_parsed(&self.origin, e))?;
         Ok(render(&file))
     }
 }
@@ -161,14 +156,116 @@ pub fn generate_inputs(
     modules: &[metadata::Module],
     specs: Option<openapi::load::Specs>,
 ) -> Result<Output, Error> {
-    let (tokens, features) = tokens_of_inputs(modules, specs)?;
+    let specs = specs.filter(|s| !s.files.is_empty());
+    let has_api = specs.is_some();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads <= 1 {
+        let (tokens, features) = tokens_of_inputs(modules, specs)?;
+        return Ok(Output {
+            files: tokens
+                .into_iter()
+                .map(Tokens::render)
+                .collect::<Result<_, _>>()?,
+            features,
+        });
+    }
+    // Token streams cannot move between threads. One thread makes the API groups' tokens and
+    // hands each file over as its text while this one makes and formats the module files;
+    // then every thread parses and formats the API files. The files come out in the order of
+    // `tokens_of_inputs`, the same on every run.
+    let (api, mut files) = std::thread::scope(|scope| {
+        let api = scope.spawn(move || -> Result<Vec<Text>, Error> {
+            let Some(specs) = specs else {
+                return Ok(vec![]);
+            };
+            let tokens = openapi::generate_tokens(specs, "src/generated/api")?.0;
+            Ok(tokens.into_iter().map(Text::from).collect())
+        });
+        let mut files = vec![
+            catalogue::tokens(modules).render(),
+            modules::mod_tokens(modules, has_api).render(),
+        ];
+        files.extend(modules.iter().map(|m| modules::tokens(m, modules).render()));
+        let api = api.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (api, files)
+    });
+    // The first failure in output order, as when the files are made one after the other.
+    let modules_files = files.split_off(2);
+    let mut out = files.into_iter().collect::<Result<Vec<_>, _>>()?;
+    out.extend(render_texts(api?, threads)?);
+    for f in modules_files {
+        out.push(f?);
+    }
     Ok(Output {
-        files: tokens
-            .into_iter()
-            .map(Tokens::render)
-            .collect::<Result<_, _>>()?,
-        features,
+        files: out,
+        features: modules::emit_features(modules, has_api),
     })
+}
+
+/// A generated file as the text of its tokens, which can move between threads.
+struct Text {
+    path: PathBuf,
+    origin: PathBuf,
+    text: String,
+}
+
+impl From<Tokens> for Text {
+    fn from(t: Tokens) -> Self {
+        Text {
+            text: t.tokens.to_string(),
+            path: t.path,
+            origin: t.origin,
+        }
+    }
+}
+
+impl Text {
+    fn render(&self) -> Result<GeneratedFile, Error> {
+        let file: syn::File =
+            syn::parse_str(&self.text).map_err(|e| not_parsed(&self.origin, e))?;
+        Ok(GeneratedFile {
+            path: self.path.clone(),
+            contents: render(&file),
+        })
+    }
+}
+
+/// Parses and formats `texts` on `threads` threads, each taking the next file in turn; the
+/// files come back in the order given.
+fn render_texts(texts: Vec<Text>, threads: usize) -> Result<Vec<GeneratedFile>, Error> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<GeneratedFile, Error>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(texts.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = vec![];
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(t) = texts.get(i) else { break done };
+                        done.push((i, t.render()));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Tokens from the generator that do not parse: a bug of the generator, reported against the
+/// input it comes from.
+fn not_parsed(origin: &Path, e: syn::Error) -> Error {
+    Error::Spec {
+        path: origin.to_path_buf(),
+        pointer: String::new(),
+        message: format!(
+            "the code generated from this does not parse ({e}); this is a bug in the generator"
+        ),
+    }
 }
 
 /// [`generate_inputs`] up to the Rust tokens, without parsing and formatting them (the slow

@@ -307,6 +307,7 @@ pub fn tokens(m: &Module, all: &[Module]) -> crate::Tokens {
         })
         .collect();
     let serde_impls = crate::serde_impl::impls(&record, &serde_fields, false);
+    let nulls = crate::serde_impl::nulls_type(serde_fields.len());
     let writable: Vec<&FieldPlan> = plans.iter().filter(|p| p.writable).collect();
     let update_fields = writable.iter().map(|p| {
         let (_, t) = types(&p.kind);
@@ -389,7 +390,7 @@ pub fn tokens(m: &Module, all: &[Module]) -> crate::Tokens {
             #(#read_fields)*
             /// Keys this type does not know (for example custom fields added after generation).
             pub extra: Map<String, Value>,
-            nulls: f::Nulls,
+            nulls: #nulls,
         }
 
         impl #record {

@@ -1,7 +1,7 @@
 //! The (de)serialisation of generated record-like structs: every field an `Option`, `null`s
 //! remembered in `nulls`, unknown keys kept in `extra`, so decoding then encoding is lossless.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
 /// One field of such a struct.
@@ -24,25 +24,30 @@ pub fn impls(name: &Ident, fields: &[Field], open: bool) -> TokenStream {
         .iter()
         .map(|f| quote::format_ident!("field_{}", f.rust.to_string().trim_start_matches("r#")))
         .collect();
+    let index = |i: usize| Literal::usize_unsuffixed(i);
     let decls = fields.iter().zip(&vars).map(|(f, v)| {
         let ty = &f.ty;
         quote! { let mut #v: Option<#ty> = None; }
     });
-    let arms = fields.iter().zip(&vars).map(|(f, v)| {
+    // Matched on the key's length first (the compiler switches on it), then on the few keys of
+    // that length.
+    let arms = fields.iter().zip(&vars).enumerate().map(|(i, (f, v))| {
         let key = &f.json;
-        quote! { #key => #v = f::value(&mut access, #key, &mut nulls)?, }
+        let (i, len) = (index(i), index(key.len()));
+        quote! { (#len, #key) => #v = f::value(&mut access, #key, #i, &mut nulls)?, }
     });
     let inits = fields.iter().zip(&vars).map(|(f, v)| {
         let r = &f.rust;
         quote! { #r: #v, }
     });
     let expecting = format!("a {name} object");
-    let puts = fields.iter().map(|f| {
+    let puts = fields.iter().enumerate().map(|(i, f)| {
         let (r, key) = (&f.rust, &f.json);
+        let i = index(i);
         if f.float {
-            quote! { f::put_f64(&mut m, #key, &self.#r, &self.nulls)?; }
+            quote! { f::put_f64(&mut m, #key, &self.#r, self.nulls.get(#i))?; }
         } else {
-            quote! { f::put(&mut m, #key, &self.#r, &self.nulls)?; }
+            quote! { f::put(&mut m, #key, &self.#r, self.nulls.get(#i))?; }
         }
     });
     quote! {
@@ -62,7 +67,7 @@ pub fn impls(name: &Ident, fields: &[Field], open: bool) -> TokenStream {
                         let mut extra = Map::new();
                         #(#decls)*
                         while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                            match key.as_str() {
+                            match (key.as_str().len(), key.as_str()) {
                                 #(#arms)*
                                 _ => f::keep(&mut access, key, &mut extra)?,
                             }
@@ -84,4 +89,10 @@ pub fn impls(name: &Ident, fields: &[Field], open: bool) -> TokenStream {
             }
         }
     }
+}
+
+/// The type of the `nulls` field of a struct with `fields` declared fields: one bit each.
+pub fn nulls_type(fields: usize) -> TokenStream {
+    let words = Literal::usize_unsuffixed(fields.div_ceil(64).max(1));
+    quote! { f::Nulls<#words> }
 }

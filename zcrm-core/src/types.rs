@@ -243,12 +243,11 @@ impl<'de> Deserialize<'de> for BigInt {
 }
 
 /// A lookup to another record: its id, plus whatever else Zoho sends (`name`, `module`, ...).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Lookup {
     /// The record id.
     pub id: RecordId,
     /// Everything else, kept as sent.
-    #[serde(flatten)]
     pub rest: Map<String, Value>,
 }
 
@@ -266,6 +265,44 @@ impl Lookup {
     }
 }
 
+impl Serialize for Lookup {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1 + self.rest.len()))?;
+        m.serialize_entry("id", &self.id)?;
+        for (k, v) in &self.rest {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Lookup {
+    /// Reads the object in one pass: `id` (required) and every other key as sent.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Lookup;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a lookup object with an `id`")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Lookup, A::Error> {
+                let mut id = None;
+                let mut rest = Map::new();
+                while let Some(key) = a.next_key::<fields::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => id = Some(a.next_value::<RecordId>()?),
+                        _ => fields::keep(&mut a, key, &mut rest)?,
+                    }
+                }
+                let id = id.ok_or_else(|| A::Error::missing_field("id"))?;
+                Ok(Lookup { id, rest })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 /// A user reference (`Owner`, `Created_By`, user lookups). Decoding then encoding gives the
 /// object back as sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -276,8 +313,9 @@ pub struct UserRef {
     name: Option<String>,
     /// `email`, when a string.
     email: Option<String>,
-    /// Every other key, kept as sent (`zuid`, a `null` name, ...).
-    pub rest: Map<String, Value>,
+    /// Every other key, kept as sent (`zuid`, a `null` name, ...); `None` when there is none
+    /// (the common case: no map is made).
+    pub rest: Option<Box<Map<String, Value>>>,
 }
 
 impl Serialize for UserRef {
@@ -291,10 +329,64 @@ impl Serialize for UserRef {
         if let Some(e) = &self.email {
             m.serialize_entry("email", e)?;
         }
-        for (k, v) in &self.rest {
+        for (k, v) in self.rest.iter().flat_map(|r| r.iter()) {
             m.serialize_entry(k, v)?;
         }
         m.end()
+    }
+}
+
+/// A JSON value read as a `String` when it is a string (no `Value` made for it), and as a
+/// `Value` otherwise.
+enum Text {
+    Str(String),
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Text, E> {
+                Ok(Text::Str(s.to_string()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Text, E> {
+                Ok(Text::Str(s))
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Text, E> {
+                Ok(Text::Other(Value::Bool(b)))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Text, E> {
+                Ok(Text::Other(n.into()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Text, E> {
+                Ok(Text::Other(n.into()))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Text, E> {
+                Ok(Text::Other(n.into()))
+            }
+            fn visit_unit<E>(self) -> Result<Text, E> {
+                Ok(Text::Other(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<Text, E> {
+                Ok(Text::Other(Value::Null))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Text, D::Error> {
+                Text::deserialize(d)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, a: A) -> Result<Text, A::Error> {
+                Value::deserialize(serde::de::value::SeqAccessDeserializer::new(a)).map(Text::Other)
+            }
+            // Objects, and numbers (which `arbitrary_precision` hands over as a map).
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, a: A) -> Result<Text, A::Error> {
+                Value::deserialize(serde::de::value::MapAccessDeserializer::new(a)).map(Text::Other)
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -313,7 +405,7 @@ impl<'de> Deserialize<'de> for UserRef {
             ) -> Result<UserRef, A::Error> {
                 let mut id = None;
                 let (mut name, mut email) = (None, None);
-                let mut rest = Map::new();
+                let mut rest: Option<Box<Map<String, Value>>> = None;
                 while let Some(key) = a.next_key::<fields::Key<'de>>()? {
                     match key.as_str() {
                         "id" => id = Some(a.next_value::<RecordId>()?),
@@ -323,18 +415,21 @@ impl<'de> Deserialize<'de> for UserRef {
                             } else {
                                 &mut email
                             };
-                            match a.next_value::<Value>()? {
-                                Value::String(v) => {
-                                    rest.remove(key.as_str());
+                            match a.next_value::<Text>()? {
+                                Text::Str(v) => {
+                                    if let Some(r) = &mut rest {
+                                        r.shift_remove(key.as_str());
+                                    }
                                     *slot = Some(v);
                                 }
-                                other => {
+                                Text::Other(other) => {
                                     *slot = None;
-                                    rest.insert(key.into_string(), other);
+                                    rest.get_or_insert_with(Default::default)
+                                        .insert(key.into_string(), other);
                                 }
                             }
                         }
-                        _ => fields::keep(&mut a, key, &mut rest)?,
+                        _ => fields::keep(&mut a, key, rest.get_or_insert_with(Default::default))?,
                     }
                 }
                 let id = id.ok_or_else(|| A::Error::missing_field("id"))?;
@@ -342,7 +437,7 @@ impl<'de> Deserialize<'de> for UserRef {
                     id,
                     name,
                     email,
-                    rest,
+                    rest: rest.filter(|r| !r.is_empty()),
                 })
             }
         }
@@ -357,7 +452,7 @@ impl UserRef {
             id: id.into(),
             name: None,
             email: None,
-            rest: Map::new(),
+            rest: None,
         }
     }
     /// The user's name.
@@ -367,6 +462,10 @@ impl UserRef {
     /// The user's email.
     pub fn email(&self) -> Option<&str> {
         self.email.as_deref()
+    }
+    /// Another key of the reference, as sent (`zuid`, ...).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.rest.as_ref()?.get(key)
     }
 }
 
@@ -419,6 +518,9 @@ pub mod fields {
     /// The keys of type `T` left after its declared fields were taken (its `extra`); noted for
     /// [`undeclared_keys`].
     pub fn extra<T: ?Sized>(map: Map<String, Value>, open: bool) -> Map<String, Value> {
+        if map.is_empty() {
+            return map;
+        }
         note(std::any::type_name::<T>(), map.keys().cloned(), open);
         map
     }
@@ -433,8 +535,38 @@ pub mod fields {
         v
     }
 
-    /// Names of the fields that were explicitly `null`.
-    pub type Nulls = std::collections::BTreeSet<&'static str>;
+    /// Which fields were explicitly `null`: one bit per declared field, by its position in the
+    /// type (`W` words of 64 bits).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct Nulls<const W: usize>([u64; W]);
+
+    impl<const W: usize> Default for Nulls<W> {
+        fn default() -> Self {
+            Nulls([0; W])
+        }
+    }
+
+    impl<const W: usize> Nulls<W> {
+        /// No field `null`.
+        pub fn new() -> Self {
+            Self::default()
+        }
+        /// Whether field `index` was `null`.
+        #[inline]
+        pub fn get(&self, index: usize) -> bool {
+            self.0[index / 64] & (1 << (index % 64)) != 0
+        }
+        /// Notes whether field `index` was `null`.
+        #[inline]
+        pub fn set(&mut self, index: usize, null: bool) {
+            let (word, bit) = (&mut self.0[index / 64], 1u64 << (index % 64));
+            if null {
+                *word |= bit;
+            } else {
+                *word &= !bit;
+            }
+        }
+    }
 
     /// A key of a JSON object, borrowed from the input when it can be (no allocation for the
     /// keys of declared fields).
@@ -475,22 +607,27 @@ pub mod fields {
 
     /// Reads the value of a declared field straight from the input: `None` for `null` (noted
     /// in `nulls`), the value otherwise. A key given twice keeps its last value, as a map does.
-    pub fn value<'de, A: serde::de::MapAccess<'de>, T: Deserialize<'de>>(
+    /// `index` is the field's position in the type (its bit in `nulls`).
+    #[inline]
+    pub fn value<'de, A: serde::de::MapAccess<'de>, T: Deserialize<'de>, const W: usize>(
         a: &mut A,
         key: &'static str,
-        nulls: &mut Nulls,
+        index: usize,
+        nulls: &mut Nulls<W>,
     ) -> Result<Option<T>, A::Error> {
         match a.next_value::<Option<T>>() {
-            Ok(None) => {
-                nulls.insert(key);
-                Ok(None)
+            Ok(v) => {
+                nulls.set(index, v.is_none());
+                Ok(v)
             }
-            Ok(Some(v)) => {
-                nulls.remove(key);
-                Ok(Some(v))
-            }
-            Err(e) => Err(serde::de::Error::custom(format_args!("field `{key}`: {e}"))),
+            Err(e) => Err(field_error(key, e)),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn field_error<E: serde::de::Error>(key: &str, e: E) -> E {
+        E::custom(format_args!("field `{key}`: {e}"))
     }
 
     /// Decodes a string value through `parse` without allocating for it (the string is
@@ -530,16 +667,17 @@ pub mod fields {
         Ok(())
     }
 
-    /// Writes a field: its value, `null` if it was `null`, or nothing.
+    /// Writes a field: its value, `null` if it was `null` (`null`, from [`Nulls::get`]), or
+    /// nothing.
     pub fn put<M: SerializeMap, T: Serialize>(
         m: &mut M,
         key: &'static str,
         v: &Option<T>,
-        nulls: &Nulls,
+        null: bool,
     ) -> Result<(), M::Error> {
         match v {
             Some(v) => m.serialize_entry(key, v),
-            None if nulls.contains(key) => m.serialize_entry(key, &Value::Null),
+            None if null => m.serialize_entry(key, &Value::Null),
             None => Ok(()),
         }
     }
@@ -562,14 +700,14 @@ pub mod fields {
         m: &mut M,
         key: &'static str,
         v: &Option<f64>,
-        nulls: &Nulls,
+        null: bool,
     ) -> Result<(), M::Error> {
         match v {
             Some(x) => m.serialize_entry(
                 key,
                 &Number::from_f64(*x).map(|n| integral(*x).map(Number::from).unwrap_or(n)),
             ),
-            None if nulls.contains(key) => m.serialize_entry(key, &Value::Null),
+            None if null => m.serialize_entry(key, &Value::Null),
             None => Ok(()),
         }
     }

@@ -105,6 +105,7 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
                 })
                 .collect();
             let serde_impls = crate::serde_impl::impls(&name, &serde_fields, d.open);
+            let nulls = crate::serde_impl::nulls_type(serde_fields.len());
             let names = props.iter().map(|(json, _, _, _)| quote!(#json,));
             quote! {
                 #[doc = #doc]
@@ -113,7 +114,7 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
                     #(#fields)*
                     /// Keys the spec does not declare, as sent.
                     pub extra: Map<String, Value>,
-                    nulls: f::Nulls,
+                    nulls: #nulls,
                 }
                 impl #name {
                     /// The JSON keys the spec declares.

@@ -95,7 +95,7 @@ pub struct Account {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Account {
     /// The module's API name.
@@ -152,225 +152,270 @@ impl<'de> Deserialize<'de> for Account {
                 let mut field_website: Option<String> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Account_Name" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (12, "Account_Name") => {
                             field_account_name = f::value(
                                 &mut access,
                                 "Account_Name",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "Account_Number" => {
+                        (14, "Account_Number") => {
                             field_account_number = f::value(
                                 &mut access,
                                 "Account_Number",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Account_Site" => {
+                        (12, "Account_Site") => {
                             field_account_site = f::value(
                                 &mut access,
                                 "Account_Site",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Account_Type" => {
+                        (12, "Account_Type") => {
                             field_account_type = f::value(
                                 &mut access,
                                 "Account_Type",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Annual_Revenue" => {
+                        (14, "Annual_Revenue") => {
                             field_annual_revenue = f::value(
                                 &mut access,
                                 "Annual_Revenue",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Billing_City" => {
+                        (12, "Billing_City") => {
                             field_billing_city = f::value(
                                 &mut access,
                                 "Billing_City",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Billing_Code" => {
+                        (12, "Billing_Code") => {
                             field_billing_code = f::value(
                                 &mut access,
                                 "Billing_Code",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "Billing_Country" => {
+                        (15, "Billing_Country") => {
                             field_billing_country = f::value(
                                 &mut access,
                                 "Billing_Country",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Billing_State" => {
+                        (13, "Billing_State") => {
                             field_billing_state = f::value(
                                 &mut access,
                                 "Billing_State",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "Billing_Street" => {
+                        (14, "Billing_Street") => {
                             field_billing_street = f::value(
                                 &mut access,
                                 "Billing_Street",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "Description" => {
+                        (11, "Description") => {
                             field_description = f::value(
                                 &mut access,
                                 "Description",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "Employees" => {
+                        (9, "Employees") => {
                             field_employees = f::value(
                                 &mut access,
                                 "Employees",
+                                13,
                                 &mut nulls,
                             )?;
                         }
-                        "Fax" => field_fax = f::value(&mut access, "Fax", &mut nulls)?,
-                        "Industry" => {
+                        (3, "Fax") => {
+                            field_fax = f::value(&mut access, "Fax", 14, &mut nulls)?;
+                        }
+                        (8, "Industry") => {
                             field_industry = f::value(
                                 &mut access,
                                 "Industry",
+                                15,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Activity_Time" => {
+                        (18, "Last_Activity_Time") => {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
+                                16,
                                 &mut nulls,
                             )?;
                         }
-                        "Locked__s" => {
+                        (9, "Locked__s") => {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
+                                17,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                18,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                19,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 20, &mut nulls)?;
                         }
-                        "Ownership" => {
+                        (9, "Ownership") => {
                             field_ownership = f::value(
                                 &mut access,
                                 "Ownership",
+                                21,
                                 &mut nulls,
                             )?;
                         }
-                        "Parent_Account" => {
+                        (14, "Parent_Account") => {
                             field_parent_account = f::value(
                                 &mut access,
                                 "Parent_Account",
+                                22,
                                 &mut nulls,
                             )?;
                         }
-                        "Phone" => {
-                            field_phone = f::value(&mut access, "Phone", &mut nulls)?;
+                        (5, "Phone") => {
+                            field_phone = f::value(&mut access, "Phone", 23, &mut nulls)?;
                         }
-                        "Rating" => {
-                            field_rating = f::value(&mut access, "Rating", &mut nulls)?;
+                        (6, "Rating") => {
+                            field_rating = f::value(
+                                &mut access,
+                                "Rating",
+                                24,
+                                &mut nulls,
+                            )?;
                         }
-                        "Record_Status__s" => {
+                        (16, "Record_Status__s") => {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
+                                25,
                                 &mut nulls,
                             )?;
                         }
-                        "SIC_Code" => {
+                        (8, "SIC_Code") => {
                             field_sic_code = f::value(
                                 &mut access,
                                 "SIC_Code",
+                                26,
                                 &mut nulls,
                             )?;
                         }
-                        "Shipping_City" => {
+                        (13, "Shipping_City") => {
                             field_shipping_city = f::value(
                                 &mut access,
                                 "Shipping_City",
+                                27,
                                 &mut nulls,
                             )?;
                         }
-                        "Shipping_Code" => {
+                        (13, "Shipping_Code") => {
                             field_shipping_code = f::value(
                                 &mut access,
                                 "Shipping_Code",
+                                28,
                                 &mut nulls,
                             )?;
                         }
-                        "Shipping_Country" => {
+                        (16, "Shipping_Country") => {
                             field_shipping_country = f::value(
                                 &mut access,
                                 "Shipping_Country",
+                                29,
                                 &mut nulls,
                             )?;
                         }
-                        "Shipping_State" => {
+                        (14, "Shipping_State") => {
                             field_shipping_state = f::value(
                                 &mut access,
                                 "Shipping_State",
+                                30,
                                 &mut nulls,
                             )?;
                         }
-                        "Shipping_Street" => {
+                        (15, "Shipping_Street") => {
                             field_shipping_street = f::value(
                                 &mut access,
                                 "Shipping_Street",
+                                31,
                                 &mut nulls,
                             )?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
-                        "Ticker_Symbol" => {
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 32, &mut nulls)?;
+                        }
+                        (13, "Ticker_Symbol") => {
                             field_ticker_symbol = f::value(
                                 &mut access,
                                 "Ticker_Symbol",
+                                33,
                                 &mut nulls,
                             )?;
                         }
-                        "Website" => {
-                            field_website = f::value(&mut access, "Website", &mut nulls)?;
+                        (7, "Website") => {
+                            field_website = f::value(
+                                &mut access,
+                                "Website",
+                                34,
+                                &mut nulls,
+                            )?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 35, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -422,42 +467,47 @@ impl<'de> Deserialize<'de> for Account {
 impl Serialize for Account {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Account_Name", &self.account_name, &self.nulls)?;
-        f::put(&mut m, "Account_Number", &self.account_number, &self.nulls)?;
-        f::put(&mut m, "Account_Site", &self.account_site, &self.nulls)?;
-        f::put(&mut m, "Account_Type", &self.account_type, &self.nulls)?;
-        f::put(&mut m, "Annual_Revenue", &self.annual_revenue, &self.nulls)?;
-        f::put(&mut m, "Billing_City", &self.billing_city, &self.nulls)?;
-        f::put(&mut m, "Billing_Code", &self.billing_code, &self.nulls)?;
-        f::put(&mut m, "Billing_Country", &self.billing_country, &self.nulls)?;
-        f::put(&mut m, "Billing_State", &self.billing_state, &self.nulls)?;
-        f::put(&mut m, "Billing_Street", &self.billing_street, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(&mut m, "Employees", &self.employees, &self.nulls)?;
-        f::put(&mut m, "Fax", &self.fax, &self.nulls)?;
-        f::put(&mut m, "Industry", &self.industry, &self.nulls)?;
-        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
-        f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Ownership", &self.ownership, &self.nulls)?;
-        f::put(&mut m, "Parent_Account", &self.parent_account, &self.nulls)?;
-        f::put(&mut m, "Phone", &self.phone, &self.nulls)?;
-        f::put(&mut m, "Rating", &self.rating, &self.nulls)?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
-        f::put(&mut m, "SIC_Code", &self.sic_code, &self.nulls)?;
-        f::put(&mut m, "Shipping_City", &self.shipping_city, &self.nulls)?;
-        f::put(&mut m, "Shipping_Code", &self.shipping_code, &self.nulls)?;
-        f::put(&mut m, "Shipping_Country", &self.shipping_country, &self.nulls)?;
-        f::put(&mut m, "Shipping_State", &self.shipping_state, &self.nulls)?;
-        f::put(&mut m, "Shipping_Street", &self.shipping_street, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
-        f::put(&mut m, "Ticker_Symbol", &self.ticker_symbol, &self.nulls)?;
-        f::put(&mut m, "Website", &self.website, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Account_Name", &self.account_name, self.nulls.get(0))?;
+        f::put(&mut m, "Account_Number", &self.account_number, self.nulls.get(1))?;
+        f::put(&mut m, "Account_Site", &self.account_site, self.nulls.get(2))?;
+        f::put(&mut m, "Account_Type", &self.account_type, self.nulls.get(3))?;
+        f::put(&mut m, "Annual_Revenue", &self.annual_revenue, self.nulls.get(4))?;
+        f::put(&mut m, "Billing_City", &self.billing_city, self.nulls.get(5))?;
+        f::put(&mut m, "Billing_Code", &self.billing_code, self.nulls.get(6))?;
+        f::put(&mut m, "Billing_Country", &self.billing_country, self.nulls.get(7))?;
+        f::put(&mut m, "Billing_State", &self.billing_state, self.nulls.get(8))?;
+        f::put(&mut m, "Billing_Street", &self.billing_street, self.nulls.get(9))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(10))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(11))?;
+        f::put(&mut m, "Description", &self.description, self.nulls.get(12))?;
+        f::put(&mut m, "Employees", &self.employees, self.nulls.get(13))?;
+        f::put(&mut m, "Fax", &self.fax, self.nulls.get(14))?;
+        f::put(&mut m, "Industry", &self.industry, self.nulls.get(15))?;
+        f::put(
+            &mut m,
+            "Last_Activity_Time",
+            &self.last_activity_time,
+            self.nulls.get(16),
+        )?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(17))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(18))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(19))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(20))?;
+        f::put(&mut m, "Ownership", &self.ownership, self.nulls.get(21))?;
+        f::put(&mut m, "Parent_Account", &self.parent_account, self.nulls.get(22))?;
+        f::put(&mut m, "Phone", &self.phone, self.nulls.get(23))?;
+        f::put(&mut m, "Rating", &self.rating, self.nulls.get(24))?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(25))?;
+        f::put(&mut m, "SIC_Code", &self.sic_code, self.nulls.get(26))?;
+        f::put(&mut m, "Shipping_City", &self.shipping_city, self.nulls.get(27))?;
+        f::put(&mut m, "Shipping_Code", &self.shipping_code, self.nulls.get(28))?;
+        f::put(&mut m, "Shipping_Country", &self.shipping_country, self.nulls.get(29))?;
+        f::put(&mut m, "Shipping_State", &self.shipping_state, self.nulls.get(30))?;
+        f::put(&mut m, "Shipping_Street", &self.shipping_street, self.nulls.get(31))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(32))?;
+        f::put(&mut m, "Ticker_Symbol", &self.ticker_symbol, self.nulls.get(33))?;
+        f::put(&mut m, "Website", &self.website, self.nulls.get(34))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(35))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -61,7 +61,7 @@ pub struct Call {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Call {
     /// The module's API name.
@@ -101,116 +101,144 @@ impl<'de> Deserialize<'de> for Call {
                 let mut field_who_id: Option<Lookup> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Call_Duration" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (13, "Call_Duration") => {
                             field_call_duration = f::value(
                                 &mut access,
                                 "Call_Duration",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "Call_Duration_in_seconds" => {
+                        (24, "Call_Duration_in_seconds") => {
                             field_call_duration_in_seconds = f::value(
                                 &mut access,
                                 "Call_Duration_in_seconds",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Call_Purpose" => {
+                        (12, "Call_Purpose") => {
                             field_call_purpose = f::value(
                                 &mut access,
                                 "Call_Purpose",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Call_Result" => {
+                        (11, "Call_Result") => {
                             field_call_result = f::value(
                                 &mut access,
                                 "Call_Result",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Call_Start_Time" => {
+                        (15, "Call_Start_Time") => {
                             field_call_start_time = f::value(
                                 &mut access,
                                 "Call_Start_Time",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Call_Type" => {
+                        (9, "Call_Type") => {
                             field_call_type = f::value(
                                 &mut access,
                                 "Call_Type",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Description" => {
+                        (11, "Description") => {
                             field_description = f::value(
                                 &mut access,
                                 "Description",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Activity_Time" => {
+                        (18, "Last_Activity_Time") => {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "Locked__s" => {
+                        (9, "Locked__s") => {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 13, &mut nulls)?;
                         }
-                        "Record_Status__s" => {
+                        (16, "Record_Status__s") => {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
+                                14,
                                 &mut nulls,
                             )?;
                         }
-                        "Subject" => {
-                            field_subject = f::value(&mut access, "Subject", &mut nulls)?;
+                        (7, "Subject") => {
+                            field_subject = f::value(
+                                &mut access,
+                                "Subject",
+                                15,
+                                &mut nulls,
+                            )?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
-                        "Who_Id" => {
-                            field_who_id = f::value(&mut access, "Who_Id", &mut nulls)?;
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 16, &mut nulls)?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (6, "Who_Id") => {
+                            field_who_id = f::value(
+                                &mut access,
+                                "Who_Id",
+                                17,
+                                &mut nulls,
+                            )?;
+                        }
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 18, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -245,30 +273,35 @@ impl<'de> Deserialize<'de> for Call {
 impl Serialize for Call {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Call_Duration", &self.call_duration, &self.nulls)?;
+        f::put(&mut m, "Call_Duration", &self.call_duration, self.nulls.get(0))?;
         f::put(
             &mut m,
             "Call_Duration_in_seconds",
             &self.call_duration_in_seconds,
-            &self.nulls,
+            self.nulls.get(1),
         )?;
-        f::put(&mut m, "Call_Purpose", &self.call_purpose, &self.nulls)?;
-        f::put(&mut m, "Call_Result", &self.call_result, &self.nulls)?;
-        f::put(&mut m, "Call_Start_Time", &self.call_start_time, &self.nulls)?;
-        f::put(&mut m, "Call_Type", &self.call_type, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
-        f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
-        f::put(&mut m, "Subject", &self.subject, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
-        f::put(&mut m, "Who_Id", &self.who_id, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Call_Purpose", &self.call_purpose, self.nulls.get(2))?;
+        f::put(&mut m, "Call_Result", &self.call_result, self.nulls.get(3))?;
+        f::put(&mut m, "Call_Start_Time", &self.call_start_time, self.nulls.get(4))?;
+        f::put(&mut m, "Call_Type", &self.call_type, self.nulls.get(5))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(6))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(7))?;
+        f::put(&mut m, "Description", &self.description, self.nulls.get(8))?;
+        f::put(
+            &mut m,
+            "Last_Activity_Time",
+            &self.last_activity_time,
+            self.nulls.get(9),
+        )?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(10))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(11))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(12))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(13))?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(14))?;
+        f::put(&mut m, "Subject", &self.subject, self.nulls.get(15))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(16))?;
+        f::put(&mut m, "Who_Id", &self.who_id, self.nulls.get(17))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(18))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -67,7 +67,7 @@ pub struct Campaign {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Campaign {
     /// The module's API name.
@@ -110,137 +110,163 @@ impl<'de> Deserialize<'de> for Campaign {
                 let mut field_type_: Option<Type> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Actual_Cost" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (11, "Actual_Cost") => {
                             field_actual_cost = f::value(
                                 &mut access,
                                 "Actual_Cost",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "Budgeted_Cost" => {
+                        (13, "Budgeted_Cost") => {
                             field_budgeted_cost = f::value(
                                 &mut access,
                                 "Budgeted_Cost",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Campaign_Name" => {
+                        (13, "Campaign_Name") => {
                             field_campaign_name = f::value(
                                 &mut access,
                                 "Campaign_Name",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Description" => {
+                        (11, "Description") => {
                             field_description = f::value(
                                 &mut access,
                                 "Description",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "End_Date" => {
+                        (8, "End_Date") => {
                             field_end_date = f::value(
                                 &mut access,
                                 "End_Date",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "Expected_Response" => {
+                        (17, "Expected_Response") => {
                             field_expected_response = f::value(
                                 &mut access,
                                 "Expected_Response",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Expected_Revenue" => {
+                        (16, "Expected_Revenue") => {
                             field_expected_revenue = f::value(
                                 &mut access,
                                 "Expected_Revenue",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Activity_Time" => {
+                        (18, "Last_Activity_Time") => {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "Locked__s" => {
+                        (9, "Locked__s") => {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "Num_sent" => {
+                        (8, "Num_sent") => {
                             field_num_sent = f::value(
                                 &mut access,
                                 "Num_sent",
+                                13,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 14, &mut nulls)?;
                         }
-                        "Parent_Campaign" => {
+                        (15, "Parent_Campaign") => {
                             field_parent_campaign = f::value(
                                 &mut access,
                                 "Parent_Campaign",
+                                15,
                                 &mut nulls,
                             )?;
                         }
-                        "Record_Status__s" => {
+                        (16, "Record_Status__s") => {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
+                                16,
                                 &mut nulls,
                             )?;
                         }
-                        "Start_Date" => {
+                        (10, "Start_Date") => {
                             field_start_date = f::value(
                                 &mut access,
                                 "Start_Date",
+                                17,
                                 &mut nulls,
                             )?;
                         }
-                        "Status" => {
-                            field_status = f::value(&mut access, "Status", &mut nulls)?;
+                        (6, "Status") => {
+                            field_status = f::value(
+                                &mut access,
+                                "Status",
+                                18,
+                                &mut nulls,
+                            )?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
-                        "Type" => {
-                            field_type_ = f::value(&mut access, "Type", &mut nulls)?;
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 19, &mut nulls)?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (4, "Type") => {
+                            field_type_ = f::value(&mut access, "Type", 20, &mut nulls)?;
+                        }
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 21, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -278,28 +304,33 @@ impl<'de> Deserialize<'de> for Campaign {
 impl Serialize for Campaign {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Actual_Cost", &self.actual_cost, &self.nulls)?;
-        f::put(&mut m, "Budgeted_Cost", &self.budgeted_cost, &self.nulls)?;
-        f::put(&mut m, "Campaign_Name", &self.campaign_name, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(&mut m, "End_Date", &self.end_date, &self.nulls)?;
-        f::put(&mut m, "Expected_Response", &self.expected_response, &self.nulls)?;
-        f::put(&mut m, "Expected_Revenue", &self.expected_revenue, &self.nulls)?;
-        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
-        f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "Num_sent", &self.num_sent, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Parent_Campaign", &self.parent_campaign, &self.nulls)?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
-        f::put(&mut m, "Start_Date", &self.start_date, &self.nulls)?;
-        f::put(&mut m, "Status", &self.status, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
-        f::put(&mut m, "Type", &self.type_, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Actual_Cost", &self.actual_cost, self.nulls.get(0))?;
+        f::put(&mut m, "Budgeted_Cost", &self.budgeted_cost, self.nulls.get(1))?;
+        f::put(&mut m, "Campaign_Name", &self.campaign_name, self.nulls.get(2))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(3))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(4))?;
+        f::put(&mut m, "Description", &self.description, self.nulls.get(5))?;
+        f::put(&mut m, "End_Date", &self.end_date, self.nulls.get(6))?;
+        f::put(&mut m, "Expected_Response", &self.expected_response, self.nulls.get(7))?;
+        f::put(&mut m, "Expected_Revenue", &self.expected_revenue, self.nulls.get(8))?;
+        f::put(
+            &mut m,
+            "Last_Activity_Time",
+            &self.last_activity_time,
+            self.nulls.get(9),
+        )?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(10))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(11))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(12))?;
+        f::put(&mut m, "Num_sent", &self.num_sent, self.nulls.get(13))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(14))?;
+        f::put(&mut m, "Parent_Campaign", &self.parent_campaign, self.nulls.get(15))?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(16))?;
+        f::put(&mut m, "Start_Date", &self.start_date, self.nulls.get(17))?;
+        f::put(&mut m, "Status", &self.status, self.nulls.get(18))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(19))?;
+        f::put(&mut m, "Type", &self.type_, self.nulls.get(20))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(21))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

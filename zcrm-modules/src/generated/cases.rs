@@ -79,7 +79,7 @@ pub struct Case {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Case {
     /// The module's API name.
@@ -128,167 +128,201 @@ impl<'de> Deserialize<'de> for Case {
                 let mut field_type_: Option<Type> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Account_Name" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (12, "Account_Name") => {
                             field_account_name = f::value(
                                 &mut access,
                                 "Account_Name",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "Case_Number" => {
+                        (11, "Case_Number") => {
                             field_case_number = f::value(
                                 &mut access,
                                 "Case_Number",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Case_Origin" => {
+                        (11, "Case_Origin") => {
                             field_case_origin = f::value(
                                 &mut access,
                                 "Case_Origin",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Case_Reason" => {
+                        (11, "Case_Reason") => {
                             field_case_reason = f::value(
                                 &mut access,
                                 "Case_Reason",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Deal_Name" => {
+                        (9, "Deal_Name") => {
                             field_deal_name = f::value(
                                 &mut access,
                                 "Deal_Name",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "Description" => {
+                        (11, "Description") => {
                             field_description = f::value(
                                 &mut access,
                                 "Description",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Email" => {
-                            field_email = f::value(&mut access, "Email", &mut nulls)?;
+                        (5, "Email") => {
+                            field_email = f::value(&mut access, "Email", 8, &mut nulls)?;
                         }
-                        "Internal_Comments" => {
+                        (17, "Internal_Comments") => {
                             field_internal_comments = f::value(
                                 &mut access,
                                 "Internal_Comments",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Activity_Time" => {
+                        (18, "Last_Activity_Time") => {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "Locked__s" => {
+                        (9, "Locked__s") => {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                13,
                                 &mut nulls,
                             )?;
                         }
-                        "No_of_comments" => {
+                        (14, "No_of_comments") => {
                             field_no_of_comments = f::value(
                                 &mut access,
                                 "No_of_comments",
+                                14,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 15, &mut nulls)?;
                         }
-                        "Phone" => {
-                            field_phone = f::value(&mut access, "Phone", &mut nulls)?;
+                        (5, "Phone") => {
+                            field_phone = f::value(&mut access, "Phone", 16, &mut nulls)?;
                         }
-                        "Priority" => {
+                        (8, "Priority") => {
                             field_priority = f::value(
                                 &mut access,
                                 "Priority",
+                                17,
                                 &mut nulls,
                             )?;
                         }
-                        "Product_Name" => {
+                        (12, "Product_Name") => {
                             field_product_name = f::value(
                                 &mut access,
                                 "Product_Name",
+                                18,
                                 &mut nulls,
                             )?;
                         }
-                        "Record_Status__s" => {
+                        (16, "Record_Status__s") => {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
+                                19,
                                 &mut nulls,
                             )?;
                         }
-                        "Related_To" => {
+                        (10, "Related_To") => {
                             field_related_to = f::value(
                                 &mut access,
                                 "Related_To",
+                                20,
                                 &mut nulls,
                             )?;
                         }
-                        "Reported_By" => {
+                        (11, "Reported_By") => {
                             field_reported_by = f::value(
                                 &mut access,
                                 "Reported_By",
+                                21,
                                 &mut nulls,
                             )?;
                         }
-                        "Solution" => {
+                        (8, "Solution") => {
                             field_solution = f::value(
                                 &mut access,
                                 "Solution",
+                                22,
                                 &mut nulls,
                             )?;
                         }
-                        "Status" => {
-                            field_status = f::value(&mut access, "Status", &mut nulls)?;
+                        (6, "Status") => {
+                            field_status = f::value(
+                                &mut access,
+                                "Status",
+                                23,
+                                &mut nulls,
+                            )?;
                         }
-                        "Subject" => {
-                            field_subject = f::value(&mut access, "Subject", &mut nulls)?;
+                        (7, "Subject") => {
+                            field_subject = f::value(
+                                &mut access,
+                                "Subject",
+                                24,
+                                &mut nulls,
+                            )?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
-                        "Type" => {
-                            field_type_ = f::value(&mut access, "Type", &mut nulls)?;
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 25, &mut nulls)?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (4, "Type") => {
+                            field_type_ = f::value(&mut access, "Type", 26, &mut nulls)?;
+                        }
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 27, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -332,34 +366,39 @@ impl<'de> Deserialize<'de> for Case {
 impl Serialize for Case {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Account_Name", &self.account_name, &self.nulls)?;
-        f::put(&mut m, "Case_Number", &self.case_number, &self.nulls)?;
-        f::put(&mut m, "Case_Origin", &self.case_origin, &self.nulls)?;
-        f::put(&mut m, "Case_Reason", &self.case_reason, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Deal_Name", &self.deal_name, &self.nulls)?;
-        f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(&mut m, "Email", &self.email, &self.nulls)?;
-        f::put(&mut m, "Internal_Comments", &self.internal_comments, &self.nulls)?;
-        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
-        f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "No_of_comments", &self.no_of_comments, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Phone", &self.phone, &self.nulls)?;
-        f::put(&mut m, "Priority", &self.priority, &self.nulls)?;
-        f::put(&mut m, "Product_Name", &self.product_name, &self.nulls)?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
-        f::put(&mut m, "Related_To", &self.related_to, &self.nulls)?;
-        f::put(&mut m, "Reported_By", &self.reported_by, &self.nulls)?;
-        f::put(&mut m, "Solution", &self.solution, &self.nulls)?;
-        f::put(&mut m, "Status", &self.status, &self.nulls)?;
-        f::put(&mut m, "Subject", &self.subject, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
-        f::put(&mut m, "Type", &self.type_, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Account_Name", &self.account_name, self.nulls.get(0))?;
+        f::put(&mut m, "Case_Number", &self.case_number, self.nulls.get(1))?;
+        f::put(&mut m, "Case_Origin", &self.case_origin, self.nulls.get(2))?;
+        f::put(&mut m, "Case_Reason", &self.case_reason, self.nulls.get(3))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(4))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(5))?;
+        f::put(&mut m, "Deal_Name", &self.deal_name, self.nulls.get(6))?;
+        f::put(&mut m, "Description", &self.description, self.nulls.get(7))?;
+        f::put(&mut m, "Email", &self.email, self.nulls.get(8))?;
+        f::put(&mut m, "Internal_Comments", &self.internal_comments, self.nulls.get(9))?;
+        f::put(
+            &mut m,
+            "Last_Activity_Time",
+            &self.last_activity_time,
+            self.nulls.get(10),
+        )?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(11))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(12))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(13))?;
+        f::put(&mut m, "No_of_comments", &self.no_of_comments, self.nulls.get(14))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(15))?;
+        f::put(&mut m, "Phone", &self.phone, self.nulls.get(16))?;
+        f::put(&mut m, "Priority", &self.priority, self.nulls.get(17))?;
+        f::put(&mut m, "Product_Name", &self.product_name, self.nulls.get(18))?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(19))?;
+        f::put(&mut m, "Related_To", &self.related_to, self.nulls.get(20))?;
+        f::put(&mut m, "Reported_By", &self.reported_by, self.nulls.get(21))?;
+        f::put(&mut m, "Solution", &self.solution, self.nulls.get(22))?;
+        f::put(&mut m, "Status", &self.status, self.nulls.get(23))?;
+        f::put(&mut m, "Subject", &self.subject, self.nulls.get(24))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(25))?;
+        f::put(&mut m, "Type", &self.type_, self.nulls.get(26))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(27))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

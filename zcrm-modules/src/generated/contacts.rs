@@ -111,7 +111,7 @@ pub struct Contact {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Contact {
     /// The module's API name.
@@ -176,273 +176,324 @@ impl<'de> Deserialize<'de> for Contact {
                 let mut field_vendor_name: Option<Lookup> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Account_Name" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (12, "Account_Name") => {
                             field_account_name = f::value(
                                 &mut access,
                                 "Account_Name",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "Assistant" => {
+                        (9, "Assistant") => {
                             field_assistant = f::value(
                                 &mut access,
                                 "Assistant",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Asst_Phone" => {
+                        (10, "Asst_Phone") => {
                             field_asst_phone = f::value(
                                 &mut access,
                                 "Asst_Phone",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Date_of_Birth" => {
+                        (13, "Date_of_Birth") => {
                             field_date_of_birth = f::value(
                                 &mut access,
                                 "Date_of_Birth",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Department" => {
+                        (10, "Department") => {
                             field_department = f::value(
                                 &mut access,
                                 "Department",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "Description" => {
+                        (11, "Description") => {
                             field_description = f::value(
                                 &mut access,
                                 "Description",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Email" => {
-                            field_email = f::value(&mut access, "Email", &mut nulls)?;
+                        (5, "Email") => {
+                            field_email = f::value(&mut access, "Email", 8, &mut nulls)?;
                         }
-                        "Email_Opt_Out" => {
+                        (13, "Email_Opt_Out") => {
                             field_email_opt_out = f::value(
                                 &mut access,
                                 "Email_Opt_Out",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "Fax" => field_fax = f::value(&mut access, "Fax", &mut nulls)?,
-                        "First_Name" => {
+                        (3, "Fax") => {
+                            field_fax = f::value(&mut access, "Fax", 10, &mut nulls)?;
+                        }
+                        (10, "First_Name") => {
                             field_first_name = f::value(
                                 &mut access,
                                 "First_Name",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "Full_Name" => {
+                        (9, "Full_Name") => {
                             field_full_name = f::value(
                                 &mut access,
                                 "Full_Name",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "Home_Phone" => {
+                        (10, "Home_Phone") => {
                             field_home_phone = f::value(
                                 &mut access,
                                 "Home_Phone",
+                                13,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Activity_Time" => {
+                        (18, "Last_Activity_Time") => {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
+                                14,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Name" => {
+                        (9, "Last_Name") => {
                             field_last_name = f::value(
                                 &mut access,
                                 "Last_Name",
+                                15,
                                 &mut nulls,
                             )?;
                         }
-                        "Lead_Source" => {
+                        (11, "Lead_Source") => {
                             field_lead_source = f::value(
                                 &mut access,
                                 "Lead_Source",
+                                16,
                                 &mut nulls,
                             )?;
                         }
-                        "Locked__s" => {
+                        (9, "Locked__s") => {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
+                                17,
                                 &mut nulls,
                             )?;
                         }
-                        "Mailing_City" => {
+                        (12, "Mailing_City") => {
                             field_mailing_city = f::value(
                                 &mut access,
                                 "Mailing_City",
+                                18,
                                 &mut nulls,
                             )?;
                         }
-                        "Mailing_Country" => {
+                        (15, "Mailing_Country") => {
                             field_mailing_country = f::value(
                                 &mut access,
                                 "Mailing_Country",
+                                19,
                                 &mut nulls,
                             )?;
                         }
-                        "Mailing_State" => {
+                        (13, "Mailing_State") => {
                             field_mailing_state = f::value(
                                 &mut access,
                                 "Mailing_State",
+                                20,
                                 &mut nulls,
                             )?;
                         }
-                        "Mailing_Street" => {
+                        (14, "Mailing_Street") => {
                             field_mailing_street = f::value(
                                 &mut access,
                                 "Mailing_Street",
+                                21,
                                 &mut nulls,
                             )?;
                         }
-                        "Mailing_Zip" => {
+                        (11, "Mailing_Zip") => {
                             field_mailing_zip = f::value(
                                 &mut access,
                                 "Mailing_Zip",
+                                22,
                                 &mut nulls,
                             )?;
                         }
-                        "Mobile" => {
-                            field_mobile = f::value(&mut access, "Mobile", &mut nulls)?;
+                        (6, "Mobile") => {
+                            field_mobile = f::value(
+                                &mut access,
+                                "Mobile",
+                                23,
+                                &mut nulls,
+                            )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                24,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                25,
                                 &mut nulls,
                             )?;
                         }
-                        "Other_City" => {
+                        (10, "Other_City") => {
                             field_other_city = f::value(
                                 &mut access,
                                 "Other_City",
+                                26,
                                 &mut nulls,
                             )?;
                         }
-                        "Other_Country" => {
+                        (13, "Other_Country") => {
                             field_other_country = f::value(
                                 &mut access,
                                 "Other_Country",
+                                27,
                                 &mut nulls,
                             )?;
                         }
-                        "Other_Phone" => {
+                        (11, "Other_Phone") => {
                             field_other_phone = f::value(
                                 &mut access,
                                 "Other_Phone",
+                                28,
                                 &mut nulls,
                             )?;
                         }
-                        "Other_State" => {
+                        (11, "Other_State") => {
                             field_other_state = f::value(
                                 &mut access,
                                 "Other_State",
+                                29,
                                 &mut nulls,
                             )?;
                         }
-                        "Other_Street" => {
+                        (12, "Other_Street") => {
                             field_other_street = f::value(
                                 &mut access,
                                 "Other_Street",
+                                30,
                                 &mut nulls,
                             )?;
                         }
-                        "Other_Zip" => {
+                        (9, "Other_Zip") => {
                             field_other_zip = f::value(
                                 &mut access,
                                 "Other_Zip",
+                                31,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 32, &mut nulls)?;
                         }
-                        "Phone" => {
-                            field_phone = f::value(&mut access, "Phone", &mut nulls)?;
+                        (5, "Phone") => {
+                            field_phone = f::value(&mut access, "Phone", 33, &mut nulls)?;
                         }
-                        "Record_Status__s" => {
+                        (16, "Record_Status__s") => {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
+                                34,
                                 &mut nulls,
                             )?;
                         }
-                        "Reporting_To" => {
+                        (12, "Reporting_To") => {
                             field_reporting_to = f::value(
                                 &mut access,
                                 "Reporting_To",
+                                35,
                                 &mut nulls,
                             )?;
                         }
-                        "Salutation" => {
+                        (10, "Salutation") => {
                             field_salutation = f::value(
                                 &mut access,
                                 "Salutation",
+                                36,
                                 &mut nulls,
                             )?;
                         }
-                        "Secondary_Email" => {
+                        (15, "Secondary_Email") => {
                             field_secondary_email = f::value(
                                 &mut access,
                                 "Secondary_Email",
+                                37,
                                 &mut nulls,
                             )?;
                         }
-                        "Skype_ID" => {
+                        (8, "Skype_ID") => {
                             field_skype_id = f::value(
                                 &mut access,
                                 "Skype_ID",
+                                38,
                                 &mut nulls,
                             )?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
-                        "Title" => {
-                            field_title = f::value(&mut access, "Title", &mut nulls)?;
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 39, &mut nulls)?;
                         }
-                        "Twitter" => {
-                            field_twitter = f::value(&mut access, "Twitter", &mut nulls)?;
+                        (5, "Title") => {
+                            field_title = f::value(&mut access, "Title", 40, &mut nulls)?;
                         }
-                        "Vendor_Name" => {
+                        (7, "Twitter") => {
+                            field_twitter = f::value(
+                                &mut access,
+                                "Twitter",
+                                41,
+                                &mut nulls,
+                            )?;
+                        }
+                        (11, "Vendor_Name") => {
                             field_vendor_name = f::value(
                                 &mut access,
                                 "Vendor_Name",
+                                42,
                                 &mut nulls,
                             )?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 43, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -502,50 +553,55 @@ impl<'de> Deserialize<'de> for Contact {
 impl Serialize for Contact {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Account_Name", &self.account_name, &self.nulls)?;
-        f::put(&mut m, "Assistant", &self.assistant, &self.nulls)?;
-        f::put(&mut m, "Asst_Phone", &self.asst_phone, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Date_of_Birth", &self.date_of_birth, &self.nulls)?;
-        f::put(&mut m, "Department", &self.department, &self.nulls)?;
-        f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(&mut m, "Email", &self.email, &self.nulls)?;
-        f::put(&mut m, "Email_Opt_Out", &self.email_opt_out, &self.nulls)?;
-        f::put(&mut m, "Fax", &self.fax, &self.nulls)?;
-        f::put(&mut m, "First_Name", &self.first_name, &self.nulls)?;
-        f::put(&mut m, "Full_Name", &self.full_name, &self.nulls)?;
-        f::put(&mut m, "Home_Phone", &self.home_phone, &self.nulls)?;
-        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
-        f::put(&mut m, "Last_Name", &self.last_name, &self.nulls)?;
-        f::put(&mut m, "Lead_Source", &self.lead_source, &self.nulls)?;
-        f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
-        f::put(&mut m, "Mailing_City", &self.mailing_city, &self.nulls)?;
-        f::put(&mut m, "Mailing_Country", &self.mailing_country, &self.nulls)?;
-        f::put(&mut m, "Mailing_State", &self.mailing_state, &self.nulls)?;
-        f::put(&mut m, "Mailing_Street", &self.mailing_street, &self.nulls)?;
-        f::put(&mut m, "Mailing_Zip", &self.mailing_zip, &self.nulls)?;
-        f::put(&mut m, "Mobile", &self.mobile, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "Other_City", &self.other_city, &self.nulls)?;
-        f::put(&mut m, "Other_Country", &self.other_country, &self.nulls)?;
-        f::put(&mut m, "Other_Phone", &self.other_phone, &self.nulls)?;
-        f::put(&mut m, "Other_State", &self.other_state, &self.nulls)?;
-        f::put(&mut m, "Other_Street", &self.other_street, &self.nulls)?;
-        f::put(&mut m, "Other_Zip", &self.other_zip, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Phone", &self.phone, &self.nulls)?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
-        f::put(&mut m, "Reporting_To", &self.reporting_to, &self.nulls)?;
-        f::put(&mut m, "Salutation", &self.salutation, &self.nulls)?;
-        f::put(&mut m, "Secondary_Email", &self.secondary_email, &self.nulls)?;
-        f::put(&mut m, "Skype_ID", &self.skype_id, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
-        f::put(&mut m, "Title", &self.title, &self.nulls)?;
-        f::put(&mut m, "Twitter", &self.twitter, &self.nulls)?;
-        f::put(&mut m, "Vendor_Name", &self.vendor_name, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Account_Name", &self.account_name, self.nulls.get(0))?;
+        f::put(&mut m, "Assistant", &self.assistant, self.nulls.get(1))?;
+        f::put(&mut m, "Asst_Phone", &self.asst_phone, self.nulls.get(2))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(3))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(4))?;
+        f::put(&mut m, "Date_of_Birth", &self.date_of_birth, self.nulls.get(5))?;
+        f::put(&mut m, "Department", &self.department, self.nulls.get(6))?;
+        f::put(&mut m, "Description", &self.description, self.nulls.get(7))?;
+        f::put(&mut m, "Email", &self.email, self.nulls.get(8))?;
+        f::put(&mut m, "Email_Opt_Out", &self.email_opt_out, self.nulls.get(9))?;
+        f::put(&mut m, "Fax", &self.fax, self.nulls.get(10))?;
+        f::put(&mut m, "First_Name", &self.first_name, self.nulls.get(11))?;
+        f::put(&mut m, "Full_Name", &self.full_name, self.nulls.get(12))?;
+        f::put(&mut m, "Home_Phone", &self.home_phone, self.nulls.get(13))?;
+        f::put(
+            &mut m,
+            "Last_Activity_Time",
+            &self.last_activity_time,
+            self.nulls.get(14),
+        )?;
+        f::put(&mut m, "Last_Name", &self.last_name, self.nulls.get(15))?;
+        f::put(&mut m, "Lead_Source", &self.lead_source, self.nulls.get(16))?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(17))?;
+        f::put(&mut m, "Mailing_City", &self.mailing_city, self.nulls.get(18))?;
+        f::put(&mut m, "Mailing_Country", &self.mailing_country, self.nulls.get(19))?;
+        f::put(&mut m, "Mailing_State", &self.mailing_state, self.nulls.get(20))?;
+        f::put(&mut m, "Mailing_Street", &self.mailing_street, self.nulls.get(21))?;
+        f::put(&mut m, "Mailing_Zip", &self.mailing_zip, self.nulls.get(22))?;
+        f::put(&mut m, "Mobile", &self.mobile, self.nulls.get(23))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(24))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(25))?;
+        f::put(&mut m, "Other_City", &self.other_city, self.nulls.get(26))?;
+        f::put(&mut m, "Other_Country", &self.other_country, self.nulls.get(27))?;
+        f::put(&mut m, "Other_Phone", &self.other_phone, self.nulls.get(28))?;
+        f::put(&mut m, "Other_State", &self.other_state, self.nulls.get(29))?;
+        f::put(&mut m, "Other_Street", &self.other_street, self.nulls.get(30))?;
+        f::put(&mut m, "Other_Zip", &self.other_zip, self.nulls.get(31))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(32))?;
+        f::put(&mut m, "Phone", &self.phone, self.nulls.get(33))?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(34))?;
+        f::put(&mut m, "Reporting_To", &self.reporting_to, self.nulls.get(35))?;
+        f::put(&mut m, "Salutation", &self.salutation, self.nulls.get(36))?;
+        f::put(&mut m, "Secondary_Email", &self.secondary_email, self.nulls.get(37))?;
+        f::put(&mut m, "Skype_ID", &self.skype_id, self.nulls.get(38))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(39))?;
+        f::put(&mut m, "Title", &self.title, self.nulls.get(40))?;
+        f::put(&mut m, "Twitter", &self.twitter, self.nulls.get(41))?;
+        f::put(&mut m, "Vendor_Name", &self.vendor_name, self.nulls.get(42))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(43))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -73,7 +73,7 @@ pub struct Deal {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Deal {
     /// The module's API name.
@@ -119,154 +119,182 @@ impl<'de> Deserialize<'de> for Deal {
                 let mut field_type_: Option<Type> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Account_Name" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (12, "Account_Name") => {
                             field_account_name = f::value(
                                 &mut access,
                                 "Account_Name",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "Amount" => {
-                            field_amount = f::value(&mut access, "Amount", &mut nulls)?;
+                        (6, "Amount") => {
+                            field_amount = f::value(
+                                &mut access,
+                                "Amount",
+                                1,
+                                &mut nulls,
+                            )?;
                         }
-                        "Campaign_Source" => {
+                        (15, "Campaign_Source") => {
                             field_campaign_source = f::value(
                                 &mut access,
                                 "Campaign_Source",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Closing_Date" => {
+                        (12, "Closing_Date") => {
                             field_closing_date = f::value(
                                 &mut access,
                                 "Closing_Date",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Contact_Name" => {
+                        (12, "Contact_Name") => {
                             field_contact_name = f::value(
                                 &mut access,
                                 "Contact_Name",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "Deal_Name" => {
+                        (9, "Deal_Name") => {
                             field_deal_name = f::value(
                                 &mut access,
                                 "Deal_Name",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Description" => {
+                        (11, "Description") => {
                             field_description = f::value(
                                 &mut access,
                                 "Description",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "Expected_Revenue" => {
+                        (16, "Expected_Revenue") => {
                             field_expected_revenue = f::value(
                                 &mut access,
                                 "Expected_Revenue",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Activity_Time" => {
+                        (18, "Last_Activity_Time") => {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "Lead_Source" => {
+                        (11, "Lead_Source") => {
                             field_lead_source = f::value(
                                 &mut access,
                                 "Lead_Source",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "Locked__s" => {
+                        (9, "Locked__s") => {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                13,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                14,
                                 &mut nulls,
                             )?;
                         }
-                        "Next_Step" => {
+                        (9, "Next_Step") => {
                             field_next_step = f::value(
                                 &mut access,
                                 "Next_Step",
+                                15,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 16, &mut nulls)?;
                         }
-                        "Pipeline" => {
+                        (8, "Pipeline") => {
                             field_pipeline = f::value(
                                 &mut access,
                                 "Pipeline",
+                                17,
                                 &mut nulls,
                             )?;
                         }
-                        "Probability" => {
+                        (11, "Probability") => {
                             field_probability = f::value(
                                 &mut access,
                                 "Probability",
+                                18,
                                 &mut nulls,
                             )?;
                         }
-                        "Reason_For_Loss__s" => {
+                        (18, "Reason_For_Loss__s") => {
                             field_reason_for_loss_s = f::value(
                                 &mut access,
                                 "Reason_For_Loss__s",
+                                19,
                                 &mut nulls,
                             )?;
                         }
-                        "Record_Status__s" => {
+                        (16, "Record_Status__s") => {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
+                                20,
                                 &mut nulls,
                             )?;
                         }
-                        "Stage" => {
-                            field_stage = f::value(&mut access, "Stage", &mut nulls)?;
+                        (5, "Stage") => {
+                            field_stage = f::value(&mut access, "Stage", 21, &mut nulls)?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
-                        "Type" => {
-                            field_type_ = f::value(&mut access, "Type", &mut nulls)?;
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 22, &mut nulls)?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (4, "Type") => {
+                            field_type_ = f::value(&mut access, "Type", 23, &mut nulls)?;
+                        }
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 24, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -307,31 +335,41 @@ impl<'de> Deserialize<'de> for Deal {
 impl Serialize for Deal {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Account_Name", &self.account_name, &self.nulls)?;
-        f::put(&mut m, "Amount", &self.amount, &self.nulls)?;
-        f::put(&mut m, "Campaign_Source", &self.campaign_source, &self.nulls)?;
-        f::put(&mut m, "Closing_Date", &self.closing_date, &self.nulls)?;
-        f::put(&mut m, "Contact_Name", &self.contact_name, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Deal_Name", &self.deal_name, &self.nulls)?;
-        f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(&mut m, "Expected_Revenue", &self.expected_revenue, &self.nulls)?;
-        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
-        f::put(&mut m, "Lead_Source", &self.lead_source, &self.nulls)?;
-        f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "Next_Step", &self.next_step, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Pipeline", &self.pipeline, &self.nulls)?;
-        f::put(&mut m, "Probability", &self.probability, &self.nulls)?;
-        f::put(&mut m, "Reason_For_Loss__s", &self.reason_for_loss_s, &self.nulls)?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
-        f::put(&mut m, "Stage", &self.stage, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
-        f::put(&mut m, "Type", &self.type_, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Account_Name", &self.account_name, self.nulls.get(0))?;
+        f::put(&mut m, "Amount", &self.amount, self.nulls.get(1))?;
+        f::put(&mut m, "Campaign_Source", &self.campaign_source, self.nulls.get(2))?;
+        f::put(&mut m, "Closing_Date", &self.closing_date, self.nulls.get(3))?;
+        f::put(&mut m, "Contact_Name", &self.contact_name, self.nulls.get(4))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(5))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(6))?;
+        f::put(&mut m, "Deal_Name", &self.deal_name, self.nulls.get(7))?;
+        f::put(&mut m, "Description", &self.description, self.nulls.get(8))?;
+        f::put(&mut m, "Expected_Revenue", &self.expected_revenue, self.nulls.get(9))?;
+        f::put(
+            &mut m,
+            "Last_Activity_Time",
+            &self.last_activity_time,
+            self.nulls.get(10),
+        )?;
+        f::put(&mut m, "Lead_Source", &self.lead_source, self.nulls.get(11))?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(12))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(13))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(14))?;
+        f::put(&mut m, "Next_Step", &self.next_step, self.nulls.get(15))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(16))?;
+        f::put(&mut m, "Pipeline", &self.pipeline, self.nulls.get(17))?;
+        f::put(&mut m, "Probability", &self.probability, self.nulls.get(18))?;
+        f::put(
+            &mut m,
+            "Reason_For_Loss__s",
+            &self.reason_for_loss_s,
+            self.nulls.get(19),
+        )?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(20))?;
+        f::put(&mut m, "Stage", &self.stage, self.nulls.get(21))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(22))?;
+        f::put(&mut m, "Type", &self.type_, self.nulls.get(23))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(24))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

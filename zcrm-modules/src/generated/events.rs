@@ -57,7 +57,7 @@ pub struct Event {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Event {
     /// The module's API name.
@@ -95,98 +95,123 @@ impl<'de> Deserialize<'de> for Event {
                 let mut field_who_id: Option<Lookup> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "All_day" => {
-                            field_all_day = f::value(&mut access, "All_day", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (7, "All_day") => {
+                            field_all_day = f::value(
+                                &mut access,
+                                "All_day",
+                                0,
+                                &mut nulls,
+                            )?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Description" => {
+                        (11, "Description") => {
                             field_description = f::value(
                                 &mut access,
                                 "Description",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "End_DateTime" => {
+                        (12, "End_DateTime") => {
                             field_end_date_time = f::value(
                                 &mut access,
                                 "End_DateTime",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Event_Title" => {
+                        (11, "Event_Title") => {
                             field_event_title = f::value(
                                 &mut access,
                                 "Event_Title",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Activity_Time" => {
+                        (18, "Last_Activity_Time") => {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "Locked__s" => {
+                        (9, "Locked__s") => {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 10, &mut nulls)?;
                         }
-                        "Record_Status__s" => {
+                        (16, "Record_Status__s") => {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "Start_DateTime" => {
+                        (14, "Start_DateTime") => {
                             field_start_date_time = f::value(
                                 &mut access,
                                 "Start_DateTime",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
-                        "Venue" => {
-                            field_venue = f::value(&mut access, "Venue", &mut nulls)?;
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 13, &mut nulls)?;
                         }
-                        "Who_Id" => {
-                            field_who_id = f::value(&mut access, "Who_Id", &mut nulls)?;
+                        (5, "Venue") => {
+                            field_venue = f::value(&mut access, "Venue", 14, &mut nulls)?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (6, "Who_Id") => {
+                            field_who_id = f::value(
+                                &mut access,
+                                "Who_Id",
+                                15,
+                                &mut nulls,
+                            )?;
+                        }
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 16, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -219,23 +244,28 @@ impl<'de> Deserialize<'de> for Event {
 impl Serialize for Event {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "All_day", &self.all_day, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(&mut m, "End_DateTime", &self.end_date_time, &self.nulls)?;
-        f::put(&mut m, "Event_Title", &self.event_title, &self.nulls)?;
-        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
-        f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
-        f::put(&mut m, "Start_DateTime", &self.start_date_time, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
-        f::put(&mut m, "Venue", &self.venue, &self.nulls)?;
-        f::put(&mut m, "Who_Id", &self.who_id, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "All_day", &self.all_day, self.nulls.get(0))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(1))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(2))?;
+        f::put(&mut m, "Description", &self.description, self.nulls.get(3))?;
+        f::put(&mut m, "End_DateTime", &self.end_date_time, self.nulls.get(4))?;
+        f::put(&mut m, "Event_Title", &self.event_title, self.nulls.get(5))?;
+        f::put(
+            &mut m,
+            "Last_Activity_Time",
+            &self.last_activity_time,
+            self.nulls.get(6),
+        )?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(7))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(8))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(9))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(10))?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(11))?;
+        f::put(&mut m, "Start_DateTime", &self.start_date_time, self.nulls.get(12))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(13))?;
+        f::put(&mut m, "Venue", &self.venue, self.nulls.get(14))?;
+        f::put(&mut m, "Who_Id", &self.who_id, self.nulls.get(15))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(16))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

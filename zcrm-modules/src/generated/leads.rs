@@ -111,7 +111,7 @@ pub struct Lead {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Lead {
     /// The module's API name.
@@ -176,247 +176,319 @@ impl<'de> Deserialize<'de> for Lead {
                 let mut field_zip_code: Option<String> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Annual_Revenue" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (14, "Annual_Revenue") => {
                             field_annual_revenue = f::value(
                                 &mut access,
                                 "Annual_Revenue",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "City" => field_city = f::value(&mut access, "City", &mut nulls)?,
-                        "Company" => {
-                            field_company = f::value(&mut access, "Company", &mut nulls)?;
+                        (4, "City") => {
+                            field_city = f::value(&mut access, "City", 1, &mut nulls)?;
                         }
-                        "Converted_Date_Time" => {
+                        (7, "Company") => {
+                            field_company = f::value(
+                                &mut access,
+                                "Company",
+                                2,
+                                &mut nulls,
+                            )?;
+                        }
+                        (19, "Converted_Date_Time") => {
                             field_converted_date_time = f::value(
                                 &mut access,
                                 "Converted_Date_Time",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Converted__s" => {
+                        (12, "Converted__s") => {
                             field_converted_s = f::value(
                                 &mut access,
                                 "Converted__s",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Country" => {
-                            field_country = f::value(&mut access, "Country", &mut nulls)?;
+                        (7, "Country") => {
+                            field_country = f::value(
+                                &mut access,
+                                "Country",
+                                5,
+                                &mut nulls,
+                            )?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Description" => {
+                        (11, "Description") => {
                             field_description = f::value(
                                 &mut access,
                                 "Description",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "Designation" => {
+                        (11, "Designation") => {
                             field_designation = f::value(
                                 &mut access,
                                 "Designation",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "Email" => {
-                            field_email = f::value(&mut access, "Email", &mut nulls)?;
+                        (5, "Email") => {
+                            field_email = f::value(&mut access, "Email", 10, &mut nulls)?;
                         }
-                        "Email_Opt_Out" => {
+                        (13, "Email_Opt_Out") => {
                             field_email_opt_out = f::value(
                                 &mut access,
                                 "Email_Opt_Out",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "Fax" => field_fax = f::value(&mut access, "Fax", &mut nulls)?,
-                        "First_Name" => {
+                        (3, "Fax") => {
+                            field_fax = f::value(&mut access, "Fax", 12, &mut nulls)?;
+                        }
+                        (10, "First_Name") => {
                             field_first_name = f::value(
                                 &mut access,
                                 "First_Name",
+                                13,
                                 &mut nulls,
                             )?;
                         }
-                        "Follow_Up_Date" => {
+                        (14, "Follow_Up_Date") => {
                             field_follow_up_date = f::value(
                                 &mut access,
                                 "Follow_Up_Date",
+                                14,
                                 &mut nulls,
                             )?;
                         }
-                        "Full_Name" => {
+                        (9, "Full_Name") => {
                             field_full_name = f::value(
                                 &mut access,
                                 "Full_Name",
+                                15,
                                 &mut nulls,
                             )?;
                         }
-                        "Industry" => {
+                        (8, "Industry") => {
                             field_industry = f::value(
                                 &mut access,
                                 "Industry",
+                                16,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Activity_Time" => {
+                        (18, "Last_Activity_Time") => {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
+                                17,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Name" => {
+                        (9, "Last_Name") => {
                             field_last_name = f::value(
                                 &mut access,
                                 "Last_Name",
+                                18,
                                 &mut nulls,
                             )?;
                         }
-                        "Lead_Score" => {
+                        (10, "Lead_Score") => {
                             field_lead_score = f::value(
                                 &mut access,
                                 "Lead_Score",
+                                19,
                                 &mut nulls,
                             )?;
                         }
-                        "Lead_Source" => {
+                        (11, "Lead_Source") => {
                             field_lead_source = f::value(
                                 &mut access,
                                 "Lead_Source",
+                                20,
                                 &mut nulls,
                             )?;
                         }
-                        "Lead_Status" => {
+                        (11, "Lead_Status") => {
                             field_lead_status = f::value(
                                 &mut access,
                                 "Lead_Status",
+                                21,
                                 &mut nulls,
                             )?;
                         }
-                        "Locked__s" => {
+                        (9, "Locked__s") => {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
+                                22,
                                 &mut nulls,
                             )?;
                         }
-                        "Mobile" => {
-                            field_mobile = f::value(&mut access, "Mobile", &mut nulls)?;
+                        (6, "Mobile") => {
+                            field_mobile = f::value(
+                                &mut access,
+                                "Mobile",
+                                23,
+                                &mut nulls,
+                            )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                24,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                25,
                                 &mut nulls,
                             )?;
                         }
-                        "No_of_Employees" => {
+                        (15, "No_of_Employees") => {
                             field_no_of_employees = f::value(
                                 &mut access,
                                 "No_of_Employees",
+                                26,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 27, &mut nulls)?;
                         }
-                        "Phone" => {
-                            field_phone = f::value(&mut access, "Phone", &mut nulls)?;
+                        (5, "Phone") => {
+                            field_phone = f::value(&mut access, "Phone", 28, &mut nulls)?;
                         }
-                        "Preferred_Channels" => {
+                        (18, "Preferred_Channels") => {
                             field_preferred_channels = f::value(
                                 &mut access,
                                 "Preferred_Channels",
+                                29,
                                 &mut nulls,
                             )?;
                         }
-                        "Product_Interest" => {
+                        (16, "Product_Interest") => {
                             field_product_interest = f::value(
                                 &mut access,
                                 "Product_Interest",
+                                30,
                                 &mut nulls,
                             )?;
                         }
-                        "Rating" => {
-                            field_rating = f::value(&mut access, "Rating", &mut nulls)?;
+                        (6, "Rating") => {
+                            field_rating = f::value(
+                                &mut access,
+                                "Rating",
+                                31,
+                                &mut nulls,
+                            )?;
                         }
-                        "Record_Status__s" => {
+                        (16, "Record_Status__s") => {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
+                                32,
                                 &mut nulls,
                             )?;
                         }
-                        "Referred_By" => {
+                        (11, "Referred_By") => {
                             field_referred_by = f::value(
                                 &mut access,
                                 "Referred_By",
+                                33,
                                 &mut nulls,
                             )?;
                         }
-                        "Salutation" => {
+                        (10, "Salutation") => {
                             field_salutation = f::value(
                                 &mut access,
                                 "Salutation",
+                                34,
                                 &mut nulls,
                             )?;
                         }
-                        "Secondary_Email" => {
+                        (15, "Secondary_Email") => {
                             field_secondary_email = f::value(
                                 &mut access,
                                 "Secondary_Email",
+                                35,
                                 &mut nulls,
                             )?;
                         }
-                        "Skype_ID" => {
+                        (8, "Skype_ID") => {
                             field_skype_id = f::value(
                                 &mut access,
                                 "Skype_ID",
+                                36,
                                 &mut nulls,
                             )?;
                         }
-                        "State" => {
-                            field_state = f::value(&mut access, "State", &mut nulls)?;
+                        (5, "State") => {
+                            field_state = f::value(&mut access, "State", 37, &mut nulls)?;
                         }
-                        "Street" => {
-                            field_street = f::value(&mut access, "Street", &mut nulls)?;
+                        (6, "Street") => {
+                            field_street = f::value(
+                                &mut access,
+                                "Street",
+                                38,
+                                &mut nulls,
+                            )?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
-                        "Twitter" => {
-                            field_twitter = f::value(&mut access, "Twitter", &mut nulls)?;
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 39, &mut nulls)?;
                         }
-                        "Website" => {
-                            field_website = f::value(&mut access, "Website", &mut nulls)?;
+                        (7, "Twitter") => {
+                            field_twitter = f::value(
+                                &mut access,
+                                "Twitter",
+                                40,
+                                &mut nulls,
+                            )?;
                         }
-                        "Zip_Code" => {
+                        (7, "Website") => {
+                            field_website = f::value(
+                                &mut access,
+                                "Website",
+                                41,
+                                &mut nulls,
+                            )?;
+                        }
+                        (8, "Zip_Code") => {
                             field_zip_code = f::value(
                                 &mut access,
                                 "Zip_Code",
+                                42,
                                 &mut nulls,
                             )?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 43, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -476,50 +548,65 @@ impl<'de> Deserialize<'de> for Lead {
 impl Serialize for Lead {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Annual_Revenue", &self.annual_revenue, &self.nulls)?;
-        f::put(&mut m, "City", &self.city, &self.nulls)?;
-        f::put(&mut m, "Company", &self.company, &self.nulls)?;
-        f::put(&mut m, "Converted_Date_Time", &self.converted_date_time, &self.nulls)?;
-        f::put(&mut m, "Converted__s", &self.converted_s, &self.nulls)?;
-        f::put(&mut m, "Country", &self.country, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(&mut m, "Designation", &self.designation, &self.nulls)?;
-        f::put(&mut m, "Email", &self.email, &self.nulls)?;
-        f::put(&mut m, "Email_Opt_Out", &self.email_opt_out, &self.nulls)?;
-        f::put(&mut m, "Fax", &self.fax, &self.nulls)?;
-        f::put(&mut m, "First_Name", &self.first_name, &self.nulls)?;
-        f::put(&mut m, "Follow_Up_Date", &self.follow_up_date, &self.nulls)?;
-        f::put(&mut m, "Full_Name", &self.full_name, &self.nulls)?;
-        f::put(&mut m, "Industry", &self.industry, &self.nulls)?;
-        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
-        f::put(&mut m, "Last_Name", &self.last_name, &self.nulls)?;
-        f::put_f64(&mut m, "Lead_Score", &self.lead_score, &self.nulls)?;
-        f::put(&mut m, "Lead_Source", &self.lead_source, &self.nulls)?;
-        f::put(&mut m, "Lead_Status", &self.lead_status, &self.nulls)?;
-        f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
-        f::put(&mut m, "Mobile", &self.mobile, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "No_of_Employees", &self.no_of_employees, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Phone", &self.phone, &self.nulls)?;
-        f::put(&mut m, "Preferred_Channels", &self.preferred_channels, &self.nulls)?;
-        f::put(&mut m, "Product_Interest", &self.product_interest, &self.nulls)?;
-        f::put(&mut m, "Rating", &self.rating, &self.nulls)?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
-        f::put(&mut m, "Referred_By", &self.referred_by, &self.nulls)?;
-        f::put(&mut m, "Salutation", &self.salutation, &self.nulls)?;
-        f::put(&mut m, "Secondary_Email", &self.secondary_email, &self.nulls)?;
-        f::put(&mut m, "Skype_ID", &self.skype_id, &self.nulls)?;
-        f::put(&mut m, "State", &self.state, &self.nulls)?;
-        f::put(&mut m, "Street", &self.street, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
-        f::put(&mut m, "Twitter", &self.twitter, &self.nulls)?;
-        f::put(&mut m, "Website", &self.website, &self.nulls)?;
-        f::put(&mut m, "Zip_Code", &self.zip_code, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Annual_Revenue", &self.annual_revenue, self.nulls.get(0))?;
+        f::put(&mut m, "City", &self.city, self.nulls.get(1))?;
+        f::put(&mut m, "Company", &self.company, self.nulls.get(2))?;
+        f::put(
+            &mut m,
+            "Converted_Date_Time",
+            &self.converted_date_time,
+            self.nulls.get(3),
+        )?;
+        f::put(&mut m, "Converted__s", &self.converted_s, self.nulls.get(4))?;
+        f::put(&mut m, "Country", &self.country, self.nulls.get(5))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(6))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(7))?;
+        f::put(&mut m, "Description", &self.description, self.nulls.get(8))?;
+        f::put(&mut m, "Designation", &self.designation, self.nulls.get(9))?;
+        f::put(&mut m, "Email", &self.email, self.nulls.get(10))?;
+        f::put(&mut m, "Email_Opt_Out", &self.email_opt_out, self.nulls.get(11))?;
+        f::put(&mut m, "Fax", &self.fax, self.nulls.get(12))?;
+        f::put(&mut m, "First_Name", &self.first_name, self.nulls.get(13))?;
+        f::put(&mut m, "Follow_Up_Date", &self.follow_up_date, self.nulls.get(14))?;
+        f::put(&mut m, "Full_Name", &self.full_name, self.nulls.get(15))?;
+        f::put(&mut m, "Industry", &self.industry, self.nulls.get(16))?;
+        f::put(
+            &mut m,
+            "Last_Activity_Time",
+            &self.last_activity_time,
+            self.nulls.get(17),
+        )?;
+        f::put(&mut m, "Last_Name", &self.last_name, self.nulls.get(18))?;
+        f::put_f64(&mut m, "Lead_Score", &self.lead_score, self.nulls.get(19))?;
+        f::put(&mut m, "Lead_Source", &self.lead_source, self.nulls.get(20))?;
+        f::put(&mut m, "Lead_Status", &self.lead_status, self.nulls.get(21))?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(22))?;
+        f::put(&mut m, "Mobile", &self.mobile, self.nulls.get(23))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(24))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(25))?;
+        f::put(&mut m, "No_of_Employees", &self.no_of_employees, self.nulls.get(26))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(27))?;
+        f::put(&mut m, "Phone", &self.phone, self.nulls.get(28))?;
+        f::put(
+            &mut m,
+            "Preferred_Channels",
+            &self.preferred_channels,
+            self.nulls.get(29),
+        )?;
+        f::put(&mut m, "Product_Interest", &self.product_interest, self.nulls.get(30))?;
+        f::put(&mut m, "Rating", &self.rating, self.nulls.get(31))?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(32))?;
+        f::put(&mut m, "Referred_By", &self.referred_by, self.nulls.get(33))?;
+        f::put(&mut m, "Salutation", &self.salutation, self.nulls.get(34))?;
+        f::put(&mut m, "Secondary_Email", &self.secondary_email, self.nulls.get(35))?;
+        f::put(&mut m, "Skype_ID", &self.skype_id, self.nulls.get(36))?;
+        f::put(&mut m, "State", &self.state, self.nulls.get(37))?;
+        f::put(&mut m, "Street", &self.street, self.nulls.get(38))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(39))?;
+        f::put(&mut m, "Twitter", &self.twitter, self.nulls.get(40))?;
+        f::put(&mut m, "Website", &self.website, self.nulls.get(41))?;
+        f::put(&mut m, "Zip_Code", &self.zip_code, self.nulls.get(42))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(43))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

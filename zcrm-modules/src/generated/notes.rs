@@ -41,7 +41,7 @@ pub struct Note {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Note {
     /// The module's API name.
@@ -71,60 +71,69 @@ impl<'de> Deserialize<'de> for Note {
                 let mut field_parent_id: Option<Lookup> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Created_By" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Note_Content" => {
+                        (12, "Note_Content") => {
                             field_note_content = f::value(
                                 &mut access,
                                 "Note_Content",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Note_Title" => {
+                        (10, "Note_Title") => {
                             field_note_title = f::value(
                                 &mut access,
                                 "Note_Title",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 6, &mut nulls)?;
                         }
-                        "Parent_Id" => {
+                        (9, "Parent_Id") => {
                             field_parent_id = f::value(
                                 &mut access,
                                 "Parent_Id",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 8, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -149,15 +158,15 @@ impl<'de> Deserialize<'de> for Note {
 impl Serialize for Note {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "Note_Content", &self.note_content, &self.nulls)?;
-        f::put(&mut m, "Note_Title", &self.note_title, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Parent_Id", &self.parent_id, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(0))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(1))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(2))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(3))?;
+        f::put(&mut m, "Note_Content", &self.note_content, self.nulls.get(4))?;
+        f::put(&mut m, "Note_Title", &self.note_title, self.nulls.get(5))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(6))?;
+        f::put(&mut m, "Parent_Id", &self.parent_id, self.nulls.get(7))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(8))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -51,7 +51,7 @@ pub struct PriceBook {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl PriceBook {
     /// The module's API name.
@@ -86,85 +86,104 @@ impl<'de> Deserialize<'de> for PriceBook {
                 let mut field_tag: Option<Value> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Active" => {
-                            field_active = f::value(&mut access, "Active", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (6, "Active") => {
+                            field_active = f::value(
+                                &mut access,
+                                "Active",
+                                0,
+                                &mut nulls,
+                            )?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Description" => {
+                        (11, "Description") => {
                             field_description = f::value(
                                 &mut access,
                                 "Description",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Activity_Time" => {
+                        (18, "Last_Activity_Time") => {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Locked__s" => {
+                        (9, "Locked__s") => {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 8, &mut nulls)?;
                         }
-                        "Price_Book_Name" => {
+                        (15, "Price_Book_Name") => {
                             field_price_book_name = f::value(
                                 &mut access,
                                 "Price_Book_Name",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "Pricing_Model" => {
+                        (13, "Pricing_Model") => {
                             field_pricing_model = f::value(
                                 &mut access,
                                 "Pricing_Model",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "Record_Status__s" => {
+                        (16, "Record_Status__s") => {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 12, &mut nulls)?;
+                        }
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 13, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -194,20 +213,25 @@ impl<'de> Deserialize<'de> for PriceBook {
 impl Serialize for PriceBook {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Active", &self.active, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
-        f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Price_Book_Name", &self.price_book_name, &self.nulls)?;
-        f::put(&mut m, "Pricing_Model", &self.pricing_model, &self.nulls)?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Active", &self.active, self.nulls.get(0))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(1))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(2))?;
+        f::put(&mut m, "Description", &self.description, self.nulls.get(3))?;
+        f::put(
+            &mut m,
+            "Last_Activity_Time",
+            &self.last_activity_time,
+            self.nulls.get(4),
+        )?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(5))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(6))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(7))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(8))?;
+        f::put(&mut m, "Price_Book_Name", &self.price_book_name, self.nulls.get(9))?;
+        f::put(&mut m, "Pricing_Model", &self.pricing_model, self.nulls.get(10))?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(11))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(12))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(13))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

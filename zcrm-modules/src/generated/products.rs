@@ -83,7 +83,7 @@ pub struct Product {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Product {
     /// The module's API name.
@@ -134,191 +134,227 @@ impl<'de> Deserialize<'de> for Product {
                 let mut field_vendor_name: Option<Lookup> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Commission_Rate" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (15, "Commission_Rate") => {
                             field_commission_rate = f::value(
                                 &mut access,
                                 "Commission_Rate",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Description" => {
+                        (11, "Description") => {
                             field_description = f::value(
                                 &mut access,
                                 "Description",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Activity_Time" => {
+                        (18, "Last_Activity_Time") => {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Locked__s" => {
+                        (9, "Locked__s") => {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Manufacturer" => {
+                        (12, "Manufacturer") => {
                             field_manufacturer = f::value(
                                 &mut access,
                                 "Manufacturer",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 9, &mut nulls)?;
                         }
-                        "Product_Active" => {
+                        (14, "Product_Active") => {
                             field_product_active = f::value(
                                 &mut access,
                                 "Product_Active",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "Product_Category" => {
+                        (16, "Product_Category") => {
                             field_product_category = f::value(
                                 &mut access,
                                 "Product_Category",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "Product_Code" => {
+                        (12, "Product_Code") => {
                             field_product_code = f::value(
                                 &mut access,
                                 "Product_Code",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "Product_Name" => {
+                        (12, "Product_Name") => {
                             field_product_name = f::value(
                                 &mut access,
                                 "Product_Name",
+                                13,
                                 &mut nulls,
                             )?;
                         }
-                        "Qty_Ordered" => {
+                        (11, "Qty_Ordered") => {
                             field_qty_ordered = f::value(
                                 &mut access,
                                 "Qty_Ordered",
+                                14,
                                 &mut nulls,
                             )?;
                         }
-                        "Qty_in_Demand" => {
+                        (13, "Qty_in_Demand") => {
                             field_qty_in_demand = f::value(
                                 &mut access,
                                 "Qty_in_Demand",
+                                15,
                                 &mut nulls,
                             )?;
                         }
-                        "Qty_in_Stock" => {
+                        (12, "Qty_in_Stock") => {
                             field_qty_in_stock = f::value(
                                 &mut access,
                                 "Qty_in_Stock",
+                                16,
                                 &mut nulls,
                             )?;
                         }
-                        "Record_Status__s" => {
+                        (16, "Record_Status__s") => {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
+                                17,
                                 &mut nulls,
                             )?;
                         }
-                        "Reorder_Level" => {
+                        (13, "Reorder_Level") => {
                             field_reorder_level = f::value(
                                 &mut access,
                                 "Reorder_Level",
+                                18,
                                 &mut nulls,
                             )?;
                         }
-                        "Sales_End_Date" => {
+                        (14, "Sales_End_Date") => {
                             field_sales_end_date = f::value(
                                 &mut access,
                                 "Sales_End_Date",
+                                19,
                                 &mut nulls,
                             )?;
                         }
-                        "Sales_Start_Date" => {
+                        (16, "Sales_Start_Date") => {
                             field_sales_start_date = f::value(
                                 &mut access,
                                 "Sales_Start_Date",
+                                20,
                                 &mut nulls,
                             )?;
                         }
-                        "Support_Expiry_Date" => {
+                        (19, "Support_Expiry_Date") => {
                             field_support_expiry_date = f::value(
                                 &mut access,
                                 "Support_Expiry_Date",
+                                21,
                                 &mut nulls,
                             )?;
                         }
-                        "Support_Start_Date" => {
+                        (18, "Support_Start_Date") => {
                             field_support_start_date = f::value(
                                 &mut access,
                                 "Support_Start_Date",
+                                22,
                                 &mut nulls,
                             )?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
-                        "Tax" => field_tax = f::value(&mut access, "Tax", &mut nulls)?,
-                        "Taxable" => {
-                            field_taxable = f::value(&mut access, "Taxable", &mut nulls)?;
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 23, &mut nulls)?;
                         }
-                        "Unit_Price" => {
+                        (3, "Tax") => {
+                            field_tax = f::value(&mut access, "Tax", 24, &mut nulls)?;
+                        }
+                        (7, "Taxable") => {
+                            field_taxable = f::value(
+                                &mut access,
+                                "Taxable",
+                                25,
+                                &mut nulls,
+                            )?;
+                        }
+                        (10, "Unit_Price") => {
                             field_unit_price = f::value(
                                 &mut access,
                                 "Unit_Price",
+                                26,
                                 &mut nulls,
                             )?;
                         }
-                        "Usage_Unit" => {
+                        (10, "Usage_Unit") => {
                             field_usage_unit = f::value(
                                 &mut access,
                                 "Usage_Unit",
+                                27,
                                 &mut nulls,
                             )?;
                         }
-                        "Vendor_Name" => {
+                        (11, "Vendor_Name") => {
                             field_vendor_name = f::value(
                                 &mut access,
                                 "Vendor_Name",
+                                28,
                                 &mut nulls,
                             )?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 29, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -364,36 +400,51 @@ impl<'de> Deserialize<'de> for Product {
 impl Serialize for Product {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Commission_Rate", &self.commission_rate, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
-        f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
-        f::put(&mut m, "Manufacturer", &self.manufacturer, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Product_Active", &self.product_active, &self.nulls)?;
-        f::put(&mut m, "Product_Category", &self.product_category, &self.nulls)?;
-        f::put(&mut m, "Product_Code", &self.product_code, &self.nulls)?;
-        f::put(&mut m, "Product_Name", &self.product_name, &self.nulls)?;
-        f::put_f64(&mut m, "Qty_Ordered", &self.qty_ordered, &self.nulls)?;
-        f::put_f64(&mut m, "Qty_in_Demand", &self.qty_in_demand, &self.nulls)?;
-        f::put_f64(&mut m, "Qty_in_Stock", &self.qty_in_stock, &self.nulls)?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
-        f::put_f64(&mut m, "Reorder_Level", &self.reorder_level, &self.nulls)?;
-        f::put(&mut m, "Sales_End_Date", &self.sales_end_date, &self.nulls)?;
-        f::put(&mut m, "Sales_Start_Date", &self.sales_start_date, &self.nulls)?;
-        f::put(&mut m, "Support_Expiry_Date", &self.support_expiry_date, &self.nulls)?;
-        f::put(&mut m, "Support_Start_Date", &self.support_start_date, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
-        f::put(&mut m, "Tax", &self.tax, &self.nulls)?;
-        f::put(&mut m, "Taxable", &self.taxable, &self.nulls)?;
-        f::put(&mut m, "Unit_Price", &self.unit_price, &self.nulls)?;
-        f::put(&mut m, "Usage_Unit", &self.usage_unit, &self.nulls)?;
-        f::put(&mut m, "Vendor_Name", &self.vendor_name, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Commission_Rate", &self.commission_rate, self.nulls.get(0))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(1))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(2))?;
+        f::put(&mut m, "Description", &self.description, self.nulls.get(3))?;
+        f::put(
+            &mut m,
+            "Last_Activity_Time",
+            &self.last_activity_time,
+            self.nulls.get(4),
+        )?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(5))?;
+        f::put(&mut m, "Manufacturer", &self.manufacturer, self.nulls.get(6))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(7))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(8))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(9))?;
+        f::put(&mut m, "Product_Active", &self.product_active, self.nulls.get(10))?;
+        f::put(&mut m, "Product_Category", &self.product_category, self.nulls.get(11))?;
+        f::put(&mut m, "Product_Code", &self.product_code, self.nulls.get(12))?;
+        f::put(&mut m, "Product_Name", &self.product_name, self.nulls.get(13))?;
+        f::put_f64(&mut m, "Qty_Ordered", &self.qty_ordered, self.nulls.get(14))?;
+        f::put_f64(&mut m, "Qty_in_Demand", &self.qty_in_demand, self.nulls.get(15))?;
+        f::put_f64(&mut m, "Qty_in_Stock", &self.qty_in_stock, self.nulls.get(16))?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(17))?;
+        f::put_f64(&mut m, "Reorder_Level", &self.reorder_level, self.nulls.get(18))?;
+        f::put(&mut m, "Sales_End_Date", &self.sales_end_date, self.nulls.get(19))?;
+        f::put(&mut m, "Sales_Start_Date", &self.sales_start_date, self.nulls.get(20))?;
+        f::put(
+            &mut m,
+            "Support_Expiry_Date",
+            &self.support_expiry_date,
+            self.nulls.get(21),
+        )?;
+        f::put(
+            &mut m,
+            "Support_Start_Date",
+            &self.support_start_date,
+            self.nulls.get(22),
+        )?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(23))?;
+        f::put(&mut m, "Tax", &self.tax, self.nulls.get(24))?;
+        f::put(&mut m, "Taxable", &self.taxable, self.nulls.get(25))?;
+        f::put(&mut m, "Unit_Price", &self.unit_price, self.nulls.get(26))?;
+        f::put(&mut m, "Usage_Unit", &self.usage_unit, self.nulls.get(27))?;
+        f::put(&mut m, "Vendor_Name", &self.vendor_name, self.nulls.get(28))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(29))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

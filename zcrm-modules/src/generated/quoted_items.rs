@@ -41,7 +41,7 @@ pub struct QuotedItem {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl QuotedItem {
     /// The module's API name.
@@ -71,54 +71,64 @@ impl<'de> Deserialize<'de> for QuotedItem {
                 let mut field_total: Option<Decimal> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Discount" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (8, "Discount") => {
                             field_discount = f::value(
                                 &mut access,
                                 "Discount",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "List_Price" => {
+                        (10, "List_Price") => {
                             field_list_price = f::value(
                                 &mut access,
                                 "List_Price",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Net_Total" => {
+                        (9, "Net_Total") => {
                             field_net_total = f::value(
                                 &mut access,
                                 "Net_Total",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Product_Description" => {
+                        (19, "Product_Description") => {
                             field_product_description = f::value(
                                 &mut access,
                                 "Product_Description",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Product_Name" => {
+                        (12, "Product_Name") => {
                             field_product_name = f::value(
                                 &mut access,
                                 "Product_Name",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Quantity" => {
+                        (8, "Quantity") => {
                             field_quantity = f::value(
                                 &mut access,
                                 "Quantity",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Tax" => field_tax = f::value(&mut access, "Tax", &mut nulls)?,
-                        "Total" => {
-                            field_total = f::value(&mut access, "Total", &mut nulls)?;
+                        (3, "Tax") => {
+                            field_tax = f::value(&mut access, "Tax", 6, &mut nulls)?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (5, "Total") => {
+                            field_total = f::value(&mut access, "Total", 7, &mut nulls)?;
+                        }
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 8, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -143,15 +153,20 @@ impl<'de> Deserialize<'de> for QuotedItem {
 impl Serialize for QuotedItem {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Discount", &self.discount, &self.nulls)?;
-        f::put(&mut m, "List_Price", &self.list_price, &self.nulls)?;
-        f::put(&mut m, "Net_Total", &self.net_total, &self.nulls)?;
-        f::put(&mut m, "Product_Description", &self.product_description, &self.nulls)?;
-        f::put(&mut m, "Product_Name", &self.product_name, &self.nulls)?;
-        f::put_f64(&mut m, "Quantity", &self.quantity, &self.nulls)?;
-        f::put(&mut m, "Tax", &self.tax, &self.nulls)?;
-        f::put(&mut m, "Total", &self.total, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Discount", &self.discount, self.nulls.get(0))?;
+        f::put(&mut m, "List_Price", &self.list_price, self.nulls.get(1))?;
+        f::put(&mut m, "Net_Total", &self.net_total, self.nulls.get(2))?;
+        f::put(
+            &mut m,
+            "Product_Description",
+            &self.product_description,
+            self.nulls.get(3),
+        )?;
+        f::put(&mut m, "Product_Name", &self.product_name, self.nulls.get(4))?;
+        f::put_f64(&mut m, "Quantity", &self.quantity, self.nulls.get(5))?;
+        f::put(&mut m, "Tax", &self.tax, self.nulls.get(6))?;
+        f::put(&mut m, "Total", &self.total, self.nulls.get(7))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(8))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -95,7 +95,7 @@ pub struct Quote {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Quote {
     /// The module's API name.
@@ -154,223 +154,270 @@ impl<'de> Deserialize<'de> for Quote {
                 let mut field_valid_till: Option<Date> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Account_Name" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (12, "Account_Name") => {
                             field_account_name = f::value(
                                 &mut access,
                                 "Account_Name",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "Adjustment" => {
+                        (10, "Adjustment") => {
                             field_adjustment = f::value(
                                 &mut access,
                                 "Adjustment",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Billing_City" => {
+                        (12, "Billing_City") => {
                             field_billing_city = f::value(
                                 &mut access,
                                 "Billing_City",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Billing_Code" => {
+                        (12, "Billing_Code") => {
                             field_billing_code = f::value(
                                 &mut access,
                                 "Billing_Code",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Billing_Country" => {
+                        (15, "Billing_Country") => {
                             field_billing_country = f::value(
                                 &mut access,
                                 "Billing_Country",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Billing_State" => {
+                        (13, "Billing_State") => {
                             field_billing_state = f::value(
                                 &mut access,
                                 "Billing_State",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Billing_Street" => {
+                        (14, "Billing_Street") => {
                             field_billing_street = f::value(
                                 &mut access,
                                 "Billing_Street",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "Carrier" => {
-                            field_carrier = f::value(&mut access, "Carrier", &mut nulls)?;
+                        (7, "Carrier") => {
+                            field_carrier = f::value(
+                                &mut access,
+                                "Carrier",
+                                7,
+                                &mut nulls,
+                            )?;
                         }
-                        "Contact_Name" => {
+                        (12, "Contact_Name") => {
                             field_contact_name = f::value(
                                 &mut access,
                                 "Contact_Name",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "Deal_Name" => {
+                        (9, "Deal_Name") => {
                             field_deal_name = f::value(
                                 &mut access,
                                 "Deal_Name",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "Description" => {
+                        (11, "Description") => {
                             field_description = f::value(
                                 &mut access,
                                 "Description",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "Discount" => {
+                        (8, "Discount") => {
                             field_discount = f::value(
                                 &mut access,
                                 "Discount",
+                                13,
                                 &mut nulls,
                             )?;
                         }
-                        "Grand_Total" => {
+                        (11, "Grand_Total") => {
                             field_grand_total = f::value(
                                 &mut access,
                                 "Grand_Total",
+                                14,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Activity_Time" => {
+                        (18, "Last_Activity_Time") => {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
+                                15,
                                 &mut nulls,
                             )?;
                         }
-                        "Locked__s" => {
+                        (9, "Locked__s") => {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
+                                16,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                17,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                18,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 19, &mut nulls)?;
                         }
-                        "Quote_Stage" => {
+                        (11, "Quote_Stage") => {
                             field_quote_stage = f::value(
                                 &mut access,
                                 "Quote_Stage",
+                                20,
                                 &mut nulls,
                             )?;
                         }
-                        "Quoted_Items" => {
+                        (12, "Quoted_Items") => {
                             field_quoted_items = f::value(
                                 &mut access,
                                 "Quoted_Items",
+                                21,
                                 &mut nulls,
                             )?;
                         }
-                        "Record_Status__s" => {
+                        (16, "Record_Status__s") => {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
+                                22,
                                 &mut nulls,
                             )?;
                         }
-                        "Shipping_City" => {
+                        (13, "Shipping_City") => {
                             field_shipping_city = f::value(
                                 &mut access,
                                 "Shipping_City",
+                                23,
                                 &mut nulls,
                             )?;
                         }
-                        "Shipping_Code" => {
+                        (13, "Shipping_Code") => {
                             field_shipping_code = f::value(
                                 &mut access,
                                 "Shipping_Code",
+                                24,
                                 &mut nulls,
                             )?;
                         }
-                        "Shipping_Country" => {
+                        (16, "Shipping_Country") => {
                             field_shipping_country = f::value(
                                 &mut access,
                                 "Shipping_Country",
+                                25,
                                 &mut nulls,
                             )?;
                         }
-                        "Shipping_State" => {
+                        (14, "Shipping_State") => {
                             field_shipping_state = f::value(
                                 &mut access,
                                 "Shipping_State",
+                                26,
                                 &mut nulls,
                             )?;
                         }
-                        "Shipping_Street" => {
+                        (15, "Shipping_Street") => {
                             field_shipping_street = f::value(
                                 &mut access,
                                 "Shipping_Street",
+                                27,
                                 &mut nulls,
                             )?;
                         }
-                        "Sub_Total" => {
+                        (9, "Sub_Total") => {
                             field_sub_total = f::value(
                                 &mut access,
                                 "Sub_Total",
+                                28,
                                 &mut nulls,
                             )?;
                         }
-                        "Subject" => {
-                            field_subject = f::value(&mut access, "Subject", &mut nulls)?;
+                        (7, "Subject") => {
+                            field_subject = f::value(
+                                &mut access,
+                                "Subject",
+                                29,
+                                &mut nulls,
+                            )?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
-                        "Tax" => field_tax = f::value(&mut access, "Tax", &mut nulls)?,
-                        "Team" => field_team = f::value(&mut access, "Team", &mut nulls)?,
-                        "Terms_and_Conditions" => {
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 30, &mut nulls)?;
+                        }
+                        (3, "Tax") => {
+                            field_tax = f::value(&mut access, "Tax", 31, &mut nulls)?;
+                        }
+                        (4, "Team") => {
+                            field_team = f::value(&mut access, "Team", 32, &mut nulls)?;
+                        }
+                        (20, "Terms_and_Conditions") => {
                             field_terms_and_conditions = f::value(
                                 &mut access,
                                 "Terms_and_Conditions",
+                                33,
                                 &mut nulls,
                             )?;
                         }
-                        "Valid_Till" => {
+                        (10, "Valid_Till") => {
                             field_valid_till = f::value(
                                 &mut access,
                                 "Valid_Till",
+                                34,
                                 &mut nulls,
                             )?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 35, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -422,42 +469,52 @@ impl<'de> Deserialize<'de> for Quote {
 impl Serialize for Quote {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Account_Name", &self.account_name, &self.nulls)?;
-        f::put(&mut m, "Adjustment", &self.adjustment, &self.nulls)?;
-        f::put(&mut m, "Billing_City", &self.billing_city, &self.nulls)?;
-        f::put(&mut m, "Billing_Code", &self.billing_code, &self.nulls)?;
-        f::put(&mut m, "Billing_Country", &self.billing_country, &self.nulls)?;
-        f::put(&mut m, "Billing_State", &self.billing_state, &self.nulls)?;
-        f::put(&mut m, "Billing_Street", &self.billing_street, &self.nulls)?;
-        f::put(&mut m, "Carrier", &self.carrier, &self.nulls)?;
-        f::put(&mut m, "Contact_Name", &self.contact_name, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Deal_Name", &self.deal_name, &self.nulls)?;
-        f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(&mut m, "Discount", &self.discount, &self.nulls)?;
-        f::put(&mut m, "Grand_Total", &self.grand_total, &self.nulls)?;
-        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
-        f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Quote_Stage", &self.quote_stage, &self.nulls)?;
-        f::put(&mut m, "Quoted_Items", &self.quoted_items, &self.nulls)?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
-        f::put(&mut m, "Shipping_City", &self.shipping_city, &self.nulls)?;
-        f::put(&mut m, "Shipping_Code", &self.shipping_code, &self.nulls)?;
-        f::put(&mut m, "Shipping_Country", &self.shipping_country, &self.nulls)?;
-        f::put(&mut m, "Shipping_State", &self.shipping_state, &self.nulls)?;
-        f::put(&mut m, "Shipping_Street", &self.shipping_street, &self.nulls)?;
-        f::put(&mut m, "Sub_Total", &self.sub_total, &self.nulls)?;
-        f::put(&mut m, "Subject", &self.subject, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
-        f::put(&mut m, "Tax", &self.tax, &self.nulls)?;
-        f::put(&mut m, "Team", &self.team, &self.nulls)?;
-        f::put(&mut m, "Terms_and_Conditions", &self.terms_and_conditions, &self.nulls)?;
-        f::put(&mut m, "Valid_Till", &self.valid_till, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Account_Name", &self.account_name, self.nulls.get(0))?;
+        f::put(&mut m, "Adjustment", &self.adjustment, self.nulls.get(1))?;
+        f::put(&mut m, "Billing_City", &self.billing_city, self.nulls.get(2))?;
+        f::put(&mut m, "Billing_Code", &self.billing_code, self.nulls.get(3))?;
+        f::put(&mut m, "Billing_Country", &self.billing_country, self.nulls.get(4))?;
+        f::put(&mut m, "Billing_State", &self.billing_state, self.nulls.get(5))?;
+        f::put(&mut m, "Billing_Street", &self.billing_street, self.nulls.get(6))?;
+        f::put(&mut m, "Carrier", &self.carrier, self.nulls.get(7))?;
+        f::put(&mut m, "Contact_Name", &self.contact_name, self.nulls.get(8))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(9))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(10))?;
+        f::put(&mut m, "Deal_Name", &self.deal_name, self.nulls.get(11))?;
+        f::put(&mut m, "Description", &self.description, self.nulls.get(12))?;
+        f::put(&mut m, "Discount", &self.discount, self.nulls.get(13))?;
+        f::put(&mut m, "Grand_Total", &self.grand_total, self.nulls.get(14))?;
+        f::put(
+            &mut m,
+            "Last_Activity_Time",
+            &self.last_activity_time,
+            self.nulls.get(15),
+        )?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(16))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(17))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(18))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(19))?;
+        f::put(&mut m, "Quote_Stage", &self.quote_stage, self.nulls.get(20))?;
+        f::put(&mut m, "Quoted_Items", &self.quoted_items, self.nulls.get(21))?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(22))?;
+        f::put(&mut m, "Shipping_City", &self.shipping_city, self.nulls.get(23))?;
+        f::put(&mut m, "Shipping_Code", &self.shipping_code, self.nulls.get(24))?;
+        f::put(&mut m, "Shipping_Country", &self.shipping_country, self.nulls.get(25))?;
+        f::put(&mut m, "Shipping_State", &self.shipping_state, self.nulls.get(26))?;
+        f::put(&mut m, "Shipping_Street", &self.shipping_street, self.nulls.get(27))?;
+        f::put(&mut m, "Sub_Total", &self.sub_total, self.nulls.get(28))?;
+        f::put(&mut m, "Subject", &self.subject, self.nulls.get(29))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(30))?;
+        f::put(&mut m, "Tax", &self.tax, self.nulls.get(31))?;
+        f::put(&mut m, "Team", &self.team, self.nulls.get(32))?;
+        f::put(
+            &mut m,
+            "Terms_and_Conditions",
+            &self.terms_and_conditions,
+            self.nulls.get(33),
+        )?;
+        f::put(&mut m, "Valid_Till", &self.valid_till, self.nulls.get(34))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(35))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

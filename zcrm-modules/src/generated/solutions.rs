@@ -59,7 +59,7 @@ pub struct Solution {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Solution {
     /// The module's API name.
@@ -98,109 +98,136 @@ impl<'de> Deserialize<'de> for Solution {
                 let mut field_tag: Option<Value> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Answer" => {
-                            field_answer = f::value(&mut access, "Answer", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (6, "Answer") => {
+                            field_answer = f::value(
+                                &mut access,
+                                "Answer",
+                                0,
+                                &mut nulls,
+                            )?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Activity_Time" => {
+                        (18, "Last_Activity_Time") => {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Locked__s" => {
+                        (9, "Locked__s") => {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "No_of_comments" => {
+                        (14, "No_of_comments") => {
                             field_no_of_comments = f::value(
                                 &mut access,
                                 "No_of_comments",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 8, &mut nulls)?;
                         }
-                        "Product_Name" => {
+                        (12, "Product_Name") => {
                             field_product_name = f::value(
                                 &mut access,
                                 "Product_Name",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "Published" => {
+                        (9, "Published") => {
                             field_published = f::value(
                                 &mut access,
                                 "Published",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "Question" => {
+                        (8, "Question") => {
                             field_question = f::value(
                                 &mut access,
                                 "Question",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "Record_Status__s" => {
+                        (16, "Record_Status__s") => {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "Solution_Number" => {
+                        (15, "Solution_Number") => {
                             field_solution_number = f::value(
                                 &mut access,
                                 "Solution_Number",
+                                13,
                                 &mut nulls,
                             )?;
                         }
-                        "Solution_Title" => {
+                        (14, "Solution_Title") => {
                             field_solution_title = f::value(
                                 &mut access,
                                 "Solution_Title",
+                                14,
                                 &mut nulls,
                             )?;
                         }
-                        "Status" => {
-                            field_status = f::value(&mut access, "Status", &mut nulls)?;
+                        (6, "Status") => {
+                            field_status = f::value(
+                                &mut access,
+                                "Status",
+                                15,
+                                &mut nulls,
+                            )?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 16, &mut nulls)?;
+                        }
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 17, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -234,24 +261,29 @@ impl<'de> Deserialize<'de> for Solution {
 impl Serialize for Solution {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Answer", &self.answer, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
-        f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "No_of_comments", &self.no_of_comments, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Product_Name", &self.product_name, &self.nulls)?;
-        f::put(&mut m, "Published", &self.published, &self.nulls)?;
-        f::put(&mut m, "Question", &self.question, &self.nulls)?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
-        f::put(&mut m, "Solution_Number", &self.solution_number, &self.nulls)?;
-        f::put(&mut m, "Solution_Title", &self.solution_title, &self.nulls)?;
-        f::put(&mut m, "Status", &self.status, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Answer", &self.answer, self.nulls.get(0))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(1))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(2))?;
+        f::put(
+            &mut m,
+            "Last_Activity_Time",
+            &self.last_activity_time,
+            self.nulls.get(3),
+        )?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(4))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(5))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(6))?;
+        f::put(&mut m, "No_of_comments", &self.no_of_comments, self.nulls.get(7))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(8))?;
+        f::put(&mut m, "Product_Name", &self.product_name, self.nulls.get(9))?;
+        f::put(&mut m, "Published", &self.published, self.nulls.get(10))?;
+        f::put(&mut m, "Question", &self.question, self.nulls.get(11))?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(12))?;
+        f::put(&mut m, "Solution_Number", &self.solution_number, self.nulls.get(13))?;
+        f::put(&mut m, "Solution_Title", &self.solution_title, self.nulls.get(14))?;
+        f::put(&mut m, "Status", &self.status, self.nulls.get(15))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(16))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(17))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

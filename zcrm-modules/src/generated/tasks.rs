@@ -59,7 +59,7 @@ pub struct Task {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Task {
     /// The module's API name.
@@ -98,105 +98,136 @@ impl<'de> Deserialize<'de> for Task {
                 let mut field_who_id: Option<Lookup> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Closed_Time" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (11, "Closed_Time") => {
                             field_closed_time = f::value(
                                 &mut access,
                                 "Closed_Time",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Description" => {
+                        (11, "Description") => {
                             field_description = f::value(
                                 &mut access,
                                 "Description",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Due_Date" => {
+                        (8, "Due_Date") => {
                             field_due_date = f::value(
                                 &mut access,
                                 "Due_Date",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Activity_Time" => {
+                        (18, "Last_Activity_Time") => {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Locked__s" => {
+                        (9, "Locked__s") => {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 9, &mut nulls)?;
                         }
-                        "Priority" => {
+                        (8, "Priority") => {
                             field_priority = f::value(
                                 &mut access,
                                 "Priority",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "Record_Status__s" => {
+                        (16, "Record_Status__s") => {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "Send_Notification_Email" => {
+                        (23, "Send_Notification_Email") => {
                             field_send_notification_email = f::value(
                                 &mut access,
                                 "Send_Notification_Email",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "Status" => {
-                            field_status = f::value(&mut access, "Status", &mut nulls)?;
+                        (6, "Status") => {
+                            field_status = f::value(
+                                &mut access,
+                                "Status",
+                                13,
+                                &mut nulls,
+                            )?;
                         }
-                        "Subject" => {
-                            field_subject = f::value(&mut access, "Subject", &mut nulls)?;
+                        (7, "Subject") => {
+                            field_subject = f::value(
+                                &mut access,
+                                "Subject",
+                                14,
+                                &mut nulls,
+                            )?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
-                        "Who_Id" => {
-                            field_who_id = f::value(&mut access, "Who_Id", &mut nulls)?;
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 15, &mut nulls)?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (6, "Who_Id") => {
+                            field_who_id = f::value(
+                                &mut access,
+                                "Who_Id",
+                                16,
+                                &mut nulls,
+                            )?;
+                        }
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 17, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -230,29 +261,34 @@ impl<'de> Deserialize<'de> for Task {
 impl Serialize for Task {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Closed_Time", &self.closed_time, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(&mut m, "Due_Date", &self.due_date, &self.nulls)?;
-        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
-        f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Priority", &self.priority, &self.nulls)?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
+        f::put(&mut m, "Closed_Time", &self.closed_time, self.nulls.get(0))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(1))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(2))?;
+        f::put(&mut m, "Description", &self.description, self.nulls.get(3))?;
+        f::put(&mut m, "Due_Date", &self.due_date, self.nulls.get(4))?;
+        f::put(
+            &mut m,
+            "Last_Activity_Time",
+            &self.last_activity_time,
+            self.nulls.get(5),
+        )?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(6))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(7))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(8))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(9))?;
+        f::put(&mut m, "Priority", &self.priority, self.nulls.get(10))?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(11))?;
         f::put(
             &mut m,
             "Send_Notification_Email",
             &self.send_notification_email,
-            &self.nulls,
+            self.nulls.get(12),
         )?;
-        f::put(&mut m, "Status", &self.status, &self.nulls)?;
-        f::put(&mut m, "Subject", &self.subject, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
-        f::put(&mut m, "Who_Id", &self.who_id, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Status", &self.status, self.nulls.get(13))?;
+        f::put(&mut m, "Subject", &self.subject, self.nulls.get(14))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(15))?;
+        f::put(&mut m, "Who_Id", &self.who_id, self.nulls.get(16))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(17))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

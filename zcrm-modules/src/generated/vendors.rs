@@ -67,7 +67,7 @@ pub struct Vendor {
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Vendor {
     /// The module's API name.
@@ -110,115 +110,148 @@ impl<'de> Deserialize<'de> for Vendor {
                 let mut field_zip_code: Option<String> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "Category" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (8, "Category") => {
                             field_category = f::value(
                                 &mut access,
                                 "Category",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "City" => field_city = f::value(&mut access, "City", &mut nulls)?,
-                        "Country" => {
-                            field_country = f::value(&mut access, "Country", &mut nulls)?;
+                        (4, "City") => {
+                            field_city = f::value(&mut access, "City", 1, &mut nulls)?;
                         }
-                        "Created_By" => {
+                        (7, "Country") => {
+                            field_country = f::value(
+                                &mut access,
+                                "Country",
+                                2,
+                                &mut nulls,
+                            )?;
+                        }
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Description" => {
+                        (11, "Description") => {
                             field_description = f::value(
                                 &mut access,
                                 "Description",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Email" => {
-                            field_email = f::value(&mut access, "Email", &mut nulls)?;
+                        (5, "Email") => {
+                            field_email = f::value(&mut access, "Email", 6, &mut nulls)?;
                         }
-                        "GL_Account" => {
+                        (10, "GL_Account") => {
                             field_gl_account = f::value(
                                 &mut access,
                                 "GL_Account",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Last_Activity_Time" => {
+                        (18, "Last_Activity_Time") => {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "Locked__s" => {
+                        (9, "Locked__s") => {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 12, &mut nulls)?;
                         }
-                        "Phone" => {
-                            field_phone = f::value(&mut access, "Phone", &mut nulls)?;
+                        (5, "Phone") => {
+                            field_phone = f::value(&mut access, "Phone", 13, &mut nulls)?;
                         }
-                        "Record_Status__s" => {
+                        (16, "Record_Status__s") => {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
+                                14,
                                 &mut nulls,
                             )?;
                         }
-                        "State" => {
-                            field_state = f::value(&mut access, "State", &mut nulls)?;
+                        (5, "State") => {
+                            field_state = f::value(&mut access, "State", 15, &mut nulls)?;
                         }
-                        "Street" => {
-                            field_street = f::value(&mut access, "Street", &mut nulls)?;
+                        (6, "Street") => {
+                            field_street = f::value(
+                                &mut access,
+                                "Street",
+                                16,
+                                &mut nulls,
+                            )?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
-                        "Vendor_Name" => {
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 17, &mut nulls)?;
+                        }
+                        (11, "Vendor_Name") => {
                             field_vendor_name = f::value(
                                 &mut access,
                                 "Vendor_Name",
+                                18,
                                 &mut nulls,
                             )?;
                         }
-                        "Website" => {
-                            field_website = f::value(&mut access, "Website", &mut nulls)?;
+                        (7, "Website") => {
+                            field_website = f::value(
+                                &mut access,
+                                "Website",
+                                19,
+                                &mut nulls,
+                            )?;
                         }
-                        "Zip_Code" => {
+                        (8, "Zip_Code") => {
                             field_zip_code = f::value(
                                 &mut access,
                                 "Zip_Code",
+                                20,
                                 &mut nulls,
                             )?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 21, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -256,28 +289,33 @@ impl<'de> Deserialize<'de> for Vendor {
 impl Serialize for Vendor {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "Category", &self.category, &self.nulls)?;
-        f::put(&mut m, "City", &self.city, &self.nulls)?;
-        f::put(&mut m, "Country", &self.country, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Description", &self.description, &self.nulls)?;
-        f::put(&mut m, "Email", &self.email, &self.nulls)?;
-        f::put(&mut m, "GL_Account", &self.gl_account, &self.nulls)?;
-        f::put(&mut m, "Last_Activity_Time", &self.last_activity_time, &self.nulls)?;
-        f::put(&mut m, "Locked__s", &self.locked_s, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Phone", &self.phone, &self.nulls)?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, &self.nulls)?;
-        f::put(&mut m, "State", &self.state, &self.nulls)?;
-        f::put(&mut m, "Street", &self.street, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
-        f::put(&mut m, "Vendor_Name", &self.vendor_name, &self.nulls)?;
-        f::put(&mut m, "Website", &self.website, &self.nulls)?;
-        f::put(&mut m, "Zip_Code", &self.zip_code, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "Category", &self.category, self.nulls.get(0))?;
+        f::put(&mut m, "City", &self.city, self.nulls.get(1))?;
+        f::put(&mut m, "Country", &self.country, self.nulls.get(2))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(3))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(4))?;
+        f::put(&mut m, "Description", &self.description, self.nulls.get(5))?;
+        f::put(&mut m, "Email", &self.email, self.nulls.get(6))?;
+        f::put(&mut m, "GL_Account", &self.gl_account, self.nulls.get(7))?;
+        f::put(
+            &mut m,
+            "Last_Activity_Time",
+            &self.last_activity_time,
+            self.nulls.get(8),
+        )?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(9))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(10))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(11))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(12))?;
+        f::put(&mut m, "Phone", &self.phone, self.nulls.get(13))?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(14))?;
+        f::put(&mut m, "State", &self.state, self.nulls.get(15))?;
+        f::put(&mut m, "Street", &self.street, self.nulls.get(16))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(17))?;
+        f::put(&mut m, "Vendor_Name", &self.vendor_name, self.nulls.get(18))?;
+        f::put(&mut m, "Website", &self.website, self.nulls.get(19))?;
+        f::put(&mut m, "Zip_Code", &self.zip_code, self.nulls.get(20))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(21))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -45,7 +45,7 @@ pub struct Attachment {
     pub modified_time: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Attachment {
     /// The JSON keys the spec declares.
@@ -99,92 +99,107 @@ impl<'de> Deserialize<'de> for Attachment {
                 let mut field_created_time: Option<String> = None;
                 let mut field_modified_time: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "File_Name" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
+                        }
+                        (9, "File_Name") => {
                             field_file_name = f::value(
                                 &mut access,
                                 "File_Name",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Size" => field_size = f::value(&mut access, "Size", &mut nulls)?,
-                        "$file_id" => {
+                        (4, "Size") => {
+                            field_size = f::value(&mut access, "Size", 2, &mut nulls)?;
+                        }
+                        (8, "$file_id") => {
                             field_file_id = f::value(
                                 &mut access,
                                 "$file_id",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "$type" => {
-                            field_type_ = f::value(&mut access, "$type", &mut nulls)?;
+                        (5, "$type") => {
+                            field_type_ = f::value(&mut access, "$type", 4, &mut nulls)?;
                         }
-                        "$link_url" => {
+                        (9, "$link_url") => {
                             field_link_url = f::value(
                                 &mut access,
                                 "$link_url",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "$se_module" => {
+                        (10, "$se_module") => {
                             field_se_module = f::value(
                                 &mut access,
                                 "$se_module",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "$editable" => {
+                        (9, "$editable") => {
                             field_editable = f::value(
                                 &mut access,
                                 "$editable",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "$state" => {
-                            field_state = f::value(&mut access, "$state", &mut nulls)?;
+                        (6, "$state") => {
+                            field_state = f::value(&mut access, "$state", 8, &mut nulls)?;
                         }
-                        "$sharing_permission" => {
+                        (19, "$sharing_permission") => {
                             field_sharing_permission = f::value(
                                 &mut access,
                                 "$sharing_permission",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "Parent_Id" => {
+                        (9, "Parent_Id") => {
                             field_parent_id = f::value(
                                 &mut access,
                                 "Parent_Id",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 11, &mut nulls)?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                13,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                14,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                15,
                                 &mut nulls,
                             )?;
                         }
@@ -219,22 +234,27 @@ impl<'de> Deserialize<'de> for Attachment {
 impl Serialize for Attachment {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "File_Name", &self.file_name, &self.nulls)?;
-        f::put(&mut m, "Size", &self.size, &self.nulls)?;
-        f::put(&mut m, "$file_id", &self.file_id, &self.nulls)?;
-        f::put(&mut m, "$type", &self.type_, &self.nulls)?;
-        f::put(&mut m, "$link_url", &self.link_url, &self.nulls)?;
-        f::put(&mut m, "$se_module", &self.se_module, &self.nulls)?;
-        f::put(&mut m, "$editable", &self.editable, &self.nulls)?;
-        f::put(&mut m, "$state", &self.state, &self.nulls)?;
-        f::put(&mut m, "$sharing_permission", &self.sharing_permission, &self.nulls)?;
-        f::put(&mut m, "Parent_Id", &self.parent_id, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "File_Name", &self.file_name, self.nulls.get(1))?;
+        f::put(&mut m, "Size", &self.size, self.nulls.get(2))?;
+        f::put(&mut m, "$file_id", &self.file_id, self.nulls.get(3))?;
+        f::put(&mut m, "$type", &self.type_, self.nulls.get(4))?;
+        f::put(&mut m, "$link_url", &self.link_url, self.nulls.get(5))?;
+        f::put(&mut m, "$se_module", &self.se_module, self.nulls.get(6))?;
+        f::put(&mut m, "$editable", &self.editable, self.nulls.get(7))?;
+        f::put(&mut m, "$state", &self.state, self.nulls.get(8))?;
+        f::put(
+            &mut m,
+            "$sharing_permission",
+            &self.sharing_permission,
+            self.nulls.get(9),
+        )?;
+        f::put(&mut m, "Parent_Id", &self.parent_id, self.nulls.get(10))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(11))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(12))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(13))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(14))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(15))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -250,7 +270,7 @@ pub struct GetAttachmentsResponse200 {
     pub info: Option<super::common::Info>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetAttachmentsResponse200 {
     /// The JSON keys the spec declares.
@@ -273,9 +293,13 @@ impl<'de> Deserialize<'de> for GetAttachmentsResponse200 {
                 let mut field_data: Option<Vec<Attachment>> = None;
                 let mut field_info: Option<super::common::Info> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
-                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
+                        (4, "info") => {
+                            field_info = f::value(&mut access, "info", 1, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -293,8 +317,8 @@ impl<'de> Deserialize<'de> for GetAttachmentsResponse200 {
 impl Serialize for GetAttachmentsResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
-        f::put(&mut m, "info", &self.info, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
+        f::put(&mut m, "info", &self.info, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -31,7 +31,7 @@ pub struct BulkReadJob {
     pub result: Option<BulkReadJobResult>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl BulkReadJob {
     /// The JSON keys the spec declares.
@@ -71,51 +71,63 @@ impl<'de> Deserialize<'de> for BulkReadJob {
                 let mut field_callback: Option<Map<String, Value>> = None;
                 let mut field_result: Option<BulkReadJobResult> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "operation" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
+                        }
+                        (9, "operation") => {
                             field_operation = f::value(
                                 &mut access,
                                 "operation",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "state" => {
-                            field_state = f::value(&mut access, "state", &mut nulls)?;
+                        (5, "state") => {
+                            field_state = f::value(&mut access, "state", 2, &mut nulls)?;
                         }
-                        "query" => {
-                            field_query = f::value(&mut access, "query", &mut nulls)?;
+                        (5, "query") => {
+                            field_query = f::value(&mut access, "query", 3, &mut nulls)?;
                         }
-                        "created_by" => {
+                        (10, "created_by") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "created_by",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "created_time" => {
+                        (12, "created_time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "created_time",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "file_type" => {
+                        (9, "file_type") => {
                             field_file_type = f::value(
                                 &mut access,
                                 "file_type",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "callback" => {
+                        (8, "callback") => {
                             field_callback = f::value(
                                 &mut access,
                                 "callback",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "result" => {
-                            field_result = f::value(&mut access, "result", &mut nulls)?;
+                        (6, "result") => {
+                            field_result = f::value(
+                                &mut access,
+                                "result",
+                                8,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -141,15 +153,15 @@ impl<'de> Deserialize<'de> for BulkReadJob {
 impl Serialize for BulkReadJob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "operation", &self.operation, &self.nulls)?;
-        f::put(&mut m, "state", &self.state, &self.nulls)?;
-        f::put(&mut m, "query", &self.query, &self.nulls)?;
-        f::put(&mut m, "created_by", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "created_time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "file_type", &self.file_type, &self.nulls)?;
-        f::put(&mut m, "callback", &self.callback, &self.nulls)?;
-        f::put(&mut m, "result", &self.result, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "operation", &self.operation, self.nulls.get(1))?;
+        f::put(&mut m, "state", &self.state, self.nulls.get(2))?;
+        f::put(&mut m, "query", &self.query, self.nulls.get(3))?;
+        f::put(&mut m, "created_by", &self.created_by, self.nulls.get(4))?;
+        f::put(&mut m, "created_time", &self.created_time, self.nulls.get(5))?;
+        f::put(&mut m, "file_type", &self.file_type, self.nulls.get(6))?;
+        f::put(&mut m, "callback", &self.callback, self.nulls.get(7))?;
+        f::put(&mut m, "result", &self.result, self.nulls.get(8))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -173,7 +185,7 @@ pub struct BulkReadJobResult {
     pub download_url: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl BulkReadJobResult {
     /// The JSON keys the spec declares.
@@ -207,36 +219,42 @@ impl<'de> Deserialize<'de> for BulkReadJobResult {
                 let mut field_next_page_token: Option<String> = None;
                 let mut field_download_url: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "page" => field_page = f::value(&mut access, "page", &mut nulls)?,
-                        "count" => {
-                            field_count = f::value(&mut access, "count", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "page") => {
+                            field_page = f::value(&mut access, "page", 0, &mut nulls)?;
                         }
-                        "per_page" => {
+                        (5, "count") => {
+                            field_count = f::value(&mut access, "count", 1, &mut nulls)?;
+                        }
+                        (8, "per_page") => {
                             field_per_page = f::value(
                                 &mut access,
                                 "per_page",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "more_records" => {
+                        (12, "more_records") => {
                             field_more_records = f::value(
                                 &mut access,
                                 "more_records",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "next_page_token" => {
+                        (15, "next_page_token") => {
                             field_next_page_token = f::value(
                                 &mut access,
                                 "next_page_token",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "download_url" => {
+                        (12, "download_url") => {
                             field_download_url = f::value(
                                 &mut access,
                                 "download_url",
+                                5,
                                 &mut nulls,
                             )?;
                         }
@@ -261,12 +279,12 @@ impl<'de> Deserialize<'de> for BulkReadJobResult {
 impl Serialize for BulkReadJobResult {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "page", &self.page, &self.nulls)?;
-        f::put(&mut m, "count", &self.count, &self.nulls)?;
-        f::put(&mut m, "per_page", &self.per_page, &self.nulls)?;
-        f::put(&mut m, "more_records", &self.more_records, &self.nulls)?;
-        f::put(&mut m, "next_page_token", &self.next_page_token, &self.nulls)?;
-        f::put(&mut m, "download_url", &self.download_url, &self.nulls)?;
+        f::put(&mut m, "page", &self.page, self.nulls.get(0))?;
+        f::put(&mut m, "count", &self.count, self.nulls.get(1))?;
+        f::put(&mut m, "per_page", &self.per_page, self.nulls.get(2))?;
+        f::put(&mut m, "more_records", &self.more_records, self.nulls.get(3))?;
+        f::put(&mut m, "next_page_token", &self.next_page_token, self.nulls.get(4))?;
+        f::put(&mut m, "download_url", &self.download_url, self.nulls.get(5))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -284,7 +302,7 @@ pub struct CreateBulkReadJobBody {
     pub file_type: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl CreateBulkReadJobBody {
     /// The JSON keys the spec declares.
@@ -308,21 +326,23 @@ impl<'de> Deserialize<'de> for CreateBulkReadJobBody {
                 let mut field_query: Option<Map<String, Value>> = None;
                 let mut field_file_type: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "callback" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (8, "callback") => {
                             field_callback = f::value(
                                 &mut access,
                                 "callback",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "query" => {
-                            field_query = f::value(&mut access, "query", &mut nulls)?;
+                        (5, "query") => {
+                            field_query = f::value(&mut access, "query", 1, &mut nulls)?;
                         }
-                        "file_type" => {
+                        (9, "file_type") => {
                             field_file_type = f::value(
                                 &mut access,
                                 "file_type",
+                                2,
                                 &mut nulls,
                             )?;
                         }
@@ -344,9 +364,9 @@ impl<'de> Deserialize<'de> for CreateBulkReadJobBody {
 impl Serialize for CreateBulkReadJobBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "callback", &self.callback, &self.nulls)?;
-        f::put(&mut m, "query", &self.query, &self.nulls)?;
-        f::put(&mut m, "file_type", &self.file_type, &self.nulls)?;
+        f::put(&mut m, "callback", &self.callback, self.nulls.get(0))?;
+        f::put(&mut m, "query", &self.query, self.nulls.get(1))?;
+        f::put(&mut m, "file_type", &self.file_type, self.nulls.get(2))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -362,7 +382,7 @@ pub struct CreateBulkReadJobBodyCallback {
     pub method: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl CreateBulkReadJobBodyCallback {
     /// The JSON keys the spec declares.
@@ -385,10 +405,17 @@ impl<'de> Deserialize<'de> for CreateBulkReadJobBodyCallback {
                 let mut field_url: Option<String> = None;
                 let mut field_method: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "url" => field_url = f::value(&mut access, "url", &mut nulls)?,
-                        "method" => {
-                            field_method = f::value(&mut access, "method", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (3, "url") => {
+                            field_url = f::value(&mut access, "url", 0, &mut nulls)?;
+                        }
+                        (6, "method") => {
+                            field_method = f::value(
+                                &mut access,
+                                "method",
+                                1,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -407,8 +434,8 @@ impl<'de> Deserialize<'de> for CreateBulkReadJobBodyCallback {
 impl Serialize for CreateBulkReadJobBodyCallback {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "url", &self.url, &self.nulls)?;
-        f::put(&mut m, "method", &self.method, &self.nulls)?;
+        f::put(&mut m, "url", &self.url, self.nulls.get(0))?;
+        f::put(&mut m, "method", &self.method, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -424,7 +451,7 @@ pub struct CreateBulkReadJobResponse201 {
     pub info: Option<Map<String, Value>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl CreateBulkReadJobResponse201 {
     /// The JSON keys the spec declares.
@@ -447,9 +474,13 @@ impl<'de> Deserialize<'de> for CreateBulkReadJobResponse201 {
                 let mut field_data: Option<Vec<super::common::ActionItem>> = None;
                 let mut field_info: Option<Map<String, Value>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
-                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
+                        (4, "info") => {
+                            field_info = f::value(&mut access, "info", 1, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -467,8 +498,8 @@ impl<'de> Deserialize<'de> for CreateBulkReadJobResponse201 {
 impl Serialize for CreateBulkReadJobResponse201 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
-        f::put(&mut m, "info", &self.info, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
+        f::put(&mut m, "info", &self.info, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -482,7 +513,7 @@ pub struct GetBulkReadJobDetailsResponse200 {
     pub data: Option<Vec<BulkReadJob>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetBulkReadJobDetailsResponse200 {
     /// The JSON keys the spec declares.
@@ -504,8 +535,10 @@ impl<'de> Deserialize<'de> for GetBulkReadJobDetailsResponse200 {
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<BulkReadJob>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -522,7 +555,7 @@ impl<'de> Deserialize<'de> for GetBulkReadJobDetailsResponse200 {
 impl Serialize for GetBulkReadJobDetailsResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -33,7 +33,7 @@ pub struct BulkWriteJob {
     pub result: Option<BulkWriteJobResult>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl BulkWriteJob {
     /// The JSON keys the spec declares.
@@ -75,62 +75,81 @@ impl<'de> Deserialize<'de> for BulkWriteJob {
                 let mut field_resource: Option<Vec<BulkWriteJobResourceItem>> = None;
                 let mut field_result: Option<BulkWriteJobResult> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "status" => {
-                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
                         }
-                        "character_encoding" => {
+                        (6, "status") => {
+                            field_status = f::value(
+                                &mut access,
+                                "status",
+                                1,
+                                &mut nulls,
+                            )?;
+                        }
+                        (18, "character_encoding") => {
                             field_character_encoding = f::value(
                                 &mut access,
                                 "character_encoding",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "operation" => {
+                        (9, "operation") => {
                             field_operation = f::value(
                                 &mut access,
                                 "operation",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "created_time" => {
+                        (12, "created_time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "created_time",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "created_by" => {
+                        (10, "created_by") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "created_by",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "callback" => {
+                        (8, "callback") => {
                             field_callback = f::value(
                                 &mut access,
                                 "callback",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "ignore_empty" => {
+                        (12, "ignore_empty") => {
                             field_ignore_empty = f::value(
                                 &mut access,
                                 "ignore_empty",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "resource" => {
+                        (8, "resource") => {
                             field_resource = f::value(
                                 &mut access,
                                 "resource",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "result" => {
-                            field_result = f::value(&mut access, "result", &mut nulls)?;
+                        (6, "result") => {
+                            field_result = f::value(
+                                &mut access,
+                                "result",
+                                9,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -157,16 +176,21 @@ impl<'de> Deserialize<'de> for BulkWriteJob {
 impl Serialize for BulkWriteJob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "status", &self.status, &self.nulls)?;
-        f::put(&mut m, "character_encoding", &self.character_encoding, &self.nulls)?;
-        f::put(&mut m, "operation", &self.operation, &self.nulls)?;
-        f::put(&mut m, "created_time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "created_by", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "callback", &self.callback, &self.nulls)?;
-        f::put(&mut m, "ignore_empty", &self.ignore_empty, &self.nulls)?;
-        f::put(&mut m, "resource", &self.resource, &self.nulls)?;
-        f::put(&mut m, "result", &self.result, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "status", &self.status, self.nulls.get(1))?;
+        f::put(
+            &mut m,
+            "character_encoding",
+            &self.character_encoding,
+            self.nulls.get(2),
+        )?;
+        f::put(&mut m, "operation", &self.operation, self.nulls.get(3))?;
+        f::put(&mut m, "created_time", &self.created_time, self.nulls.get(4))?;
+        f::put(&mut m, "created_by", &self.created_by, self.nulls.get(5))?;
+        f::put(&mut m, "callback", &self.callback, self.nulls.get(6))?;
+        f::put(&mut m, "ignore_empty", &self.ignore_empty, self.nulls.get(7))?;
+        f::put(&mut m, "resource", &self.resource, self.nulls.get(8))?;
+        f::put(&mut m, "result", &self.result, self.nulls.get(9))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -182,7 +206,7 @@ pub struct BulkWriteJobCallback {
     pub method: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl BulkWriteJobCallback {
     /// The JSON keys the spec declares.
@@ -205,10 +229,17 @@ impl<'de> Deserialize<'de> for BulkWriteJobCallback {
                 let mut field_url: Option<String> = None;
                 let mut field_method: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "url" => field_url = f::value(&mut access, "url", &mut nulls)?,
-                        "method" => {
-                            field_method = f::value(&mut access, "method", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (3, "url") => {
+                            field_url = f::value(&mut access, "url", 0, &mut nulls)?;
+                        }
+                        (6, "method") => {
+                            field_method = f::value(
+                                &mut access,
+                                "method",
+                                1,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -227,8 +258,8 @@ impl<'de> Deserialize<'de> for BulkWriteJobCallback {
 impl Serialize for BulkWriteJobCallback {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "url", &self.url, &self.nulls)?;
-        f::put(&mut m, "method", &self.method, &self.nulls)?;
+        f::put(&mut m, "url", &self.url, self.nulls.get(0))?;
+        f::put(&mut m, "method", &self.method, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -252,7 +283,7 @@ pub struct BulkWriteJobResourceItem {
     pub file: Option<BulkWriteJobResourceItemFile>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl BulkWriteJobResourceItem {
     /// The JSON keys the spec declares.
@@ -286,27 +317,45 @@ impl<'de> Deserialize<'de> for BulkWriteJobResourceItem {
                 let mut field_find_by: Option<String> = None;
                 let mut field_file: Option<BulkWriteJobResourceItemFile> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "status" => {
-                            field_status = f::value(&mut access, "status", &mut nulls)?;
-                        }
-                        "type" => {
-                            field_type_ = f::value(&mut access, "type", &mut nulls)?;
-                        }
-                        "module" => {
-                            field_module = f::value(&mut access, "module", &mut nulls)?;
-                        }
-                        "field_mappings" => {
-                            field_field_mappings = f::value(
+                    match (key.as_str().len(), key.as_str()) {
+                        (6, "status") => {
+                            field_status = f::value(
                                 &mut access,
-                                "field_mappings",
+                                "status",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "find_by" => {
-                            field_find_by = f::value(&mut access, "find_by", &mut nulls)?;
+                        (4, "type") => {
+                            field_type_ = f::value(&mut access, "type", 1, &mut nulls)?;
                         }
-                        "file" => field_file = f::value(&mut access, "file", &mut nulls)?,
+                        (6, "module") => {
+                            field_module = f::value(
+                                &mut access,
+                                "module",
+                                2,
+                                &mut nulls,
+                            )?;
+                        }
+                        (14, "field_mappings") => {
+                            field_field_mappings = f::value(
+                                &mut access,
+                                "field_mappings",
+                                3,
+                                &mut nulls,
+                            )?;
+                        }
+                        (7, "find_by") => {
+                            field_find_by = f::value(
+                                &mut access,
+                                "find_by",
+                                4,
+                                &mut nulls,
+                            )?;
+                        }
+                        (4, "file") => {
+                            field_file = f::value(&mut access, "file", 5, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -328,12 +377,12 @@ impl<'de> Deserialize<'de> for BulkWriteJobResourceItem {
 impl Serialize for BulkWriteJobResourceItem {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "status", &self.status, &self.nulls)?;
-        f::put(&mut m, "type", &self.type_, &self.nulls)?;
-        f::put(&mut m, "module", &self.module, &self.nulls)?;
-        f::put(&mut m, "field_mappings", &self.field_mappings, &self.nulls)?;
-        f::put(&mut m, "find_by", &self.find_by, &self.nulls)?;
-        f::put(&mut m, "file", &self.file, &self.nulls)?;
+        f::put(&mut m, "status", &self.status, self.nulls.get(0))?;
+        f::put(&mut m, "type", &self.type_, self.nulls.get(1))?;
+        f::put(&mut m, "module", &self.module, self.nulls.get(2))?;
+        f::put(&mut m, "field_mappings", &self.field_mappings, self.nulls.get(3))?;
+        f::put(&mut m, "find_by", &self.find_by, self.nulls.get(4))?;
+        f::put(&mut m, "file", &self.file, self.nulls.get(5))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -357,7 +406,7 @@ pub struct BulkWriteJobResourceItemFile {
     pub total_count: Option<i64>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl BulkWriteJobResourceItemFile {
     /// The JSON keys the spec declares.
@@ -391,36 +440,47 @@ impl<'de> Deserialize<'de> for BulkWriteJobResourceItemFile {
                 let mut field_updated_count: Option<i64> = None;
                 let mut field_total_count: Option<i64> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "status" => {
-                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (6, "status") => {
+                            field_status = f::value(
+                                &mut access,
+                                "status",
+                                0,
+                                &mut nulls,
+                            )?;
                         }
-                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
-                        "added_count" => {
+                        (4, "name") => {
+                            field_name = f::value(&mut access, "name", 1, &mut nulls)?;
+                        }
+                        (11, "added_count") => {
                             field_added_count = f::value(
                                 &mut access,
                                 "added_count",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "skipped_count" => {
+                        (13, "skipped_count") => {
                             field_skipped_count = f::value(
                                 &mut access,
                                 "skipped_count",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "updated_count" => {
+                        (13, "updated_count") => {
                             field_updated_count = f::value(
                                 &mut access,
                                 "updated_count",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "total_count" => {
+                        (11, "total_count") => {
                             field_total_count = f::value(
                                 &mut access,
                                 "total_count",
+                                5,
                                 &mut nulls,
                             )?;
                         }
@@ -445,12 +505,12 @@ impl<'de> Deserialize<'de> for BulkWriteJobResourceItemFile {
 impl Serialize for BulkWriteJobResourceItemFile {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "status", &self.status, &self.nulls)?;
-        f::put(&mut m, "name", &self.name, &self.nulls)?;
-        f::put(&mut m, "added_count", &self.added_count, &self.nulls)?;
-        f::put(&mut m, "skipped_count", &self.skipped_count, &self.nulls)?;
-        f::put(&mut m, "updated_count", &self.updated_count, &self.nulls)?;
-        f::put(&mut m, "total_count", &self.total_count, &self.nulls)?;
+        f::put(&mut m, "status", &self.status, self.nulls.get(0))?;
+        f::put(&mut m, "name", &self.name, self.nulls.get(1))?;
+        f::put(&mut m, "added_count", &self.added_count, self.nulls.get(2))?;
+        f::put(&mut m, "skipped_count", &self.skipped_count, self.nulls.get(3))?;
+        f::put(&mut m, "updated_count", &self.updated_count, self.nulls.get(4))?;
+        f::put(&mut m, "total_count", &self.total_count, self.nulls.get(5))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -464,7 +524,7 @@ pub struct BulkWriteJobResult {
     pub download_url: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl BulkWriteJobResult {
     /// The JSON keys the spec declares.
@@ -486,11 +546,12 @@ impl<'de> Deserialize<'de> for BulkWriteJobResult {
                 let mut extra = Map::new();
                 let mut field_download_url: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "download_url" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (12, "download_url") => {
                             field_download_url = f::value(
                                 &mut access,
                                 "download_url",
+                                0,
                                 &mut nulls,
                             )?;
                         }
@@ -510,7 +571,7 @@ impl<'de> Deserialize<'de> for BulkWriteJobResult {
 impl Serialize for BulkWriteJobResult {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "download_url", &self.download_url, &self.nulls)?;
+        f::put(&mut m, "download_url", &self.download_url, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -532,7 +593,7 @@ pub struct CreateBulkWriteJobBody {
     pub resource: Option<Vec<Map<String, Value>>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl CreateBulkWriteJobBody {
     /// The JSON keys the spec declares.
@@ -564,39 +625,44 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobBody {
                 let mut field_callback: Option<CreateBulkWriteJobBodyCallback> = None;
                 let mut field_resource: Option<Vec<Map<String, Value>>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "operation" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (9, "operation") => {
                             field_operation = f::value(
                                 &mut access,
                                 "operation",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "character_encoding" => {
+                        (18, "character_encoding") => {
                             field_character_encoding = f::value(
                                 &mut access,
                                 "character_encoding",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "ignore_empty" => {
+                        (12, "ignore_empty") => {
                             field_ignore_empty = f::value(
                                 &mut access,
                                 "ignore_empty",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "callback" => {
+                        (8, "callback") => {
                             field_callback = f::value(
                                 &mut access,
                                 "callback",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "resource" => {
+                        (8, "resource") => {
                             field_resource = f::value(
                                 &mut access,
                                 "resource",
+                                4,
                                 &mut nulls,
                             )?;
                         }
@@ -620,11 +686,16 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobBody {
 impl Serialize for CreateBulkWriteJobBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "operation", &self.operation, &self.nulls)?;
-        f::put(&mut m, "character_encoding", &self.character_encoding, &self.nulls)?;
-        f::put(&mut m, "ignore_empty", &self.ignore_empty, &self.nulls)?;
-        f::put(&mut m, "callback", &self.callback, &self.nulls)?;
-        f::put(&mut m, "resource", &self.resource, &self.nulls)?;
+        f::put(&mut m, "operation", &self.operation, self.nulls.get(0))?;
+        f::put(
+            &mut m,
+            "character_encoding",
+            &self.character_encoding,
+            self.nulls.get(1),
+        )?;
+        f::put(&mut m, "ignore_empty", &self.ignore_empty, self.nulls.get(2))?;
+        f::put(&mut m, "callback", &self.callback, self.nulls.get(3))?;
+        f::put(&mut m, "resource", &self.resource, self.nulls.get(4))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -640,7 +711,7 @@ pub struct CreateBulkWriteJobBodyCallback {
     pub method: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl CreateBulkWriteJobBodyCallback {
     /// The JSON keys the spec declares.
@@ -663,10 +734,17 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobBodyCallback {
                 let mut field_url: Option<String> = None;
                 let mut field_method: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "url" => field_url = f::value(&mut access, "url", &mut nulls)?,
-                        "method" => {
-                            field_method = f::value(&mut access, "method", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (3, "url") => {
+                            field_url = f::value(&mut access, "url", 0, &mut nulls)?;
+                        }
+                        (6, "method") => {
+                            field_method = f::value(
+                                &mut access,
+                                "method",
+                                1,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -685,8 +763,8 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobBodyCallback {
 impl Serialize for CreateBulkWriteJobBodyCallback {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "url", &self.url, &self.nulls)?;
-        f::put(&mut m, "method", &self.method, &self.nulls)?;
+        f::put(&mut m, "url", &self.url, self.nulls.get(0))?;
+        f::put(&mut m, "method", &self.method, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -706,7 +784,7 @@ pub struct CreateBulkWriteJobResponse201 {
     pub details: Option<CreateBulkWriteJobResponse201Details>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl CreateBulkWriteJobResponse201 {
     /// The JSON keys the spec declares.
@@ -736,16 +814,33 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobResponse201 {
                 let mut field_message: Option<String> = None;
                 let mut field_details: Option<CreateBulkWriteJobResponse201Details> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "status" => {
-                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (6, "status") => {
+                            field_status = f::value(
+                                &mut access,
+                                "status",
+                                0,
+                                &mut nulls,
+                            )?;
                         }
-                        "code" => field_code = f::value(&mut access, "code", &mut nulls)?,
-                        "message" => {
-                            field_message = f::value(&mut access, "message", &mut nulls)?;
+                        (4, "code") => {
+                            field_code = f::value(&mut access, "code", 1, &mut nulls)?;
                         }
-                        "details" => {
-                            field_details = f::value(&mut access, "details", &mut nulls)?;
+                        (7, "message") => {
+                            field_message = f::value(
+                                &mut access,
+                                "message",
+                                2,
+                                &mut nulls,
+                            )?;
+                        }
+                        (7, "details") => {
+                            field_details = f::value(
+                                &mut access,
+                                "details",
+                                3,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -766,10 +861,10 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobResponse201 {
 impl Serialize for CreateBulkWriteJobResponse201 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "status", &self.status, &self.nulls)?;
-        f::put(&mut m, "code", &self.code, &self.nulls)?;
-        f::put(&mut m, "message", &self.message, &self.nulls)?;
-        f::put(&mut m, "details", &self.details, &self.nulls)?;
+        f::put(&mut m, "status", &self.status, self.nulls.get(0))?;
+        f::put(&mut m, "code", &self.code, self.nulls.get(1))?;
+        f::put(&mut m, "message", &self.message, self.nulls.get(2))?;
+        f::put(&mut m, "details", &self.details, self.nulls.get(3))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -785,7 +880,7 @@ pub struct CreateBulkWriteJobResponse201Details {
     pub created_by: Option<super::common::MinifiedUser>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl CreateBulkWriteJobResponse201Details {
     /// The JSON keys the spec declares.
@@ -808,12 +903,15 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobResponse201Details {
                 let mut field_id: Option<String> = None;
                 let mut field_created_by: Option<super::common::MinifiedUser> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "created_by" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
+                        }
+                        (10, "created_by") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "created_by",
+                                1,
                                 &mut nulls,
                             )?;
                         }
@@ -836,8 +934,8 @@ impl<'de> Deserialize<'de> for CreateBulkWriteJobResponse201Details {
 impl Serialize for CreateBulkWriteJobResponse201Details {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "created_by", &self.created_by, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "created_by", &self.created_by, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -17,7 +17,7 @@ pub struct MinifiedRecord {
     pub name: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl MinifiedRecord {
     /// The JSON keys the spec declares.
@@ -40,9 +40,13 @@ impl<'de> Deserialize<'de> for MinifiedRecord {
                 let mut field_id: Option<String> = None;
                 let mut field_name: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
+                        }
+                        (4, "name") => {
+                            field_name = f::value(&mut access, "name", 1, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -60,8 +64,8 @@ impl<'de> Deserialize<'de> for MinifiedRecord {
 impl Serialize for MinifiedRecord {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "name", &self.name, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "name", &self.name, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -81,7 +85,7 @@ pub struct MinifiedUser {
     pub zuid: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl MinifiedUser {
     /// The JSON keys the spec declares.
@@ -106,13 +110,19 @@ impl<'de> Deserialize<'de> for MinifiedUser {
                 let mut field_email: Option<String> = None;
                 let mut field_zuid: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
-                        "email" => {
-                            field_email = f::value(&mut access, "email", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
                         }
-                        "zuid" => field_zuid = f::value(&mut access, "zuid", &mut nulls)?,
+                        (4, "name") => {
+                            field_name = f::value(&mut access, "name", 1, &mut nulls)?;
+                        }
+                        (5, "email") => {
+                            field_email = f::value(&mut access, "email", 2, &mut nulls)?;
+                        }
+                        (4, "zuid") => {
+                            field_zuid = f::value(&mut access, "zuid", 3, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -132,10 +142,10 @@ impl<'de> Deserialize<'de> for MinifiedUser {
 impl Serialize for MinifiedUser {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "name", &self.name, &self.nulls)?;
-        f::put(&mut m, "email", &self.email, &self.nulls)?;
-        f::put(&mut m, "zuid", &self.zuid, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "name", &self.name, self.nulls.get(1))?;
+        f::put(&mut m, "email", &self.email, self.nulls.get(2))?;
+        f::put(&mut m, "zuid", &self.zuid, self.nulls.get(3))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -151,7 +161,7 @@ pub struct MinifiedModule {
     pub id: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl MinifiedModule {
     /// The JSON keys the spec declares.
@@ -174,15 +184,18 @@ impl<'de> Deserialize<'de> for MinifiedModule {
                 let mut field_api_name: Option<String> = None;
                 let mut field_id: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "api_name" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (8, "api_name") => {
                             field_api_name = f::value(
                                 &mut access,
                                 "api_name",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 1, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -200,8 +213,8 @@ impl<'de> Deserialize<'de> for MinifiedModule {
 impl Serialize for MinifiedModule {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "api_name", &self.api_name, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
+        f::put(&mut m, "api_name", &self.api_name, self.nulls.get(0))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -221,7 +234,7 @@ pub struct ApiException {
     pub status: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl ApiException {
     /// The JSON keys the spec declares.
@@ -251,16 +264,33 @@ impl<'de> Deserialize<'de> for ApiException {
                 let mut field_message: Option<String> = None;
                 let mut field_status: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "code" => field_code = f::value(&mut access, "code", &mut nulls)?,
-                        "details" => {
-                            field_details = f::value(&mut access, "details", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "code") => {
+                            field_code = f::value(&mut access, "code", 0, &mut nulls)?;
                         }
-                        "message" => {
-                            field_message = f::value(&mut access, "message", &mut nulls)?;
+                        (7, "details") => {
+                            field_details = f::value(
+                                &mut access,
+                                "details",
+                                1,
+                                &mut nulls,
+                            )?;
                         }
-                        "status" => {
-                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                        (7, "message") => {
+                            field_message = f::value(
+                                &mut access,
+                                "message",
+                                2,
+                                &mut nulls,
+                            )?;
+                        }
+                        (6, "status") => {
+                            field_status = f::value(
+                                &mut access,
+                                "status",
+                                3,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -281,10 +311,10 @@ impl<'de> Deserialize<'de> for ApiException {
 impl Serialize for ApiException {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "code", &self.code, &self.nulls)?;
-        f::put(&mut m, "details", &self.details, &self.nulls)?;
-        f::put(&mut m, "message", &self.message, &self.nulls)?;
-        f::put(&mut m, "status", &self.status, &self.nulls)?;
+        f::put(&mut m, "code", &self.code, self.nulls.get(0))?;
+        f::put(&mut m, "details", &self.details, self.nulls.get(1))?;
+        f::put(&mut m, "message", &self.message, self.nulls.get(2))?;
+        f::put(&mut m, "status", &self.status, self.nulls.get(3))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -308,7 +338,7 @@ pub struct ActionItem {
     pub duplicate_field: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl ActionItem {
     /// The JSON keys the spec declares.
@@ -342,24 +372,47 @@ impl<'de> Deserialize<'de> for ActionItem {
                 let mut field_action: Option<String> = None;
                 let mut field_duplicate_field: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "code" => field_code = f::value(&mut access, "code", &mut nulls)?,
-                        "details" => {
-                            field_details = f::value(&mut access, "details", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "code") => {
+                            field_code = f::value(&mut access, "code", 0, &mut nulls)?;
                         }
-                        "message" => {
-                            field_message = f::value(&mut access, "message", &mut nulls)?;
+                        (7, "details") => {
+                            field_details = f::value(
+                                &mut access,
+                                "details",
+                                1,
+                                &mut nulls,
+                            )?;
                         }
-                        "status" => {
-                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                        (7, "message") => {
+                            field_message = f::value(
+                                &mut access,
+                                "message",
+                                2,
+                                &mut nulls,
+                            )?;
                         }
-                        "action" => {
-                            field_action = f::value(&mut access, "action", &mut nulls)?;
+                        (6, "status") => {
+                            field_status = f::value(
+                                &mut access,
+                                "status",
+                                3,
+                                &mut nulls,
+                            )?;
                         }
-                        "duplicate_field" => {
+                        (6, "action") => {
+                            field_action = f::value(
+                                &mut access,
+                                "action",
+                                4,
+                                &mut nulls,
+                            )?;
+                        }
+                        (15, "duplicate_field") => {
                             field_duplicate_field = f::value(
                                 &mut access,
                                 "duplicate_field",
+                                5,
                                 &mut nulls,
                             )?;
                         }
@@ -384,12 +437,12 @@ impl<'de> Deserialize<'de> for ActionItem {
 impl Serialize for ActionItem {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "code", &self.code, &self.nulls)?;
-        f::put(&mut m, "details", &self.details, &self.nulls)?;
-        f::put(&mut m, "message", &self.message, &self.nulls)?;
-        f::put(&mut m, "status", &self.status, &self.nulls)?;
-        f::put(&mut m, "action", &self.action, &self.nulls)?;
-        f::put(&mut m, "duplicate_field", &self.duplicate_field, &self.nulls)?;
+        f::put(&mut m, "code", &self.code, self.nulls.get(0))?;
+        f::put(&mut m, "details", &self.details, self.nulls.get(1))?;
+        f::put(&mut m, "message", &self.message, self.nulls.get(2))?;
+        f::put(&mut m, "status", &self.status, self.nulls.get(3))?;
+        f::put(&mut m, "action", &self.action, self.nulls.get(4))?;
+        f::put(&mut m, "duplicate_field", &self.duplicate_field, self.nulls.get(5))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -403,7 +456,7 @@ pub struct ActionWrapper {
     pub data: Option<Vec<ActionItem>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl ActionWrapper {
     /// The JSON keys the spec declares.
@@ -425,8 +478,10 @@ impl<'de> Deserialize<'de> for ActionWrapper {
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<ActionItem>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -443,7 +498,7 @@ impl<'de> Deserialize<'de> for ActionWrapper {
 impl Serialize for ActionWrapper {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -509,7 +564,7 @@ pub struct TagsActionWrapper {
     pub tags: Option<Vec<ActionItem>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl TagsActionWrapper {
     /// The JSON keys the spec declares.
@@ -531,8 +586,10 @@ impl<'de> Deserialize<'de> for TagsActionWrapper {
                 let mut extra = Map::new();
                 let mut field_tags: Option<Vec<ActionItem>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "tags" => field_tags = f::value(&mut access, "tags", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "tags") => {
+                            field_tags = f::value(&mut access, "tags", 0, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -549,7 +606,7 @@ impl<'de> Deserialize<'de> for TagsActionWrapper {
 impl Serialize for TagsActionWrapper {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "tags", &self.tags, &self.nulls)?;
+        f::put(&mut m, "tags", &self.tags, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -583,7 +640,7 @@ pub struct Info {
     pub email: Option<bool>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Info {
     /// The JSON keys the spec declares.
@@ -627,59 +684,74 @@ impl<'de> Deserialize<'de> for Info {
                 let mut field_call: Option<bool> = None;
                 let mut field_email: Option<bool> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "per_page" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (8, "per_page") => {
                             field_per_page = f::value(
                                 &mut access,
                                 "per_page",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "count" => {
-                            field_count = f::value(&mut access, "count", &mut nulls)?;
+                        (5, "count") => {
+                            field_count = f::value(&mut access, "count", 1, &mut nulls)?;
                         }
-                        "page" => field_page = f::value(&mut access, "page", &mut nulls)?,
-                        "more_records" => {
+                        (4, "page") => {
+                            field_page = f::value(&mut access, "page", 2, &mut nulls)?;
+                        }
+                        (12, "more_records") => {
                             field_more_records = f::value(
                                 &mut access,
                                 "more_records",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "next_page_token" => {
+                        (15, "next_page_token") => {
                             field_next_page_token = f::value(
                                 &mut access,
                                 "next_page_token",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "previous_page_token" => {
+                        (19, "previous_page_token") => {
                             field_previous_page_token = f::value(
                                 &mut access,
                                 "previous_page_token",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "page_token_expiry" => {
+                        (17, "page_token_expiry") => {
                             field_page_token_expiry = f::value(
                                 &mut access,
                                 "page_token_expiry",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "sort_by" => {
-                            field_sort_by = f::value(&mut access, "sort_by", &mut nulls)?;
+                        (7, "sort_by") => {
+                            field_sort_by = f::value(
+                                &mut access,
+                                "sort_by",
+                                7,
+                                &mut nulls,
+                            )?;
                         }
-                        "sort_order" => {
+                        (10, "sort_order") => {
                             field_sort_order = f::value(
                                 &mut access,
                                 "sort_order",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "call" => field_call = f::value(&mut access, "call", &mut nulls)?,
-                        "email" => {
-                            field_email = f::value(&mut access, "email", &mut nulls)?;
+                        (4, "call") => {
+                            field_call = f::value(&mut access, "call", 9, &mut nulls)?;
+                        }
+                        (5, "email") => {
+                            field_email = f::value(&mut access, "email", 10, &mut nulls)?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -707,17 +779,22 @@ impl<'de> Deserialize<'de> for Info {
 impl Serialize for Info {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "per_page", &self.per_page, &self.nulls)?;
-        f::put(&mut m, "count", &self.count, &self.nulls)?;
-        f::put(&mut m, "page", &self.page, &self.nulls)?;
-        f::put(&mut m, "more_records", &self.more_records, &self.nulls)?;
-        f::put(&mut m, "next_page_token", &self.next_page_token, &self.nulls)?;
-        f::put(&mut m, "previous_page_token", &self.previous_page_token, &self.nulls)?;
-        f::put(&mut m, "page_token_expiry", &self.page_token_expiry, &self.nulls)?;
-        f::put(&mut m, "sort_by", &self.sort_by, &self.nulls)?;
-        f::put(&mut m, "sort_order", &self.sort_order, &self.nulls)?;
-        f::put(&mut m, "call", &self.call, &self.nulls)?;
-        f::put(&mut m, "email", &self.email, &self.nulls)?;
+        f::put(&mut m, "per_page", &self.per_page, self.nulls.get(0))?;
+        f::put(&mut m, "count", &self.count, self.nulls.get(1))?;
+        f::put(&mut m, "page", &self.page, self.nulls.get(2))?;
+        f::put(&mut m, "more_records", &self.more_records, self.nulls.get(3))?;
+        f::put(&mut m, "next_page_token", &self.next_page_token, self.nulls.get(4))?;
+        f::put(
+            &mut m,
+            "previous_page_token",
+            &self.previous_page_token,
+            self.nulls.get(5),
+        )?;
+        f::put(&mut m, "page_token_expiry", &self.page_token_expiry, self.nulls.get(6))?;
+        f::put(&mut m, "sort_by", &self.sort_by, self.nulls.get(7))?;
+        f::put(&mut m, "sort_order", &self.sort_order, self.nulls.get(8))?;
+        f::put(&mut m, "call", &self.call, self.nulls.get(9))?;
+        f::put(&mut m, "email", &self.email, self.nulls.get(10))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -747,7 +824,7 @@ pub struct Record {
     pub tag: Option<Vec<RecordTagItem>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Record {
     /// The JSON keys the spec declares.
@@ -787,54 +864,64 @@ impl<'de> Deserialize<'de> for Record {
                 let mut field_has_more: Option<Map<String, Value>> = None;
                 let mut field_tag: Option<Vec<RecordTagItem>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
                         }
-                        "Created_By" => {
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 1, &mut nulls)?;
+                        }
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "$approval_state" => {
+                        (15, "$approval_state") => {
                             field_approval_state = f::value(
                                 &mut access,
                                 "$approval_state",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "$has_more" => {
+                        (9, "$has_more") => {
                             field_has_more = f::value(
                                 &mut access,
                                 "$has_more",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Tag" => field_tag = f::value(&mut access, "Tag", &mut nulls)?,
+                        (3, "Tag") => {
+                            field_tag = f::value(&mut access, "Tag", 8, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -859,15 +946,15 @@ impl<'de> Deserialize<'de> for Record {
 impl Serialize for Record {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "$approval_state", &self.approval_state, &self.nulls)?;
-        f::put(&mut m, "$has_more", &self.has_more, &self.nulls)?;
-        f::put(&mut m, "Tag", &self.tag, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(1))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(2))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(3))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(4))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(5))?;
+        f::put(&mut m, "$approval_state", &self.approval_state, self.nulls.get(6))?;
+        f::put(&mut m, "$has_more", &self.has_more, self.nulls.get(7))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(8))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -885,7 +972,7 @@ pub struct RecordTagItem {
     pub color_code: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl RecordTagItem {
     /// The JSON keys the spec declares.
@@ -909,13 +996,18 @@ impl<'de> Deserialize<'de> for RecordTagItem {
                 let mut field_id: Option<String> = None;
                 let mut field_color_code: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "color_code" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "name") => {
+                            field_name = f::value(&mut access, "name", 0, &mut nulls)?;
+                        }
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 1, &mut nulls)?;
+                        }
+                        (10, "color_code") => {
                             field_color_code = f::value(
                                 &mut access,
                                 "color_code",
+                                2,
                                 &mut nulls,
                             )?;
                         }
@@ -937,9 +1029,9 @@ impl<'de> Deserialize<'de> for RecordTagItem {
 impl Serialize for RecordTagItem {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "name", &self.name, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "color_code", &self.color_code, &self.nulls)?;
+        f::put(&mut m, "name", &self.name, self.nulls.get(0))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(1))?;
+        f::put(&mut m, "color_code", &self.color_code, self.nulls.get(2))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -17,7 +17,7 @@ pub struct ExecuteCoqlQueryBody {
     pub include_meta: Option<Vec<String>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl ExecuteCoqlQueryBody {
     /// The JSON keys the spec declares.
@@ -40,18 +40,20 @@ impl<'de> Deserialize<'de> for ExecuteCoqlQueryBody {
                 let mut field_select_query: Option<String> = None;
                 let mut field_include_meta: Option<Vec<String>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "select_query" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (12, "select_query") => {
                             field_select_query = f::value(
                                 &mut access,
                                 "select_query",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "include_meta" => {
+                        (12, "include_meta") => {
                             field_include_meta = f::value(
                                 &mut access,
                                 "include_meta",
+                                1,
                                 &mut nulls,
                             )?;
                         }
@@ -72,8 +74,8 @@ impl<'de> Deserialize<'de> for ExecuteCoqlQueryBody {
 impl Serialize for ExecuteCoqlQueryBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "select_query", &self.select_query, &self.nulls)?;
-        f::put(&mut m, "include_meta", &self.include_meta, &self.nulls)?;
+        f::put(&mut m, "select_query", &self.select_query, self.nulls.get(0))?;
+        f::put(&mut m, "include_meta", &self.include_meta, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -91,7 +93,7 @@ pub struct ExecuteCoqlQueryResponse200 {
     pub fields: Option<Map<String, Value>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl ExecuteCoqlQueryResponse200 {
     /// The JSON keys the spec declares.
@@ -115,11 +117,20 @@ impl<'de> Deserialize<'de> for ExecuteCoqlQueryResponse200 {
                 let mut field_info: Option<ExecuteCoqlQueryResponse200Info> = None;
                 let mut field_fields: Option<Map<String, Value>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
-                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
-                        "fields" => {
-                            field_fields = f::value(&mut access, "fields", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
+                        (4, "info") => {
+                            field_info = f::value(&mut access, "info", 1, &mut nulls)?;
+                        }
+                        (6, "fields") => {
+                            field_fields = f::value(
+                                &mut access,
+                                "fields",
+                                2,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -139,9 +150,9 @@ impl<'de> Deserialize<'de> for ExecuteCoqlQueryResponse200 {
 impl Serialize for ExecuteCoqlQueryResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
-        f::put(&mut m, "info", &self.info, &self.nulls)?;
-        f::put(&mut m, "fields", &self.fields, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
+        f::put(&mut m, "info", &self.info, self.nulls.get(1))?;
+        f::put(&mut m, "fields", &self.fields, self.nulls.get(2))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -157,7 +168,7 @@ pub struct ExecuteCoqlQueryResponse200Info {
     pub more_records: Option<bool>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl ExecuteCoqlQueryResponse200Info {
     /// The JSON keys the spec declares.
@@ -180,14 +191,15 @@ impl<'de> Deserialize<'de> for ExecuteCoqlQueryResponse200Info {
                 let mut field_count: Option<i64> = None;
                 let mut field_more_records: Option<bool> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "count" => {
-                            field_count = f::value(&mut access, "count", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (5, "count") => {
+                            field_count = f::value(&mut access, "count", 0, &mut nulls)?;
                         }
-                        "more_records" => {
+                        (12, "more_records") => {
                             field_more_records = f::value(
                                 &mut access,
                                 "more_records",
+                                1,
                                 &mut nulls,
                             )?;
                         }
@@ -208,8 +220,8 @@ impl<'de> Deserialize<'de> for ExecuteCoqlQueryResponse200Info {
 impl Serialize for ExecuteCoqlQueryResponse200Info {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "count", &self.count, &self.nulls)?;
-        f::put(&mut m, "more_records", &self.more_records, &self.nulls)?;
+        f::put(&mut m, "count", &self.count, self.nulls.get(0))?;
+        f::put(&mut m, "more_records", &self.more_records, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -153,7 +153,7 @@ pub struct Field {
     pub display_format_properties: Option<Map<String, Value>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<2>,
 }
 impl Field {
     /// The JSON keys the spec declares.
@@ -317,436 +317,549 @@ impl<'de> Deserialize<'de> for Field {
                 let mut field_address: Option<Map<String, Value>> = None;
                 let mut field_display_format_properties: Option<Map<String, Value>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "api_name" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
+                        }
+                        (8, "api_name") => {
                             field_api_name = f::value(
                                 &mut access,
                                 "api_name",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "field_label" => {
+                        (11, "field_label") => {
                             field_field_label = f::value(
                                 &mut access,
                                 "field_label",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "display_label" => {
+                        (13, "display_label") => {
                             field_display_label = f::value(
                                 &mut access,
                                 "display_label",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "data_type" => {
+                        (9, "data_type") => {
                             field_data_type = f::value(
                                 &mut access,
                                 "data_type",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "json_type" => {
+                        (9, "json_type") => {
                             field_json_type = f::value(
                                 &mut access,
                                 "json_type",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "column_name" => {
+                        (11, "column_name") => {
                             field_column_name = f::value(
                                 &mut access,
                                 "column_name",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "length" => {
-                            field_length = f::value(&mut access, "length", &mut nulls)?;
+                        (6, "length") => {
+                            field_length = f::value(
+                                &mut access,
+                                "length",
+                                7,
+                                &mut nulls,
+                            )?;
                         }
-                        "decimal_place" => {
+                        (13, "decimal_place") => {
                             field_decimal_place = f::value(
                                 &mut access,
                                 "decimal_place",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "system_mandatory" => {
+                        (16, "system_mandatory") => {
                             field_system_mandatory = f::value(
                                 &mut access,
                                 "system_mandatory",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "read_only" => {
+                        (9, "read_only") => {
                             field_read_only = f::value(
                                 &mut access,
                                 "read_only",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "field_read_only" => {
+                        (15, "field_read_only") => {
                             field_field_read_only = f::value(
                                 &mut access,
                                 "field_read_only",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "custom_field" => {
+                        (12, "custom_field") => {
                             field_custom_field = f::value(
                                 &mut access,
                                 "custom_field",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "visible" => {
-                            field_visible = f::value(&mut access, "visible", &mut nulls)?;
+                        (7, "visible") => {
+                            field_visible = f::value(
+                                &mut access,
+                                "visible",
+                                13,
+                                &mut nulls,
+                            )?;
                         }
-                        "virtual_field" => {
+                        (13, "virtual_field") => {
                             field_virtual_field = f::value(
                                 &mut access,
                                 "virtual_field",
+                                14,
                                 &mut nulls,
                             )?;
                         }
-                        "separator" => {
+                        (9, "separator") => {
                             field_separator = f::value(
                                 &mut access,
                                 "separator",
+                                15,
                                 &mut nulls,
                             )?;
                         }
-                        "webhook" => {
-                            field_webhook = f::value(&mut access, "webhook", &mut nulls)?;
+                        (7, "webhook") => {
+                            field_webhook = f::value(
+                                &mut access,
+                                "webhook",
+                                16,
+                                &mut nulls,
+                            )?;
                         }
-                        "searchable" => {
+                        (10, "searchable") => {
                             field_searchable = f::value(
                                 &mut access,
                                 "searchable",
+                                17,
                                 &mut nulls,
                             )?;
                         }
-                        "sortable" => {
+                        (8, "sortable") => {
                             field_sortable = f::value(
                                 &mut access,
                                 "sortable",
+                                18,
                                 &mut nulls,
                             )?;
                         }
-                        "filterable" => {
+                        (10, "filterable") => {
                             field_filterable = f::value(
                                 &mut access,
                                 "filterable",
+                                19,
                                 &mut nulls,
                             )?;
                         }
-                        "mass_update" => {
+                        (11, "mass_update") => {
                             field_mass_update = f::value(
                                 &mut access,
                                 "mass_update",
+                                20,
                                 &mut nulls,
                             )?;
                         }
-                        "businesscard_supported" => {
+                        (22, "businesscard_supported") => {
                             field_businesscard_supported = f::value(
                                 &mut access,
                                 "businesscard_supported",
+                                21,
                                 &mut nulls,
                             )?;
                         }
-                        "display_field" => {
+                        (13, "display_field") => {
                             field_display_field = f::value(
                                 &mut access,
                                 "display_field",
+                                22,
                                 &mut nulls,
                             )?;
                         }
-                        "blueprint_supported" => {
+                        (19, "blueprint_supported") => {
                             field_blueprint_supported = f::value(
                                 &mut access,
                                 "blueprint_supported",
+                                23,
                                 &mut nulls,
                             )?;
                         }
-                        "pick_list_values_sorted_lexically" => {
+                        (33, "pick_list_values_sorted_lexically") => {
                             field_pick_list_values_sorted_lexically = f::value(
                                 &mut access,
                                 "pick_list_values_sorted_lexically",
+                                24,
                                 &mut nulls,
                             )?;
                         }
-                        "enable_colour_code" => {
+                        (18, "enable_colour_code") => {
                             field_enable_colour_code = f::value(
                                 &mut access,
                                 "enable_colour_code",
+                                25,
                                 &mut nulls,
                             )?;
                         }
-                        "colour_code_enabled_by_system" => {
+                        (29, "colour_code_enabled_by_system") => {
                             field_colour_code_enabled_by_system = f::value(
                                 &mut access,
                                 "colour_code_enabled_by_system",
+                                26,
                                 &mut nulls,
                             )?;
                         }
-                        "hipaa_compliance_enabled" => {
+                        (24, "hipaa_compliance_enabled") => {
                             field_hipaa_compliance_enabled = f::value(
                                 &mut access,
                                 "hipaa_compliance_enabled",
+                                27,
                                 &mut nulls,
                             )?;
                         }
-                        "type" => {
-                            field_type_ = f::value(&mut access, "type", &mut nulls)?;
+                        (4, "type") => {
+                            field_type_ = f::value(&mut access, "type", 28, &mut nulls)?;
                         }
-                        "created_source" => {
+                        (14, "created_source") => {
                             field_created_source = f::value(
                                 &mut access,
                                 "created_source",
+                                29,
                                 &mut nulls,
                             )?;
                         }
-                        "created_time" => {
+                        (12, "created_time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "created_time",
+                                30,
                                 &mut nulls,
                             )?;
                         }
-                        "modified_time" => {
+                        (13, "modified_time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "modified_time",
+                                31,
                                 &mut nulls,
                             )?;
                         }
-                        "ui_type" => {
-                            field_ui_type = f::value(&mut access, "ui_type", &mut nulls)?;
+                        (7, "ui_type") => {
+                            field_ui_type = f::value(
+                                &mut access,
+                                "ui_type",
+                                32,
+                                &mut nulls,
+                            )?;
                         }
-                        "display_type" => {
+                        (12, "display_type") => {
                             field_display_type = f::value(
                                 &mut access,
                                 "display_type",
+                                33,
                                 &mut nulls,
                             )?;
                         }
-                        "category" => {
+                        (8, "category") => {
                             field_category = f::value(
                                 &mut access,
                                 "category",
+                                34,
                                 &mut nulls,
                             )?;
                         }
-                        "show_type" => {
+                        (9, "show_type") => {
                             field_show_type = f::value(
                                 &mut access,
                                 "show_type",
+                                35,
                                 &mut nulls,
                             )?;
                         }
-                        "sequence_number" => {
+                        (15, "sequence_number") => {
                             field_sequence_number = f::value(
                                 &mut access,
                                 "sequence_number",
+                                36,
                                 &mut nulls,
                             )?;
                         }
-                        "quick_sequence_number" => {
+                        (21, "quick_sequence_number") => {
                             field_quick_sequence_number = f::value(
                                 &mut access,
                                 "quick_sequence_number",
+                                37,
                                 &mut nulls,
                             )?;
                         }
-                        "operation_type" => {
+                        (14, "operation_type") => {
                             field_operation_type = f::value(
                                 &mut access,
                                 "operation_type",
+                                38,
                                 &mut nulls,
                             )?;
                         }
-                        "view_type" => {
+                        (9, "view_type") => {
                             field_view_type = f::value(
                                 &mut access,
                                 "view_type",
+                                39,
                                 &mut nulls,
                             )?;
                         }
-                        "profiles" => {
+                        (8, "profiles") => {
                             field_profiles = f::value(
                                 &mut access,
                                 "profiles",
+                                40,
                                 &mut nulls,
                             )?;
                         }
-                        "layout_associations" => {
+                        (19, "layout_associations") => {
                             field_layout_associations = f::value(
                                 &mut access,
                                 "layout_associations",
+                                41,
                                 &mut nulls,
                             )?;
                         }
-                        "customizable_properties" => {
+                        (23, "customizable_properties") => {
                             field_customizable_properties = f::value(
                                 &mut access,
                                 "customizable_properties",
+                                42,
                                 &mut nulls,
                             )?;
                         }
-                        "pick_list_values" => {
+                        (16, "pick_list_values") => {
                             field_pick_list_values = f::value(
                                 &mut access,
                                 "pick_list_values",
+                                43,
                                 &mut nulls,
                             )?;
                         }
-                        "lookup" => {
-                            field_lookup = f::value(&mut access, "lookup", &mut nulls)?;
+                        (6, "lookup") => {
+                            field_lookup = f::value(
+                                &mut access,
+                                "lookup",
+                                44,
+                                &mut nulls,
+                            )?;
                         }
-                        "currency" => {
+                        (8, "currency") => {
                             field_currency = f::value(
                                 &mut access,
                                 "currency",
+                                45,
                                 &mut nulls,
                             )?;
                         }
-                        "formula" => {
-                            field_formula = f::value(&mut access, "formula", &mut nulls)?;
+                        (7, "formula") => {
+                            field_formula = f::value(
+                                &mut access,
+                                "formula",
+                                46,
+                                &mut nulls,
+                            )?;
                         }
-                        "auto_number" => {
+                        (11, "auto_number") => {
                             field_auto_number = f::value(
                                 &mut access,
                                 "auto_number",
+                                47,
                                 &mut nulls,
                             )?;
                         }
-                        "multiselectlookup" => {
+                        (17, "multiselectlookup") => {
                             field_multiselectlookup = f::value(
                                 &mut access,
                                 "multiselectlookup",
+                                48,
                                 &mut nulls,
                             )?;
                         }
-                        "multiuserlookup" => {
+                        (15, "multiuserlookup") => {
                             field_multiuserlookup = f::value(
                                 &mut access,
                                 "multiuserlookup",
+                                49,
                                 &mut nulls,
                             )?;
                         }
-                        "multi_module_lookup" => {
+                        (19, "multi_module_lookup") => {
                             field_multi_module_lookup = f::value(
                                 &mut access,
                                 "multi_module_lookup",
+                                50,
                                 &mut nulls,
                             )?;
                         }
-                        "subform" => {
-                            field_subform = f::value(&mut access, "subform", &mut nulls)?;
+                        (7, "subform") => {
+                            field_subform = f::value(
+                                &mut access,
+                                "subform",
+                                51,
+                                &mut nulls,
+                            )?;
                         }
-                        "rollup_summary" => {
+                        (14, "rollup_summary") => {
                             field_rollup_summary = f::value(
                                 &mut access,
                                 "rollup_summary",
+                                52,
                                 &mut nulls,
                             )?;
                         }
-                        "unique" => {
-                            field_unique = f::value(&mut access, "unique", &mut nulls)?;
+                        (6, "unique") => {
+                            field_unique = f::value(
+                                &mut access,
+                                "unique",
+                                53,
+                                &mut nulls,
+                            )?;
                         }
-                        "associated_module" => {
+                        (17, "associated_module") => {
                             field_associated_module = f::value(
                                 &mut access,
                                 "associated_module",
+                                54,
                                 &mut nulls,
                             )?;
                         }
-                        "sub_module" => {
+                        (10, "sub_module") => {
                             field_sub_module = f::value(
                                 &mut access,
                                 "sub_module",
+                                55,
                                 &mut nulls,
                             )?;
                         }
-                        "convert_mapping" => {
+                        (15, "convert_mapping") => {
                             field_convert_mapping = f::value(
                                 &mut access,
                                 "convert_mapping",
+                                56,
                                 &mut nulls,
                             )?;
                         }
-                        "tooltip" => {
-                            field_tooltip = f::value(&mut access, "tooltip", &mut nulls)?;
+                        (7, "tooltip") => {
+                            field_tooltip = f::value(
+                                &mut access,
+                                "tooltip",
+                                57,
+                                &mut nulls,
+                            )?;
                         }
-                        "crypt" => {
-                            field_crypt = f::value(&mut access, "crypt", &mut nulls)?;
+                        (5, "crypt") => {
+                            field_crypt = f::value(&mut access, "crypt", 58, &mut nulls)?;
                         }
-                        "private" => {
-                            field_private = f::value(&mut access, "private", &mut nulls)?;
+                        (7, "private") => {
+                            field_private = f::value(
+                                &mut access,
+                                "private",
+                                59,
+                                &mut nulls,
+                            )?;
                         }
-                        "external" => {
+                        (8, "external") => {
                             field_external = f::value(
                                 &mut access,
                                 "external",
+                                60,
                                 &mut nulls,
                             )?;
                         }
-                        "hipaa_compliance" => {
+                        (16, "hipaa_compliance") => {
                             field_hipaa_compliance = f::value(
                                 &mut access,
                                 "hipaa_compliance",
+                                61,
                                 &mut nulls,
                             )?;
                         }
-                        "history_tracking" => {
+                        (16, "history_tracking") => {
                             field_history_tracking = f::value(
                                 &mut access,
                                 "history_tracking",
+                                62,
                                 &mut nulls,
                             )?;
                         }
-                        "global_picklist" => {
+                        (15, "global_picklist") => {
                             field_global_picklist = f::value(
                                 &mut access,
                                 "global_picklist",
+                                63,
                                 &mut nulls,
                             )?;
                         }
-                        "association_details" => {
+                        (19, "association_details") => {
                             field_association_details = f::value(
                                 &mut access,
                                 "association_details",
+                                64,
                                 &mut nulls,
                             )?;
                         }
-                        "email_parser" => {
+                        (12, "email_parser") => {
                             field_email_parser = f::value(
                                 &mut access,
                                 "email_parser",
+                                65,
                                 &mut nulls,
                             )?;
                         }
-                        "sharing_properties" => {
+                        (18, "sharing_properties") => {
                             field_sharing_properties = f::value(
                                 &mut access,
                                 "sharing_properties",
+                                66,
                                 &mut nulls,
                             )?;
                         }
-                        "textarea" => {
+                        (8, "textarea") => {
                             field_textarea = f::value(
                                 &mut access,
                                 "textarea",
+                                67,
                                 &mut nulls,
                             )?;
                         }
-                        "address" => {
-                            field_address = f::value(&mut access, "address", &mut nulls)?;
+                        (7, "address") => {
+                            field_address = f::value(
+                                &mut access,
+                                "address",
+                                68,
+                                &mut nulls,
+                            )?;
                         }
-                        "display_format_properties" => {
+                        (25, "display_format_properties") => {
                             field_display_format_properties = f::value(
                                 &mut access,
                                 "display_format_properties",
+                                69,
                                 &mut nulls,
                             )?;
                         }
@@ -835,110 +948,150 @@ impl<'de> Deserialize<'de> for Field {
 impl Serialize for Field {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "api_name", &self.api_name, &self.nulls)?;
-        f::put(&mut m, "field_label", &self.field_label, &self.nulls)?;
-        f::put(&mut m, "display_label", &self.display_label, &self.nulls)?;
-        f::put(&mut m, "data_type", &self.data_type, &self.nulls)?;
-        f::put(&mut m, "json_type", &self.json_type, &self.nulls)?;
-        f::put(&mut m, "column_name", &self.column_name, &self.nulls)?;
-        f::put(&mut m, "length", &self.length, &self.nulls)?;
-        f::put(&mut m, "decimal_place", &self.decimal_place, &self.nulls)?;
-        f::put(&mut m, "system_mandatory", &self.system_mandatory, &self.nulls)?;
-        f::put(&mut m, "read_only", &self.read_only, &self.nulls)?;
-        f::put(&mut m, "field_read_only", &self.field_read_only, &self.nulls)?;
-        f::put(&mut m, "custom_field", &self.custom_field, &self.nulls)?;
-        f::put(&mut m, "visible", &self.visible, &self.nulls)?;
-        f::put(&mut m, "virtual_field", &self.virtual_field, &self.nulls)?;
-        f::put(&mut m, "separator", &self.separator, &self.nulls)?;
-        f::put(&mut m, "webhook", &self.webhook, &self.nulls)?;
-        f::put(&mut m, "searchable", &self.searchable, &self.nulls)?;
-        f::put(&mut m, "sortable", &self.sortable, &self.nulls)?;
-        f::put(&mut m, "filterable", &self.filterable, &self.nulls)?;
-        f::put(&mut m, "mass_update", &self.mass_update, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "api_name", &self.api_name, self.nulls.get(1))?;
+        f::put(&mut m, "field_label", &self.field_label, self.nulls.get(2))?;
+        f::put(&mut m, "display_label", &self.display_label, self.nulls.get(3))?;
+        f::put(&mut m, "data_type", &self.data_type, self.nulls.get(4))?;
+        f::put(&mut m, "json_type", &self.json_type, self.nulls.get(5))?;
+        f::put(&mut m, "column_name", &self.column_name, self.nulls.get(6))?;
+        f::put(&mut m, "length", &self.length, self.nulls.get(7))?;
+        f::put(&mut m, "decimal_place", &self.decimal_place, self.nulls.get(8))?;
+        f::put(&mut m, "system_mandatory", &self.system_mandatory, self.nulls.get(9))?;
+        f::put(&mut m, "read_only", &self.read_only, self.nulls.get(10))?;
+        f::put(&mut m, "field_read_only", &self.field_read_only, self.nulls.get(11))?;
+        f::put(&mut m, "custom_field", &self.custom_field, self.nulls.get(12))?;
+        f::put(&mut m, "visible", &self.visible, self.nulls.get(13))?;
+        f::put(&mut m, "virtual_field", &self.virtual_field, self.nulls.get(14))?;
+        f::put(&mut m, "separator", &self.separator, self.nulls.get(15))?;
+        f::put(&mut m, "webhook", &self.webhook, self.nulls.get(16))?;
+        f::put(&mut m, "searchable", &self.searchable, self.nulls.get(17))?;
+        f::put(&mut m, "sortable", &self.sortable, self.nulls.get(18))?;
+        f::put(&mut m, "filterable", &self.filterable, self.nulls.get(19))?;
+        f::put(&mut m, "mass_update", &self.mass_update, self.nulls.get(20))?;
         f::put(
             &mut m,
             "businesscard_supported",
             &self.businesscard_supported,
-            &self.nulls,
+            self.nulls.get(21),
         )?;
-        f::put(&mut m, "display_field", &self.display_field, &self.nulls)?;
-        f::put(&mut m, "blueprint_supported", &self.blueprint_supported, &self.nulls)?;
+        f::put(&mut m, "display_field", &self.display_field, self.nulls.get(22))?;
+        f::put(
+            &mut m,
+            "blueprint_supported",
+            &self.blueprint_supported,
+            self.nulls.get(23),
+        )?;
         f::put(
             &mut m,
             "pick_list_values_sorted_lexically",
             &self.pick_list_values_sorted_lexically,
-            &self.nulls,
+            self.nulls.get(24),
         )?;
-        f::put(&mut m, "enable_colour_code", &self.enable_colour_code, &self.nulls)?;
+        f::put(
+            &mut m,
+            "enable_colour_code",
+            &self.enable_colour_code,
+            self.nulls.get(25),
+        )?;
         f::put(
             &mut m,
             "colour_code_enabled_by_system",
             &self.colour_code_enabled_by_system,
-            &self.nulls,
+            self.nulls.get(26),
         )?;
         f::put(
             &mut m,
             "hipaa_compliance_enabled",
             &self.hipaa_compliance_enabled,
-            &self.nulls,
+            self.nulls.get(27),
         )?;
-        f::put(&mut m, "type", &self.type_, &self.nulls)?;
-        f::put(&mut m, "created_source", &self.created_source, &self.nulls)?;
-        f::put(&mut m, "created_time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "modified_time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "ui_type", &self.ui_type, &self.nulls)?;
-        f::put(&mut m, "display_type", &self.display_type, &self.nulls)?;
-        f::put(&mut m, "category", &self.category, &self.nulls)?;
-        f::put(&mut m, "show_type", &self.show_type, &self.nulls)?;
-        f::put(&mut m, "sequence_number", &self.sequence_number, &self.nulls)?;
+        f::put(&mut m, "type", &self.type_, self.nulls.get(28))?;
+        f::put(&mut m, "created_source", &self.created_source, self.nulls.get(29))?;
+        f::put(&mut m, "created_time", &self.created_time, self.nulls.get(30))?;
+        f::put(&mut m, "modified_time", &self.modified_time, self.nulls.get(31))?;
+        f::put(&mut m, "ui_type", &self.ui_type, self.nulls.get(32))?;
+        f::put(&mut m, "display_type", &self.display_type, self.nulls.get(33))?;
+        f::put(&mut m, "category", &self.category, self.nulls.get(34))?;
+        f::put(&mut m, "show_type", &self.show_type, self.nulls.get(35))?;
+        f::put(&mut m, "sequence_number", &self.sequence_number, self.nulls.get(36))?;
         f::put(
             &mut m,
             "quick_sequence_number",
             &self.quick_sequence_number,
-            &self.nulls,
+            self.nulls.get(37),
         )?;
-        f::put(&mut m, "operation_type", &self.operation_type, &self.nulls)?;
-        f::put(&mut m, "view_type", &self.view_type, &self.nulls)?;
-        f::put(&mut m, "profiles", &self.profiles, &self.nulls)?;
-        f::put(&mut m, "layout_associations", &self.layout_associations, &self.nulls)?;
+        f::put(&mut m, "operation_type", &self.operation_type, self.nulls.get(38))?;
+        f::put(&mut m, "view_type", &self.view_type, self.nulls.get(39))?;
+        f::put(&mut m, "profiles", &self.profiles, self.nulls.get(40))?;
+        f::put(
+            &mut m,
+            "layout_associations",
+            &self.layout_associations,
+            self.nulls.get(41),
+        )?;
         f::put(
             &mut m,
             "customizable_properties",
             &self.customizable_properties,
-            &self.nulls,
+            self.nulls.get(42),
         )?;
-        f::put(&mut m, "pick_list_values", &self.pick_list_values, &self.nulls)?;
-        f::put(&mut m, "lookup", &self.lookup, &self.nulls)?;
-        f::put(&mut m, "currency", &self.currency, &self.nulls)?;
-        f::put(&mut m, "formula", &self.formula, &self.nulls)?;
-        f::put(&mut m, "auto_number", &self.auto_number, &self.nulls)?;
-        f::put(&mut m, "multiselectlookup", &self.multiselectlookup, &self.nulls)?;
-        f::put(&mut m, "multiuserlookup", &self.multiuserlookup, &self.nulls)?;
-        f::put(&mut m, "multi_module_lookup", &self.multi_module_lookup, &self.nulls)?;
-        f::put(&mut m, "subform", &self.subform, &self.nulls)?;
-        f::put(&mut m, "rollup_summary", &self.rollup_summary, &self.nulls)?;
-        f::put(&mut m, "unique", &self.unique, &self.nulls)?;
-        f::put(&mut m, "associated_module", &self.associated_module, &self.nulls)?;
-        f::put(&mut m, "sub_module", &self.sub_module, &self.nulls)?;
-        f::put(&mut m, "convert_mapping", &self.convert_mapping, &self.nulls)?;
-        f::put(&mut m, "tooltip", &self.tooltip, &self.nulls)?;
-        f::put(&mut m, "crypt", &self.crypt, &self.nulls)?;
-        f::put(&mut m, "private", &self.private, &self.nulls)?;
-        f::put(&mut m, "external", &self.external, &self.nulls)?;
-        f::put(&mut m, "hipaa_compliance", &self.hipaa_compliance, &self.nulls)?;
-        f::put(&mut m, "history_tracking", &self.history_tracking, &self.nulls)?;
-        f::put(&mut m, "global_picklist", &self.global_picklist, &self.nulls)?;
-        f::put(&mut m, "association_details", &self.association_details, &self.nulls)?;
-        f::put(&mut m, "email_parser", &self.email_parser, &self.nulls)?;
-        f::put(&mut m, "sharing_properties", &self.sharing_properties, &self.nulls)?;
-        f::put(&mut m, "textarea", &self.textarea, &self.nulls)?;
-        f::put(&mut m, "address", &self.address, &self.nulls)?;
+        f::put(&mut m, "pick_list_values", &self.pick_list_values, self.nulls.get(43))?;
+        f::put(&mut m, "lookup", &self.lookup, self.nulls.get(44))?;
+        f::put(&mut m, "currency", &self.currency, self.nulls.get(45))?;
+        f::put(&mut m, "formula", &self.formula, self.nulls.get(46))?;
+        f::put(&mut m, "auto_number", &self.auto_number, self.nulls.get(47))?;
+        f::put(
+            &mut m,
+            "multiselectlookup",
+            &self.multiselectlookup,
+            self.nulls.get(48),
+        )?;
+        f::put(&mut m, "multiuserlookup", &self.multiuserlookup, self.nulls.get(49))?;
+        f::put(
+            &mut m,
+            "multi_module_lookup",
+            &self.multi_module_lookup,
+            self.nulls.get(50),
+        )?;
+        f::put(&mut m, "subform", &self.subform, self.nulls.get(51))?;
+        f::put(&mut m, "rollup_summary", &self.rollup_summary, self.nulls.get(52))?;
+        f::put(&mut m, "unique", &self.unique, self.nulls.get(53))?;
+        f::put(
+            &mut m,
+            "associated_module",
+            &self.associated_module,
+            self.nulls.get(54),
+        )?;
+        f::put(&mut m, "sub_module", &self.sub_module, self.nulls.get(55))?;
+        f::put(&mut m, "convert_mapping", &self.convert_mapping, self.nulls.get(56))?;
+        f::put(&mut m, "tooltip", &self.tooltip, self.nulls.get(57))?;
+        f::put(&mut m, "crypt", &self.crypt, self.nulls.get(58))?;
+        f::put(&mut m, "private", &self.private, self.nulls.get(59))?;
+        f::put(&mut m, "external", &self.external, self.nulls.get(60))?;
+        f::put(&mut m, "hipaa_compliance", &self.hipaa_compliance, self.nulls.get(61))?;
+        f::put(&mut m, "history_tracking", &self.history_tracking, self.nulls.get(62))?;
+        f::put(&mut m, "global_picklist", &self.global_picklist, self.nulls.get(63))?;
+        f::put(
+            &mut m,
+            "association_details",
+            &self.association_details,
+            self.nulls.get(64),
+        )?;
+        f::put(&mut m, "email_parser", &self.email_parser, self.nulls.get(65))?;
+        f::put(
+            &mut m,
+            "sharing_properties",
+            &self.sharing_properties,
+            self.nulls.get(66),
+        )?;
+        f::put(&mut m, "textarea", &self.textarea, self.nulls.get(67))?;
+        f::put(&mut m, "address", &self.address, self.nulls.get(68))?;
         f::put(
             &mut m,
             "display_format_properties",
             &self.display_format_properties,
-            &self.nulls,
+            self.nulls.get(69),
         )?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
@@ -959,7 +1112,7 @@ pub struct FieldOperationType {
     pub api_update: Option<bool>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl FieldOperationType {
     /// The JSON keys the spec declares.
@@ -989,32 +1142,36 @@ impl<'de> Deserialize<'de> for FieldOperationType {
                 let mut field_api_create: Option<bool> = None;
                 let mut field_api_update: Option<bool> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "web_create" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (10, "web_create") => {
                             field_web_create = f::value(
                                 &mut access,
                                 "web_create",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "web_update" => {
+                        (10, "web_update") => {
                             field_web_update = f::value(
                                 &mut access,
                                 "web_update",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "api_create" => {
+                        (10, "api_create") => {
                             field_api_create = f::value(
                                 &mut access,
                                 "api_create",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "api_update" => {
+                        (10, "api_update") => {
                             field_api_update = f::value(
                                 &mut access,
                                 "api_update",
+                                3,
                                 &mut nulls,
                             )?;
                         }
@@ -1037,10 +1194,10 @@ impl<'de> Deserialize<'de> for FieldOperationType {
 impl Serialize for FieldOperationType {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "web_create", &self.web_create, &self.nulls)?;
-        f::put(&mut m, "web_update", &self.web_update, &self.nulls)?;
-        f::put(&mut m, "api_create", &self.api_create, &self.nulls)?;
-        f::put(&mut m, "api_update", &self.api_update, &self.nulls)?;
+        f::put(&mut m, "web_create", &self.web_create, self.nulls.get(0))?;
+        f::put(&mut m, "web_update", &self.web_update, self.nulls.get(1))?;
+        f::put(&mut m, "api_create", &self.api_create, self.nulls.get(2))?;
+        f::put(&mut m, "api_update", &self.api_update, self.nulls.get(3))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -1060,7 +1217,7 @@ pub struct FieldViewType {
     pub quick_create: Option<bool>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl FieldViewType {
     /// The JSON keys the spec declares.
@@ -1090,16 +1247,26 @@ impl<'de> Deserialize<'de> for FieldViewType {
                 let mut field_create: Option<bool> = None;
                 let mut field_quick_create: Option<bool> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "view" => field_view = f::value(&mut access, "view", &mut nulls)?,
-                        "edit" => field_edit = f::value(&mut access, "edit", &mut nulls)?,
-                        "create" => {
-                            field_create = f::value(&mut access, "create", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "view") => {
+                            field_view = f::value(&mut access, "view", 0, &mut nulls)?;
                         }
-                        "quick_create" => {
+                        (4, "edit") => {
+                            field_edit = f::value(&mut access, "edit", 1, &mut nulls)?;
+                        }
+                        (6, "create") => {
+                            field_create = f::value(
+                                &mut access,
+                                "create",
+                                2,
+                                &mut nulls,
+                            )?;
+                        }
+                        (12, "quick_create") => {
                             field_quick_create = f::value(
                                 &mut access,
                                 "quick_create",
+                                3,
                                 &mut nulls,
                             )?;
                         }
@@ -1122,10 +1289,10 @@ impl<'de> Deserialize<'de> for FieldViewType {
 impl Serialize for FieldViewType {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "view", &self.view, &self.nulls)?;
-        f::put(&mut m, "edit", &self.edit, &self.nulls)?;
-        f::put(&mut m, "create", &self.create, &self.nulls)?;
-        f::put(&mut m, "quick_create", &self.quick_create, &self.nulls)?;
+        f::put(&mut m, "view", &self.view, self.nulls.get(0))?;
+        f::put(&mut m, "edit", &self.edit, self.nulls.get(1))?;
+        f::put(&mut m, "create", &self.create, self.nulls.get(2))?;
+        f::put(&mut m, "quick_create", &self.quick_create, self.nulls.get(3))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -1143,7 +1310,7 @@ pub struct FieldProfilesItem {
     pub permission_type: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl FieldProfilesItem {
     /// The JSON keys the spec declares.
@@ -1167,13 +1334,18 @@ impl<'de> Deserialize<'de> for FieldProfilesItem {
                 let mut field_name: Option<String> = None;
                 let mut field_permission_type: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
-                        "permission_type" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
+                        }
+                        (4, "name") => {
+                            field_name = f::value(&mut access, "name", 1, &mut nulls)?;
+                        }
+                        (15, "permission_type") => {
                             field_permission_type = f::value(
                                 &mut access,
                                 "permission_type",
+                                2,
                                 &mut nulls,
                             )?;
                         }
@@ -1195,9 +1367,9 @@ impl<'de> Deserialize<'de> for FieldProfilesItem {
 impl Serialize for FieldProfilesItem {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "name", &self.name, &self.nulls)?;
-        f::put(&mut m, "permission_type", &self.permission_type, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "name", &self.name, self.nulls.get(1))?;
+        f::put(&mut m, "permission_type", &self.permission_type, self.nulls.get(2))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -1215,7 +1387,7 @@ pub struct FieldLayoutAssociationsItem {
     pub api_name: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl FieldLayoutAssociationsItem {
     /// The JSON keys the spec declares.
@@ -1239,13 +1411,18 @@ impl<'de> Deserialize<'de> for FieldLayoutAssociationsItem {
                 let mut field_name: Option<String> = None;
                 let mut field_api_name: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
-                        "api_name" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
+                        }
+                        (4, "name") => {
+                            field_name = f::value(&mut access, "name", 1, &mut nulls)?;
+                        }
+                        (8, "api_name") => {
                             field_api_name = f::value(
                                 &mut access,
                                 "api_name",
+                                2,
                                 &mut nulls,
                             )?;
                         }
@@ -1267,9 +1444,9 @@ impl<'de> Deserialize<'de> for FieldLayoutAssociationsItem {
 impl Serialize for FieldLayoutAssociationsItem {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "name", &self.name, &self.nulls)?;
-        f::put(&mut m, "api_name", &self.api_name, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "name", &self.name, self.nulls.get(1))?;
+        f::put(&mut m, "api_name", &self.api_name, self.nulls.get(2))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -1311,7 +1488,7 @@ pub struct PicklistValue {
     pub layout_associations: Option<Vec<Map<String, Value>>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl PicklistValue {
     /// The JSON keys the spec declares.
@@ -1363,93 +1540,109 @@ impl<'de> Deserialize<'de> for PicklistValue {
                 let mut field_maps: Option<Vec<Map<String, Value>>> = None;
                 let mut field_layout_associations: Option<Vec<Map<String, Value>>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "display_value" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (13, "display_value") => {
                             field_display_value = f::value(
                                 &mut access,
                                 "display_value",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "actual_value" => {
+                        (12, "actual_value") => {
                             field_actual_value = f::value(
                                 &mut access,
                                 "actual_value",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "reference_value" => {
+                        (15, "reference_value") => {
                             field_reference_value = f::value(
                                 &mut access,
                                 "reference_value",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "sequence_number" => {
+                        (15, "sequence_number") => {
                             field_sequence_number = f::value(
                                 &mut access,
                                 "sequence_number",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "colour_code" => {
+                        (11, "colour_code") => {
                             field_colour_code = f::value(
                                 &mut access,
                                 "colour_code",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "type" => {
-                            field_type_ = f::value(&mut access, "type", &mut nulls)?;
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 5, &mut nulls)?;
                         }
-                        "probability" => {
+                        (4, "type") => {
+                            field_type_ = f::value(&mut access, "type", 6, &mut nulls)?;
+                        }
+                        (11, "probability") => {
                             field_probability = f::value(
                                 &mut access,
                                 "probability",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "forecast_category" => {
+                        (17, "forecast_category") => {
                             field_forecast_category = f::value(
                                 &mut access,
                                 "forecast_category",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "forecast_type" => {
+                        (13, "forecast_type") => {
                             field_forecast_type = f::value(
                                 &mut access,
                                 "forecast_type",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "expected_data_type" => {
+                        (18, "expected_data_type") => {
                             field_expected_data_type = f::value(
                                 &mut access,
                                 "expected_data_type",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "sys_ref_name" => {
+                        (12, "sys_ref_name") => {
                             field_sys_ref_name = f::value(
                                 &mut access,
                                 "sys_ref_name",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "show_value" => {
+                        (10, "show_value") => {
                             field_show_value = f::value(
                                 &mut access,
                                 "show_value",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "maps" => field_maps = f::value(&mut access, "maps", &mut nulls)?,
-                        "layout_associations" => {
+                        (4, "maps") => {
+                            field_maps = f::value(&mut access, "maps", 13, &mut nulls)?;
+                        }
+                        (19, "layout_associations") => {
                             field_layout_associations = f::value(
                                 &mut access,
                                 "layout_associations",
+                                14,
                                 &mut nulls,
                             )?;
                         }
@@ -1483,21 +1676,31 @@ impl<'de> Deserialize<'de> for PicklistValue {
 impl Serialize for PicklistValue {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "display_value", &self.display_value, &self.nulls)?;
-        f::put(&mut m, "actual_value", &self.actual_value, &self.nulls)?;
-        f::put(&mut m, "reference_value", &self.reference_value, &self.nulls)?;
-        f::put(&mut m, "sequence_number", &self.sequence_number, &self.nulls)?;
-        f::put(&mut m, "colour_code", &self.colour_code, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "type", &self.type_, &self.nulls)?;
-        f::put(&mut m, "probability", &self.probability, &self.nulls)?;
-        f::put(&mut m, "forecast_category", &self.forecast_category, &self.nulls)?;
-        f::put(&mut m, "forecast_type", &self.forecast_type, &self.nulls)?;
-        f::put(&mut m, "expected_data_type", &self.expected_data_type, &self.nulls)?;
-        f::put(&mut m, "sys_ref_name", &self.sys_ref_name, &self.nulls)?;
-        f::put(&mut m, "show_value", &self.show_value, &self.nulls)?;
-        f::put(&mut m, "maps", &self.maps, &self.nulls)?;
-        f::put(&mut m, "layout_associations", &self.layout_associations, &self.nulls)?;
+        f::put(&mut m, "display_value", &self.display_value, self.nulls.get(0))?;
+        f::put(&mut m, "actual_value", &self.actual_value, self.nulls.get(1))?;
+        f::put(&mut m, "reference_value", &self.reference_value, self.nulls.get(2))?;
+        f::put(&mut m, "sequence_number", &self.sequence_number, self.nulls.get(3))?;
+        f::put(&mut m, "colour_code", &self.colour_code, self.nulls.get(4))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(5))?;
+        f::put(&mut m, "type", &self.type_, self.nulls.get(6))?;
+        f::put(&mut m, "probability", &self.probability, self.nulls.get(7))?;
+        f::put(&mut m, "forecast_category", &self.forecast_category, self.nulls.get(8))?;
+        f::put(&mut m, "forecast_type", &self.forecast_type, self.nulls.get(9))?;
+        f::put(
+            &mut m,
+            "expected_data_type",
+            &self.expected_data_type,
+            self.nulls.get(10),
+        )?;
+        f::put(&mut m, "sys_ref_name", &self.sys_ref_name, self.nulls.get(11))?;
+        f::put(&mut m, "show_value", &self.show_value, self.nulls.get(12))?;
+        f::put(&mut m, "maps", &self.maps, self.nulls.get(13))?;
+        f::put(
+            &mut m,
+            "layout_associations",
+            &self.layout_associations,
+            self.nulls.get(14),
+        )?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -1511,7 +1714,7 @@ pub struct GetFieldsResponse200 {
     pub fields: Option<Vec<Field>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetFieldsResponse200 {
     /// The JSON keys the spec declares.
@@ -1533,9 +1736,14 @@ impl<'de> Deserialize<'de> for GetFieldsResponse200 {
                 let mut extra = Map::new();
                 let mut field_fields: Option<Vec<Field>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "fields" => {
-                            field_fields = f::value(&mut access, "fields", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (6, "fields") => {
+                            field_fields = f::value(
+                                &mut access,
+                                "fields",
+                                0,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -1553,7 +1761,7 @@ impl<'de> Deserialize<'de> for GetFieldsResponse200 {
 impl Serialize for GetFieldsResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "fields", &self.fields, &self.nulls)?;
+        f::put(&mut m, "fields", &self.fields, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -1567,7 +1775,7 @@ pub struct GetFieldsWithIdResponse200 {
     pub fields: Option<Vec<Field>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetFieldsWithIdResponse200 {
     /// The JSON keys the spec declares.
@@ -1589,9 +1797,14 @@ impl<'de> Deserialize<'de> for GetFieldsWithIdResponse200 {
                 let mut extra = Map::new();
                 let mut field_fields: Option<Vec<Field>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "fields" => {
-                            field_fields = f::value(&mut access, "fields", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (6, "fields") => {
+                            field_fields = f::value(
+                                &mut access,
+                                "fields",
+                                0,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -1609,7 +1822,7 @@ impl<'de> Deserialize<'de> for GetFieldsWithIdResponse200 {
 impl Serialize for GetFieldsWithIdResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "fields", &self.fields, &self.nulls)?;
+        f::put(&mut m, "fields", &self.fields, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -57,7 +57,7 @@ pub struct Layout {
     pub has_more_profiles: Option<bool>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Layout {
     /// The JSON keys the spec declares.
@@ -123,128 +123,165 @@ impl<'de> Deserialize<'de> for Layout {
                 let mut field_sections: Option<Vec<Section>> = None;
                 let mut field_has_more_profiles: Option<bool> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "api_name" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
+                        }
+                        (8, "api_name") => {
                             field_api_name = f::value(
                                 &mut access,
                                 "api_name",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
-                        "display_label" => {
+                        (4, "name") => {
+                            field_name = f::value(&mut access, "name", 2, &mut nulls)?;
+                        }
+                        (13, "display_label") => {
                             field_display_label = f::value(
                                 &mut access,
                                 "display_label",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "status" => {
-                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                        (6, "status") => {
+                            field_status = f::value(
+                                &mut access,
+                                "status",
+                                4,
+                                &mut nulls,
+                            )?;
                         }
-                        "visible" => {
-                            field_visible = f::value(&mut access, "visible", &mut nulls)?;
+                        (7, "visible") => {
+                            field_visible = f::value(
+                                &mut access,
+                                "visible",
+                                5,
+                                &mut nulls,
+                            )?;
                         }
-                        "source" => {
-                            field_source = f::value(&mut access, "source", &mut nulls)?;
+                        (6, "source") => {
+                            field_source = f::value(
+                                &mut access,
+                                "source",
+                                6,
+                                &mut nulls,
+                            )?;
                         }
-                        "mode" => field_mode = f::value(&mut access, "mode", &mut nulls)?,
-                        "generated_type" => {
+                        (4, "mode") => {
+                            field_mode = f::value(&mut access, "mode", 7, &mut nulls)?;
+                        }
+                        (14, "generated_type") => {
                             field_generated_type = f::value(
                                 &mut access,
                                 "generated_type",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "display_type" => {
+                        (12, "display_type") => {
                             field_display_type = f::value(
                                 &mut access,
                                 "display_type",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "show_business_card" => {
+                        (18, "show_business_card") => {
                             field_show_business_card = f::value(
                                 &mut access,
                                 "show_business_card",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "created_time" => {
+                        (12, "created_time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "created_time",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "modified_time" => {
+                        (13, "modified_time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "modified_time",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "created_by" => {
+                        (10, "created_by") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "created_by",
+                                13,
                                 &mut nulls,
                             )?;
                         }
-                        "modified_by" => {
+                        (11, "modified_by") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "modified_by",
+                                14,
                                 &mut nulls,
                             )?;
                         }
-                        "created_for" => {
+                        (11, "created_for") => {
                             field_created_for = f::value(
                                 &mut access,
                                 "created_for",
+                                15,
                                 &mut nulls,
                             )?;
                         }
-                        "profiles" => {
+                        (8, "profiles") => {
                             field_profiles = f::value(
                                 &mut access,
                                 "profiles",
+                                16,
                                 &mut nulls,
                             )?;
                         }
-                        "convert_mapping" => {
+                        (15, "convert_mapping") => {
                             field_convert_mapping = f::value(
                                 &mut access,
                                 "convert_mapping",
+                                17,
                                 &mut nulls,
                             )?;
                         }
-                        "actions_allowed" => {
+                        (15, "actions_allowed") => {
                             field_actions_allowed = f::value(
                                 &mut access,
                                 "actions_allowed",
+                                18,
                                 &mut nulls,
                             )?;
                         }
-                        "subform_properties" => {
+                        (18, "subform_properties") => {
                             field_subform_properties = f::value(
                                 &mut access,
                                 "subform_properties",
+                                19,
                                 &mut nulls,
                             )?;
                         }
-                        "sections" => {
+                        (8, "sections") => {
                             field_sections = f::value(
                                 &mut access,
                                 "sections",
+                                20,
                                 &mut nulls,
                             )?;
                         }
-                        "has_more_profiles" => {
+                        (17, "has_more_profiles") => {
                             field_has_more_profiles = f::value(
                                 &mut access,
                                 "has_more_profiles",
+                                21,
                                 &mut nulls,
                             )?;
                         }
@@ -285,28 +322,43 @@ impl<'de> Deserialize<'de> for Layout {
 impl Serialize for Layout {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "api_name", &self.api_name, &self.nulls)?;
-        f::put(&mut m, "name", &self.name, &self.nulls)?;
-        f::put(&mut m, "display_label", &self.display_label, &self.nulls)?;
-        f::put(&mut m, "status", &self.status, &self.nulls)?;
-        f::put(&mut m, "visible", &self.visible, &self.nulls)?;
-        f::put(&mut m, "source", &self.source, &self.nulls)?;
-        f::put(&mut m, "mode", &self.mode, &self.nulls)?;
-        f::put(&mut m, "generated_type", &self.generated_type, &self.nulls)?;
-        f::put(&mut m, "display_type", &self.display_type, &self.nulls)?;
-        f::put(&mut m, "show_business_card", &self.show_business_card, &self.nulls)?;
-        f::put(&mut m, "created_time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "modified_time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "created_by", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "modified_by", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "created_for", &self.created_for, &self.nulls)?;
-        f::put(&mut m, "profiles", &self.profiles, &self.nulls)?;
-        f::put(&mut m, "convert_mapping", &self.convert_mapping, &self.nulls)?;
-        f::put(&mut m, "actions_allowed", &self.actions_allowed, &self.nulls)?;
-        f::put(&mut m, "subform_properties", &self.subform_properties, &self.nulls)?;
-        f::put(&mut m, "sections", &self.sections, &self.nulls)?;
-        f::put(&mut m, "has_more_profiles", &self.has_more_profiles, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "api_name", &self.api_name, self.nulls.get(1))?;
+        f::put(&mut m, "name", &self.name, self.nulls.get(2))?;
+        f::put(&mut m, "display_label", &self.display_label, self.nulls.get(3))?;
+        f::put(&mut m, "status", &self.status, self.nulls.get(4))?;
+        f::put(&mut m, "visible", &self.visible, self.nulls.get(5))?;
+        f::put(&mut m, "source", &self.source, self.nulls.get(6))?;
+        f::put(&mut m, "mode", &self.mode, self.nulls.get(7))?;
+        f::put(&mut m, "generated_type", &self.generated_type, self.nulls.get(8))?;
+        f::put(&mut m, "display_type", &self.display_type, self.nulls.get(9))?;
+        f::put(
+            &mut m,
+            "show_business_card",
+            &self.show_business_card,
+            self.nulls.get(10),
+        )?;
+        f::put(&mut m, "created_time", &self.created_time, self.nulls.get(11))?;
+        f::put(&mut m, "modified_time", &self.modified_time, self.nulls.get(12))?;
+        f::put(&mut m, "created_by", &self.created_by, self.nulls.get(13))?;
+        f::put(&mut m, "modified_by", &self.modified_by, self.nulls.get(14))?;
+        f::put(&mut m, "created_for", &self.created_for, self.nulls.get(15))?;
+        f::put(&mut m, "profiles", &self.profiles, self.nulls.get(16))?;
+        f::put(&mut m, "convert_mapping", &self.convert_mapping, self.nulls.get(17))?;
+        f::put(&mut m, "actions_allowed", &self.actions_allowed, self.nulls.get(18))?;
+        f::put(
+            &mut m,
+            "subform_properties",
+            &self.subform_properties,
+            self.nulls.get(19),
+        )?;
+        f::put(&mut m, "sections", &self.sections, self.nulls.get(20))?;
+        f::put(
+            &mut m,
+            "has_more_profiles",
+            &self.has_more_profiles,
+            self.nulls.get(21),
+        )?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -340,7 +392,7 @@ pub struct Section {
     pub fields: Option<Vec<super::fields::Field>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Section {
     /// The JSON keys the spec declares.
@@ -384,69 +436,84 @@ impl<'de> Deserialize<'de> for Section {
                 let mut field_properties: Option<Map<String, Value>> = None;
                 let mut field_fields: Option<Vec<super::fields::Field>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "api_name" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (8, "api_name") => {
                             field_api_name = f::value(
                                 &mut access,
                                 "api_name",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
-                        "display_label" => {
+                        (4, "name") => {
+                            field_name = f::value(&mut access, "name", 1, &mut nulls)?;
+                        }
+                        (13, "display_label") => {
                             field_display_label = f::value(
                                 &mut access,
                                 "display_label",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "sequence_number" => {
+                        (15, "sequence_number") => {
                             field_sequence_number = f::value(
                                 &mut access,
                                 "sequence_number",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "column_count" => {
+                        (12, "column_count") => {
                             field_column_count = f::value(
                                 &mut access,
                                 "column_count",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "tab_traversal" => {
+                        (13, "tab_traversal") => {
                             field_tab_traversal = f::value(
                                 &mut access,
                                 "tab_traversal",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "isSubformSection" => {
+                        (16, "isSubformSection") => {
                             field_is_subform_section = f::value(
                                 &mut access,
                                 "isSubformSection",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "type" => {
-                            field_type_ = f::value(&mut access, "type", &mut nulls)?;
+                        (4, "type") => {
+                            field_type_ = f::value(&mut access, "type", 7, &mut nulls)?;
                         }
-                        "generated_type" => {
+                        (14, "generated_type") => {
                             field_generated_type = f::value(
                                 &mut access,
                                 "generated_type",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "properties" => {
+                        (10, "properties") => {
                             field_properties = f::value(
                                 &mut access,
                                 "properties",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "fields" => {
-                            field_fields = f::value(&mut access, "fields", &mut nulls)?;
+                        (6, "fields") => {
+                            field_fields = f::value(
+                                &mut access,
+                                "fields",
+                                10,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -474,17 +541,17 @@ impl<'de> Deserialize<'de> for Section {
 impl Serialize for Section {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "api_name", &self.api_name, &self.nulls)?;
-        f::put(&mut m, "name", &self.name, &self.nulls)?;
-        f::put(&mut m, "display_label", &self.display_label, &self.nulls)?;
-        f::put(&mut m, "sequence_number", &self.sequence_number, &self.nulls)?;
-        f::put(&mut m, "column_count", &self.column_count, &self.nulls)?;
-        f::put(&mut m, "tab_traversal", &self.tab_traversal, &self.nulls)?;
-        f::put(&mut m, "isSubformSection", &self.is_subform_section, &self.nulls)?;
-        f::put(&mut m, "type", &self.type_, &self.nulls)?;
-        f::put(&mut m, "generated_type", &self.generated_type, &self.nulls)?;
-        f::put(&mut m, "properties", &self.properties, &self.nulls)?;
-        f::put(&mut m, "fields", &self.fields, &self.nulls)?;
+        f::put(&mut m, "api_name", &self.api_name, self.nulls.get(0))?;
+        f::put(&mut m, "name", &self.name, self.nulls.get(1))?;
+        f::put(&mut m, "display_label", &self.display_label, self.nulls.get(2))?;
+        f::put(&mut m, "sequence_number", &self.sequence_number, self.nulls.get(3))?;
+        f::put(&mut m, "column_count", &self.column_count, self.nulls.get(4))?;
+        f::put(&mut m, "tab_traversal", &self.tab_traversal, self.nulls.get(5))?;
+        f::put(&mut m, "isSubformSection", &self.is_subform_section, self.nulls.get(6))?;
+        f::put(&mut m, "type", &self.type_, self.nulls.get(7))?;
+        f::put(&mut m, "generated_type", &self.generated_type, self.nulls.get(8))?;
+        f::put(&mut m, "properties", &self.properties, self.nulls.get(9))?;
+        f::put(&mut m, "fields", &self.fields, self.nulls.get(10))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -498,7 +565,7 @@ pub struct GetLayoutsResponse200 {
     pub layouts: Option<Vec<Layout>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetLayoutsResponse200 {
     /// The JSON keys the spec declares.
@@ -520,9 +587,14 @@ impl<'de> Deserialize<'de> for GetLayoutsResponse200 {
                 let mut extra = Map::new();
                 let mut field_layouts: Option<Vec<Layout>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "layouts" => {
-                            field_layouts = f::value(&mut access, "layouts", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (7, "layouts") => {
+                            field_layouts = f::value(
+                                &mut access,
+                                "layouts",
+                                0,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -540,7 +612,7 @@ impl<'de> Deserialize<'de> for GetLayoutsResponse200 {
 impl Serialize for GetLayoutsResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "layouts", &self.layouts, &self.nulls)?;
+        f::put(&mut m, "layouts", &self.layouts, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -554,7 +626,7 @@ pub struct GetLayoutByIdResponse200 {
     pub layouts: Option<Vec<Layout>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetLayoutByIdResponse200 {
     /// The JSON keys the spec declares.
@@ -576,9 +648,14 @@ impl<'de> Deserialize<'de> for GetLayoutByIdResponse200 {
                 let mut extra = Map::new();
                 let mut field_layouts: Option<Vec<Layout>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "layouts" => {
-                            field_layouts = f::value(&mut access, "layouts", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (7, "layouts") => {
+                            field_layouts = f::value(
+                                &mut access,
+                                "layouts",
+                                0,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -596,7 +673,7 @@ impl<'de> Deserialize<'de> for GetLayoutByIdResponse200 {
 impl Serialize for GetLayoutByIdResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "layouts", &self.layouts, &self.nulls)?;
+        f::put(&mut m, "layouts", &self.layouts, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

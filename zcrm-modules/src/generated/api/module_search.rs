@@ -17,7 +17,7 @@ pub struct SearchRecordsResponse200 {
     pub info: Option<super::common::Info>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl SearchRecordsResponse200 {
     /// The JSON keys the spec declares.
@@ -40,9 +40,13 @@ impl<'de> Deserialize<'de> for SearchRecordsResponse200 {
                 let mut field_data: Option<Vec<super::common::Record>> = None;
                 let mut field_info: Option<super::common::Info> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
-                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
+                        (4, "info") => {
+                            field_info = f::value(&mut access, "info", 1, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -60,8 +64,8 @@ impl<'de> Deserialize<'de> for SearchRecordsResponse200 {
 impl Serialize for SearchRecordsResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
-        f::put(&mut m, "info", &self.info, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
+        f::put(&mut m, "info", &self.info, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -77,7 +81,7 @@ pub struct BulkSearchRecordsBody {
     pub criteria: Option<Map<String, Value>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl BulkSearchRecordsBody {
     /// The JSON keys the spec declares.
@@ -100,18 +104,20 @@ impl<'de> Deserialize<'de> for BulkSearchRecordsBody {
                 let mut field_select_query: Option<String> = None;
                 let mut field_criteria: Option<Map<String, Value>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "select_query" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (12, "select_query") => {
                             field_select_query = f::value(
                                 &mut access,
                                 "select_query",
+                                0,
                                 &mut nulls,
                             )?;
                         }
-                        "criteria" => {
+                        (8, "criteria") => {
                             field_criteria = f::value(
                                 &mut access,
                                 "criteria",
+                                1,
                                 &mut nulls,
                             )?;
                         }
@@ -132,8 +138,8 @@ impl<'de> Deserialize<'de> for BulkSearchRecordsBody {
 impl Serialize for BulkSearchRecordsBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "select_query", &self.select_query, &self.nulls)?;
-        f::put(&mut m, "criteria", &self.criteria, &self.nulls)?;
+        f::put(&mut m, "select_query", &self.select_query, self.nulls.get(0))?;
+        f::put(&mut m, "criteria", &self.criteria, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -149,7 +155,7 @@ pub struct BulkSearchRecordsResponse200 {
     pub info: Option<super::common::Info>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl BulkSearchRecordsResponse200 {
     /// The JSON keys the spec declares.
@@ -172,9 +178,13 @@ impl<'de> Deserialize<'de> for BulkSearchRecordsResponse200 {
                 let mut field_data: Option<Vec<super::common::Record>> = None;
                 let mut field_info: Option<super::common::Info> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
-                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
+                        (4, "info") => {
+                            field_info = f::value(&mut access, "info", 1, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -192,8 +202,8 @@ impl<'de> Deserialize<'de> for BulkSearchRecordsResponse200 {
 impl Serialize for BulkSearchRecordsResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
-        f::put(&mut m, "info", &self.info, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
+        f::put(&mut m, "info", &self.info, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

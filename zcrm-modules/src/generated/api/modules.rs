@@ -117,7 +117,7 @@ pub struct Module {
     pub on_demand_properties: Option<Vec<String>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Module {
     /// The JSON keys the spec declares.
@@ -243,346 +243,415 @@ impl<'de> Deserialize<'de> for Module {
                 let mut field_field_states: Option<Vec<String>> = None;
                 let mut field_on_demand_properties: Option<Vec<String>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "api_name" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
+                        }
+                        (8, "api_name") => {
                             field_api_name = f::value(
                                 &mut access,
                                 "api_name",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "module_name" => {
+                        (11, "module_name") => {
                             field_module_name = f::value(
                                 &mut access,
                                 "module_name",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "singular_label" => {
+                        (14, "singular_label") => {
                             field_singular_label = f::value(
                                 &mut access,
                                 "singular_label",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "plural_label" => {
+                        (12, "plural_label") => {
                             field_plural_label = f::value(
                                 &mut access,
                                 "plural_label",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "generated_type" => {
+                        (14, "generated_type") => {
                             field_generated_type = f::value(
                                 &mut access,
                                 "generated_type",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "api_supported" => {
+                        (13, "api_supported") => {
                             field_api_supported = f::value(
                                 &mut access,
                                 "api_supported",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "creatable" => {
+                        (9, "creatable") => {
                             field_creatable = f::value(
                                 &mut access,
                                 "creatable",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "editable" => {
+                        (8, "editable") => {
                             field_editable = f::value(
                                 &mut access,
                                 "editable",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "deletable" => {
+                        (9, "deletable") => {
                             field_deletable = f::value(
                                 &mut access,
                                 "deletable",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "viewable" => {
+                        (8, "viewable") => {
                             field_viewable = f::value(
                                 &mut access,
                                 "viewable",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "visible" => {
-                            field_visible = f::value(&mut access, "visible", &mut nulls)?;
+                        (7, "visible") => {
+                            field_visible = f::value(
+                                &mut access,
+                                "visible",
+                                11,
+                                &mut nulls,
+                            )?;
                         }
-                        "visibility" => {
+                        (10, "visibility") => {
                             field_visibility = f::value(
                                 &mut access,
                                 "visibility",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "convertable" => {
+                        (11, "convertable") => {
                             field_convertable = f::value(
                                 &mut access,
                                 "convertable",
+                                13,
                                 &mut nulls,
                             )?;
                         }
-                        "quick_create" => {
+                        (12, "quick_create") => {
                             field_quick_create = f::value(
                                 &mut access,
                                 "quick_create",
+                                14,
                                 &mut nulls,
                             )?;
                         }
-                        "show_as_tab" => {
+                        (11, "show_as_tab") => {
                             field_show_as_tab = f::value(
                                 &mut access,
                                 "show_as_tab",
+                                15,
                                 &mut nulls,
                             )?;
                         }
-                        "sequence_number" => {
+                        (15, "sequence_number") => {
                             field_sequence_number = f::value(
                                 &mut access,
                                 "sequence_number",
+                                16,
                                 &mut nulls,
                             )?;
                         }
-                        "status" => {
-                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                        (6, "status") => {
+                            field_status = f::value(
+                                &mut access,
+                                "status",
+                                17,
+                                &mut nulls,
+                            )?;
                         }
-                        "modified_time" => {
+                        (13, "modified_time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "modified_time",
+                                18,
                                 &mut nulls,
                             )?;
                         }
-                        "modified_by" => {
+                        (11, "modified_by") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "modified_by",
+                                19,
                                 &mut nulls,
                             )?;
                         }
-                        "profiles" => {
+                        (8, "profiles") => {
                             field_profiles = f::value(
                                 &mut access,
                                 "profiles",
+                                20,
                                 &mut nulls,
                             )?;
                         }
-                        "presence_sub_menu" => {
+                        (17, "presence_sub_menu") => {
                             field_presence_sub_menu = f::value(
                                 &mut access,
                                 "presence_sub_menu",
+                                21,
                                 &mut nulls,
                             )?;
                         }
-                        "triggers_supported" => {
+                        (18, "triggers_supported") => {
                             field_triggers_supported = f::value(
                                 &mut access,
                                 "triggers_supported",
+                                22,
                                 &mut nulls,
                             )?;
                         }
-                        "feeds_required" => {
+                        (14, "feeds_required") => {
                             field_feeds_required = f::value(
                                 &mut access,
                                 "feeds_required",
+                                23,
                                 &mut nulls,
                             )?;
                         }
-                        "scoring_supported" => {
+                        (17, "scoring_supported") => {
                             field_scoring_supported = f::value(
                                 &mut access,
                                 "scoring_supported",
+                                24,
                                 &mut nulls,
                             )?;
                         }
-                        "webform_supported" => {
+                        (17, "webform_supported") => {
                             field_webform_supported = f::value(
                                 &mut access,
                                 "webform_supported",
+                                25,
                                 &mut nulls,
                             )?;
                         }
-                        "email_parser_supported" => {
+                        (22, "email_parser_supported") => {
                             field_email_parser_supported = f::value(
                                 &mut access,
                                 "email_parser_supported",
+                                26,
                                 &mut nulls,
                             )?;
                         }
-                        "inventory_template_supported" => {
+                        (28, "inventory_template_supported") => {
                             field_inventory_template_supported = f::value(
                                 &mut access,
                                 "inventory_template_supported",
+                                27,
                                 &mut nulls,
                             )?;
                         }
-                        "isBlueprintSupported" => {
+                        (20, "isBlueprintSupported") => {
                             field_is_blueprint_supported = f::value(
                                 &mut access,
                                 "isBlueprintSupported",
+                                28,
                                 &mut nulls,
                             )?;
                         }
-                        "kanban_view" => {
+                        (11, "kanban_view") => {
                             field_kanban_view = f::value(
                                 &mut access,
                                 "kanban_view",
+                                29,
                                 &mut nulls,
                             )?;
                         }
-                        "kanban_view_supported" => {
+                        (21, "kanban_view_supported") => {
                             field_kanban_view_supported = f::value(
                                 &mut access,
                                 "kanban_view_supported",
+                                30,
                                 &mut nulls,
                             )?;
                         }
-                        "filter_supported" => {
+                        (16, "filter_supported") => {
                             field_filter_supported = f::value(
                                 &mut access,
                                 "filter_supported",
+                                31,
                                 &mut nulls,
                             )?;
                         }
-                        "recycle_bin_on_delete" => {
+                        (21, "recycle_bin_on_delete") => {
                             field_recycle_bin_on_delete = f::value(
                                 &mut access,
                                 "recycle_bin_on_delete",
+                                32,
                                 &mut nulls,
                             )?;
                         }
-                        "description" => {
+                        (11, "description") => {
                             field_description = f::value(
                                 &mut access,
                                 "description",
+                                33,
                                 &mut nulls,
                             )?;
                         }
-                        "web_link" => {
+                        (8, "web_link") => {
                             field_web_link = f::value(
                                 &mut access,
                                 "web_link",
+                                34,
                                 &mut nulls,
                             )?;
                         }
-                        "per_page" => {
+                        (8, "per_page") => {
                             field_per_page = f::value(
                                 &mut access,
                                 "per_page",
+                                35,
                                 &mut nulls,
                             )?;
                         }
-                        "parent_module" => {
+                        (13, "parent_module") => {
                             field_parent_module = f::value(
                                 &mut access,
                                 "parent_module",
+                                36,
                                 &mut nulls,
                             )?;
                         }
-                        "arguments" => {
+                        (9, "arguments") => {
                             field_arguments = f::value(
                                 &mut access,
                                 "arguments",
+                                37,
                                 &mut nulls,
                             )?;
                         }
-                        "business_card_field_limit" => {
+                        (25, "business_card_field_limit") => {
                             field_business_card_field_limit = f::value(
                                 &mut access,
                                 "business_card_field_limit",
+                                38,
                                 &mut nulls,
                             )?;
                         }
-                        "territory" => {
+                        (9, "territory") => {
                             field_territory = f::value(
                                 &mut access,
                                 "territory",
+                                39,
                                 &mut nulls,
                             )?;
                         }
-                        "lookup_field_properties" => {
+                        (23, "lookup_field_properties") => {
                             field_lookup_field_properties = f::value(
                                 &mut access,
                                 "lookup_field_properties",
+                                40,
                                 &mut nulls,
                             )?;
                         }
-                        "related_list_properties" => {
+                        (23, "related_list_properties") => {
                             field_related_list_properties = f::value(
                                 &mut access,
                                 "related_list_properties",
+                                41,
                                 &mut nulls,
                             )?;
                         }
-                        "activity_badge" => {
+                        (14, "activity_badge") => {
                             field_activity_badge = f::value(
                                 &mut access,
                                 "activity_badge",
+                                42,
                                 &mut nulls,
                             )?;
                         }
-                        "track_current_data" => {
+                        (18, "track_current_data") => {
                             field_track_current_data = f::value(
                                 &mut access,
                                 "track_current_data",
+                                43,
                                 &mut nulls,
                             )?;
                         }
-                        "has_more_profiles" => {
+                        (17, "has_more_profiles") => {
                             field_has_more_profiles = f::value(
                                 &mut access,
                                 "has_more_profiles",
+                                44,
                                 &mut nulls,
                             )?;
                         }
-                        "global_search_supported" => {
+                        (23, "global_search_supported") => {
                             field_global_search_supported = f::value(
                                 &mut access,
                                 "global_search_supported",
+                                45,
                                 &mut nulls,
                             )?;
                         }
-                        "fields" => {
-                            field_fields = f::value(&mut access, "fields", &mut nulls)?;
+                        (6, "fields") => {
+                            field_fields = f::value(
+                                &mut access,
+                                "fields",
+                                46,
+                                &mut nulls,
+                            )?;
                         }
-                        "layouts" => {
-                            field_layouts = f::value(&mut access, "layouts", &mut nulls)?;
+                        (7, "layouts") => {
+                            field_layouts = f::value(
+                                &mut access,
+                                "layouts",
+                                47,
+                                &mut nulls,
+                            )?;
                         }
-                        "related_lists" => {
+                        (13, "related_lists") => {
                             field_related_lists = f::value(
                                 &mut access,
                                 "related_lists",
+                                48,
                                 &mut nulls,
                             )?;
                         }
-                        "$properties" => {
+                        (11, "$properties") => {
                             field_properties = f::value(
                                 &mut access,
                                 "$properties",
+                                49,
                                 &mut nulls,
                             )?;
                         }
-                        "$field_states" => {
+                        (13, "$field_states") => {
                             field_field_states = f::value(
                                 &mut access,
                                 "$field_states",
+                                50,
                                 &mut nulls,
                             )?;
                         }
-                        "$on_demand_properties" => {
+                        (21, "$on_demand_properties") => {
                             field_on_demand_properties = f::value(
                                 &mut access,
                                 "$on_demand_properties",
+                                51,
                                 &mut nulls,
                             )?;
                         }
@@ -653,107 +722,137 @@ impl<'de> Deserialize<'de> for Module {
 impl Serialize for Module {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "api_name", &self.api_name, &self.nulls)?;
-        f::put(&mut m, "module_name", &self.module_name, &self.nulls)?;
-        f::put(&mut m, "singular_label", &self.singular_label, &self.nulls)?;
-        f::put(&mut m, "plural_label", &self.plural_label, &self.nulls)?;
-        f::put(&mut m, "generated_type", &self.generated_type, &self.nulls)?;
-        f::put(&mut m, "api_supported", &self.api_supported, &self.nulls)?;
-        f::put(&mut m, "creatable", &self.creatable, &self.nulls)?;
-        f::put(&mut m, "editable", &self.editable, &self.nulls)?;
-        f::put(&mut m, "deletable", &self.deletable, &self.nulls)?;
-        f::put(&mut m, "viewable", &self.viewable, &self.nulls)?;
-        f::put(&mut m, "visible", &self.visible, &self.nulls)?;
-        f::put(&mut m, "visibility", &self.visibility, &self.nulls)?;
-        f::put(&mut m, "convertable", &self.convertable, &self.nulls)?;
-        f::put(&mut m, "quick_create", &self.quick_create, &self.nulls)?;
-        f::put(&mut m, "show_as_tab", &self.show_as_tab, &self.nulls)?;
-        f::put(&mut m, "sequence_number", &self.sequence_number, &self.nulls)?;
-        f::put(&mut m, "status", &self.status, &self.nulls)?;
-        f::put(&mut m, "modified_time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "modified_by", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "profiles", &self.profiles, &self.nulls)?;
-        f::put(&mut m, "presence_sub_menu", &self.presence_sub_menu, &self.nulls)?;
-        f::put(&mut m, "triggers_supported", &self.triggers_supported, &self.nulls)?;
-        f::put(&mut m, "feeds_required", &self.feeds_required, &self.nulls)?;
-        f::put(&mut m, "scoring_supported", &self.scoring_supported, &self.nulls)?;
-        f::put(&mut m, "webform_supported", &self.webform_supported, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "api_name", &self.api_name, self.nulls.get(1))?;
+        f::put(&mut m, "module_name", &self.module_name, self.nulls.get(2))?;
+        f::put(&mut m, "singular_label", &self.singular_label, self.nulls.get(3))?;
+        f::put(&mut m, "plural_label", &self.plural_label, self.nulls.get(4))?;
+        f::put(&mut m, "generated_type", &self.generated_type, self.nulls.get(5))?;
+        f::put(&mut m, "api_supported", &self.api_supported, self.nulls.get(6))?;
+        f::put(&mut m, "creatable", &self.creatable, self.nulls.get(7))?;
+        f::put(&mut m, "editable", &self.editable, self.nulls.get(8))?;
+        f::put(&mut m, "deletable", &self.deletable, self.nulls.get(9))?;
+        f::put(&mut m, "viewable", &self.viewable, self.nulls.get(10))?;
+        f::put(&mut m, "visible", &self.visible, self.nulls.get(11))?;
+        f::put(&mut m, "visibility", &self.visibility, self.nulls.get(12))?;
+        f::put(&mut m, "convertable", &self.convertable, self.nulls.get(13))?;
+        f::put(&mut m, "quick_create", &self.quick_create, self.nulls.get(14))?;
+        f::put(&mut m, "show_as_tab", &self.show_as_tab, self.nulls.get(15))?;
+        f::put(&mut m, "sequence_number", &self.sequence_number, self.nulls.get(16))?;
+        f::put(&mut m, "status", &self.status, self.nulls.get(17))?;
+        f::put(&mut m, "modified_time", &self.modified_time, self.nulls.get(18))?;
+        f::put(&mut m, "modified_by", &self.modified_by, self.nulls.get(19))?;
+        f::put(&mut m, "profiles", &self.profiles, self.nulls.get(20))?;
+        f::put(
+            &mut m,
+            "presence_sub_menu",
+            &self.presence_sub_menu,
+            self.nulls.get(21),
+        )?;
+        f::put(
+            &mut m,
+            "triggers_supported",
+            &self.triggers_supported,
+            self.nulls.get(22),
+        )?;
+        f::put(&mut m, "feeds_required", &self.feeds_required, self.nulls.get(23))?;
+        f::put(
+            &mut m,
+            "scoring_supported",
+            &self.scoring_supported,
+            self.nulls.get(24),
+        )?;
+        f::put(
+            &mut m,
+            "webform_supported",
+            &self.webform_supported,
+            self.nulls.get(25),
+        )?;
         f::put(
             &mut m,
             "email_parser_supported",
             &self.email_parser_supported,
-            &self.nulls,
+            self.nulls.get(26),
         )?;
         f::put(
             &mut m,
             "inventory_template_supported",
             &self.inventory_template_supported,
-            &self.nulls,
+            self.nulls.get(27),
         )?;
         f::put(
             &mut m,
             "isBlueprintSupported",
             &self.is_blueprint_supported,
-            &self.nulls,
+            self.nulls.get(28),
         )?;
-        f::put(&mut m, "kanban_view", &self.kanban_view, &self.nulls)?;
+        f::put(&mut m, "kanban_view", &self.kanban_view, self.nulls.get(29))?;
         f::put(
             &mut m,
             "kanban_view_supported",
             &self.kanban_view_supported,
-            &self.nulls,
+            self.nulls.get(30),
         )?;
-        f::put(&mut m, "filter_supported", &self.filter_supported, &self.nulls)?;
+        f::put(&mut m, "filter_supported", &self.filter_supported, self.nulls.get(31))?;
         f::put(
             &mut m,
             "recycle_bin_on_delete",
             &self.recycle_bin_on_delete,
-            &self.nulls,
+            self.nulls.get(32),
         )?;
-        f::put(&mut m, "description", &self.description, &self.nulls)?;
-        f::put(&mut m, "web_link", &self.web_link, &self.nulls)?;
-        f::put(&mut m, "per_page", &self.per_page, &self.nulls)?;
-        f::put(&mut m, "parent_module", &self.parent_module, &self.nulls)?;
-        f::put(&mut m, "arguments", &self.arguments, &self.nulls)?;
+        f::put(&mut m, "description", &self.description, self.nulls.get(33))?;
+        f::put(&mut m, "web_link", &self.web_link, self.nulls.get(34))?;
+        f::put(&mut m, "per_page", &self.per_page, self.nulls.get(35))?;
+        f::put(&mut m, "parent_module", &self.parent_module, self.nulls.get(36))?;
+        f::put(&mut m, "arguments", &self.arguments, self.nulls.get(37))?;
         f::put(
             &mut m,
             "business_card_field_limit",
             &self.business_card_field_limit,
-            &self.nulls,
+            self.nulls.get(38),
         )?;
-        f::put(&mut m, "territory", &self.territory, &self.nulls)?;
+        f::put(&mut m, "territory", &self.territory, self.nulls.get(39))?;
         f::put(
             &mut m,
             "lookup_field_properties",
             &self.lookup_field_properties,
-            &self.nulls,
+            self.nulls.get(40),
         )?;
         f::put(
             &mut m,
             "related_list_properties",
             &self.related_list_properties,
-            &self.nulls,
+            self.nulls.get(41),
         )?;
-        f::put(&mut m, "activity_badge", &self.activity_badge, &self.nulls)?;
-        f::put(&mut m, "track_current_data", &self.track_current_data, &self.nulls)?;
-        f::put(&mut m, "has_more_profiles", &self.has_more_profiles, &self.nulls)?;
+        f::put(&mut m, "activity_badge", &self.activity_badge, self.nulls.get(42))?;
+        f::put(
+            &mut m,
+            "track_current_data",
+            &self.track_current_data,
+            self.nulls.get(43),
+        )?;
+        f::put(
+            &mut m,
+            "has_more_profiles",
+            &self.has_more_profiles,
+            self.nulls.get(44),
+        )?;
         f::put(
             &mut m,
             "global_search_supported",
             &self.global_search_supported,
-            &self.nulls,
+            self.nulls.get(45),
         )?;
-        f::put(&mut m, "fields", &self.fields, &self.nulls)?;
-        f::put(&mut m, "layouts", &self.layouts, &self.nulls)?;
-        f::put(&mut m, "related_lists", &self.related_lists, &self.nulls)?;
-        f::put(&mut m, "$properties", &self.properties, &self.nulls)?;
-        f::put(&mut m, "$field_states", &self.field_states, &self.nulls)?;
+        f::put(&mut m, "fields", &self.fields, self.nulls.get(46))?;
+        f::put(&mut m, "layouts", &self.layouts, self.nulls.get(47))?;
+        f::put(&mut m, "related_lists", &self.related_lists, self.nulls.get(48))?;
+        f::put(&mut m, "$properties", &self.properties, self.nulls.get(49))?;
+        f::put(&mut m, "$field_states", &self.field_states, self.nulls.get(50))?;
         f::put(
             &mut m,
             "$on_demand_properties",
             &self.on_demand_properties,
-            &self.nulls,
+            self.nulls.get(51),
         )?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
@@ -768,7 +867,7 @@ pub struct GetModulesResponse200 {
     pub modules: Option<Vec<Module>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetModulesResponse200 {
     /// The JSON keys the spec declares.
@@ -790,9 +889,14 @@ impl<'de> Deserialize<'de> for GetModulesResponse200 {
                 let mut extra = Map::new();
                 let mut field_modules: Option<Vec<Module>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "modules" => {
-                            field_modules = f::value(&mut access, "modules", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (7, "modules") => {
+                            field_modules = f::value(
+                                &mut access,
+                                "modules",
+                                0,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -810,7 +914,7 @@ impl<'de> Deserialize<'de> for GetModulesResponse200 {
 impl Serialize for GetModulesResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "modules", &self.modules, &self.nulls)?;
+        f::put(&mut m, "modules", &self.modules, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -824,7 +928,7 @@ pub struct GetModuleByApiNameResponse200 {
     pub modules: Option<Vec<Module>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetModuleByApiNameResponse200 {
     /// The JSON keys the spec declares.
@@ -846,9 +950,14 @@ impl<'de> Deserialize<'de> for GetModuleByApiNameResponse200 {
                 let mut extra = Map::new();
                 let mut field_modules: Option<Vec<Module>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "modules" => {
-                            field_modules = f::value(&mut access, "modules", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (7, "modules") => {
+                            field_modules = f::value(
+                                &mut access,
+                                "modules",
+                                0,
+                                &mut nulls,
+                            )?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -866,7 +975,7 @@ impl<'de> Deserialize<'de> for GetModuleByApiNameResponse200 {
 impl Serialize for GetModuleByApiNameResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "modules", &self.modules, &self.nulls)?;
+        f::put(&mut m, "modules", &self.modules, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

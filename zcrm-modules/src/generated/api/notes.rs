@@ -45,7 +45,7 @@ pub struct Note {
     pub voice_note: Option<bool>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Note {
     /// The JSON keys the spec declares.
@@ -99,98 +99,117 @@ impl<'de> Deserialize<'de> for Note {
                 let mut field_state: Option<String> = None;
                 let mut field_voice_note: Option<bool> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "Note_Title" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
+                        }
+                        (10, "Note_Title") => {
                             field_note_title = f::value(
                                 &mut access,
                                 "Note_Title",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "Note_Content" => {
+                        (12, "Note_Content") => {
                             field_note_content = f::value(
                                 &mut access,
                                 "Note_Content",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "Parent_Id" => {
+                        (9, "Parent_Id") => {
                             field_parent_id = f::value(
                                 &mut access,
                                 "Parent_Id",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "Owner" => {
-                            field_owner = f::value(&mut access, "Owner", &mut nulls)?;
+                        (5, "Owner") => {
+                            field_owner = f::value(&mut access, "Owner", 4, &mut nulls)?;
                         }
-                        "Created_By" => {
+                        (10, "Created_By") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "Created_Time" => {
+                        (12, "Created_Time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                8,
                                 &mut nulls,
                             )?;
                         }
-                        "$attachments" => {
+                        (12, "$attachments") => {
                             field_attachments = f::value(
                                 &mut access,
                                 "$attachments",
+                                9,
                                 &mut nulls,
                             )?;
                         }
-                        "$editable" => {
+                        (9, "$editable") => {
                             field_editable = f::value(
                                 &mut access,
                                 "$editable",
+                                10,
                                 &mut nulls,
                             )?;
                         }
-                        "$is_shared_to_client" => {
+                        (20, "$is_shared_to_client") => {
                             field_is_shared_to_client = f::value(
                                 &mut access,
                                 "$is_shared_to_client",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "$sharing_permission" => {
+                        (19, "$sharing_permission") => {
                             field_sharing_permission = f::value(
                                 &mut access,
                                 "$sharing_permission",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "$size" => {
-                            field_size = f::value(&mut access, "$size", &mut nulls)?;
+                        (5, "$size") => {
+                            field_size = f::value(&mut access, "$size", 13, &mut nulls)?;
                         }
-                        "$state" => {
-                            field_state = f::value(&mut access, "$state", &mut nulls)?;
+                        (6, "$state") => {
+                            field_state = f::value(
+                                &mut access,
+                                "$state",
+                                14,
+                                &mut nulls,
+                            )?;
                         }
-                        "$voice_note" => {
+                        (11, "$voice_note") => {
                             field_voice_note = f::value(
                                 &mut access,
                                 "$voice_note",
+                                15,
                                 &mut nulls,
                             )?;
                         }
@@ -225,22 +244,32 @@ impl<'de> Deserialize<'de> for Note {
 impl Serialize for Note {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "Note_Title", &self.note_title, &self.nulls)?;
-        f::put(&mut m, "Note_Content", &self.note_content, &self.nulls)?;
-        f::put(&mut m, "Parent_Id", &self.parent_id, &self.nulls)?;
-        f::put(&mut m, "Owner", &self.owner, &self.nulls)?;
-        f::put(&mut m, "Created_By", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Created_Time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "$attachments", &self.attachments, &self.nulls)?;
-        f::put(&mut m, "$editable", &self.editable, &self.nulls)?;
-        f::put(&mut m, "$is_shared_to_client", &self.is_shared_to_client, &self.nulls)?;
-        f::put(&mut m, "$sharing_permission", &self.sharing_permission, &self.nulls)?;
-        f::put(&mut m, "$size", &self.size, &self.nulls)?;
-        f::put(&mut m, "$state", &self.state, &self.nulls)?;
-        f::put(&mut m, "$voice_note", &self.voice_note, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "Note_Title", &self.note_title, self.nulls.get(1))?;
+        f::put(&mut m, "Note_Content", &self.note_content, self.nulls.get(2))?;
+        f::put(&mut m, "Parent_Id", &self.parent_id, self.nulls.get(3))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(4))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(5))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(6))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(7))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(8))?;
+        f::put(&mut m, "$attachments", &self.attachments, self.nulls.get(9))?;
+        f::put(&mut m, "$editable", &self.editable, self.nulls.get(10))?;
+        f::put(
+            &mut m,
+            "$is_shared_to_client",
+            &self.is_shared_to_client,
+            self.nulls.get(11),
+        )?;
+        f::put(
+            &mut m,
+            "$sharing_permission",
+            &self.sharing_permission,
+            self.nulls.get(12),
+        )?;
+        f::put(&mut m, "$size", &self.size, self.nulls.get(13))?;
+        f::put(&mut m, "$state", &self.state, self.nulls.get(14))?;
+        f::put(&mut m, "$voice_note", &self.voice_note, self.nulls.get(15))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -258,7 +287,7 @@ pub struct NoteParentId {
     pub name: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl NoteParentId {
     /// The JSON keys the spec declares.
@@ -282,12 +311,21 @@ impl<'de> Deserialize<'de> for NoteParentId {
                 let mut field_id: Option<String> = None;
                 let mut field_name: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "module" => {
-                            field_module = f::value(&mut access, "module", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (6, "module") => {
+                            field_module = f::value(
+                                &mut access,
+                                "module",
+                                0,
+                                &mut nulls,
+                            )?;
                         }
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 1, &mut nulls)?;
+                        }
+                        (4, "name") => {
+                            field_name = f::value(&mut access, "name", 2, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -306,9 +344,9 @@ impl<'de> Deserialize<'de> for NoteParentId {
 impl Serialize for NoteParentId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "module", &self.module, &self.nulls)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "name", &self.name, &self.nulls)?;
+        f::put(&mut m, "module", &self.module, self.nulls.get(0))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(1))?;
+        f::put(&mut m, "name", &self.name, self.nulls.get(2))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -324,7 +362,7 @@ pub struct GetNotesModuleResponse200 {
     pub info: Option<super::common::Info>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetNotesModuleResponse200 {
     /// The JSON keys the spec declares.
@@ -347,9 +385,13 @@ impl<'de> Deserialize<'de> for GetNotesModuleResponse200 {
                 let mut field_data: Option<Vec<Note>> = None;
                 let mut field_info: Option<super::common::Info> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
-                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
+                        (4, "info") => {
+                            field_info = f::value(&mut access, "info", 1, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -367,8 +409,8 @@ impl<'de> Deserialize<'de> for GetNotesModuleResponse200 {
 impl Serialize for GetNotesModuleResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
-        f::put(&mut m, "info", &self.info, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
+        f::put(&mut m, "info", &self.info, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -382,7 +424,7 @@ pub struct CreateNotesModuleBody {
     pub data: Option<Vec<Note>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl CreateNotesModuleBody {
     /// The JSON keys the spec declares.
@@ -404,8 +446,10 @@ impl<'de> Deserialize<'de> for CreateNotesModuleBody {
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<Note>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -422,7 +466,7 @@ impl<'de> Deserialize<'de> for CreateNotesModuleBody {
 impl Serialize for CreateNotesModuleBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -436,7 +480,7 @@ pub struct CreateRecordNotesBody {
     pub data: Option<Vec<Note>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl CreateRecordNotesBody {
     /// The JSON keys the spec declares.
@@ -458,8 +502,10 @@ impl<'de> Deserialize<'de> for CreateRecordNotesBody {
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<Note>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -476,7 +522,7 @@ impl<'de> Deserialize<'de> for CreateRecordNotesBody {
 impl Serialize for CreateRecordNotesBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -99,7 +99,7 @@ pub struct Org {
     pub checkin_preferences: Option<Map<String, Value>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Org {
     /// The JSON keys the spec declares.
@@ -207,239 +207,298 @@ impl<'de> Deserialize<'de> for Org {
                 let mut field_hierarchy_preferences: Option<OrgHierarchyPreferences> = None;
                 let mut field_checkin_preferences: Option<Map<String, Value>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "company_name" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
+                        }
+                        (12, "company_name") => {
                             field_company_name = f::value(
                                 &mut access,
                                 "company_name",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "alias" => {
-                            field_alias = f::value(&mut access, "alias", &mut nulls)?;
+                        (5, "alias") => {
+                            field_alias = f::value(&mut access, "alias", 2, &mut nulls)?;
                         }
-                        "primary_email" => {
+                        (13, "primary_email") => {
                             field_primary_email = f::value(
                                 &mut access,
                                 "primary_email",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "primary_zuid" => {
+                        (12, "primary_zuid") => {
                             field_primary_zuid = f::value(
                                 &mut access,
                                 "primary_zuid",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "zgid" => field_zgid = f::value(&mut access, "zgid", &mut nulls)?,
-                        "ezgid" => {
-                            field_ezgid = f::value(&mut access, "ezgid", &mut nulls)?;
+                        (4, "zgid") => {
+                            field_zgid = f::value(&mut access, "zgid", 5, &mut nulls)?;
                         }
-                        "domain_name" => {
+                        (5, "ezgid") => {
+                            field_ezgid = f::value(&mut access, "ezgid", 6, &mut nulls)?;
+                        }
+                        (11, "domain_name") => {
                             field_domain_name = f::value(
                                 &mut access,
                                 "domain_name",
+                                7,
                                 &mut nulls,
                             )?;
                         }
-                        "phone" => {
-                            field_phone = f::value(&mut access, "phone", &mut nulls)?;
+                        (5, "phone") => {
+                            field_phone = f::value(&mut access, "phone", 8, &mut nulls)?;
                         }
-                        "mobile" => {
-                            field_mobile = f::value(&mut access, "mobile", &mut nulls)?;
+                        (6, "mobile") => {
+                            field_mobile = f::value(
+                                &mut access,
+                                "mobile",
+                                9,
+                                &mut nulls,
+                            )?;
                         }
-                        "fax" => field_fax = f::value(&mut access, "fax", &mut nulls)?,
-                        "website" => {
-                            field_website = f::value(&mut access, "website", &mut nulls)?;
+                        (3, "fax") => {
+                            field_fax = f::value(&mut access, "fax", 10, &mut nulls)?;
                         }
-                        "employee_count" => {
+                        (7, "website") => {
+                            field_website = f::value(
+                                &mut access,
+                                "website",
+                                11,
+                                &mut nulls,
+                            )?;
+                        }
+                        (14, "employee_count") => {
                             field_employee_count = f::value(
                                 &mut access,
                                 "employee_count",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "description" => {
+                        (11, "description") => {
                             field_description = f::value(
                                 &mut access,
                                 "description",
+                                13,
                                 &mut nulls,
                             )?;
                         }
-                        "street" => {
-                            field_street = f::value(&mut access, "street", &mut nulls)?;
+                        (6, "street") => {
+                            field_street = f::value(
+                                &mut access,
+                                "street",
+                                14,
+                                &mut nulls,
+                            )?;
                         }
-                        "city" => field_city = f::value(&mut access, "city", &mut nulls)?,
-                        "state" => {
-                            field_state = f::value(&mut access, "state", &mut nulls)?;
+                        (4, "city") => {
+                            field_city = f::value(&mut access, "city", 15, &mut nulls)?;
                         }
-                        "zip" => field_zip = f::value(&mut access, "zip", &mut nulls)?,
-                        "country" => {
-                            field_country = f::value(&mut access, "country", &mut nulls)?;
+                        (5, "state") => {
+                            field_state = f::value(&mut access, "state", 16, &mut nulls)?;
                         }
-                        "country_code" => {
+                        (3, "zip") => {
+                            field_zip = f::value(&mut access, "zip", 17, &mut nulls)?;
+                        }
+                        (7, "country") => {
+                            field_country = f::value(
+                                &mut access,
+                                "country",
+                                18,
+                                &mut nulls,
+                            )?;
+                        }
+                        (12, "country_code") => {
                             field_country_code = f::value(
                                 &mut access,
                                 "country_code",
+                                19,
                                 &mut nulls,
                             )?;
                         }
-                        "iso_code" => {
+                        (8, "iso_code") => {
                             field_iso_code = f::value(
                                 &mut access,
                                 "iso_code",
+                                20,
                                 &mut nulls,
                             )?;
                         }
-                        "time_zone" => {
+                        (9, "time_zone") => {
                             field_time_zone = f::value(
                                 &mut access,
                                 "time_zone",
+                                21,
                                 &mut nulls,
                             )?;
                         }
-                        "currency" => {
+                        (8, "currency") => {
                             field_currency = f::value(
                                 &mut access,
                                 "currency",
+                                22,
                                 &mut nulls,
                             )?;
                         }
-                        "currency_symbol" => {
+                        (15, "currency_symbol") => {
                             field_currency_symbol = f::value(
                                 &mut access,
                                 "currency_symbol",
+                                23,
                                 &mut nulls,
                             )?;
                         }
-                        "currency_locale" => {
+                        (15, "currency_locale") => {
                             field_currency_locale = f::value(
                                 &mut access,
                                 "currency_locale",
+                                24,
                                 &mut nulls,
                             )?;
                         }
-                        "mc_status" => {
+                        (9, "mc_status") => {
                             field_mc_status = f::value(
                                 &mut access,
                                 "mc_status",
+                                25,
                                 &mut nulls,
                             )?;
                         }
-                        "gapps_enabled" => {
+                        (13, "gapps_enabled") => {
                             field_gapps_enabled = f::value(
                                 &mut access,
                                 "gapps_enabled",
+                                26,
                                 &mut nulls,
                             )?;
                         }
-                        "translation_enabled" => {
+                        (19, "translation_enabled") => {
                             field_translation_enabled = f::value(
                                 &mut access,
                                 "translation_enabled",
+                                27,
                                 &mut nulls,
                             )?;
                         }
-                        "privacy_settings" => {
+                        (16, "privacy_settings") => {
                             field_privacy_settings = f::value(
                                 &mut access,
                                 "privacy_settings",
+                                28,
                                 &mut nulls,
                             )?;
                         }
-                        "hipaa_compliance_enabled" => {
+                        (24, "hipaa_compliance_enabled") => {
                             field_hipaa_compliance_enabled = f::value(
                                 &mut access,
                                 "hipaa_compliance_enabled",
+                                29,
                                 &mut nulls,
                             )?;
                         }
-                        "lite_users_enabled" => {
+                        (18, "lite_users_enabled") => {
                             field_lite_users_enabled = f::value(
                                 &mut access,
                                 "lite_users_enabled",
+                                30,
                                 &mut nulls,
                             )?;
                         }
-                        "max_per_page" => {
+                        (12, "max_per_page") => {
                             field_max_per_page = f::value(
                                 &mut access,
                                 "max_per_page",
+                                31,
                                 &mut nulls,
                             )?;
                         }
-                        "type" => {
-                            field_type_ = f::value(&mut access, "type", &mut nulls)?;
+                        (4, "type") => {
+                            field_type_ = f::value(&mut access, "type", 32, &mut nulls)?;
                         }
-                        "created_time" => {
+                        (12, "created_time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "created_time",
+                                33,
                                 &mut nulls,
                             )?;
                         }
-                        "photo_id" => {
+                        (8, "photo_id") => {
                             field_photo_id = f::value(
                                 &mut access,
                                 "photo_id",
+                                34,
                                 &mut nulls,
                             )?;
                         }
-                        "call_icon" => {
+                        (9, "call_icon") => {
                             field_call_icon = f::value(
                                 &mut access,
                                 "call_icon",
+                                35,
                                 &mut nulls,
                             )?;
                         }
-                        "oauth_presence" => {
+                        (14, "oauth_presence") => {
                             field_oauth_presence = f::value(
                                 &mut access,
                                 "oauth_presence",
+                                36,
                                 &mut nulls,
                             )?;
                         }
-                        "deletable_org_account" => {
+                        (21, "deletable_org_account") => {
                             field_deletable_org_account = f::value(
                                 &mut access,
                                 "deletable_org_account",
+                                37,
                                 &mut nulls,
                             )?;
                         }
-                        "zia_portal_id" => {
+                        (13, "zia_portal_id") => {
                             field_zia_portal_id = f::value(
                                 &mut access,
                                 "zia_portal_id",
+                                38,
                                 &mut nulls,
                             )?;
                         }
-                        "zia_zgid" => {
+                        (8, "zia_zgid") => {
                             field_zia_zgid = f::value(
                                 &mut access,
                                 "zia_zgid",
+                                39,
                                 &mut nulls,
                             )?;
                         }
-                        "license_details" => {
+                        (15, "license_details") => {
                             field_license_details = f::value(
                                 &mut access,
                                 "license_details",
+                                40,
                                 &mut nulls,
                             )?;
                         }
-                        "hierarchy_preferences" => {
+                        (21, "hierarchy_preferences") => {
                             field_hierarchy_preferences = f::value(
                                 &mut access,
                                 "hierarchy_preferences",
+                                41,
                                 &mut nulls,
                             )?;
                         }
-                        "checkin_preferences" => {
+                        (19, "checkin_preferences") => {
                             field_checkin_preferences = f::value(
                                 &mut access,
                                 "checkin_preferences",
+                                42,
                                 &mut nulls,
                             )?;
                         }
@@ -501,64 +560,79 @@ impl<'de> Deserialize<'de> for Org {
 impl Serialize for Org {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "company_name", &self.company_name, &self.nulls)?;
-        f::put(&mut m, "alias", &self.alias, &self.nulls)?;
-        f::put(&mut m, "primary_email", &self.primary_email, &self.nulls)?;
-        f::put(&mut m, "primary_zuid", &self.primary_zuid, &self.nulls)?;
-        f::put(&mut m, "zgid", &self.zgid, &self.nulls)?;
-        f::put(&mut m, "ezgid", &self.ezgid, &self.nulls)?;
-        f::put(&mut m, "domain_name", &self.domain_name, &self.nulls)?;
-        f::put(&mut m, "phone", &self.phone, &self.nulls)?;
-        f::put(&mut m, "mobile", &self.mobile, &self.nulls)?;
-        f::put(&mut m, "fax", &self.fax, &self.nulls)?;
-        f::put(&mut m, "website", &self.website, &self.nulls)?;
-        f::put(&mut m, "employee_count", &self.employee_count, &self.nulls)?;
-        f::put(&mut m, "description", &self.description, &self.nulls)?;
-        f::put(&mut m, "street", &self.street, &self.nulls)?;
-        f::put(&mut m, "city", &self.city, &self.nulls)?;
-        f::put(&mut m, "state", &self.state, &self.nulls)?;
-        f::put(&mut m, "zip", &self.zip, &self.nulls)?;
-        f::put(&mut m, "country", &self.country, &self.nulls)?;
-        f::put(&mut m, "country_code", &self.country_code, &self.nulls)?;
-        f::put(&mut m, "iso_code", &self.iso_code, &self.nulls)?;
-        f::put(&mut m, "time_zone", &self.time_zone, &self.nulls)?;
-        f::put(&mut m, "currency", &self.currency, &self.nulls)?;
-        f::put(&mut m, "currency_symbol", &self.currency_symbol, &self.nulls)?;
-        f::put(&mut m, "currency_locale", &self.currency_locale, &self.nulls)?;
-        f::put(&mut m, "mc_status", &self.mc_status, &self.nulls)?;
-        f::put(&mut m, "gapps_enabled", &self.gapps_enabled, &self.nulls)?;
-        f::put(&mut m, "translation_enabled", &self.translation_enabled, &self.nulls)?;
-        f::put(&mut m, "privacy_settings", &self.privacy_settings, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "company_name", &self.company_name, self.nulls.get(1))?;
+        f::put(&mut m, "alias", &self.alias, self.nulls.get(2))?;
+        f::put(&mut m, "primary_email", &self.primary_email, self.nulls.get(3))?;
+        f::put(&mut m, "primary_zuid", &self.primary_zuid, self.nulls.get(4))?;
+        f::put(&mut m, "zgid", &self.zgid, self.nulls.get(5))?;
+        f::put(&mut m, "ezgid", &self.ezgid, self.nulls.get(6))?;
+        f::put(&mut m, "domain_name", &self.domain_name, self.nulls.get(7))?;
+        f::put(&mut m, "phone", &self.phone, self.nulls.get(8))?;
+        f::put(&mut m, "mobile", &self.mobile, self.nulls.get(9))?;
+        f::put(&mut m, "fax", &self.fax, self.nulls.get(10))?;
+        f::put(&mut m, "website", &self.website, self.nulls.get(11))?;
+        f::put(&mut m, "employee_count", &self.employee_count, self.nulls.get(12))?;
+        f::put(&mut m, "description", &self.description, self.nulls.get(13))?;
+        f::put(&mut m, "street", &self.street, self.nulls.get(14))?;
+        f::put(&mut m, "city", &self.city, self.nulls.get(15))?;
+        f::put(&mut m, "state", &self.state, self.nulls.get(16))?;
+        f::put(&mut m, "zip", &self.zip, self.nulls.get(17))?;
+        f::put(&mut m, "country", &self.country, self.nulls.get(18))?;
+        f::put(&mut m, "country_code", &self.country_code, self.nulls.get(19))?;
+        f::put(&mut m, "iso_code", &self.iso_code, self.nulls.get(20))?;
+        f::put(&mut m, "time_zone", &self.time_zone, self.nulls.get(21))?;
+        f::put(&mut m, "currency", &self.currency, self.nulls.get(22))?;
+        f::put(&mut m, "currency_symbol", &self.currency_symbol, self.nulls.get(23))?;
+        f::put(&mut m, "currency_locale", &self.currency_locale, self.nulls.get(24))?;
+        f::put(&mut m, "mc_status", &self.mc_status, self.nulls.get(25))?;
+        f::put(&mut m, "gapps_enabled", &self.gapps_enabled, self.nulls.get(26))?;
+        f::put(
+            &mut m,
+            "translation_enabled",
+            &self.translation_enabled,
+            self.nulls.get(27),
+        )?;
+        f::put(&mut m, "privacy_settings", &self.privacy_settings, self.nulls.get(28))?;
         f::put(
             &mut m,
             "hipaa_compliance_enabled",
             &self.hipaa_compliance_enabled,
-            &self.nulls,
+            self.nulls.get(29),
         )?;
-        f::put(&mut m, "lite_users_enabled", &self.lite_users_enabled, &self.nulls)?;
-        f::put(&mut m, "max_per_page", &self.max_per_page, &self.nulls)?;
-        f::put(&mut m, "type", &self.type_, &self.nulls)?;
-        f::put(&mut m, "created_time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "photo_id", &self.photo_id, &self.nulls)?;
-        f::put(&mut m, "call_icon", &self.call_icon, &self.nulls)?;
-        f::put(&mut m, "oauth_presence", &self.oauth_presence, &self.nulls)?;
+        f::put(
+            &mut m,
+            "lite_users_enabled",
+            &self.lite_users_enabled,
+            self.nulls.get(30),
+        )?;
+        f::put(&mut m, "max_per_page", &self.max_per_page, self.nulls.get(31))?;
+        f::put(&mut m, "type", &self.type_, self.nulls.get(32))?;
+        f::put(&mut m, "created_time", &self.created_time, self.nulls.get(33))?;
+        f::put(&mut m, "photo_id", &self.photo_id, self.nulls.get(34))?;
+        f::put(&mut m, "call_icon", &self.call_icon, self.nulls.get(35))?;
+        f::put(&mut m, "oauth_presence", &self.oauth_presence, self.nulls.get(36))?;
         f::put(
             &mut m,
             "deletable_org_account",
             &self.deletable_org_account,
-            &self.nulls,
+            self.nulls.get(37),
         )?;
-        f::put(&mut m, "zia_portal_id", &self.zia_portal_id, &self.nulls)?;
-        f::put(&mut m, "zia_zgid", &self.zia_zgid, &self.nulls)?;
-        f::put(&mut m, "license_details", &self.license_details, &self.nulls)?;
+        f::put(&mut m, "zia_portal_id", &self.zia_portal_id, self.nulls.get(38))?;
+        f::put(&mut m, "zia_zgid", &self.zia_zgid, self.nulls.get(39))?;
+        f::put(&mut m, "license_details", &self.license_details, self.nulls.get(40))?;
         f::put(
             &mut m,
             "hierarchy_preferences",
             &self.hierarchy_preferences,
-            &self.nulls,
+            self.nulls.get(41),
         )?;
-        f::put(&mut m, "checkin_preferences", &self.checkin_preferences, &self.nulls)?;
+        f::put(
+            &mut m,
+            "checkin_preferences",
+            &self.checkin_preferences,
+            self.nulls.get(42),
+        )?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -586,7 +660,7 @@ pub struct OrgLicenseDetails {
     pub portal_users_license_purchased: Option<i64>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl OrgLicenseDetails {
     /// The JSON keys the spec declares.
@@ -624,54 +698,63 @@ impl<'de> Deserialize<'de> for OrgLicenseDetails {
                 let mut field_users_license_purchased: Option<i64> = None;
                 let mut field_portal_users_license_purchased: Option<i64> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "paid" => field_paid = f::value(&mut access, "paid", &mut nulls)?,
-                        "paid_type" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "paid") => {
+                            field_paid = f::value(&mut access, "paid", 0, &mut nulls)?;
+                        }
+                        (9, "paid_type") => {
                             field_paid_type = f::value(
                                 &mut access,
                                 "paid_type",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "paid_expiry" => {
+                        (11, "paid_expiry") => {
                             field_paid_expiry = f::value(
                                 &mut access,
                                 "paid_expiry",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "trial_type" => {
+                        (10, "trial_type") => {
                             field_trial_type = f::value(
                                 &mut access,
                                 "trial_type",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "trial_expiry" => {
+                        (12, "trial_expiry") => {
                             field_trial_expiry = f::value(
                                 &mut access,
                                 "trial_expiry",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "trial_action" => {
+                        (12, "trial_action") => {
                             field_trial_action = f::value(
                                 &mut access,
                                 "trial_action",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "users_license_purchased" => {
+                        (23, "users_license_purchased") => {
                             field_users_license_purchased = f::value(
                                 &mut access,
                                 "users_license_purchased",
+                                6,
                                 &mut nulls,
                             )?;
                         }
-                        "portal_users_license_purchased" => {
+                        (30, "portal_users_license_purchased") => {
                             field_portal_users_license_purchased = f::value(
                                 &mut access,
                                 "portal_users_license_purchased",
+                                7,
                                 &mut nulls,
                             )?;
                         }
@@ -698,23 +781,23 @@ impl<'de> Deserialize<'de> for OrgLicenseDetails {
 impl Serialize for OrgLicenseDetails {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "paid", &self.paid, &self.nulls)?;
-        f::put(&mut m, "paid_type", &self.paid_type, &self.nulls)?;
-        f::put(&mut m, "paid_expiry", &self.paid_expiry, &self.nulls)?;
-        f::put(&mut m, "trial_type", &self.trial_type, &self.nulls)?;
-        f::put(&mut m, "trial_expiry", &self.trial_expiry, &self.nulls)?;
-        f::put(&mut m, "trial_action", &self.trial_action, &self.nulls)?;
+        f::put(&mut m, "paid", &self.paid, self.nulls.get(0))?;
+        f::put(&mut m, "paid_type", &self.paid_type, self.nulls.get(1))?;
+        f::put(&mut m, "paid_expiry", &self.paid_expiry, self.nulls.get(2))?;
+        f::put(&mut m, "trial_type", &self.trial_type, self.nulls.get(3))?;
+        f::put(&mut m, "trial_expiry", &self.trial_expiry, self.nulls.get(4))?;
+        f::put(&mut m, "trial_action", &self.trial_action, self.nulls.get(5))?;
         f::put(
             &mut m,
             "users_license_purchased",
             &self.users_license_purchased,
-            &self.nulls,
+            self.nulls.get(6),
         )?;
         f::put(
             &mut m,
             "portal_users_license_purchased",
             &self.portal_users_license_purchased,
-            &self.nulls,
+            self.nulls.get(7),
         )?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
@@ -731,7 +814,7 @@ pub struct OrgHierarchyPreferences {
     pub strictly_reporting: Option<bool>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl OrgHierarchyPreferences {
     /// The JSON keys the spec declares.
@@ -754,14 +837,15 @@ impl<'de> Deserialize<'de> for OrgHierarchyPreferences {
                 let mut field_type_: Option<String> = None;
                 let mut field_strictly_reporting: Option<bool> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "type" => {
-                            field_type_ = f::value(&mut access, "type", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "type") => {
+                            field_type_ = f::value(&mut access, "type", 0, &mut nulls)?;
                         }
-                        "strictly_reporting" => {
+                        (18, "strictly_reporting") => {
                             field_strictly_reporting = f::value(
                                 &mut access,
                                 "strictly_reporting",
+                                1,
                                 &mut nulls,
                             )?;
                         }
@@ -782,8 +866,13 @@ impl<'de> Deserialize<'de> for OrgHierarchyPreferences {
 impl Serialize for OrgHierarchyPreferences {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "type", &self.type_, &self.nulls)?;
-        f::put(&mut m, "strictly_reporting", &self.strictly_reporting, &self.nulls)?;
+        f::put(&mut m, "type", &self.type_, self.nulls.get(0))?;
+        f::put(
+            &mut m,
+            "strictly_reporting",
+            &self.strictly_reporting,
+            self.nulls.get(1),
+        )?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -797,7 +886,7 @@ pub struct GetOrganizationResponse200 {
     pub org: Option<Vec<Org>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetOrganizationResponse200 {
     /// The JSON keys the spec declares.
@@ -819,8 +908,10 @@ impl<'de> Deserialize<'de> for GetOrganizationResponse200 {
                 let mut extra = Map::new();
                 let mut field_org: Option<Vec<Org>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "org" => field_org = f::value(&mut access, "org", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (3, "org") => {
+                            field_org = f::value(&mut access, "org", 0, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -837,7 +928,7 @@ impl<'de> Deserialize<'de> for GetOrganizationResponse200 {
 impl Serialize for GetOrganizationResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "org", &self.org, &self.nulls)?;
+        f::put(&mut m, "org", &self.org, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

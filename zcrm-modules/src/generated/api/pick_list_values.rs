@@ -15,7 +15,7 @@ pub struct GetPickListValuesResponse200 {
     pub pick_list_values: Option<Vec<super::fields::PicklistValue>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetPickListValuesResponse200 {
     /// The JSON keys the spec declares.
@@ -39,11 +39,12 @@ impl<'de> Deserialize<'de> for GetPickListValuesResponse200 {
                     Vec<super::fields::PicklistValue>,
                 > = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "pick_list_values" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (16, "pick_list_values") => {
                             field_pick_list_values = f::value(
                                 &mut access,
                                 "pick_list_values",
+                                0,
                                 &mut nulls,
                             )?;
                         }
@@ -63,7 +64,7 @@ impl<'de> Deserialize<'de> for GetPickListValuesResponse200 {
 impl Serialize for GetPickListValuesResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "pick_list_values", &self.pick_list_values, &self.nulls)?;
+        f::put(&mut m, "pick_list_values", &self.pick_list_values, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -25,7 +25,7 @@ pub struct DeletedRecord {
     pub deleted_time: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl DeletedRecord {
     /// The JSON keys the spec declares.
@@ -59,36 +59,42 @@ impl<'de> Deserialize<'de> for DeletedRecord {
                 let mut field_created_by: Option<super::common::MinifiedUser> = None;
                 let mut field_deleted_time: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "display_name" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
+                        }
+                        (12, "display_name") => {
                             field_display_name = f::value(
                                 &mut access,
                                 "display_name",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "type" => {
-                            field_type_ = f::value(&mut access, "type", &mut nulls)?;
+                        (4, "type") => {
+                            field_type_ = f::value(&mut access, "type", 2, &mut nulls)?;
                         }
-                        "deleted_by" => {
+                        (10, "deleted_by") => {
                             field_deleted_by = f::value(
                                 &mut access,
                                 "deleted_by",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "created_by" => {
+                        (10, "created_by") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "created_by",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "deleted_time" => {
+                        (12, "deleted_time") => {
                             field_deleted_time = f::value(
                                 &mut access,
                                 "deleted_time",
+                                5,
                                 &mut nulls,
                             )?;
                         }
@@ -113,12 +119,12 @@ impl<'de> Deserialize<'de> for DeletedRecord {
 impl Serialize for DeletedRecord {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "display_name", &self.display_name, &self.nulls)?;
-        f::put(&mut m, "type", &self.type_, &self.nulls)?;
-        f::put(&mut m, "deleted_by", &self.deleted_by, &self.nulls)?;
-        f::put(&mut m, "created_by", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "deleted_time", &self.deleted_time, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "display_name", &self.display_name, self.nulls.get(1))?;
+        f::put(&mut m, "type", &self.type_, self.nulls.get(2))?;
+        f::put(&mut m, "deleted_by", &self.deleted_by, self.nulls.get(3))?;
+        f::put(&mut m, "created_by", &self.created_by, self.nulls.get(4))?;
+        f::put(&mut m, "deleted_time", &self.deleted_time, self.nulls.get(5))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -134,7 +140,7 @@ pub struct GetRecordsResponse200 {
     pub info: Option<super::common::Info>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetRecordsResponse200 {
     /// The JSON keys the spec declares.
@@ -157,9 +163,13 @@ impl<'de> Deserialize<'de> for GetRecordsResponse200 {
                 let mut field_data: Option<Vec<super::common::Record>> = None;
                 let mut field_info: Option<super::common::Info> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
-                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
+                        (4, "info") => {
+                            field_info = f::value(&mut access, "info", 1, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -177,8 +187,8 @@ impl<'de> Deserialize<'de> for GetRecordsResponse200 {
 impl Serialize for GetRecordsResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
-        f::put(&mut m, "info", &self.info, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
+        f::put(&mut m, "info", &self.info, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -202,7 +212,7 @@ pub struct CreateRecordsBody {
     pub apply_feature_execution: Option<Vec<Map<String, Value>>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl CreateRecordsBody {
     /// The JSON keys the spec declares.
@@ -236,32 +246,47 @@ impl<'de> Deserialize<'de> for CreateRecordsBody {
                 let mut field_skip_feature_execution: Option<Vec<Map<String, Value>>> = None;
                 let mut field_apply_feature_execution: Option<Vec<Map<String, Value>>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
-                        "trigger" => {
-                            field_trigger = f::value(&mut access, "trigger", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
                         }
-                        "duplicate_check_fields" => {
+                        (7, "trigger") => {
+                            field_trigger = f::value(
+                                &mut access,
+                                "trigger",
+                                1,
+                                &mut nulls,
+                            )?;
+                        }
+                        (22, "duplicate_check_fields") => {
                             field_duplicate_check_fields = f::value(
                                 &mut access,
                                 "duplicate_check_fields",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "lar_id" => {
-                            field_lar_id = f::value(&mut access, "lar_id", &mut nulls)?;
+                        (6, "lar_id") => {
+                            field_lar_id = f::value(
+                                &mut access,
+                                "lar_id",
+                                3,
+                                &mut nulls,
+                            )?;
                         }
-                        "skip_feature_execution" => {
+                        (22, "skip_feature_execution") => {
                             field_skip_feature_execution = f::value(
                                 &mut access,
                                 "skip_feature_execution",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "apply_feature_execution" => {
+                        (23, "apply_feature_execution") => {
                             field_apply_feature_execution = f::value(
                                 &mut access,
                                 "apply_feature_execution",
+                                5,
                                 &mut nulls,
                             )?;
                         }
@@ -286,26 +311,26 @@ impl<'de> Deserialize<'de> for CreateRecordsBody {
 impl Serialize for CreateRecordsBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
-        f::put(&mut m, "trigger", &self.trigger, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
+        f::put(&mut m, "trigger", &self.trigger, self.nulls.get(1))?;
         f::put(
             &mut m,
             "duplicate_check_fields",
             &self.duplicate_check_fields,
-            &self.nulls,
+            self.nulls.get(2),
         )?;
-        f::put(&mut m, "lar_id", &self.lar_id, &self.nulls)?;
+        f::put(&mut m, "lar_id", &self.lar_id, self.nulls.get(3))?;
         f::put(
             &mut m,
             "skip_feature_execution",
             &self.skip_feature_execution,
-            &self.nulls,
+            self.nulls.get(4),
         )?;
         f::put(
             &mut m,
             "apply_feature_execution",
             &self.apply_feature_execution,
-            &self.nulls,
+            self.nulls.get(5),
         )?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
@@ -330,7 +355,7 @@ pub struct UpdateRecordsBody {
     pub apply_feature_execution: Option<Vec<Map<String, Value>>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl UpdateRecordsBody {
     /// The JSON keys the spec declares.
@@ -364,32 +389,47 @@ impl<'de> Deserialize<'de> for UpdateRecordsBody {
                 let mut field_skip_feature_execution: Option<Vec<Map<String, Value>>> = None;
                 let mut field_apply_feature_execution: Option<Vec<Map<String, Value>>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
-                        "trigger" => {
-                            field_trigger = f::value(&mut access, "trigger", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
                         }
-                        "duplicate_check_fields" => {
+                        (7, "trigger") => {
+                            field_trigger = f::value(
+                                &mut access,
+                                "trigger",
+                                1,
+                                &mut nulls,
+                            )?;
+                        }
+                        (22, "duplicate_check_fields") => {
                             field_duplicate_check_fields = f::value(
                                 &mut access,
                                 "duplicate_check_fields",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "lar_id" => {
-                            field_lar_id = f::value(&mut access, "lar_id", &mut nulls)?;
+                        (6, "lar_id") => {
+                            field_lar_id = f::value(
+                                &mut access,
+                                "lar_id",
+                                3,
+                                &mut nulls,
+                            )?;
                         }
-                        "skip_feature_execution" => {
+                        (22, "skip_feature_execution") => {
                             field_skip_feature_execution = f::value(
                                 &mut access,
                                 "skip_feature_execution",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "apply_feature_execution" => {
+                        (23, "apply_feature_execution") => {
                             field_apply_feature_execution = f::value(
                                 &mut access,
                                 "apply_feature_execution",
+                                5,
                                 &mut nulls,
                             )?;
                         }
@@ -414,26 +454,26 @@ impl<'de> Deserialize<'de> for UpdateRecordsBody {
 impl Serialize for UpdateRecordsBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
-        f::put(&mut m, "trigger", &self.trigger, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
+        f::put(&mut m, "trigger", &self.trigger, self.nulls.get(1))?;
         f::put(
             &mut m,
             "duplicate_check_fields",
             &self.duplicate_check_fields,
-            &self.nulls,
+            self.nulls.get(2),
         )?;
-        f::put(&mut m, "lar_id", &self.lar_id, &self.nulls)?;
+        f::put(&mut m, "lar_id", &self.lar_id, self.nulls.get(3))?;
         f::put(
             &mut m,
             "skip_feature_execution",
             &self.skip_feature_execution,
-            &self.nulls,
+            self.nulls.get(4),
         )?;
         f::put(
             &mut m,
             "apply_feature_execution",
             &self.apply_feature_execution,
-            &self.nulls,
+            self.nulls.get(5),
         )?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
@@ -450,7 +490,7 @@ pub struct GetRecordResponse200 {
     pub info: Option<super::common::Info>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetRecordResponse200 {
     /// The JSON keys the spec declares.
@@ -473,9 +513,13 @@ impl<'de> Deserialize<'de> for GetRecordResponse200 {
                 let mut field_data: Option<Vec<super::common::Record>> = None;
                 let mut field_info: Option<super::common::Info> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
-                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
+                        (4, "info") => {
+                            field_info = f::value(&mut access, "info", 1, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -493,8 +537,8 @@ impl<'de> Deserialize<'de> for GetRecordResponse200 {
 impl Serialize for GetRecordResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
-        f::put(&mut m, "info", &self.info, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
+        f::put(&mut m, "info", &self.info, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -518,7 +562,7 @@ pub struct UpdateRecordBody {
     pub apply_feature_execution: Option<Vec<Map<String, Value>>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl UpdateRecordBody {
     /// The JSON keys the spec declares.
@@ -552,32 +596,47 @@ impl<'de> Deserialize<'de> for UpdateRecordBody {
                 let mut field_skip_feature_execution: Option<Vec<Map<String, Value>>> = None;
                 let mut field_apply_feature_execution: Option<Vec<Map<String, Value>>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
-                        "trigger" => {
-                            field_trigger = f::value(&mut access, "trigger", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
                         }
-                        "duplicate_check_fields" => {
+                        (7, "trigger") => {
+                            field_trigger = f::value(
+                                &mut access,
+                                "trigger",
+                                1,
+                                &mut nulls,
+                            )?;
+                        }
+                        (22, "duplicate_check_fields") => {
                             field_duplicate_check_fields = f::value(
                                 &mut access,
                                 "duplicate_check_fields",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "lar_id" => {
-                            field_lar_id = f::value(&mut access, "lar_id", &mut nulls)?;
+                        (6, "lar_id") => {
+                            field_lar_id = f::value(
+                                &mut access,
+                                "lar_id",
+                                3,
+                                &mut nulls,
+                            )?;
                         }
-                        "skip_feature_execution" => {
+                        (22, "skip_feature_execution") => {
                             field_skip_feature_execution = f::value(
                                 &mut access,
                                 "skip_feature_execution",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "apply_feature_execution" => {
+                        (23, "apply_feature_execution") => {
                             field_apply_feature_execution = f::value(
                                 &mut access,
                                 "apply_feature_execution",
+                                5,
                                 &mut nulls,
                             )?;
                         }
@@ -602,26 +661,26 @@ impl<'de> Deserialize<'de> for UpdateRecordBody {
 impl Serialize for UpdateRecordBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
-        f::put(&mut m, "trigger", &self.trigger, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
+        f::put(&mut m, "trigger", &self.trigger, self.nulls.get(1))?;
         f::put(
             &mut m,
             "duplicate_check_fields",
             &self.duplicate_check_fields,
-            &self.nulls,
+            self.nulls.get(2),
         )?;
-        f::put(&mut m, "lar_id", &self.lar_id, &self.nulls)?;
+        f::put(&mut m, "lar_id", &self.lar_id, self.nulls.get(3))?;
         f::put(
             &mut m,
             "skip_feature_execution",
             &self.skip_feature_execution,
-            &self.nulls,
+            self.nulls.get(4),
         )?;
         f::put(
             &mut m,
             "apply_feature_execution",
             &self.apply_feature_execution,
-            &self.nulls,
+            self.nulls.get(5),
         )?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
@@ -646,7 +705,7 @@ pub struct UpsertRecordsBody {
     pub apply_feature_execution: Option<Vec<Map<String, Value>>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl UpsertRecordsBody {
     /// The JSON keys the spec declares.
@@ -680,32 +739,47 @@ impl<'de> Deserialize<'de> for UpsertRecordsBody {
                 let mut field_skip_feature_execution: Option<Vec<Map<String, Value>>> = None;
                 let mut field_apply_feature_execution: Option<Vec<Map<String, Value>>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
-                        "trigger" => {
-                            field_trigger = f::value(&mut access, "trigger", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
                         }
-                        "duplicate_check_fields" => {
+                        (7, "trigger") => {
+                            field_trigger = f::value(
+                                &mut access,
+                                "trigger",
+                                1,
+                                &mut nulls,
+                            )?;
+                        }
+                        (22, "duplicate_check_fields") => {
                             field_duplicate_check_fields = f::value(
                                 &mut access,
                                 "duplicate_check_fields",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "lar_id" => {
-                            field_lar_id = f::value(&mut access, "lar_id", &mut nulls)?;
+                        (6, "lar_id") => {
+                            field_lar_id = f::value(
+                                &mut access,
+                                "lar_id",
+                                3,
+                                &mut nulls,
+                            )?;
                         }
-                        "skip_feature_execution" => {
+                        (22, "skip_feature_execution") => {
                             field_skip_feature_execution = f::value(
                                 &mut access,
                                 "skip_feature_execution",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "apply_feature_execution" => {
+                        (23, "apply_feature_execution") => {
                             field_apply_feature_execution = f::value(
                                 &mut access,
                                 "apply_feature_execution",
+                                5,
                                 &mut nulls,
                             )?;
                         }
@@ -730,26 +804,26 @@ impl<'de> Deserialize<'de> for UpsertRecordsBody {
 impl Serialize for UpsertRecordsBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
-        f::put(&mut m, "trigger", &self.trigger, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
+        f::put(&mut m, "trigger", &self.trigger, self.nulls.get(1))?;
         f::put(
             &mut m,
             "duplicate_check_fields",
             &self.duplicate_check_fields,
-            &self.nulls,
+            self.nulls.get(2),
         )?;
-        f::put(&mut m, "lar_id", &self.lar_id, &self.nulls)?;
+        f::put(&mut m, "lar_id", &self.lar_id, self.nulls.get(3))?;
         f::put(
             &mut m,
             "skip_feature_execution",
             &self.skip_feature_execution,
-            &self.nulls,
+            self.nulls.get(4),
         )?;
         f::put(
             &mut m,
             "apply_feature_execution",
             &self.apply_feature_execution,
-            &self.nulls,
+            self.nulls.get(5),
         )?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
@@ -766,7 +840,7 @@ pub struct GetDeletedRecordsResponse200 {
     pub info: Option<super::common::Info>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetDeletedRecordsResponse200 {
     /// The JSON keys the spec declares.
@@ -789,9 +863,13 @@ impl<'de> Deserialize<'de> for GetDeletedRecordsResponse200 {
                 let mut field_data: Option<Vec<DeletedRecord>> = None;
                 let mut field_info: Option<super::common::Info> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
-                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
+                        (4, "info") => {
+                            field_info = f::value(&mut access, "info", 1, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -809,8 +887,8 @@ impl<'de> Deserialize<'de> for GetDeletedRecordsResponse200 {
 impl Serialize for GetDeletedRecordsResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
-        f::put(&mut m, "info", &self.info, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
+        f::put(&mut m, "info", &self.info, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -824,7 +902,7 @@ pub struct CloneRecordBody {
     pub data: Option<Vec<super::common::Record>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl CloneRecordBody {
     /// The JSON keys the spec declares.
@@ -846,8 +924,10 @@ impl<'de> Deserialize<'de> for CloneRecordBody {
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::Record>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -864,7 +944,7 @@ impl<'de> Deserialize<'de> for CloneRecordBody {
 impl Serialize for CloneRecordBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

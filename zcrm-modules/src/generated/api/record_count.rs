@@ -15,7 +15,7 @@ pub struct GetRecordCountResponse200 {
     pub count: Option<i64>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetRecordCountResponse200 {
     /// The JSON keys the spec declares.
@@ -37,9 +37,9 @@ impl<'de> Deserialize<'de> for GetRecordCountResponse200 {
                 let mut extra = Map::new();
                 let mut field_count: Option<i64> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "count" => {
-                            field_count = f::value(&mut access, "count", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (5, "count") => {
+                            field_count = f::value(&mut access, "count", 0, &mut nulls)?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -57,7 +57,7 @@ impl<'de> Deserialize<'de> for GetRecordCountResponse200 {
 impl Serialize for GetRecordCountResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "count", &self.count, &self.nulls)?;
+        f::put(&mut m, "count", &self.count, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -17,7 +17,7 @@ pub struct GetRelatedRecordsResponse200 {
     pub info: Option<super::common::Info>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetRelatedRecordsResponse200 {
     /// The JSON keys the spec declares.
@@ -40,9 +40,13 @@ impl<'de> Deserialize<'de> for GetRelatedRecordsResponse200 {
                 let mut field_data: Option<Vec<super::common::Record>> = None;
                 let mut field_info: Option<super::common::Info> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
-                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
+                        (4, "info") => {
+                            field_info = f::value(&mut access, "info", 1, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -60,8 +64,8 @@ impl<'de> Deserialize<'de> for GetRelatedRecordsResponse200 {
 impl Serialize for GetRelatedRecordsResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
-        f::put(&mut m, "info", &self.info, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
+        f::put(&mut m, "info", &self.info, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -75,7 +79,7 @@ pub struct UpdateRelatedRecordsBody {
     pub data: Option<Vec<super::common::Record>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl UpdateRelatedRecordsBody {
     /// The JSON keys the spec declares.
@@ -97,8 +101,10 @@ impl<'de> Deserialize<'de> for UpdateRelatedRecordsBody {
                 let mut extra = Map::new();
                 let mut field_data: Option<Vec<super::common::Record>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "data" => field_data = f::value(&mut access, "data", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "data") => {
+                            field_data = f::value(&mut access, "data", 0, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -115,7 +121,7 @@ impl<'de> Deserialize<'de> for UpdateRelatedRecordsBody {
 impl Serialize for UpdateRelatedRecordsBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "data", &self.data, &self.nulls)?;
+        f::put(&mut m, "data", &self.data, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

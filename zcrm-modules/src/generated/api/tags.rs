@@ -27,7 +27,7 @@ pub struct Tag {
     pub modified_by: Option<super::common::MinifiedUser>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl Tag {
     /// The JSON keys the spec declares.
@@ -63,41 +63,50 @@ impl<'de> Deserialize<'de> for Tag {
                 let mut field_created_by: Option<super::common::MinifiedUser> = None;
                 let mut field_modified_by: Option<super::common::MinifiedUser> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "name" => field_name = f::value(&mut access, "name", &mut nulls)?,
-                        "color_code" => {
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
+                        }
+                        (4, "name") => {
+                            field_name = f::value(&mut access, "name", 1, &mut nulls)?;
+                        }
+                        (10, "color_code") => {
                             field_color_code = f::value(
                                 &mut access,
                                 "color_code",
+                                2,
                                 &mut nulls,
                             )?;
                         }
-                        "created_time" => {
+                        (12, "created_time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "created_time",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "modified_time" => {
+                        (13, "modified_time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "modified_time",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "created_by" => {
+                        (10, "created_by") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "created_by",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "modified_by" => {
+                        (11, "modified_by") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "modified_by",
+                                6,
                                 &mut nulls,
                             )?;
                         }
@@ -123,13 +132,13 @@ impl<'de> Deserialize<'de> for Tag {
 impl Serialize for Tag {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "name", &self.name, &self.nulls)?;
-        f::put(&mut m, "color_code", &self.color_code, &self.nulls)?;
-        f::put(&mut m, "created_time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "modified_time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "created_by", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "modified_by", &self.modified_by, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "name", &self.name, self.nulls.get(1))?;
+        f::put(&mut m, "color_code", &self.color_code, self.nulls.get(2))?;
+        f::put(&mut m, "created_time", &self.created_time, self.nulls.get(3))?;
+        f::put(&mut m, "modified_time", &self.modified_time, self.nulls.get(4))?;
+        f::put(&mut m, "created_by", &self.created_by, self.nulls.get(5))?;
+        f::put(&mut m, "modified_by", &self.modified_by, self.nulls.get(6))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -145,7 +154,7 @@ pub struct GetTagsResponse200 {
     pub info: Option<GetTagsResponse200Info>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetTagsResponse200 {
     /// The JSON keys the spec declares.
@@ -168,9 +177,13 @@ impl<'de> Deserialize<'de> for GetTagsResponse200 {
                 let mut field_tags: Option<Vec<Tag>> = None;
                 let mut field_info: Option<GetTagsResponse200Info> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "tags" => field_tags = f::value(&mut access, "tags", &mut nulls)?,
-                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "tags") => {
+                            field_tags = f::value(&mut access, "tags", 0, &mut nulls)?;
+                        }
+                        (4, "info") => {
+                            field_info = f::value(&mut access, "info", 1, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -188,8 +201,8 @@ impl<'de> Deserialize<'de> for GetTagsResponse200 {
 impl Serialize for GetTagsResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "tags", &self.tags, &self.nulls)?;
-        f::put(&mut m, "info", &self.info, &self.nulls)?;
+        f::put(&mut m, "tags", &self.tags, self.nulls.get(0))?;
+        f::put(&mut m, "info", &self.info, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -207,7 +220,7 @@ pub struct GetTagsResponse200Info {
     pub record_limit: Option<i64>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetTagsResponse200Info {
     /// The JSON keys the spec declares.
@@ -235,21 +248,23 @@ impl<'de> Deserialize<'de> for GetTagsResponse200Info {
                 let mut field_allowed_count: Option<i64> = None;
                 let mut field_record_limit: Option<i64> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "count" => {
-                            field_count = f::value(&mut access, "count", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (5, "count") => {
+                            field_count = f::value(&mut access, "count", 0, &mut nulls)?;
                         }
-                        "allowed_count" => {
+                        (13, "allowed_count") => {
                             field_allowed_count = f::value(
                                 &mut access,
                                 "allowed_count",
+                                1,
                                 &mut nulls,
                             )?;
                         }
-                        "record_limit" => {
+                        (12, "record_limit") => {
                             field_record_limit = f::value(
                                 &mut access,
                                 "record_limit",
+                                2,
                                 &mut nulls,
                             )?;
                         }
@@ -271,9 +286,9 @@ impl<'de> Deserialize<'de> for GetTagsResponse200Info {
 impl Serialize for GetTagsResponse200Info {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "count", &self.count, &self.nulls)?;
-        f::put(&mut m, "allowed_count", &self.allowed_count, &self.nulls)?;
-        f::put(&mut m, "record_limit", &self.record_limit, &self.nulls)?;
+        f::put(&mut m, "count", &self.count, self.nulls.get(0))?;
+        f::put(&mut m, "allowed_count", &self.allowed_count, self.nulls.get(1))?;
+        f::put(&mut m, "record_limit", &self.record_limit, self.nulls.get(2))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -287,7 +302,7 @@ pub struct CreateTagsBody {
     pub tags: Option<Vec<Tag>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl CreateTagsBody {
     /// The JSON keys the spec declares.
@@ -309,8 +324,10 @@ impl<'de> Deserialize<'de> for CreateTagsBody {
                 let mut extra = Map::new();
                 let mut field_tags: Option<Vec<Tag>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "tags" => field_tags = f::value(&mut access, "tags", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "tags") => {
+                            field_tags = f::value(&mut access, "tags", 0, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -327,7 +344,7 @@ impl<'de> Deserialize<'de> for CreateTagsBody {
 impl Serialize for CreateTagsBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "tags", &self.tags, &self.nulls)?;
+        f::put(&mut m, "tags", &self.tags, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -341,7 +358,7 @@ pub struct AddTagsToRecordBody {
     pub tags: Option<Vec<Tag>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl AddTagsToRecordBody {
     /// The JSON keys the spec declares.
@@ -363,8 +380,10 @@ impl<'de> Deserialize<'de> for AddTagsToRecordBody {
                 let mut extra = Map::new();
                 let mut field_tags: Option<Vec<Tag>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "tags" => field_tags = f::value(&mut access, "tags", &mut nulls)?,
+                    match (key.as_str().len(), key.as_str()) {
+                        (4, "tags") => {
+                            field_tags = f::value(&mut access, "tags", 0, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -381,7 +400,7 @@ impl<'de> Deserialize<'de> for AddTagsToRecordBody {
 impl Serialize for AddTagsToRecordBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "tags", &self.tags, &self.nulls)?;
+        f::put(&mut m, "tags", &self.tags, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }

@@ -101,7 +101,7 @@ pub struct User {
     pub shift_effective_from: Option<String>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl User {
     /// The JSON keys the spec declares.
@@ -211,220 +211,301 @@ impl<'de> Deserialize<'de> for User {
                 let mut field_next_shift: Option<Map<String, Value>> = None;
                 let mut field_shift_effective_from: Option<String> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "id" => field_id = f::value(&mut access, "id", &mut nulls)?,
-                        "zuid" => field_zuid = f::value(&mut access, "zuid", &mut nulls)?,
-                        "email" => {
-                            field_email = f::value(&mut access, "email", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (2, "id") => {
+                            field_id = f::value(&mut access, "id", 0, &mut nulls)?;
                         }
-                        "first_name" => {
+                        (4, "zuid") => {
+                            field_zuid = f::value(&mut access, "zuid", 1, &mut nulls)?;
+                        }
+                        (5, "email") => {
+                            field_email = f::value(&mut access, "email", 2, &mut nulls)?;
+                        }
+                        (10, "first_name") => {
                             field_first_name = f::value(
                                 &mut access,
                                 "first_name",
+                                3,
                                 &mut nulls,
                             )?;
                         }
-                        "last_name" => {
+                        (9, "last_name") => {
                             field_last_name = f::value(
                                 &mut access,
                                 "last_name",
+                                4,
                                 &mut nulls,
                             )?;
                         }
-                        "full_name" => {
+                        (9, "full_name") => {
                             field_full_name = f::value(
                                 &mut access,
                                 "full_name",
+                                5,
                                 &mut nulls,
                             )?;
                         }
-                        "alias" => {
-                            field_alias = f::value(&mut access, "alias", &mut nulls)?;
+                        (5, "alias") => {
+                            field_alias = f::value(&mut access, "alias", 6, &mut nulls)?;
                         }
-                        "status" => {
-                            field_status = f::value(&mut access, "status", &mut nulls)?;
+                        (6, "status") => {
+                            field_status = f::value(
+                                &mut access,
+                                "status",
+                                7,
+                                &mut nulls,
+                            )?;
                         }
-                        "confirm" => {
-                            field_confirm = f::value(&mut access, "confirm", &mut nulls)?;
+                        (7, "confirm") => {
+                            field_confirm = f::value(
+                                &mut access,
+                                "confirm",
+                                8,
+                                &mut nulls,
+                            )?;
                         }
-                        "role" => field_role = f::value(&mut access, "role", &mut nulls)?,
-                        "profile" => {
-                            field_profile = f::value(&mut access, "profile", &mut nulls)?;
+                        (4, "role") => {
+                            field_role = f::value(&mut access, "role", 9, &mut nulls)?;
                         }
-                        "created_by" => {
+                        (7, "profile") => {
+                            field_profile = f::value(
+                                &mut access,
+                                "profile",
+                                10,
+                                &mut nulls,
+                            )?;
+                        }
+                        (10, "created_by") => {
                             field_created_by = f::value(
                                 &mut access,
                                 "created_by",
+                                11,
                                 &mut nulls,
                             )?;
                         }
-                        "created_time" => {
+                        (12, "created_time") => {
                             field_created_time = f::value(
                                 &mut access,
                                 "created_time",
+                                12,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_By" => {
+                        (11, "Modified_By") => {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
+                                13,
                                 &mut nulls,
                             )?;
                         }
-                        "Modified_Time" => {
+                        (13, "Modified_Time") => {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
+                                14,
                                 &mut nulls,
                             )?;
                         }
-                        "Reporting_To" => {
+                        (12, "Reporting_To") => {
                             field_reporting_to = f::value(
                                 &mut access,
                                 "Reporting_To",
+                                15,
                                 &mut nulls,
                             )?;
                         }
-                        "locale" => {
-                            field_locale = f::value(&mut access, "locale", &mut nulls)?;
+                        (6, "locale") => {
+                            field_locale = f::value(
+                                &mut access,
+                                "locale",
+                                16,
+                                &mut nulls,
+                            )?;
                         }
-                        "language" => {
+                        (8, "language") => {
                             field_language = f::value(
                                 &mut access,
                                 "language",
+                                17,
                                 &mut nulls,
                             )?;
                         }
-                        "country_locale" => {
+                        (14, "country_locale") => {
                             field_country_locale = f::value(
                                 &mut access,
                                 "country_locale",
+                                18,
                                 &mut nulls,
                             )?;
                         }
-                        "time_zone" => {
+                        (9, "time_zone") => {
                             field_time_zone = f::value(
                                 &mut access,
                                 "time_zone",
+                                19,
                                 &mut nulls,
                             )?;
                         }
-                        "time_format" => {
+                        (11, "time_format") => {
                             field_time_format = f::value(
                                 &mut access,
                                 "time_format",
+                                20,
                                 &mut nulls,
                             )?;
                         }
-                        "date_format" => {
+                        (11, "date_format") => {
                             field_date_format = f::value(
                                 &mut access,
                                 "date_format",
+                                21,
                                 &mut nulls,
                             )?;
                         }
-                        "decimal_separator" => {
+                        (17, "decimal_separator") => {
                             field_decimal_separator = f::value(
                                 &mut access,
                                 "decimal_separator",
+                                22,
                                 &mut nulls,
                             )?;
                         }
-                        "number_separator" => {
+                        (16, "number_separator") => {
                             field_number_separator = f::value(
                                 &mut access,
                                 "number_separator",
+                                23,
                                 &mut nulls,
                             )?;
                         }
-                        "offset" => {
-                            field_offset = f::value(&mut access, "offset", &mut nulls)?;
+                        (6, "offset") => {
+                            field_offset = f::value(
+                                &mut access,
+                                "offset",
+                                24,
+                                &mut nulls,
+                            )?;
                         }
-                        "phone" => {
-                            field_phone = f::value(&mut access, "phone", &mut nulls)?;
+                        (5, "phone") => {
+                            field_phone = f::value(&mut access, "phone", 25, &mut nulls)?;
                         }
-                        "mobile" => {
-                            field_mobile = f::value(&mut access, "mobile", &mut nulls)?;
+                        (6, "mobile") => {
+                            field_mobile = f::value(
+                                &mut access,
+                                "mobile",
+                                26,
+                                &mut nulls,
+                            )?;
                         }
-                        "street" => {
-                            field_street = f::value(&mut access, "street", &mut nulls)?;
+                        (6, "street") => {
+                            field_street = f::value(
+                                &mut access,
+                                "street",
+                                27,
+                                &mut nulls,
+                            )?;
                         }
-                        "city" => field_city = f::value(&mut access, "city", &mut nulls)?,
-                        "state" => {
-                            field_state = f::value(&mut access, "state", &mut nulls)?;
+                        (4, "city") => {
+                            field_city = f::value(&mut access, "city", 28, &mut nulls)?;
                         }
-                        "zip" => field_zip = f::value(&mut access, "zip", &mut nulls)?,
-                        "country" => {
-                            field_country = f::value(&mut access, "country", &mut nulls)?;
+                        (5, "state") => {
+                            field_state = f::value(&mut access, "state", 29, &mut nulls)?;
                         }
-                        "dob" => field_dob = f::value(&mut access, "dob", &mut nulls)?,
-                        "Isonline" => {
+                        (3, "zip") => {
+                            field_zip = f::value(&mut access, "zip", 30, &mut nulls)?;
+                        }
+                        (7, "country") => {
+                            field_country = f::value(
+                                &mut access,
+                                "country",
+                                31,
+                                &mut nulls,
+                            )?;
+                        }
+                        (3, "dob") => {
+                            field_dob = f::value(&mut access, "dob", 32, &mut nulls)?;
+                        }
+                        (8, "Isonline") => {
                             field_isonline = f::value(
                                 &mut access,
                                 "Isonline",
+                                33,
                                 &mut nulls,
                             )?;
                         }
-                        "sandboxDeveloper" => {
+                        (16, "sandboxDeveloper") => {
                             field_sandbox_developer = f::value(
                                 &mut access,
                                 "sandboxDeveloper",
+                                34,
                                 &mut nulls,
                             )?;
                         }
-                        "image_link" => {
+                        (10, "image_link") => {
                             field_image_link = f::value(
                                 &mut access,
                                 "image_link",
+                                35,
                                 &mut nulls,
                             )?;
                         }
-                        "type__s" => {
-                            field_type_s = f::value(&mut access, "type__s", &mut nulls)?;
+                        (7, "type__s") => {
+                            field_type_s = f::value(
+                                &mut access,
+                                "type__s",
+                                36,
+                                &mut nulls,
+                            )?;
                         }
-                        "name_format__s" => {
+                        (14, "name_format__s") => {
                             field_name_format_s = f::value(
                                 &mut access,
                                 "name_format__s",
+                                37,
                                 &mut nulls,
                             )?;
                         }
-                        "sort_order_preference__s" => {
+                        (24, "sort_order_preference__s") => {
                             field_sort_order_preference_s = f::value(
                                 &mut access,
                                 "sort_order_preference__s",
+                                38,
                                 &mut nulls,
                             )?;
                         }
-                        "theme" => {
-                            field_theme = f::value(&mut access, "theme", &mut nulls)?;
+                        (5, "theme") => {
+                            field_theme = f::value(&mut access, "theme", 39, &mut nulls)?;
                         }
-                        "customize_info" => {
+                        (14, "customize_info") => {
                             field_customize_info = f::value(
                                 &mut access,
                                 "customize_info",
+                                40,
                                 &mut nulls,
                             )?;
                         }
-                        "$current_shift" => {
+                        (14, "$current_shift") => {
                             field_current_shift = f::value(
                                 &mut access,
                                 "$current_shift",
+                                41,
                                 &mut nulls,
                             )?;
                         }
-                        "$next_shift" => {
+                        (11, "$next_shift") => {
                             field_next_shift = f::value(
                                 &mut access,
                                 "$next_shift",
+                                42,
                                 &mut nulls,
                             )?;
                         }
-                        "$shift_effective_from" => {
+                        (21, "$shift_effective_from") => {
                             field_shift_effective_from = f::value(
                                 &mut access,
                                 "$shift_effective_from",
+                                43,
                                 &mut nulls,
                             )?;
                         }
@@ -487,59 +568,64 @@ impl<'de> Deserialize<'de> for User {
 impl Serialize for User {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "id", &self.id, &self.nulls)?;
-        f::put(&mut m, "zuid", &self.zuid, &self.nulls)?;
-        f::put(&mut m, "email", &self.email, &self.nulls)?;
-        f::put(&mut m, "first_name", &self.first_name, &self.nulls)?;
-        f::put(&mut m, "last_name", &self.last_name, &self.nulls)?;
-        f::put(&mut m, "full_name", &self.full_name, &self.nulls)?;
-        f::put(&mut m, "alias", &self.alias, &self.nulls)?;
-        f::put(&mut m, "status", &self.status, &self.nulls)?;
-        f::put(&mut m, "confirm", &self.confirm, &self.nulls)?;
-        f::put(&mut m, "role", &self.role, &self.nulls)?;
-        f::put(&mut m, "profile", &self.profile, &self.nulls)?;
-        f::put(&mut m, "created_by", &self.created_by, &self.nulls)?;
-        f::put(&mut m, "created_time", &self.created_time, &self.nulls)?;
-        f::put(&mut m, "Modified_By", &self.modified_by, &self.nulls)?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, &self.nulls)?;
-        f::put(&mut m, "Reporting_To", &self.reporting_to, &self.nulls)?;
-        f::put(&mut m, "locale", &self.locale, &self.nulls)?;
-        f::put(&mut m, "language", &self.language, &self.nulls)?;
-        f::put(&mut m, "country_locale", &self.country_locale, &self.nulls)?;
-        f::put(&mut m, "time_zone", &self.time_zone, &self.nulls)?;
-        f::put(&mut m, "time_format", &self.time_format, &self.nulls)?;
-        f::put(&mut m, "date_format", &self.date_format, &self.nulls)?;
-        f::put(&mut m, "decimal_separator", &self.decimal_separator, &self.nulls)?;
-        f::put(&mut m, "number_separator", &self.number_separator, &self.nulls)?;
-        f::put(&mut m, "offset", &self.offset, &self.nulls)?;
-        f::put(&mut m, "phone", &self.phone, &self.nulls)?;
-        f::put(&mut m, "mobile", &self.mobile, &self.nulls)?;
-        f::put(&mut m, "street", &self.street, &self.nulls)?;
-        f::put(&mut m, "city", &self.city, &self.nulls)?;
-        f::put(&mut m, "state", &self.state, &self.nulls)?;
-        f::put(&mut m, "zip", &self.zip, &self.nulls)?;
-        f::put(&mut m, "country", &self.country, &self.nulls)?;
-        f::put(&mut m, "dob", &self.dob, &self.nulls)?;
-        f::put(&mut m, "Isonline", &self.isonline, &self.nulls)?;
-        f::put(&mut m, "sandboxDeveloper", &self.sandbox_developer, &self.nulls)?;
-        f::put(&mut m, "image_link", &self.image_link, &self.nulls)?;
-        f::put(&mut m, "type__s", &self.type_s, &self.nulls)?;
-        f::put(&mut m, "name_format__s", &self.name_format_s, &self.nulls)?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(0))?;
+        f::put(&mut m, "zuid", &self.zuid, self.nulls.get(1))?;
+        f::put(&mut m, "email", &self.email, self.nulls.get(2))?;
+        f::put(&mut m, "first_name", &self.first_name, self.nulls.get(3))?;
+        f::put(&mut m, "last_name", &self.last_name, self.nulls.get(4))?;
+        f::put(&mut m, "full_name", &self.full_name, self.nulls.get(5))?;
+        f::put(&mut m, "alias", &self.alias, self.nulls.get(6))?;
+        f::put(&mut m, "status", &self.status, self.nulls.get(7))?;
+        f::put(&mut m, "confirm", &self.confirm, self.nulls.get(8))?;
+        f::put(&mut m, "role", &self.role, self.nulls.get(9))?;
+        f::put(&mut m, "profile", &self.profile, self.nulls.get(10))?;
+        f::put(&mut m, "created_by", &self.created_by, self.nulls.get(11))?;
+        f::put(&mut m, "created_time", &self.created_time, self.nulls.get(12))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(13))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(14))?;
+        f::put(&mut m, "Reporting_To", &self.reporting_to, self.nulls.get(15))?;
+        f::put(&mut m, "locale", &self.locale, self.nulls.get(16))?;
+        f::put(&mut m, "language", &self.language, self.nulls.get(17))?;
+        f::put(&mut m, "country_locale", &self.country_locale, self.nulls.get(18))?;
+        f::put(&mut m, "time_zone", &self.time_zone, self.nulls.get(19))?;
+        f::put(&mut m, "time_format", &self.time_format, self.nulls.get(20))?;
+        f::put(&mut m, "date_format", &self.date_format, self.nulls.get(21))?;
+        f::put(
+            &mut m,
+            "decimal_separator",
+            &self.decimal_separator,
+            self.nulls.get(22),
+        )?;
+        f::put(&mut m, "number_separator", &self.number_separator, self.nulls.get(23))?;
+        f::put(&mut m, "offset", &self.offset, self.nulls.get(24))?;
+        f::put(&mut m, "phone", &self.phone, self.nulls.get(25))?;
+        f::put(&mut m, "mobile", &self.mobile, self.nulls.get(26))?;
+        f::put(&mut m, "street", &self.street, self.nulls.get(27))?;
+        f::put(&mut m, "city", &self.city, self.nulls.get(28))?;
+        f::put(&mut m, "state", &self.state, self.nulls.get(29))?;
+        f::put(&mut m, "zip", &self.zip, self.nulls.get(30))?;
+        f::put(&mut m, "country", &self.country, self.nulls.get(31))?;
+        f::put(&mut m, "dob", &self.dob, self.nulls.get(32))?;
+        f::put(&mut m, "Isonline", &self.isonline, self.nulls.get(33))?;
+        f::put(&mut m, "sandboxDeveloper", &self.sandbox_developer, self.nulls.get(34))?;
+        f::put(&mut m, "image_link", &self.image_link, self.nulls.get(35))?;
+        f::put(&mut m, "type__s", &self.type_s, self.nulls.get(36))?;
+        f::put(&mut m, "name_format__s", &self.name_format_s, self.nulls.get(37))?;
         f::put(
             &mut m,
             "sort_order_preference__s",
             &self.sort_order_preference_s,
-            &self.nulls,
+            self.nulls.get(38),
         )?;
-        f::put(&mut m, "theme", &self.theme, &self.nulls)?;
-        f::put(&mut m, "customize_info", &self.customize_info, &self.nulls)?;
-        f::put(&mut m, "$current_shift", &self.current_shift, &self.nulls)?;
-        f::put(&mut m, "$next_shift", &self.next_shift, &self.nulls)?;
+        f::put(&mut m, "theme", &self.theme, self.nulls.get(39))?;
+        f::put(&mut m, "customize_info", &self.customize_info, self.nulls.get(40))?;
+        f::put(&mut m, "$current_shift", &self.current_shift, self.nulls.get(41))?;
+        f::put(&mut m, "$next_shift", &self.next_shift, self.nulls.get(42))?;
         f::put(
             &mut m,
             "$shift_effective_from",
             &self.shift_effective_from,
-            &self.nulls,
+            self.nulls.get(43),
         )?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
@@ -556,7 +642,7 @@ pub struct GetUsersResponse200 {
     pub info: Option<super::common::Info>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetUsersResponse200 {
     /// The JSON keys the spec declares.
@@ -579,11 +665,13 @@ impl<'de> Deserialize<'de> for GetUsersResponse200 {
                 let mut field_users: Option<Vec<User>> = None;
                 let mut field_info: Option<super::common::Info> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "users" => {
-                            field_users = f::value(&mut access, "users", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (5, "users") => {
+                            field_users = f::value(&mut access, "users", 0, &mut nulls)?;
                         }
-                        "info" => field_info = f::value(&mut access, "info", &mut nulls)?,
+                        (4, "info") => {
+                            field_info = f::value(&mut access, "info", 1, &mut nulls)?;
+                        }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
@@ -601,8 +689,8 @@ impl<'de> Deserialize<'de> for GetUsersResponse200 {
 impl Serialize for GetUsersResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "users", &self.users, &self.nulls)?;
-        f::put(&mut m, "info", &self.info, &self.nulls)?;
+        f::put(&mut m, "users", &self.users, self.nulls.get(0))?;
+        f::put(&mut m, "info", &self.info, self.nulls.get(1))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -616,7 +704,7 @@ pub struct GetSingleUserResponse200 {
     pub users: Option<Vec<User>>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
-    nulls: f::Nulls,
+    nulls: f::Nulls<1>,
 }
 impl GetSingleUserResponse200 {
     /// The JSON keys the spec declares.
@@ -638,9 +726,9 @@ impl<'de> Deserialize<'de> for GetSingleUserResponse200 {
                 let mut extra = Map::new();
                 let mut field_users: Option<Vec<User>> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
-                    match key.as_str() {
-                        "users" => {
-                            field_users = f::value(&mut access, "users", &mut nulls)?;
+                    match (key.as_str().len(), key.as_str()) {
+                        (5, "users") => {
+                            field_users = f::value(&mut access, "users", 0, &mut nulls)?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
@@ -658,7 +746,7 @@ impl<'de> Deserialize<'de> for GetSingleUserResponse200 {
 impl Serialize for GetSingleUserResponse200 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "users", &self.users, &self.nulls)?;
+        f::put(&mut m, "users", &self.users, self.nulls.get(0))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
