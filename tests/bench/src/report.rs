@@ -140,8 +140,16 @@ pub fn goals(f: &Figures) -> Vec<Goal> {
         Goal {
             ask: "2. no GET /org at start-up from a stored token",
             measured: {
-                let org = f.start_requests.iter().filter(|r| r.ends_with("/org")).count();
-                format!("{org} GET /org in {} starts ({} requests in all)", f.first_page.len(), f.start_requests.len())
+                let org = f
+                    .start_requests
+                    .iter()
+                    .filter(|r| r.ends_with("/org"))
+                    .count();
+                format!(
+                    "{org} GET /org in {} starts ({} requests in all)",
+                    f.first_page.len(),
+                    f.start_requests.len()
+                )
             },
             met: Some(
                 !f.start_requests.iter().any(|r| r.ends_with("/org"))
