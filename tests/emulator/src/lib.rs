@@ -24,6 +24,7 @@ mod criteria;
 mod error;
 mod metadata;
 mod middleware;
+mod record;
 mod records;
 mod related;
 mod seed;

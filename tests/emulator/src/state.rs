@@ -1,15 +1,14 @@
 //! The emulator's in-memory world: orgs, users, OAuth clients, tokens and records.
 
 use crate::metadata::ModuleMeta;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::OffsetDateTime;
 
-/// A stored record: its fields keyed by API name (including `id`, `Owner`, `Created_Time`...).
-pub type Record = Map<String, Value>;
+pub use crate::record::Record;
 
 /// An organisation (one Zoho CRM account).
 #[derive(Debug, Clone)]

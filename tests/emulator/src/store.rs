@@ -23,7 +23,7 @@ pub fn insert(
     // The server mints ids: records are kept ordered by them (lists walk that order).
     data.remove("id");
     let t = Value::String(clock::format(now));
-    let mut rec = Map::new();
+    let mut rec = Record::default();
     rec.insert("id".into(), Value::String(id.clone()));
     rec.insert(
         "Owner".into(),
@@ -44,10 +44,13 @@ pub fn insert(
         rec.insert(k, v);
     }
     derive(module, &mut rec);
+    let stored = rec.clone();
+    // Its JSON text is made once, as it is stored, not by the first list that shows it.
+    stored.text();
     org.records
         .entry(module.to_string())
         .or_default()
-        .insert(id, rec.clone());
+        .insert(id, stored);
     rec
 }
 
@@ -65,6 +68,7 @@ pub fn update(
     rec.insert("Modified_By".into(), user_ref(by));
     rec.insert("Modified_Time".into(), Value::String(clock::format(now)));
     derive(module, rec);
+    rec.text();
 }
 
 /// Fields Zoho computes from others.
@@ -132,12 +136,10 @@ pub fn project(meta: &ModuleMeta, rec: &Record, fields: Option<&[String]>) -> Va
 /// The keys a projection with a `fields` list writes, in order (the list without repeats, then
 /// `id` unless listed), each with the position it had in the last record looked at: records
 /// made alike keep their keys in the same order, so most lookups compare one key instead of
-/// hashing.
+/// searching.
 pub struct ProjectedKeys<'a> {
     /// Each key, its JSON text with the colon (`"Key":`), and its last position.
     keys: Vec<(&'a str, Vec<u8>, std::cell::Cell<usize>)>,
-    /// The entries of the record being written, by position (reused from record to record).
-    entries: std::cell::RefCell<Vec<(&'a str, &'a Value)>>,
 }
 
 impl<'a> ProjectedKeys<'a> {
@@ -156,60 +158,80 @@ impl<'a> ProjectedKeys<'a> {
                 keys.push((f, text, std::cell::Cell::new(usize::MAX)));
             }
         }
-        ProjectedKeys {
-            keys,
-            entries: std::cell::RefCell::new(Vec::new()),
-        }
+        ProjectedKeys { keys }
     }
 
     /// Writes `rec` projected onto these keys as a JSON object: the same JSON as [`project`]
-    /// with that `fields` list, straight from the stored record (nothing copied, keys written
-    /// from their text).
-    pub fn write(&self, rec: &'a Record, out: &mut Vec<u8>) {
-        let mut entries = self.entries.borrow_mut();
-        entries.clear();
-        entries.extend(rec.iter().map(|(k, v)| (k.as_str(), v)));
-        out.push(b'{');
-        for (i, (f, text, hint)) in self.keys.iter().enumerate() {
-            let v = match f.split_once('.') {
-                Some((head, tail)) => rec.get(head).and_then(|v| v.get(tail)),
-                None => match entries.get(hint.get()) {
-                    Some((k, v)) if same_key(k, f) => Some(*v),
-                    // Moved or absent: one lookup, and the new position when present.
-                    _ => rec.get(*f).inspect(|_| {
-                        hint.set(
-                            entries
-                                .iter()
-                                .position(|(k, _)| k == f)
-                                .unwrap_or(usize::MAX),
-                        )
-                    }),
-                },
-            };
-            if i > 0 {
-                out.push(b',');
+    /// with that `fields` list, copied from the record's stored JSON text, a run of entries
+    /// that are neighbours in the record at a time (only lookup dot-paths and absent fields
+    /// are written afresh).
+    pub fn write(&self, rec: &Record, out: &mut Vec<u8>) {
+        let text = rec.text();
+        // The run of the record's entries not yet copied: first and last.
+        let mut run: Option<(usize, usize)> = None;
+        let mut first = true;
+        let flush = |run: &mut Option<(usize, usize)>, out: &mut Vec<u8>, first: &mut bool| {
+            if let Some((a, b)) = run.take() {
+                if !*first {
+                    out.push(b',');
+                }
+                *first = false;
+                out.extend_from_slice(text.members(a, b));
             }
-            out.extend_from_slice(text);
-            // Writing a JSON value into memory cannot fail.
-            let _ = serde_json::to_writer(&mut *out, v.unwrap_or(&Value::Null));
+        };
+        out.push(b'{');
+        for (f, key, hint) in &self.keys {
+            let at = if f.contains('.') {
+                None
+            } else {
+                // Keys compare as their JSON text (`"key":`), which is one text per key.
+                match text.key(hint.get()) {
+                    Some(k) if same_key(k, key) => Some(hint.get()),
+                    // Moved or absent: one search, and the new position when present.
+                    _ => (0..text.len())
+                        .find(|&j| text.key(j) == Some(key.as_slice()))
+                        .inspect(|&j| hint.set(j)),
+                }
+            };
+            match (at, run) {
+                (Some(j), Some((a, b))) if j == b + 1 => run = Some((a, j)),
+                (Some(j), _) => {
+                    flush(&mut run, out, &mut first);
+                    run = Some((j, j));
+                }
+                (None, _) => {
+                    flush(&mut run, out, &mut first);
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    out.extend_from_slice(key);
+                    let v = match f.split_once('.') {
+                        Some((head, tail)) => rec.get(head).and_then(|v| v.get(tail)),
+                        None => None,
+                    };
+                    // Writing a JSON value into memory cannot fail.
+                    let _ = serde_json::to_writer(&mut *out, v.unwrap_or(&Value::Null));
+                }
+            }
         }
+        flush(&mut run, out, &mut first);
         out.push(b'}');
     }
 }
 
-/// Whether two (short) keys are equal, compared inline eight bytes at a time.
-fn same_key(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
+/// Whether two keys' texts are equal: those of up to 16 bytes (most) compared as two words,
+/// without a call.
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
         return false;
     }
-    let word = |s: &[u8], i: usize| {
-        let mut w = [0u8; 8];
-        let end = (i + 8).min(s.len());
-        w[..end - i].copy_from_slice(&s[i..end]);
-        u64::from_ne_bytes(w)
-    };
-    (0..a.len()).step_by(8).all(|i| word(a, i) == word(b, i))
+    if !(8..=16).contains(&n) {
+        return a == b;
+    }
+    let word = |s: &[u8], i: usize| u64::from_ne_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+    word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
 }
 
 /// A sortable key for a record: the value of `sort_by` (as text) and the id.
@@ -255,7 +277,7 @@ mod tests {
     /// whatever the records' key orders, absent keys, lookups by dotted path and repeated fields.
     #[test]
     fn written_projection_is_the_projection() {
-        let records: Vec<Record> = [
+        let mut records: Vec<Record> = [
             json!({"id": "1", "Last_Name": "Doe", "Email": "a@example.com", "Owner": {"id": "9", "name": "P"}}),
             json!({"id": "2", "Last_Name": "Roe", "Email": null, "Owner": {"id": "9", "name": "P"}}),
             json!({"Email": "c@example.com", "id": "3", "Last_Name": "Moe"}),
@@ -263,7 +285,7 @@ mod tests {
             json!({"id": "5"}),
         ]
         .into_iter()
-        .map(|v| v.as_object().unwrap().clone())
+        .map(|v| Record::from(v.as_object().unwrap().clone()))
         .collect();
         let lists: [&[&str]; 5] = [
             &["Last_Name", "Email"],
@@ -272,21 +294,29 @@ mod tests {
             &["Missing", "Owner", "Last_Name"],
             &[],
         ];
-        for list in lists {
-            let fields: Vec<String> = list.iter().map(|s| s.to_string()).collect();
-            let keys = ProjectedKeys::new(&fields);
-            // Twice over, so that positions learnt from one record are tried on the others.
-            for rec in records.iter().chain(records.iter().rev()) {
-                let mut out = vec![];
-                keys.write(rec, &mut out);
-                let expected = project(&meta(), rec, Some(&fields)).to_string();
-                assert_eq!(
-                    String::from_utf8(out).unwrap(),
-                    expected,
-                    "fields {fields:?}"
-                );
+        let check = |records: &[Record]| {
+            for list in lists {
+                let fields: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+                let keys = ProjectedKeys::new(&fields);
+                // Twice over, so that positions learnt from one record are tried on the others.
+                for rec in records.iter().chain(records.iter().rev()) {
+                    let mut out = vec![];
+                    keys.write(rec, &mut out);
+                    let expected = project(&meta(), rec, Some(&fields)).to_string();
+                    assert_eq!(
+                        String::from_utf8(out).unwrap(),
+                        expected,
+                        "fields {fields:?}"
+                    );
+                }
             }
-        }
+        };
+        check(&records);
+        // Changed after being written: the next page shows the change.
+        records[0].insert("Email".into(), json!("new@example.com"));
+        records[1].remove("Last_Name");
+        records[2].insert("Extra".into(), json!({"k": "\t"}));
+        check(&records);
     }
 
     #[test]
@@ -297,8 +327,14 @@ mod tests {
             ("Last_Activity_Time", "Last_Activity_Tima"),
             ("", ""),
             ("a", ""),
+            ("\"Owner\":", "\"Owner\":"),
+            ("\"Owner\":", "\"Ownex\":"),
+            ("\"Twitter\":", "\"Twittex\":"),
+            ("\"Last_Activity\":", "\"Last_Activitx\":"),
+            ("\"Last_Activity\":", "\"Xast_Activity\":"),
+            ("\"Last_Activity_Time\":", "\"Last_Activity_Tima\":"),
         ] {
-            assert_eq!(same_key(a, b), a == b, "{a} {b}");
+            assert_eq!(same_key(a.as_bytes(), b.as_bytes()), a == b, "{a} {b}");
         }
     }
 }

@@ -1,0 +1,209 @@
+//! A stored record: its fields as a JSON map, with each value's JSON text kept once written, so
+//! that listing the same record again copies text instead of escaping it again.
+//!
+//! The text is made on first use and forgotten on any change: every mutable access goes through
+//! [`DerefMut`], which drops it, so what is written always matches the fields.
+
+use serde_json::{Map, Value};
+use std::ops::{Deref, DerefMut};
+use std::sync::OnceLock;
+
+/// A stored record: its fields keyed by API name (including `id`, `Owner`, `Created_Time`...).
+#[derive(Debug, Default)]
+pub struct Record {
+    fields: Map<String, Value>,
+    text: OnceLock<Text>,
+}
+
+/// The record's entries as JSON text, in the map's order: `"key":value` for each entry, joined
+/// by commas, so that entries next to each other are one slice.
+#[derive(Debug)]
+pub struct Text {
+    /// Where each entry's `"key":value` starts in `bytes`, where its `"key":` ends, and where
+    /// its value ends (kept beside the text, not in allocations of their own, so that reading
+    /// a record touches two blocks of memory).
+    entries: Vec<(u32, u32, u32)>,
+    /// `"key":value,"key":value,...`.
+    bytes: Vec<u8>,
+}
+
+impl Text {
+    fn of(fields: &Map<String, Value>) -> Text {
+        let mut bytes = Vec::with_capacity(80 * fields.len());
+        let at = |b: &Vec<u8>| u32::try_from(b.len()).expect("a record's text is under 4 GiB");
+        let entries = fields
+            .iter()
+            .map(|(k, v)| {
+                if !bytes.is_empty() {
+                    bytes.push(b',');
+                }
+                let start = at(&bytes);
+                // Writing JSON into memory cannot fail.
+                let _ = serde_json::to_writer(&mut bytes, k);
+                bytes.push(b':');
+                let key_end = at(&bytes);
+                let _ = serde_json::to_writer(&mut bytes, v);
+                (start, key_end, at(&bytes))
+            })
+            .collect();
+        Text { entries, bytes }
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The length of the whole text.
+    pub fn bytes_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Entry `i`'s key as JSON text with its colon (`"key":`), when there is such an entry.
+    pub fn key(&self, i: usize) -> Option<&[u8]> {
+        self.entries
+            .get(i)
+            .map(|&(start, key_end, _)| &self.bytes[start as usize..key_end as usize])
+    }
+
+    /// The JSON text of the value under the key whose JSON text (with its colon) is
+    /// `key` (`"key":`), when the record has that key.
+    pub fn value_of(&self, key: &[u8]) -> Option<&[u8]> {
+        self.entries
+            .iter()
+            .position(|&(start, key_end, _)| {
+                (key_end - start) as usize == key.len()
+                    && &self.bytes[start as usize..key_end as usize] == key
+            })
+            .map(|i| self.value(i))
+    }
+
+    /// Entries `first..=last` as JSON object members: `"key":value,...` (`first` <= `last` <
+    /// [`Text::len`]).
+    pub fn members(&self, first: usize, last: usize) -> &[u8] {
+        &self.bytes[self.entries[first].0 as usize..self.entries[last].2 as usize]
+    }
+
+    /// The JSON text of entry `i`'s value (`i` < [`Text::len`]).
+    pub fn value(&self, i: usize) -> &[u8] {
+        let (_, key_end, end) = self.entries[i];
+        &self.bytes[key_end as usize..end as usize]
+    }
+}
+
+impl Record {
+    /// The JSON text of every entry, made on first use after a change.
+    pub fn text(&self) -> &Text {
+        self.text.get_or_init(|| Text::of(&self.fields))
+    }
+
+    /// The fields, taken out of the record.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.fields
+    }
+}
+
+impl Clone for Record {
+    fn clone(&self) -> Self {
+        // The copy makes its own text when it is first written.
+        Record::from(self.fields.clone())
+    }
+}
+
+impl PartialEq for Record {
+    fn eq(&self, other: &Self) -> bool {
+        self.fields == other.fields
+    }
+}
+
+impl From<Map<String, Value>> for Record {
+    fn from(fields: Map<String, Value>) -> Self {
+        Record {
+            fields,
+            text: OnceLock::new(),
+        }
+    }
+}
+
+impl From<Record> for Value {
+    fn from(r: Record) -> Self {
+        Value::Object(r.fields)
+    }
+}
+
+impl Deref for Record {
+    type Target = Map<String, Value>;
+    fn deref(&self) -> &Self::Target {
+        &self.fields
+    }
+}
+
+impl DerefMut for Record {
+    /// Any change may alter the fields: the text is made again on next use.
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.text.take();
+        &mut self.fields
+    }
+}
+
+impl<'a> IntoIterator for &'a Record {
+    type Item = (&'a String, &'a Value);
+    type IntoIter = serde_json::map::Iter<'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.fields.iter()
+    }
+}
+
+impl serde::Serialize for Record {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.fields.serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record() -> Record {
+        match json!({"id": "1", "Last_Name": "O\"Neil\n", "Amount": 1.5, "Tag": [], "x": null}) {
+            Value::Object(m) => Record::from(m),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn text_is_each_value_as_json() {
+        let r = record();
+        let t = r.text();
+        assert_eq!(t.len(), r.len());
+        for (i, (k, v)) in r.iter().enumerate() {
+            assert_eq!(t.key(i), Some(format!("{}:", json!(k)).as_bytes()));
+            assert_eq!(t.value(i), serde_json::to_vec(v).unwrap().as_slice());
+            let one = serde_json::to_string(&json!({ k: v })).unwrap();
+            assert_eq!(t.members(i, i), &one.as_bytes()[1..one.len() - 1]);
+        }
+        assert_eq!(t.key(r.len()), None);
+        assert_eq!(t.value_of(br#""Amount":"#), Some(&b"1.5"[..]));
+        assert_eq!(t.value_of(br#""Amount""#), None);
+        assert_eq!(t.value_of(br#""amount":"#), None);
+        // Every entry at once is the record's JSON without its braces.
+        let all = serde_json::to_string(&*r).unwrap();
+        assert_eq!(t.members(0, t.len() - 1), &all.as_bytes()[1..all.len() - 1]);
+        assert_eq!(t.bytes_len(), all.len() - 2);
+    }
+
+    #[test]
+    fn a_change_is_written_next_time() {
+        let mut r = record();
+        assert_eq!(r.text().value(1), br#""O\"Neil\n""#);
+        r.insert("Last_Name".into(), json!("Ng"));
+        assert_eq!(r.text().value(1), br#""Ng""#);
+        r.remove("id");
+        assert_eq!(r.text().len(), 4);
+        for (i, (k, v)) in r.iter().enumerate() {
+            assert_eq!(r.text().key(i), Some(format!("{}:", json!(k)).as_bytes()));
+            assert_eq!(r.text().value(i), serde_json::to_vec(v).unwrap().as_slice());
+        }
+    }
+}
