@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 use std::fmt;
 
 mod listing;
+mod paging;
 
 use listing::page_bound;
 pub use listing::{PageCursor, RecordPage, LISTING_CAP};
@@ -189,6 +190,9 @@ pub(crate) struct Info {
     pub(crate) more_records: bool,
     #[serde(default)]
     pub(crate) next_page_token: Option<String>,
+    /// The number of records on the page, as the server counts them.
+    #[serde(default)]
+    pub(crate) count: Option<usize>,
 }
 
 #[derive(Deserialize)]

@@ -108,6 +108,37 @@ async fn more_records_without_a_token_is_an_error_not_a_short_list() {
     );
 }
 
+/// Paging details that miscount their page (read before the records, from the end of the
+/// body): the records decoded are what counts.
+#[tokio::test]
+async fn a_page_count_that_lies_is_corrected_by_the_records() {
+    let emu = Emulator::start().await.unwrap();
+    let c = client(&emu).await;
+    // Ten full pages that each say they hold one record, then nothing to go on with.
+    let body = page(0, 200, json!({"more_records": true, "count": 1}));
+    answer_gets(&emu, "/crm/v7/Leads", 10, body).await;
+    let e = list_all(&c, 200).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Protocol(ProtocolError::MissingPageToken { records: 2000, .. })
+        ),
+        "{e}"
+    );
+    // An empty page that says it holds 200 and that more follow.
+    let body = page(
+        0,
+        0,
+        json!({"more_records": true, "next_page_token": "fresh", "count": 200}),
+    );
+    answer_gets(&emu, "/crm/v7/Leads", 5, body).await;
+    let e = list_all(&c, 200).await.unwrap_err();
+    assert!(
+        matches!(e, Error::Protocol(ProtocolError::EmptyPage { page: 1, .. })),
+        "{e}"
+    );
+}
+
 #[tokio::test]
 async fn an_empty_page_that_says_more_is_an_error() {
     let emu = Emulator::start().await.unwrap();

@@ -17,63 +17,96 @@ pub struct Record {
 
 /// The record's entries as JSON text, in the map's order: `"key":value` for each entry, joined
 /// by commas, so that entries next to each other are one slice.
+///
+/// One block of memory: the number of entries, then where each entry's `"key":value` starts in
+/// the text, where its `"key":` ends and where its value ends (three little-endian `u32`s),
+/// then the text. Reading a record reads one run of memory.
 #[derive(Debug)]
 pub struct Text {
-    /// Where each entry's `"key":value` starts in `bytes`, where its `"key":` ends, and where
-    /// its value ends (kept beside the text, not in allocations of their own, so that reading
-    /// a record touches two blocks of memory).
-    entries: Vec<(u32, u32, u32)>,
-    /// `"key":value,"key":value,...`.
-    bytes: Vec<u8>,
+    block: Box<[u8]>,
 }
+
+/// Bytes of an entry's three offsets.
+const ENTRY: usize = 12;
 
 impl Text {
     fn of(fields: &Map<String, Value>) -> Text {
-        let mut bytes = Vec::with_capacity(80 * fields.len());
-        let at = |b: &Vec<u8>| u32::try_from(b.len()).expect("a record's text is under 4 GiB");
-        let entries = fields
-            .iter()
-            .map(|(k, v)| {
-                if !bytes.is_empty() {
-                    bytes.push(b',');
-                }
-                let start = at(&bytes);
-                // Writing JSON into memory cannot fail.
-                let _ = serde_json::to_writer(&mut bytes, k);
-                bytes.push(b':');
-                let key_end = at(&bytes);
-                let _ = serde_json::to_writer(&mut bytes, v);
-                (start, key_end, at(&bytes))
-            })
-            .collect();
-        Text { entries, bytes }
+        let n = fields.len();
+        let head = 4 + ENTRY * n;
+        let mut block = Vec::with_capacity(head + 80 * n);
+        block.extend_from_slice(
+            &u32::try_from(n)
+                .expect("under 4 billion entries")
+                .to_le_bytes(),
+        );
+        block.resize(head, 0);
+        let at =
+            |b: &Vec<u8>| u32::try_from(b.len() - head).expect("a record's text is under 4 GiB");
+        for (i, (k, v)) in fields.iter().enumerate() {
+            if block.len() > head {
+                block.push(b',');
+            }
+            let start = at(&block);
+            // Writing JSON into memory cannot fail.
+            let _ = serde_json::to_writer(&mut block, k);
+            block.push(b':');
+            let key_end = at(&block);
+            let _ = serde_json::to_writer(&mut block, v);
+            let end = at(&block);
+            let slot = 4 + ENTRY * i;
+            for (j, x) in [start, key_end, end].into_iter().enumerate() {
+                block[slot + 4 * j..slot + 4 * j + 4].copy_from_slice(&x.to_le_bytes());
+            }
+        }
+        Text {
+            block: block.into_boxed_slice(),
+        }
+    }
+
+    fn u32_at(&self, at: usize) -> usize {
+        let b: [u8; 4] = self.block[at..at + 4].try_into().expect("4 bytes");
+        u32::from_le_bytes(b) as usize
+    }
+
+    /// Entry `i`'s offsets in the text: start, end of key, end of value (`i` < `len`).
+    fn entry(&self, i: usize) -> (usize, usize, usize) {
+        let slot = 4 + ENTRY * i;
+        (
+            self.u32_at(slot),
+            self.u32_at(slot + 4),
+            self.u32_at(slot + 8),
+        )
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.block[4 + ENTRY * self.len()..]
     }
 
     /// The number of entries.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.u32_at(0)
     }
 
     /// The length of the whole text.
     pub fn bytes_len(&self) -> usize {
-        self.bytes.len()
+        self.bytes().len()
     }
 
     /// Entry `i`'s key as JSON text with its colon (`"key":`), when there is such an entry.
     pub fn key(&self, i: usize) -> Option<&[u8]> {
-        self.entries
-            .get(i)
-            .map(|&(start, key_end, _)| &self.bytes[start as usize..key_end as usize])
+        (i < self.len()).then(|| {
+            let (start, key_end, _) = self.entry(i);
+            &self.bytes()[start..key_end]
+        })
     }
 
     /// The JSON text of the value under the key whose JSON text (with its colon) is
     /// `key` (`"key":`), when the record has that key.
     pub fn value_of(&self, key: &[u8]) -> Option<&[u8]> {
-        self.entries
-            .iter()
-            .position(|&(start, key_end, _)| {
-                (key_end - start) as usize == key.len()
-                    && &self.bytes[start as usize..key_end as usize] == key
+        (0..self.len())
+            .find(|&i| {
+                let (start, key_end, _) = self.entry(i);
+                key_end - start == key.len() && &self.bytes()[start..key_end] == key
             })
             .map(|i| self.value(i))
     }
@@ -81,13 +114,13 @@ impl Text {
     /// Entries `first..=last` as JSON object members: `"key":value,...` (`first` <= `last` <
     /// [`Text::len`]).
     pub fn members(&self, first: usize, last: usize) -> &[u8] {
-        &self.bytes[self.entries[first].0 as usize..self.entries[last].2 as usize]
+        &self.bytes()[self.entry(first).0..self.entry(last).2]
     }
 
     /// The JSON text of entry `i`'s value (`i` < [`Text::len`]).
     pub fn value(&self, i: usize) -> &[u8] {
-        let (_, key_end, end) = self.entries[i];
-        &self.bytes[key_end as usize..end as usize]
+        let (_, key_end, end) = self.entry(i);
+        &self.bytes()[key_end..end]
     }
 }
 

@@ -77,45 +77,67 @@ impl Listing {
         more: bool,
         next_token: Option<String>,
     ) -> Result<(), ProtocolError> {
-        self.records += count as u64;
-        self.pages += 1;
-        if !more {
-            self.cursor = Cursor::Done;
-            return Ok(());
-        }
-        if count == 0 {
+        // Nothing changes unless the page is accepted: a refused page can be counted again.
+        let records = self.records + count as u64;
+        let pages = self.pages + 1;
+        let cursor = if !more {
+            Cursor::Done
+        } else if count == 0 {
+            return Err(ProtocolError::EmptyPage {
+                path: path.to_string(),
+                page: pages,
+            });
+        } else if pages >= page_bound(per_page) {
+            return Err(ProtocolError::TooManyPages {
+                path: path.to_string(),
+                limit: page_bound(per_page),
+            });
+        } else {
+            match (page_no, next_token) {
+                (Some(p), _) if (p as usize) * (per_page as usize) < PAGE_LIMIT => {
+                    Cursor::At(PageCursor::Number(p + 1))
+                }
+                (_, None) => {
+                    return Err(ProtocolError::MissingPageToken {
+                        path: path.to_string(),
+                        records,
+                    })
+                }
+                (_, Some(t)) => {
+                    if self.used_tokens.contains(&t) {
+                        return Err(ProtocolError::RepeatedPageToken {
+                            path: path.to_string(),
+                            token: t,
+                            records,
+                        });
+                    }
+                    self.used_tokens.insert(t.clone());
+                    Cursor::At(PageCursor::Token(t))
+                }
+            }
+        };
+        self.records = records;
+        self.pages = pages;
+        self.cursor = cursor;
+        Ok(())
+    }
+
+    /// Corrects the count of the page just read, when it held `found` records and not the
+    /// `said` the server's paging details gave: an empty page that claims more is an error.
+    fn recount(
+        &mut self,
+        path: &str,
+        said: usize,
+        found: usize,
+        more: bool,
+    ) -> Result<(), ProtocolError> {
+        self.records = self.records - said as u64 + found as u64;
+        if found == 0 && more {
             return Err(ProtocolError::EmptyPage {
                 path: path.to_string(),
                 page: self.pages,
             });
         }
-        if self.pages >= page_bound(per_page) {
-            return Err(ProtocolError::TooManyPages {
-                path: path.to_string(),
-                limit: page_bound(per_page),
-            });
-        }
-        self.cursor = match (page_no, next_token) {
-            (Some(p), _) if (p as usize) * (per_page as usize) < PAGE_LIMIT => {
-                Cursor::At(PageCursor::Number(p + 1))
-            }
-            (_, None) => {
-                return Err(ProtocolError::MissingPageToken {
-                    path: path.to_string(),
-                    records: self.records,
-                })
-            }
-            (_, Some(t)) => {
-                if !self.used_tokens.insert(t.clone()) {
-                    return Err(ProtocolError::RepeatedPageToken {
-                        path: path.to_string(),
-                        token: t,
-                        records: self.records,
-                    });
-                }
-                Cursor::At(PageCursor::Token(t))
-            }
-        };
         Ok(())
     }
 }
@@ -232,19 +254,23 @@ impl<M: Module> Records<M> {
                     Some(ahead) => ahead.wait().await?,
                     None => fetch(at).await?,
                 };
-                // The paging details first (the records are skipped over, not decoded), so
-                // that the next page is on its way while this one is decoded.
-                let Some(paging) = resp.json::<Paging>()? else {
+                // The paging details first (the records are not decoded), so that the next
+                // page is on its way while this one is decoded.
+                let Some((count, info)) = super::paging::paging(&resp)? else {
                     return Ok(None);
                 };
-                state.advance(
-                    &path,
-                    per_page,
-                    page_no,
-                    paging.data.0,
-                    paging.info.more_records,
-                    paging.info.next_page_token,
-                )?;
+                let more = info.more_records;
+                let token = info.next_page_token;
+                let mut count = count;
+                if state
+                    .advance(&path, per_page, page_no, count, more, token.clone())
+                    .is_err()
+                {
+                    // Refused as the details count the page: count its records themselves,
+                    // so that the error (if it stands) says how many there were.
+                    count = super::paging::count(&resp)?;
+                    state.advance(&path, per_page, page_no, count, more, token)?;
+                }
                 let ahead = match &state.cursor {
                     Cursor::At(next) if read_ahead => {
                         let ahead = ReadAhead::start(fetch(next));
@@ -259,6 +285,8 @@ impl<M: Module> Records<M> {
                     .json::<Page<M::Record>>()?
                     .map(|p| p.data)
                     .unwrap_or_default();
+                // The records decoded count, whatever the server said it sent.
+                state.recount(&path, count, page.len(), more)?;
                 Ok(Some((
                     stream::iter(page.into_iter().map(Ok)),
                     (state, ahead),
@@ -266,42 +294,6 @@ impl<M: Module> Records<M> {
             }
         });
         pages.try_flatten()
-    }
-}
-
-/// A page's paging details, with its records counted but not decoded.
-#[derive(serde::Deserialize)]
-struct Paging {
-    #[serde(default)]
-    data: Counted,
-    #[serde(default)]
-    info: super::Info,
-}
-
-/// The length of a JSON array whose items are skipped.
-#[derive(Default)]
-struct Counted(usize);
-
-impl<'de> serde::Deserialize<'de> for Counted {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Counted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an array of records")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut a: A,
-            ) -> Result<Counted, A::Error> {
-                let mut n = 0;
-                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {
-                    n += 1;
-                }
-                Ok(Counted(n))
-            }
-        }
-        d.deserialize_seq(V)
     }
 }
 
