@@ -162,8 +162,8 @@ pub fn json_response(status: StatusCode, body: &Value) -> Response {
 }
 
 /// A JSON response from text already written.
-pub fn json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut resp = (status, body).into_response();
+pub fn json_bytes(status: StatusCode, body: impl Into<axum::body::Bytes>) -> Response {
+    let mut resp = (status, body.into()).into_response();
     resp.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json;charset=UTF-8"),

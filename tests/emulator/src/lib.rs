@@ -18,6 +18,7 @@
 mod accounts;
 mod admin;
 mod auth;
+mod bodies;
 mod clock;
 mod coql;
 mod criteria;
@@ -149,6 +150,7 @@ pub(crate) fn app(config: &EmulatorConfig) -> Result<App, String> {
         log_seq: Arc::new(AtomicU64::new(0)),
         seed,
         base_url: Arc::new(Mutex::new(String::new())),
+        bodies: bodies::Bodies::default(),
     })
 }
 

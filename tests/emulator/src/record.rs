@@ -18,12 +18,17 @@ pub struct Record {
 /// The record's entries as JSON text, in the map's order: `"key":value` for each entry, joined
 /// by commas, so that entries next to each other are one slice.
 ///
-/// One block of memory: the number of entries, then where each entry's `"key":value` starts in
-/// the text, where its `"key":` ends and where its value ends (three little-endian `u32`s),
-/// then the text. Reading a record reads one run of memory.
+/// One block of memory: where each entry's `"key":value` starts in the text, where its `"key":`
+/// ends and where its value ends (three little-endian `u32`s), then the text. Writing a record
+/// reads one run of memory.
 #[derive(Debug)]
 pub struct Text {
     block: Box<[u8]>,
+    /// The number of entries.
+    len: usize,
+    /// Whether the record is a converted lead (`Converted__s` true), which lists leave out
+    /// unless asked: kept here so that choosing a page's records reads no block either.
+    converted: bool,
 }
 
 /// Bytes of an entry's three offsets.
@@ -32,13 +37,8 @@ const ENTRY: usize = 12;
 impl Text {
     fn of(fields: &Map<String, Value>) -> Text {
         let n = fields.len();
-        let head = 4 + ENTRY * n;
+        let head = ENTRY * n;
         let mut block = Vec::with_capacity(head + 80 * n);
-        block.extend_from_slice(
-            &u32::try_from(n)
-                .expect("under 4 billion entries")
-                .to_le_bytes(),
-        );
         block.resize(head, 0);
         let at =
             |b: &Vec<u8>| u32::try_from(b.len() - head).expect("a record's text is under 4 GiB");
@@ -53,13 +53,15 @@ impl Text {
             let key_end = at(&block);
             let _ = serde_json::to_writer(&mut block, v);
             let end = at(&block);
-            let slot = 4 + ENTRY * i;
+            let slot = ENTRY * i;
             for (j, x) in [start, key_end, end].into_iter().enumerate() {
                 block[slot + 4 * j..slot + 4 * j + 4].copy_from_slice(&x.to_le_bytes());
             }
         }
         Text {
             block: block.into_boxed_slice(),
+            len: n,
+            converted: fields.get("Converted__s") == Some(&Value::Bool(true)),
         }
     }
 
@@ -70,7 +72,7 @@ impl Text {
 
     /// Entry `i`'s offsets in the text: start, end of key, end of value (`i` < `len`).
     fn entry(&self, i: usize) -> (usize, usize, usize) {
-        let slot = 4 + ENTRY * i;
+        let slot = ENTRY * i;
         (
             self.u32_at(slot),
             self.u32_at(slot + 4),
@@ -79,17 +81,22 @@ impl Text {
     }
 
     fn bytes(&self) -> &[u8] {
-        &self.block[4 + ENTRY * self.len()..]
+        &self.block[ENTRY * self.len..]
     }
 
     /// The number of entries.
     pub fn len(&self) -> usize {
-        self.u32_at(0)
+        self.len
+    }
+
+    /// Whether the record is a converted lead (`Converted__s` is `true`).
+    pub fn converted(&self) -> bool {
+        self.converted
     }
 
     /// The length of the whole text.
     pub fn bytes_len(&self) -> usize {
-        self.bytes().len()
+        self.block.len() - ENTRY * self.len
     }
 
     /// Entry `i`'s key as JSON text with its colon (`"key":`), when there is such an entry.
@@ -98,17 +105,6 @@ impl Text {
             let (start, key_end, _) = self.entry(i);
             &self.bytes()[start..key_end]
         })
-    }
-
-    /// The JSON text of the value under the key whose JSON text (with its colon) is
-    /// `key` (`"key":`), when the record has that key.
-    pub fn value_of(&self, key: &[u8]) -> Option<&[u8]> {
-        (0..self.len())
-            .find(|&i| {
-                let (start, key_end, _) = self.entry(i);
-                key_end - start == key.len() && &self.bytes()[start..key_end] == key
-            })
-            .map(|i| self.value(i))
     }
 
     /// Entries `first..=last` as JSON object members: `"key":value,...` (`first` <= `last` <
@@ -217,9 +213,7 @@ mod tests {
             assert_eq!(t.members(i, i), &one.as_bytes()[1..one.len() - 1]);
         }
         assert_eq!(t.key(r.len()), None);
-        assert_eq!(t.value_of(br#""Amount":"#), Some(&b"1.5"[..]));
-        assert_eq!(t.value_of(br#""Amount""#), None);
-        assert_eq!(t.value_of(br#""amount":"#), None);
+        assert!(!t.converted());
         // Every entry at once is the record's JSON without its braces.
         let all = serde_json::to_string(&*r).unwrap();
         assert_eq!(t.members(0, t.len() - 1), &all.as_bytes()[1..all.len() - 1]);
@@ -232,6 +226,11 @@ mod tests {
         assert_eq!(r.text().value(1), br#""O\"Neil\n""#);
         r.insert("Last_Name".into(), json!("Ng"));
         assert_eq!(r.text().value(1), br#""Ng""#);
+        r.insert("Converted__s".into(), json!(true));
+        assert!(r.text().converted());
+        r.insert("Converted__s".into(), json!("true"));
+        assert!(!r.text().converted());
+        r.remove("Converted__s");
         r.remove("id");
         assert_eq!(r.text().len(), 4);
         for (i, (k, v)) in r.iter().enumerate() {

@@ -132,8 +132,7 @@ pub async fn list(
     let keep = |r: &Record| {
         ids.as_ref()
             .is_none_or(|ids| ids.contains(&r["id"].as_str().unwrap_or("")))
-            // Read from the record's text: the page is written from it next.
-            && (all_leads || r.text().value_of(br#""Converted__s":"#) != Some(b"true"))
+            && (all_leads || !r.text().converted())
     };
     let records = &org.records[&module];
     if let Some(since) = since {
@@ -260,7 +259,7 @@ pub async fn list(
     let keys = store::ProjectedKeys::new(&fields);
     // Room for every record's whole text, so the page is never copied while written.
     let room: usize = chunk.iter().map(|r| r.text().bytes_len() + 64).sum();
-    let mut body = Vec::with_capacity(room + 1024);
+    let mut body = app.bodies.take(room + 1024);
     body.extend_from_slice(b"{\"data\":[");
     for (i, r) in chunk.iter().enumerate() {
         if i > 0 {
@@ -285,7 +284,7 @@ pub async fn list(
             },
         );
     }
-    Ok(json_bytes(StatusCode::OK, body))
+    Ok(json_bytes(StatusCode::OK, app.bodies.body(body)))
 }
 
 /// `GET /{module}/{id}`.

@@ -249,6 +249,8 @@ pub struct App {
     pub seed: Arc<crate::seed::Seed>,
     /// Base URL this emulator answers on (`http://127.0.0.1:PORT`).
     pub base_url: Arc<Mutex<String>>,
+    /// Buffers for list pages, used again once sent.
+    pub bodies: crate::bodies::Bodies,
 }
 
 impl App {
