@@ -190,9 +190,19 @@ pub(crate) struct Info {
     pub(crate) more_records: bool,
     #[serde(default)]
     pub(crate) next_page_token: Option<String>,
-    /// The number of records on the page, as the server counts them.
-    #[serde(default)]
+    /// The number of records on the page, as the server counts them (anything but a
+    /// non-negative integer is taken as absent).
+    #[serde(default, deserialize_with = "lenient_count")]
     pub(crate) count: Option<usize>,
+}
+
+/// A page's `count` when it is a non-negative integer; anything else is ignored, as before
+/// the count was read.
+fn lenient_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    let v = Option::<Value>::deserialize(d)?;
+    Ok(v.as_ref()
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok()))
 }
 
 #[derive(Deserialize)]

@@ -125,18 +125,41 @@ async fn a_page_count_that_lies_is_corrected_by_the_records() {
         ),
         "{e}"
     );
-    // An empty page that says it holds 200 and that more follow.
+    // Counts no page can hold, or that are not counts at all, are not believed.
+    for count in [
+        json!(u64::MAX),
+        json!(201),
+        json!(-1),
+        json!(1.5),
+        json!("200"),
+    ] {
+        let body = page(0, 200, json!({"more_records": true, "count": count}));
+        answer_gets(&emu, "/crm/v7/Leads", 10, body).await;
+        let e = list_all(&c, 200).await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Protocol(ProtocolError::MissingPageToken { records: 2000, .. })
+            ),
+            "count {count}: {e}"
+        );
+    }
+    // An empty page that says it holds 200 and that more follow: the next page was asked
+    // for (one request ahead, as for any page) before the records showed the page empty.
     let body = page(
         0,
         0,
         json!({"more_records": true, "next_page_token": "fresh", "count": 200}),
     );
     answer_gets(&emu, "/crm/v7/Leads", 5, body).await;
+    let before = logged(&emu, "GET", "/crm/v7/Leads");
     let e = list_all(&c, 200).await.unwrap_err();
     assert!(
         matches!(e, Error::Protocol(ProtocolError::EmptyPage { page: 1, .. })),
         "{e}"
     );
+    let sent = logged(&emu, "GET", "/crm/v7/Leads") - before;
+    assert!((1..=2).contains(&sent), "{sent} requests");
 }
 
 #[tokio::test]

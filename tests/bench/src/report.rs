@@ -224,17 +224,20 @@ pub fn summary(f: &Figures, goals: &[Goal]) -> String {
     s
 }
 
+/// The machine's CPUs and model (all its CPUs: this thread may be pinned to one by now).
 fn machine() -> String {
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = info
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|m| m.trim().to_string())
         .unwrap_or_else(|| "unknown CPU".into());
-    format!("{} CPU(s), {model}", crate::server::cpus())
+    let cpus = match info.lines().filter(|l| l.starts_with("processor")).count() {
+        0 => crate::server::cpus(),
+        n => n,
+    };
+    format!("{cpus} CPU(s), {model}")
 }
 
 /// `docs/performance.md`.

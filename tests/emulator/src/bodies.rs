@@ -5,8 +5,11 @@
 use axum::body::Bytes;
 use std::sync::{Arc, Mutex};
 
-/// Buffers kept for reuse at most (each as large as the largest page written into it).
+/// Buffers kept for reuse at most.
 const KEPT: usize = 8;
+
+/// A buffer larger than this (a page of unusually large records) is freed, not kept.
+const LARGEST_KEPT: usize = 4 << 20;
 
 /// A shared store of response-body buffers.
 #[derive(Clone, Default)]
@@ -50,7 +53,7 @@ impl AsRef<[u8]> for Pooled {
 impl Drop for Pooled {
     fn drop(&mut self) {
         let mut kept = self.home.0.lock().unwrap_or_else(|e| e.into_inner());
-        if kept.len() < KEPT {
+        if kept.len() < KEPT && self.buf.capacity() <= LARGEST_KEPT {
             kept.push(std::mem::take(&mut self.buf));
         }
     }
@@ -77,6 +80,13 @@ mod tests {
         let again = bodies.take(10);
         assert_eq!(again.as_ptr(), at);
         assert!(again.is_empty() && again.capacity() >= 1000);
+    }
+
+    #[test]
+    fn a_very_large_buffer_is_not_kept() {
+        let bodies = Bodies::default();
+        drop(bodies.body(bodies.take(LARGEST_KEPT + 1)));
+        assert!(bodies.0.lock().unwrap().is_empty());
     }
 
     #[test]

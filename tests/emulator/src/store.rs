@@ -264,6 +264,7 @@ pub fn display_name(meta: &ModuleMeta, rec: &Record) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn meta() -> ModuleMeta {
         ModuleMeta {
@@ -335,6 +336,73 @@ mod tests {
             ("\"Last_Activity_Time\":", "\"Last_Activity_Tima\":"),
         ] {
             assert_eq!(same_key(a.as_bytes(), b.as_bytes()), a == b, "{a} {b}");
+        }
+    }
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![Just("id".to_string()), "[ab\"\\\\.é\u{1}]{0,3}",]
+    }
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i32>().prop_map(Value::from),
+            "[a\"\\\\é\u{1}]{0,4}".prop_map(Value::from),
+            prop::collection::vec(("[ab.]{1,2}", "[a\"]{0,2}"), 0..3).prop_map(|kv| {
+                Value::Object(kv.into_iter().map(|(k, v)| (k, Value::from(v))).collect())
+            }),
+        ]
+    }
+
+    fn records() -> impl Strategy<Value = Vec<Record>> {
+        prop::collection::vec(prop::collection::vec((key(), leaf()), 0..6), 1..6).prop_map(|recs| {
+            recs.into_iter()
+                .map(|kv| Record::from(kv.into_iter().collect::<Map<String, Value>>()))
+                .collect()
+        })
+    }
+
+    fn field_list() -> impl Strategy<Value = Vec<String>> {
+        prop::collection::vec(
+            prop_oneof![key(), (key(), key()).prop_map(|(a, b)| format!("{a}.{b}"))],
+            0..8,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        /// Whatever the records' keys (escaped characters, dots, the empty key), orders and
+        /// values, and whatever the field list (repeats, absent keys, dot-paths), a written
+        /// page is the projection, before and after the records change.
+        #[test]
+        fn any_written_projection_is_the_projection(
+            mut records in records(),
+            lists in prop::collection::vec(field_list(), 1..4),
+            change in (any::<prop::sample::Index>(), key(), proptest::option::of(leaf())),
+        ) {
+            let check = |records: &[Record]| -> Result<(), TestCaseError> {
+                for fields in &lists {
+                    let keys = ProjectedKeys::new(fields);
+                    for rec in records.iter().chain(records.iter().rev()) {
+                        let mut out = vec![];
+                        keys.write(rec, &mut out);
+                        let expected = project(&meta(), rec, Some(fields)).to_string();
+                        prop_assert_eq!(String::from_utf8(out).unwrap(), expected);
+                    }
+                }
+                Ok(())
+            };
+            check(&records)?;
+            let (at, k, v) = change;
+            let n = records.len();
+            let rec = &mut records[at.index(n)];
+            match v {
+                Some(v) => { rec.insert(k, v); }
+                None => { rec.remove(&k); }
+            }
+            check(&records)?;
         }
     }
 }

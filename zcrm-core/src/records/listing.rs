@@ -78,7 +78,7 @@ impl Listing {
         next_token: Option<String>,
     ) -> Result<(), ProtocolError> {
         // Nothing changes unless the page is accepted: a refused page can be counted again.
-        let records = self.records + count as u64;
+        let records = self.records.saturating_add(count as u64);
         let pages = self.pages + 1;
         let cursor = if !more {
             Cursor::Done
@@ -131,7 +131,10 @@ impl Listing {
         found: usize,
         more: bool,
     ) -> Result<(), ProtocolError> {
-        self.records = self.records - said as u64 + found as u64;
+        self.records = self
+            .records
+            .saturating_sub(said as u64)
+            .saturating_add(found as u64);
         if found == 0 && more {
             return Err(ProtocolError::EmptyPage {
                 path: path.to_string(),
@@ -256,7 +259,7 @@ impl<M: Module> Records<M> {
                 };
                 // The paging details first (the records are not decoded), so that the next
                 // page is on its way while this one is decoded.
-                let Some((count, info)) = super::paging::paging(&resp)? else {
+                let Some((count, info)) = super::paging::paging(&resp, per_page)? else {
                     return Ok(None);
                 };
                 let more = info.more_records;

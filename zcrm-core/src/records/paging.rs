@@ -12,9 +12,10 @@ use serde::Deserialize;
 /// Zoho writes `info` after `data` (`{"data":[...],"info":{...,"count":N}}`): read from the
 /// end of the body, they cost nothing like the records. Otherwise, or without a `count`, the
 /// records are skipped over and counted.
-pub(super) fn paging(resp: &ApiResponse) -> Result<Option<(usize, Info)>, Error> {
+/// A `count` over `per_page` is not believed: the records are counted instead.
+pub(super) fn paging(resp: &ApiResponse, per_page: u32) -> Result<Option<(usize, Info)>, Error> {
     if let Some(info) = info_at_end(&resp.body) {
-        if let Some(count) = info.count {
+        if let Some(count) = info.count.filter(|&c| c <= per_page as usize) {
             return Ok(Some((count, info)));
         }
     }
@@ -29,10 +30,12 @@ pub(super) fn count(resp: &ApiResponse) -> Result<usize, Error> {
 /// `info` when it is the last member of the body's object, read without reading what comes
 /// before it.
 ///
-/// In valid JSON the bytes `"info":` are always a key (a quote inside a string is escaped,
-/// and a closing quote is never followed by a letter); when its value is followed only by the
-/// closing brace of the document, that key is a member of the top-level object. The body is
-/// decoded in full afterwards, so a body that is not valid JSON is still an error.
+/// In valid JSON, `"info":` just after a `{` or a `,` (whitespace aside) is a key named
+/// `info`: that quote opens a string (an escaped quote follows a backslash, and a quote inside
+/// a string is always escaped), and a string followed by a colon is a key. When its value is
+/// followed only by the closing brace of the document, that key is a member of the top-level
+/// object. The body is decoded in full afterwards, so a body that is not valid JSON is still
+/// an error.
 pub(super) fn info_at_end(body: &[u8]) -> Option<Info> {
     const KEY: &[u8] = b"\"info\":";
     let end = body.iter().rposition(|b| !b.is_ascii_whitespace())?;
@@ -40,6 +43,10 @@ pub(super) fn info_at_end(body: &[u8]) -> Option<Info> {
         return None;
     }
     let at = body[..end].windows(KEY.len()).rposition(|w| w == KEY)?;
+    let before = body[..at].iter().rposition(|b| !b.is_ascii_whitespace())?;
+    if !matches!(body[before], b'{' | b',') {
+        return None;
+    }
     let mut de = serde_json::Deserializer::from_slice(&body[at + KEY.len()..end]);
     let info = Info::deserialize(&mut de).ok()?;
     de.end().ok()?;
@@ -117,6 +124,9 @@ mod tests {
             br#"{"data":[{"id":"1","info":{"more_records":true,"count":9}}]}"#,
             br#"{"data":[{"id":"1","x":"\"info\":{\"count\":9}"}]}"#,
             br#"{"data":[{"id":"1","info":{"count":9}}],"info":{"count":1},"x":1}"#,
+            br#"{"data":[],"x\"info":{"more_records":true,"count":5}}"#,
+            br#"{"data":[],"info":{"more_records":false},"x\"info":{"more_records":true}}"#,
+            br#"{"data":["\\"info":{"count":5}]}"#,
             br#"{"data":[],"info":{"count":1}} }"#,
             b"",
             b"}",
@@ -164,6 +174,8 @@ mod tests {
             records in prop::collection::vec(value(), 0..4),
             info in proptest::option::of((any::<bool>(), proptest::option::of("[a-z0-9]{1,8}"), proptest::option::of(0usize..300))),
             info_first in any::<bool>(),
+            others in prop::collection::vec((prop_oneof![Just("x\"info"), Just("\"info"), Just("info\""), Just("x")], value()), 0..3),
+            others_last in any::<bool>(),
             trailing in prop_oneof![Just(""), Just("\n"), Just(" \r\n")],
         ) {
             let data = Value::from(records);
@@ -174,6 +186,12 @@ mod tests {
             }
             if info_first {
                 members.reverse();
+            }
+            // Other top-level members, some whose names hold `"info` (escaped in the text).
+            if others_last {
+                members.extend(others);
+            } else {
+                members.splice(0..0, others);
             }
             let body = format!(
                 "{{{}}}{trailing}",
