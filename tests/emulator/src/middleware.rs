@@ -48,14 +48,20 @@ const SECRET_KEYS: [&str; 6] = [
 
 /// The query string with the values of secret parameters replaced.
 pub fn redact_query(q: &str) -> String {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, _)) if SECRET_KEYS.contains(&k) => format!("{k}=[redacted]"),
-            _ => p.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    let mut out = String::with_capacity(q.len());
+    for p in q.split('&').filter(|p| !p.is_empty()) {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        match p.split_once('=') {
+            Some((k, _)) if SECRET_KEYS.contains(&k) => {
+                out.push_str(k);
+                out.push_str("=[redacted]");
+            }
+            _ => out.push_str(p),
+        }
+    }
+    out
 }
 
 fn take_fault(app: &App, method: &str, path: &str) -> Option<(u64, FaultAction)> {
