@@ -40,6 +40,18 @@ pub fn pin(cpu: usize) -> bool {
     }
 }
 
+/// Lets the calling thread run on CPUs `0..cpus` again (what it starts next inherits that).
+pub fn unpin(cpus: usize) -> bool {
+    // SAFETY: as in `pin`.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for cpu in 0..cpus {
+            libc::CPU_SET(cpu, &mut set);
+        }
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+    }
+}
+
 /// CPUs this process may run on.
 pub fn cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

@@ -193,6 +193,11 @@ impl Emulator {
         *app.base_url.lock().unwrap_or_else(|e| e.into_inner()) = base_url.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let service = router(app.clone());
+        // A send buffer a whole list page fits in: the page is handed to the kernel in one
+        // write, not in pieces as the client drains it (each a wake-up of the server).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(1 << 20);
+        });
         tokio::spawn(async move {
             let _ = axum::serve(listener, service)
                 .with_graceful_shutdown(async {

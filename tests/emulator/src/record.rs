@@ -84,6 +84,16 @@ impl Text {
         &self.block[ENTRY * self.len..]
     }
 
+    /// Reads a byte of every 64 of the block, so that it is in the cache when the record is
+    /// written next.
+    pub fn touch(&self) {
+        let mut x = 0u8;
+        for b in self.block.iter().step_by(64) {
+            x ^= b;
+        }
+        std::hint::black_box(x);
+    }
+
     /// The number of entries.
     pub fn len(&self) -> usize {
         self.len

@@ -266,6 +266,10 @@ pub async fn list(
         if i > 0 {
             body.push(b',');
         }
+        // The record after next is read from memory while this one is written.
+        if let Some(ahead) = chunk.get(i + 2) {
+            ahead.text().touch();
+        }
         keys.write(r, &mut body);
     }
     body.extend_from_slice(b"],\"info\":");
