@@ -115,7 +115,7 @@ pub struct Figures {
     pub python: Result<Series, String>,
     /// Per Rust client: the server's CPU seconds per page, and the share of the run's wall
     /// time the server was busy (the largest of the runs).
-    pub server_cpu: Vec<(Kind, f64, f64)>,
+    pub server_cpu: Vec<(Kind, Series, Series)>,
     /// The share of the server's CPU time spent in the kernel (TCP over loopback, which on
     /// Linux includes much of the receiving side's work) during the listing.
     pub server_kernel_share: f64,
@@ -222,7 +222,10 @@ fn run(o: &Options) -> Result<(), String> {
         // The listing, run after run.
         let mut listing: Vec<(Kind, Series)> =
             Kind::ALL.iter().map(|k| (*k, Series::default())).collect();
-        let mut cpu: Vec<(Kind, f64, f64)> = Kind::ALL.iter().map(|k| (*k, 0.0, 0.0)).collect();
+        let mut cpu: Vec<(Kind, Series, Series)> = Kind::ALL
+            .iter()
+            .map(|k| (*k, Series::default(), Series::default()))
+            .collect();
         let mut py_rates = Series::default();
         let mut kernel = (0u64, 0u64);
         let mut py_error = None;
@@ -239,8 +242,8 @@ fn run(o: &Options) -> Result<(), String> {
                 listing[i].1.push(n as f64 / secs);
                 if let (Some(a), Some(b)) = (cpu_before, server.cpu_time()) {
                     let busy = (b - a).as_secs_f64();
-                    cpu[i].1 = cpu[i].1.max(busy / (n / 200) as f64);
-                    cpu[i].2 = cpu[i].2.max(busy / secs);
+                    cpu[i].1.push(busy / (n / 200) as f64);
+                    cpu[i].2.push(busy / secs);
                 }
                 if let (Some(a), Some(b)) = (us_before, server.user_system()) {
                     kernel.0 += b.0 - a.0;

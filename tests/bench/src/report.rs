@@ -47,13 +47,18 @@ pub fn goals(f: &Figures) -> Vec<Goal> {
         Kind::Typed,
         Kind::Dynamic,
     ];
+    // Medians of the runs, as for every other figure; the highest of any client.
     let busiest = f
         .server_cpu
         .iter()
         .filter(|(k, _, _)| decoding.contains(k))
-        .map(|(_, _, b)| *b)
+        .map(|(_, _, b)| b.median())
         .fold(0.0, f64::max);
-    let per_page = f.server_cpu.iter().map(|(_, p, _)| *p).fold(0.0, f64::max);
+    let per_page = f
+        .server_cpu
+        .iter()
+        .map(|(_, p, _)| p.median())
+        .fold(0.0, f64::max);
     let first = f.first_page.median();
     let r = &f.refresh;
     vec![
@@ -95,7 +100,10 @@ pub fn goals(f: &Figures) -> Vec<Goal> {
         },
         Goal {
             ask: "4. emulator: a 200-record page in < 1 ms of server CPU",
-            measured: format!("{:.3} ms (the most of any client's runs)", per_page * 1e3),
+            measured: format!(
+                "{:.3} ms (median of the runs, the most of any client)",
+                per_page * 1e3
+            ),
             met: Some(per_page < 1e-3),
         },
         Goal {
@@ -109,7 +117,10 @@ pub fn goals(f: &Figures) -> Vec<Goal> {
         },
         Goal {
             ask: "4. the emulator is not the bottleneck (busy < 50% under every decoding client)",
-            measured: format!("busy at most {:.0}%", busiest * 100.0),
+            measured: format!(
+                "busy at most {:.0}% (median of the runs, the most of any client)",
+                busiest * 100.0
+            ),
             met: Some(busiest < 0.5),
         },
         Goal {
@@ -209,12 +220,15 @@ pub fn summary(f: &Figures, goals: &[Goal]) -> String {
         f.server_kernel_share * 100.0
     );
     for (k, p, b) in &f.server_cpu {
+        let (lo, hi) = p.range();
         let _ = writeln!(
             s,
-            "  {:48} {:>7.3} ms ({:.0}%)",
+            "  {:48} {:>7.3} ms ({:.0}%) (range {:.3}..{:.3} ms)",
             k.name(),
-            p * 1e3,
-            b * 100.0
+            p.median() * 1e3,
+            b.median() * 100.0,
+            lo * 1e3,
+            hi * 1e3
         );
     }
     let _ = writeln!(s, "goals:");
@@ -276,14 +290,19 @@ pub fn markdown(f: &Figures, goals: &[Goal]) -> String {
     if let Err(e) = &f.python {
         let _ = writeln!(s, "\nThe official Python SDK did not run: {e}.");
     }
-    let _ = writeln!(s, "\nServer CPU per page and the share of each run the server was busy (its thread's CPU time,\nfrom `/proc`):\n\n| client | server CPU per page | server busy |\n|---|---|---|");
+    let _ = writeln!(s, "\nServer CPU per page and the share of each run the server was busy (its thread's CPU time,\nfrom `/proc`), medians of the runs and the range of CPU per page:\n\n| client | server CPU per page | range | server busy | range |\n|---|---|---|---|---|");
     for (k, p, b) in &f.server_cpu {
+        let ((plo, phi), (blo, bhi)) = (p.range(), b.range());
         let _ = writeln!(
             s,
-            "| {} | {:.3} ms | {:.0}% |",
+            "| {} | {:.3} ms | {:.3}..{:.3} ms | {:.0}% | {:.0}..{:.0}% |",
             k.name(),
-            p * 1e3,
-            b * 100.0
+            p.median() * 1e3,
+            plo * 1e3,
+            phi * 1e3,
+            b.median() * 100.0,
+            blo * 100.0,
+            bhi * 100.0
         );
     }
     let _ = writeln!(s, "\n## Decoding one page in memory\n\nThe same page ({} bytes, 200 Leads), decoded {} rounds, the three types interleaved in each\nround; pages/s, median and range:\n\n| into | pages/s | range | vs `Value` |\n|---|---|---|---|", d.page_bytes, d.lead.len());
