@@ -45,6 +45,20 @@ async fn list_all(c: &Client, per_page: u32) -> Result<usize, Error> {
     Ok(stream.try_collect::<Vec<_>>().await?.len())
 }
 
+/// Ten full pages answered with `info` (more records, no token): the listing must stop with
+/// `MissingPageToken` after exactly 2,000 records.
+async fn assert_stops_without_token_at_2000(emu: &Emulator, c: &Client, info: Value) {
+    answer_gets(emu, "/crm/v7/Leads", 10, page(0, 200, info.clone())).await;
+    let e = list_all(c, 200).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Protocol(ProtocolError::MissingPageToken { records: 2000, .. })
+        ),
+        "info {info}: {e}"
+    );
+}
+
 #[tokio::test]
 async fn a_repeated_page_token_is_an_error_not_a_loop() {
     let emu = Emulator::start().await.unwrap();
@@ -96,16 +110,7 @@ async fn tokens_that_cycle_are_caught_too() {
 async fn more_records_without_a_token_is_an_error_not_a_short_list() {
     let emu = Emulator::start().await.unwrap();
     let c = client(&emu).await;
-    let body = page(0, 200, json!({"more_records": true}));
-    answer_gets(&emu, "/crm/v7/Leads", 10, body).await;
-    let e = list_all(&c, 200).await.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::Protocol(ProtocolError::MissingPageToken { records: 2000, .. })
-        ),
-        "{e}"
-    );
+    assert_stops_without_token_at_2000(&emu, &c, json!({"more_records": true})).await;
 }
 
 /// Paging details that miscount their page (read before the records, from the end of the
@@ -115,16 +120,7 @@ async fn a_page_count_that_lies_is_corrected_by_the_records() {
     let emu = Emulator::start().await.unwrap();
     let c = client(&emu).await;
     // Ten full pages that each say they hold one record, then nothing to go on with.
-    let body = page(0, 200, json!({"more_records": true, "count": 1}));
-    answer_gets(&emu, "/crm/v7/Leads", 10, body).await;
-    let e = list_all(&c, 200).await.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::Protocol(ProtocolError::MissingPageToken { records: 2000, .. })
-        ),
-        "{e}"
-    );
+    assert_stops_without_token_at_2000(&emu, &c, json!({"more_records": true, "count": 1})).await;
     // Counts no page can hold, or that are not counts at all, are not believed.
     for count in [
         json!(u64::MAX),
@@ -133,16 +129,8 @@ async fn a_page_count_that_lies_is_corrected_by_the_records() {
         json!(1.5),
         json!("200"),
     ] {
-        let body = page(0, 200, json!({"more_records": true, "count": count}));
-        answer_gets(&emu, "/crm/v7/Leads", 10, body).await;
-        let e = list_all(&c, 200).await.unwrap_err();
-        assert!(
-            matches!(
-                e,
-                Error::Protocol(ProtocolError::MissingPageToken { records: 2000, .. })
-            ),
-            "count {count}: {e}"
-        );
+        assert_stops_without_token_at_2000(&emu, &c, json!({"more_records": true, "count": count}))
+            .await;
     }
     // An empty page that says it holds 200 and that more follow: the next page was asked
     // for (one request ahead, as for any page) before the records showed the page empty.
