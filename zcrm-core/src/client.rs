@@ -44,6 +44,30 @@ pub struct ApiRequest {
 }
 
 impl ApiRequest {
+    /// A request of `method` to `path`, without a body; only a POST is taken as unsafe to
+    /// repeat.
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        let idempotent = method != Method::POST;
+        ApiRequest {
+            method,
+            path: path.into(),
+            query: vec![],
+            body: None,
+            headers: vec![],
+            idempotent,
+            expected_items: None,
+        }
+    }
+    /// Sets the JSON body to `body`, encoded.
+    pub fn json_body<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
+        let value = serde_json::to_value(body).map_err(|e| Error::Decode {
+            path: "$".into(),
+            message: format!("the request body could not be encoded: {e}"),
+            snippet: String::new(),
+        })?;
+        self.body = Some(value);
+        Ok(self)
+    }
     /// A GET of `path`.
     pub fn get(path: impl Into<String>) -> Self {
         ApiRequest {

@@ -7,7 +7,7 @@ use common::setup;
 use serde_json::{json, Value};
 use zcrm_core::Error;
 use zcrm_emulator::Emulator;
-use zcrm_modules::api::record;
+use zcrm_modules::api::Api;
 
 fn body<T: serde::de::DeserializeOwned>(records: Value) -> T {
     serde_json::from_value(json!({ "data": records })).unwrap()
@@ -35,35 +35,41 @@ fn refused(e: Error) {
 #[tokio::test]
 async fn generated_record_writes_validate_picklists_before_sending() {
     let (emu, client) = setup().await;
+    let record = client.api().record();
     let bad = json!([{"Last_Name": "Generated", "Rating": "Shut Down"}]);
 
     refused(
-        record::create_records(&client, "Leads", &body(bad.clone()))
+        record
+            .create_records("Leads", body(bad.clone()))
+            .send()
             .await
             .unwrap_err(),
     );
     refused(
-        record::upsert_records(&client, "Leads", &body(bad.clone()))
+        record
+            .upsert_records("Leads", body(bad.clone()))
+            .send()
             .await
             .unwrap_err(),
     );
     refused(
-        record::update_records(
-            &client,
-            "Leads",
-            &Default::default(),
-            &body(json!([{"id": "1", "Rating": "Shut Down"}])),
-        )
-        .await
-        .unwrap_err(),
-    );
-    refused(
-        record::update_record(&client, "Leads", "1", &body(bad.clone()))
+        record
+            .update_records("Leads", body(json!([{"id": "1", "Rating": "Shut Down"}])))
+            .send()
             .await
             .unwrap_err(),
     );
     refused(
-        record::clone_record(&client, "Leads", "1", &body(bad))
+        record
+            .update_record("Leads", "1", body(bad.clone()))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    refused(
+        record
+            .clone_record("Leads", "1", body(bad))
+            .send()
             .await
             .unwrap_err(),
     );
@@ -74,14 +80,15 @@ async fn generated_record_writes_validate_picklists_before_sending() {
     );
 
     // A value the org has goes through (the actual value, as Records writes need it).
-    let created = record::create_records(
-        &client,
-        "Leads",
-        &body(json!([{"Last_Name": "Generated", "Rating": "Active"}])),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let created = record
+        .create_records(
+            "Leads",
+            body(json!([{"Last_Name": "Generated", "Rating": "Active"}])),
+        )
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
     let outcome = serde_json::to_value(&created).unwrap();
     assert_eq!(outcome["data"][0]["code"], "SUCCESS", "{outcome}");
     assert_eq!(

@@ -227,33 +227,37 @@ fn lead_samples_round_trip() {
 
 #[tokio::test]
 async fn generated_operations_against_the_emulator() {
-    use zcrm_modules::api::{fields, org, record, users};
+    use zcrm_modules::api::Api;
     let (_emu, client) = setup().await;
-    let me = users::get_users(
-        &client,
-        &users::GetUsersParams {
-            type_: Some("CurrentUser".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let me = client
+        .api()
+        .users()
+        .get_users()
+        .type_("CurrentUser")
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
     let user = &me.users.as_ref().unwrap()[0];
     assert_eq!(user.email.as_deref(), Some("patricia.boyle@zylker.example"));
     assert_eq!(user.role.as_ref().unwrap().name.as_deref(), Some("CEO"));
-    let o = org::get_organization(&client).await.unwrap().unwrap();
+    let o = client
+        .api()
+        .org()
+        .get_organization()
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(o.org.unwrap()[0].zgid.as_deref(), Some("60012345"));
-    let f = fields::get_fields(
-        &client,
-        &fields::GetFieldsParams {
-            module: Some("Deals".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let f = client
+        .api()
+        .fields()
+        .get_fields("Deals")
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
     let stage = f
         .fields
         .unwrap()
@@ -267,30 +271,24 @@ async fn generated_operations_against_the_emulator() {
         .filter_map(|v| v.actual_value)
         .collect();
     assert!(values.contains(&"Id. Decision Makers".to_string()));
-    let list = record::get_records(
-        &client,
-        "Leads",
-        &record::GetRecordsParams {
-            fields: Some("Last_Name".into()),
-            per_page: Some(2),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let list = client
+        .api()
+        .record()
+        .get_records("Leads", "Last_Name")
+        .per_page(2)
+        .send()
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(list.data.unwrap().len(), 2);
     assert_eq!(list.info.unwrap().more_records, Some(true));
-    let e = record::get_records(
-        &client,
-        "Nope",
-        &record::GetRecordsParams {
-            fields: Some("x".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap_err();
+    let e = client
+        .api()
+        .record()
+        .get_records("Nope", "x")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(e.api_code(), Some("INVALID_MODULE"));
 }
 

@@ -209,11 +209,30 @@ pub fn emit_tokens(specs: &Specs, m: &mut Model, dir: &str) -> Result<Vec<Tokens
     let mut ops = BTreeMap::new();
     let mut dispatch = vec![];
     let mut requests = vec![];
+    // (module, handle type, operations) of each file with operations.
+    let mut groups: Vec<(String, String, Vec<super::builders::Operation>)> = vec![];
     for file in specs.files.keys() {
         let mut names = m.scopes.remove(file).unwrap_or_default();
         let file_ops = super::ops::emit(specs, m, file, &mut names);
         m.scopes.insert(file.clone(), names);
-        let file_ops = file_ops?;
+        let mut file_ops = file_ops?;
+        if !file_ops.operations.is_empty() {
+            let module = module_of(file);
+            let names = m.scopes.entry(file.clone()).or_default();
+            let ty = super::builders::group_type(&module, names);
+            let title = specs.files[file]
+                .pointer("/info/title")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or(&module)
+                .to_string();
+            file_ops.items.push(super::builders::group(
+                &ty,
+                file,
+                &title,
+                &file_ops.operations,
+            ));
+            groups.push((module, ty, std::mem::take(&mut file_ops.operations)));
+        }
         dispatch.extend(
             file_ops
                 .dispatch
@@ -288,12 +307,76 @@ pub fn emit_tokens(specs: &Specs, m: &mut Model, dir: &str) -> Result<Vec<Tokens
         let i = ident(m);
         quote! { pub mod #i; }
     });
+    let group_methods = groups.iter().map(|(module, ty, _)| {
+        let (f, t) = (ident(module), ident(ty));
+        let doc = format!("The operations of [`{module}`]({module}/index.html).");
+        quote! {
+            #[doc = #doc]
+            pub fn #f(&self) -> #f::#t<'c> {
+                #f::#t::new(self.client)
+            }
+        }
+    });
+    let operations = groups.iter().flat_map(|(module, _, ops)| {
+        ops.iter().map(move |op| {
+            let (id, method, path, function, ty) =
+                (&op.id, &op.method, &op.path, &op.function, &op.request_type);
+            quote! {
+                Operation { group: #module, id: #id, method: #method, path: #path, function: #function, request_type: #ty },
+            }
+        })
+    });
     out.push(Tokens {
         path: PathBuf::from(format!("{dir}/mod.rs")),
         origin: specs.dir.clone(),
         tokens: quote! {
-            #![allow(clippy::all, missing_docs)]
+            #![allow(clippy::all)]
             #(#items)*
+
+            /// An operation of the specs, as its request builder sends it.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct Operation {
+                /// The module of its group (`notes`), also the method of [`Groups`] reaching it.
+                pub group: &'static str,
+                /// The spec's `operationId`.
+                pub id: &'static str,
+                /// `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
+                pub method: &'static str,
+                /// The path template (`/crm/v7/{module}/{id}`).
+                pub path: &'static str,
+                /// The group's method that makes its request builder.
+                pub function: &'static str,
+                /// The request builder's type.
+                pub request_type: &'static str,
+            }
+
+            /// Every operation of the specs, by group in file order and in spec order within a
+            /// group.
+            pub static OPERATIONS: &[Operation] = &[#(#operations)*];
+
+            /// The operation groups, one per spec file, reached from a client with
+            /// [`Api::api`].
+            #[derive(Debug, Clone, Copy)]
+            pub struct Groups<'c> {
+                client: &'c zcrm_core::Client,
+            }
+
+            impl<'c> Groups<'c> {
+                #(#group_methods)*
+            }
+
+            /// Reaching the generated operations from a [`zcrm_core::Client`]:
+            /// `client.api().<group>().<operation>(<required parameters>).<optional setters>.send()`.
+            pub trait Api {
+                /// The operation groups.
+                fn api(&self) -> Groups<'_>;
+            }
+
+            impl Api for zcrm_core::Client {
+                fn api(&self) -> Groups<'_> {
+                    Groups { client: self }
+                }
+            }
 
             /// Decodes a response body of an operation (by `operationId`, or `file.json#operationId`
             /// where ids repeat across files, and the status as the spec declares it) into its

@@ -2,6 +2,7 @@
 //! absolute URLs, `oneOf` with overlapping arms, schema names reused across files, `$`-prefixed
 //! and dotted property names, open `Record` objects), lowered to typed Rust.
 
+pub mod builders;
 pub mod emit;
 pub mod fixups;
 pub mod load;

@@ -1,30 +1,29 @@
-//! Operations: one async function per spec operation, its parameter struct, and a dispatcher
-//! that decodes a response body of any operation into its generated type.
+//! Operations: what each spec operation takes and answers (its request builder is emitted by
+//! [`super::builders`]), and the arms of the dispatchers that decode a request or response body
+//! of any operation into its generated type.
 
+use super::builders::{self, Param};
 use super::load::{escape, Specs};
 use super::types::Model;
 use crate::naming::{self, Scope};
 use crate::Error;
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::TokenStream;
+use quote::quote;
 use serde_json::Value;
 
-fn ident(s: &str) -> Ident {
-    Ident::new(s, Span::call_site())
+/// Decodes `body` into `t` and encodes it back (a dispatcher arm).
+fn round_trip(t: &TokenStream) -> TokenStream {
+    quote! {
+        Some(serde_json::from_value::<#t>(body.clone()).map_err(|e| e.to_string()).and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())))
+    }
 }
 
-/// A parameter of an operation.
-struct Param {
-    name: String,
-    rust: String,
-    location: String,
-    ty: TokenStream,
-}
-
-/// The code of one spec file's operations, and its arms of the response dispatcher.
+/// The code of one spec file's operations, and its arms of the dispatchers.
 pub struct FileOps {
-    /// Functions and parameter structs.
+    /// Request builders.
     pub items: Vec<TokenStream>,
+    /// The operations, in spec order.
+    pub operations: Vec<builders::Operation>,
     /// (operationId, status, decode expression) of each response with a JSON schema.
     pub dispatch: Vec<(String, String, TokenStream)>,
     /// (operationId, decode expression) of each JSON request body.
@@ -33,7 +32,7 @@ pub struct FileOps {
 
 /// Names the generated function uses for its own arguments and locals, which no parameter may
 /// take.
-const RESERVED_PARAMS: [&str; 5] = ["client", "params", "body", "path", "req"];
+const RESERVED_PARAMS: [&str; 6] = ["client", "body", "send", "new", "path", "req"];
 
 /// The object at `v`, following a `$ref` if it is one: (file, value, pointer).
 fn resolve_obj<'a>(
@@ -84,6 +83,7 @@ fn writes_records_of_module(method: &str, path: &str, body: Option<&Value>) -> b
 pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> Result<FileOps, Error> {
     let mut out = FileOps {
         items: vec![],
+        operations: vec![],
         dispatch: vec![],
         requests: vec![],
     };
@@ -93,7 +93,7 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> Resu
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
         return Ok(out);
     };
-    let mut fn_names = Scope::with(&["decode_response", "decode_request"]);
+    let mut fn_names = Scope::with(&["new"]);
     for (path, item) in paths {
         let Some(item) = item.as_object() else {
             continue;
@@ -149,6 +149,8 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> Resu
                         name: name.to_string(),
                         rust: pnames.unique(naming::field_name(name)),
                         location: loc.to_string(),
+                        required: loc == "path"
+                            || p.get("required").and_then(Value::as_bool) == Some(true),
                         ty,
                     });
                 }
@@ -194,104 +196,48 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> Resu
                     }
                 }
             }
-            let ok_ty = ["200", "201", "202", "207", "2XX", "default"]
+            // The success type comes from 2xx answers only; an operation whose success has no
+            // JSON schema (a download) answers with the raw response.
+            let ok_ty = ["200", "201", "202", "207", "2XX"]
                 .iter()
                 .find_map(|s| responses.iter().find(|(st, _)| st == s))
                 .map(|(_, t)| super::emit::rust_type_pub(m, t, file));
-            let ok_ty = ok_ty.unwrap_or_else(|| quote!(Value));
-            // The function.
-            let path_params: Vec<&Param> = params.iter().filter(|p| p.location == "path").collect();
-            let other: Vec<&Param> = params.iter().filter(|p| p.location != "path").collect();
-            let args = path_params.iter().map(|p| {
-                let a = ident(&p.rust);
-                quote!(#a: &str,)
-            });
-            let substitutions = path_params.iter().map(|p| {
-                let (a, key) = (ident(&p.rust), format!("{{{}}}", p.name));
-                quote! { let path = path.replace(#key, &zcrm_core::client::encode_segment(#a)); }
-            });
-            let params_struct = format_ident!(
-                "{}",
-                names.unique(format!("{}Params", naming::type_name(&op_id)))
-            );
-            let (params_arg, params_def, apply) = if other.is_empty() {
-                (quote!(), quote!(), quote!())
-            } else {
-                let fields = other.iter().map(|p| {
-                    let (f, ty, doc) = (
-                        ident(&p.rust),
-                        &p.ty,
-                        format!("`{}` ({})", p.name, p.location),
-                    );
-                    quote! { #[doc = #doc] pub #f: Option<#ty>, }
-                });
-                let applies = other.iter().map(|p| {
-                    let (f, key) = (ident(&p.rust), &p.name);
-                    if p.location == "header" {
-                        quote! { if let Some(v) = &params.#f { req = req.header(#key, v.to_string()); } }
-                    } else {
-                        quote! { if let Some(v) = &params.#f { req = req.query(#key, v.to_string()); } }
-                    }
-                });
-                let doc = format!("Parameters of `{op_id}`.");
-                (
-                    quote!(params: &#params_struct,),
-                    quote! { #[doc = #doc] #[derive(Debug, Clone, PartialEq, Default)] pub struct #params_struct { #(#fields)* } },
-                    quote! { #(#applies)* },
-                )
-            };
             if let Some(t) = &body_ty {
-                let t = super::emit::rust_type_rooted(m, t);
-                let id = &op_id;
-                let _ = id;
-                out.requests.push((op_id.clone(), quote! {
-                    Some(serde_json::from_value::<#t>(body.clone()).map_err(|e| e.to_string()).and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())))
-                }));
+                out.requests.push((
+                    op_id.clone(),
+                    round_trip(&super::emit::rust_type_rooted(m, t)),
+                ));
             }
-            let (body_arg, body_set) = match &body_ty {
-                Some(t) => {
-                    let t = super::emit::rust_type_pub(m, t, file);
-                    (
-                        quote!(body: &#t,),
-                        quote! { req.body = Some(serde_json::to_value(body).map_err(|e| zcrm_core::Error::Decode { path: "$".into(), message: e.to_string(), snippet: String::new() })?); },
-                    )
-                }
-                None => (quote!(), quote!()),
+            let module_param = params
+                .iter()
+                .find(|p| p.location == "path" && p.name == "module")
+                .map(|p| p.rust.clone());
+            let summary = op
+                .get("summary")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let request_type = names.unique(format!("{}Request", naming::type_name(&op_id)));
+            let body = body_ty
+                .as_ref()
+                .map(|t| super::emit::rust_type_pub(m, t, file));
+            let spec = builders::Operation {
+                id: op_id.clone(),
+                method: method.to_uppercase(),
+                path: path.clone(),
+                summary,
+                function: fn_name.clone(),
+                request_type,
+                params,
+                body,
+                ok: ok_ty,
+                record_write: if record_write { module_param } else { None },
             };
-            let method_tok = ident(&method.to_uppercase());
-            let module_param = path_params.iter().find(|p| p.name == "module");
-            let send = match module_param {
-                // The module's records pass the same checks as `Records` writes.
-                Some(p) if record_write => {
-                    let module = ident(&p.rust);
-                    quote! { client.execute_record_write(#module, req).await?.json() }
-                }
-                _ => quote! { client.execute(req).await?.json() },
-            };
-            let idempotent = method != "post";
-            let doc = format!("`{} {path}` (`{op_id}`).", method.to_uppercase());
-            let fn_ident = ident(&fn_name);
-            out.items.push(quote! {
-                #params_def
-                #[doc = #doc]
-                pub async fn #fn_ident(client: &zcrm_core::Client, #(#args)* #params_arg #body_arg) -> Result<Option<#ok_ty>, zcrm_core::Error> {
-                    let path = #path.to_string();
-                    #(#substitutions)*
-                    let mut req = zcrm_core::ApiRequest::get(path);
-                    req.method = reqwest_method::#method_tok;
-                    req.idempotent = #idempotent;
-                    #apply
-                    #body_set
-                    #send
-                }
-            });
+            out.items.push(builders::request(&spec));
+            out.operations.push(spec);
             for (status, t) in &responses {
                 let t = super::emit::rust_type_rooted(m, t);
-                let id = &op_id;
-                let _ = id;
-                out.dispatch.push((op_id.clone(), status.clone(), quote! {
-                    Some(serde_json::from_value::<#t>(body.clone()).map_err(|e| e.to_string()).and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())))
-                }));
+                out.dispatch
+                    .push((op_id.clone(), status.clone(), round_trip(&t)));
             }
         }
     }

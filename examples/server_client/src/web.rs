@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use zcrm_core::secret::ClientSecret;
 use zcrm_core::store::TokenStore;
 use zcrm_core::{ApiEnvironment, Client, DataCenter, Environment, OAuthToken};
-use zcrm_modules::api::record;
+use zcrm_modules::api::Api;
 
 const SCOPES: &str = "ZohoCRM.modules.ALL,ZohoCRM.users.READ,ZohoCRM.org.READ";
 const PER_PAGE: i64 = 10;
@@ -352,15 +352,15 @@ async fn records(
             )
         }
     };
-    let params = record::GetRecordsParams {
-        fields: Some("Last_Name,Company".into()),
-        page: Some(page_no),
-        per_page: Some(PER_PAGE),
-        sort_order: Some("asc".into()),
-        sort_by: Some("id".into()),
-        ..Default::default()
-    };
-    let resp = match record::get_records(&client, "Leads", &params).await {
+    let listing = client
+        .api()
+        .record()
+        .get_records("Leads", "Last_Name,Company")
+        .page(page_no)
+        .per_page(PER_PAGE)
+        .sort_order("asc")
+        .sort_by("id");
+    let resp = match listing.send().await {
         Ok(r) => r,
         Err(e) => {
             return html(

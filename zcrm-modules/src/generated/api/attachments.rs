@@ -325,105 +325,274 @@ impl Serialize for GetAttachmentsResponse200 {
         m.end()
     }
 }
-/// Parameters of `getAttachments`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetAttachmentsParams {
-    /// `fields` (query)
-    pub fields: Option<String>,
-    /// `page` (query)
-    pub page: Option<i64>,
-    /// `per_page` (query)
-    pub per_page: Option<i64>,
-    /// `page_token` (query)
-    pub page_token: Option<String>,
+/**`GET /crm/v7/{module}/{id}/Attachments` (`getAttachments`): List attachments.
+
+Made with its required parameters by [`GetAttachmentsRequest::new`] (or the group's `get_attachments`), given optional ones by its setters, and sent by [`GetAttachmentsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetAttachmentsRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `id` (path).
+    id: String,
+    /// `fields` (query).
+    fields: String,
+    /// `page` (query).
+    page: Option<i64>,
+    /// `per_page` (query).
+    per_page: Option<i64>,
+    /// `page_token` (query).
+    page_token: Option<String>,
 }
-/// `GET /crm/v7/{module}/{id}/Attachments` (`getAttachments`).
-pub async fn get_attachments(
-    client: &zcrm_core::Client,
-    module: &str,
-    id: &str,
-    params: &GetAttachmentsParams,
-) -> Result<Option<GetAttachmentsResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/{id}/Attachments".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let path = path.replace("{id}", &zcrm_core::client::encode_segment(id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.fields {
-        req = req.query("fields", v.to_string());
+impl GetAttachmentsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        fields: impl Into<String>,
+    ) -> Self {
+        GetAttachmentsRequest {
+            client: client.clone(),
+            module: module.into(),
+            id: id.into(),
+            fields: fields.into(),
+            page: None,
+            per_page: None,
+            page_token: None,
+        }
     }
-    if let Some(v) = &params.page {
-        req = req.query("page", v.to_string());
+    /// Sets `page` (query).
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
+        self
     }
-    if let Some(v) = &params.per_page {
-        req = req.query("per_page", v.to_string());
+    /// Sets `per_page` (query).
+    pub fn per_page(mut self, per_page: i64) -> Self {
+        self.per_page = Some(per_page);
+        self
     }
-    if let Some(v) = &params.page_token {
-        req = req.query("page_token", v.to_string());
+    /// Sets `page_token` (query).
+    pub fn page_token(mut self, page_token: impl Into<String>) -> Self {
+        self.page_token = Some(page_token.into());
+        self
     }
-    client.execute(req).await?.json()
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<GetAttachmentsResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!(
+                "/crm/v7/{}/{}/Attachments", zcrm_core::client::encode_segment(& self
+                .module), zcrm_core::client::encode_segment(& self.id)
+            ),
+        );
+        let v = self.fields;
+        req = req.query("fields", v);
+        if let Some(v) = self.page {
+            req = req.query("page", v.to_string());
+        }
+        if let Some(v) = self.per_page {
+            req = req.query("per_page", v.to_string());
+        }
+        if let Some(v) = self.page_token {
+            req = req.query("page_token", v);
+        }
+        self.client.execute(req).await?.json()
+    }
 }
-/// Parameters of `uploadAttachment`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UploadAttachmentParams {
-    /// `attachmentUrl` (query)
-    pub attachment_url: Option<String>,
-    /// `title` (query)
-    pub title: Option<String>,
+/**`POST /crm/v7/{module}/{id}/Attachments` (`uploadAttachment`): Attach a link (files go as multipart).
+
+Made with its required parameters by [`UploadAttachmentRequest::new`] (or the group's `upload_attachment`), given optional ones by its setters, and sent by [`UploadAttachmentRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct UploadAttachmentRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `id` (path).
+    id: String,
+    /// `attachmentUrl` (query).
+    attachment_url: Option<String>,
+    /// `title` (query).
+    title: Option<String>,
 }
-/// `POST /crm/v7/{module}/{id}/Attachments` (`uploadAttachment`).
-pub async fn upload_attachment(
-    client: &zcrm_core::Client,
-    module: &str,
-    id: &str,
-    params: &UploadAttachmentParams,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/{id}/Attachments".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let path = path.replace("{id}", &zcrm_core::client::encode_segment(id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::POST;
-    req.idempotent = false;
-    if let Some(v) = &params.attachment_url {
-        req = req.query("attachmentUrl", v.to_string());
+impl UploadAttachmentRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Self {
+        UploadAttachmentRequest {
+            client: client.clone(),
+            module: module.into(),
+            id: id.into(),
+            attachment_url: None,
+            title: None,
+        }
     }
-    if let Some(v) = &params.title {
-        req = req.query("title", v.to_string());
+    /// Sets `attachmentUrl` (query).
+    pub fn attachment_url(mut self, attachment_url: impl Into<String>) -> Self {
+        self.attachment_url = Some(attachment_url.into());
+        self
     }
-    client.execute(req).await?.json()
+    /// Sets `title` (query).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::POST,
+            format!(
+                "/crm/v7/{}/{}/Attachments", zcrm_core::client::encode_segment(& self
+                .module), zcrm_core::client::encode_segment(& self.id)
+            ),
+        );
+        if let Some(v) = self.attachment_url {
+            req = req.query("attachmentUrl", v);
+        }
+        if let Some(v) = self.title {
+            req = req.query("title", v);
+        }
+        self.client.execute(req).await?.json()
+    }
 }
-/// `GET /crm/v7/{module}/{id}/Attachments/{attachment_id}` (`getAttachmentById`).
-pub async fn get_attachment_by_id(
-    client: &zcrm_core::Client,
-    module: &str,
-    id: &str,
-    attachment_id: &str,
-) -> Result<Option<super::common::Error>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/{id}/Attachments/{attachment_id}".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let path = path.replace("{id}", &zcrm_core::client::encode_segment(id));
-    let path = path
-        .replace("{attachment_id}", &zcrm_core::client::encode_segment(attachment_id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    client.execute(req).await?.json()
+/**`GET /crm/v7/{module}/{id}/Attachments/{attachment_id}` (`getAttachmentById`): Download an attachment.
+
+Made with its required parameters by [`GetAttachmentByIdRequest::new`] (or the group's `get_attachment_by_id`), given optional ones by its setters, and sent by [`GetAttachmentByIdRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetAttachmentByIdRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `id` (path).
+    id: String,
+    /// `attachment_id` (path).
+    attachment_id: String,
 }
-/// `DELETE /crm/v7/{module}/{id}/Attachments/{attachment_id}` (`deleteAttachment`).
-pub async fn delete_attachment(
-    client: &zcrm_core::Client,
-    module: &str,
-    id: &str,
-    attachment_id: &str,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/{id}/Attachments/{attachment_id}".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let path = path.replace("{id}", &zcrm_core::client::encode_segment(id));
-    let path = path
-        .replace("{attachment_id}", &zcrm_core::client::encode_segment(attachment_id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::DELETE;
-    req.idempotent = true;
-    client.execute(req).await?.json()
+impl GetAttachmentByIdRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        attachment_id: impl Into<String>,
+    ) -> Self {
+        GetAttachmentByIdRequest {
+            client: client.clone(),
+            module: module.into(),
+            id: id.into(),
+            attachment_id: attachment_id.into(),
+        }
+    }
+    /// Sends the request; the answer's body is returned as sent (it is not JSON).
+    pub async fn send(self) -> Result<zcrm_core::ApiResponse, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!(
+                "/crm/v7/{}/{}/Attachments/{}", zcrm_core::client::encode_segment(& self
+                .module), zcrm_core::client::encode_segment(& self.id),
+                zcrm_core::client::encode_segment(& self.attachment_id)
+            ),
+        );
+        self.client.execute(req).await
+    }
+}
+/**`DELETE /crm/v7/{module}/{id}/Attachments/{attachment_id}` (`deleteAttachment`): Delete an attachment.
+
+Made with its required parameters by [`DeleteAttachmentRequest::new`] (or the group's `delete_attachment`), given optional ones by its setters, and sent by [`DeleteAttachmentRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct DeleteAttachmentRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `id` (path).
+    id: String,
+    /// `attachment_id` (path).
+    attachment_id: String,
+}
+impl DeleteAttachmentRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        attachment_id: impl Into<String>,
+    ) -> Self {
+        DeleteAttachmentRequest {
+            client: client.clone(),
+            module: module.into(),
+            id: id.into(),
+            attachment_id: attachment_id.into(),
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::DELETE,
+            format!(
+                "/crm/v7/{}/{}/Attachments/{}", zcrm_core::client::encode_segment(& self
+                .module), zcrm_core::client::encode_segment(& self.id),
+                zcrm_core::client::encode_segment(& self.attachment_id)
+            ),
+        );
+        self.client.execute(req).await?.json()
+    }
+}
+/// Attachments: the operations of `attachments.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct AttachmentsApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> AttachmentsApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        AttachmentsApi { client }
+    }
+    /// `GET /crm/v7/{module}/{id}/Attachments` (`getAttachments`): List attachments.
+    pub fn get_attachments(
+        &self,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        fields: impl Into<String>,
+    ) -> GetAttachmentsRequest {
+        GetAttachmentsRequest::new(self.client, module, id, fields)
+    }
+    /// `POST /crm/v7/{module}/{id}/Attachments` (`uploadAttachment`): Attach a link (files go as multipart).
+    pub fn upload_attachment(
+        &self,
+        module: impl Into<String>,
+        id: impl Into<String>,
+    ) -> UploadAttachmentRequest {
+        UploadAttachmentRequest::new(self.client, module, id)
+    }
+    /// `GET /crm/v7/{module}/{id}/Attachments/{attachment_id}` (`getAttachmentById`): Download an attachment.
+    pub fn get_attachment_by_id(
+        &self,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        attachment_id: impl Into<String>,
+    ) -> GetAttachmentByIdRequest {
+        GetAttachmentByIdRequest::new(self.client, module, id, attachment_id)
+    }
+    /// `DELETE /crm/v7/{module}/{id}/Attachments/{attachment_id}` (`deleteAttachment`): Delete an attachment.
+    pub fn delete_attachment(
+        &self,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        attachment_id: impl Into<String>,
+    ) -> DeleteAttachmentRequest {
+        DeleteAttachmentRequest::new(self.client, module, id, attachment_id)
+    }
 }

@@ -562,34 +562,88 @@ impl Serialize for GetBulkReadJobDetailsResponse200 {
         m.end()
     }
 }
-/// `POST /crm/bulk/v7/read` (`createBulkReadJob`).
-pub async fn create_bulk_read_job(
-    client: &zcrm_core::Client,
-    body: &CreateBulkReadJobBody,
-) -> Result<Option<CreateBulkReadJobResponse201>, zcrm_core::Error> {
-    let path = "/crm/bulk/v7/read".to_string();
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::POST;
-    req.idempotent = false;
-    req.body = Some(
-        serde_json::to_value(body)
-            .map_err(|e| zcrm_core::Error::Decode {
-                path: "$".into(),
-                message: e.to_string(),
-                snippet: String::new(),
-            })?,
-    );
-    client.execute(req).await?.json()
+/**`POST /crm/bulk/v7/read` (`createBulkReadJob`): Start an export.
+
+Made with its required parameters by [`CreateBulkReadJobRequest::new`] (or the group's `create_bulk_read_job`), given optional ones by its setters, and sent by [`CreateBulkReadJobRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct CreateBulkReadJobRequest {
+    client: zcrm_core::Client,
+    body: CreateBulkReadJobBody,
 }
-/// `GET /crm/bulk/v7/read/{job_id}` (`getBulkReadJobDetails`).
-pub async fn get_bulk_read_job_details(
-    client: &zcrm_core::Client,
-    job_id: &str,
-) -> Result<Option<GetBulkReadJobDetailsResponse200>, zcrm_core::Error> {
-    let path = "/crm/bulk/v7/read/{job_id}".to_string();
-    let path = path.replace("{job_id}", &zcrm_core::client::encode_segment(job_id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    client.execute(req).await?.json()
+impl CreateBulkReadJobRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, body: CreateBulkReadJobBody) -> Self {
+        CreateBulkReadJobRequest {
+            client: client.clone(),
+            body,
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<CreateBulkReadJobResponse201>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::POST,
+            "/crm/bulk/v7/read",
+        );
+        req = req.json_body(&self.body)?;
+        self.client.execute(req).await?.json()
+    }
+}
+/**`GET /crm/bulk/v7/read/{job_id}` (`getBulkReadJobDetails`): Export status.
+
+Made with its required parameters by [`GetBulkReadJobDetailsRequest::new`] (or the group's `get_bulk_read_job_details`), given optional ones by its setters, and sent by [`GetBulkReadJobDetailsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetBulkReadJobDetailsRequest {
+    client: zcrm_core::Client,
+    /// `job_id` (path).
+    job_id: String,
+}
+impl GetBulkReadJobDetailsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, job_id: impl Into<String>) -> Self {
+        GetBulkReadJobDetailsRequest {
+            client: client.clone(),
+            job_id: job_id.into(),
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<GetBulkReadJobDetailsResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!(
+                "/crm/bulk/v7/read/{}", zcrm_core::client::encode_segment(& self.job_id)
+            ),
+        );
+        self.client.execute(req).await?.json()
+    }
+}
+/// Bulk read: the operations of `bulk_read.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct BulkReadApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> BulkReadApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        BulkReadApi { client }
+    }
+    /// `POST /crm/bulk/v7/read` (`createBulkReadJob`): Start an export.
+    pub fn create_bulk_read_job(
+        &self,
+        body: CreateBulkReadJobBody,
+    ) -> CreateBulkReadJobRequest {
+        CreateBulkReadJobRequest::new(self.client, body)
+    }
+    /// `GET /crm/bulk/v7/read/{job_id}` (`getBulkReadJobDetails`): Export status.
+    pub fn get_bulk_read_job_details(
+        &self,
+        job_id: impl Into<String>,
+    ) -> GetBulkReadJobDetailsRequest {
+        GetBulkReadJobDetailsRequest::new(self.client, job_id)
+    }
 }

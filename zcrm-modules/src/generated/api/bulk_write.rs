@@ -942,34 +942,86 @@ impl Serialize for CreateBulkWriteJobResponse201Details {
         m.end()
     }
 }
-/// `POST /crm/bulk/v7/write` (`createBulkWriteJob`).
-pub async fn create_bulk_write_job(
-    client: &zcrm_core::Client,
-    body: &CreateBulkWriteJobBody,
-) -> Result<Option<CreateBulkWriteJobResponse201>, zcrm_core::Error> {
-    let path = "/crm/bulk/v7/write".to_string();
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::POST;
-    req.idempotent = false;
-    req.body = Some(
-        serde_json::to_value(body)
-            .map_err(|e| zcrm_core::Error::Decode {
-                path: "$".into(),
-                message: e.to_string(),
-                snippet: String::new(),
-            })?,
-    );
-    client.execute(req).await?.json()
+/**`POST /crm/bulk/v7/write` (`createBulkWriteJob`): Start an import.
+
+Made with its required parameters by [`CreateBulkWriteJobRequest::new`] (or the group's `create_bulk_write_job`), given optional ones by its setters, and sent by [`CreateBulkWriteJobRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct CreateBulkWriteJobRequest {
+    client: zcrm_core::Client,
+    body: CreateBulkWriteJobBody,
 }
-/// `GET /crm/bulk/v7/write/{job_id}` (`getBulkWriteJobDetails`).
-pub async fn get_bulk_write_job_details(
-    client: &zcrm_core::Client,
-    job_id: &str,
-) -> Result<Option<BulkWriteJob>, zcrm_core::Error> {
-    let path = "/crm/bulk/v7/write/{job_id}".to_string();
-    let path = path.replace("{job_id}", &zcrm_core::client::encode_segment(job_id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    client.execute(req).await?.json()
+impl CreateBulkWriteJobRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, body: CreateBulkWriteJobBody) -> Self {
+        CreateBulkWriteJobRequest {
+            client: client.clone(),
+            body,
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<CreateBulkWriteJobResponse201>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::POST,
+            "/crm/bulk/v7/write",
+        );
+        req = req.json_body(&self.body)?;
+        self.client.execute(req).await?.json()
+    }
+}
+/**`GET /crm/bulk/v7/write/{job_id}` (`getBulkWriteJobDetails`): Import status.
+
+Made with its required parameters by [`GetBulkWriteJobDetailsRequest::new`] (or the group's `get_bulk_write_job_details`), given optional ones by its setters, and sent by [`GetBulkWriteJobDetailsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetBulkWriteJobDetailsRequest {
+    client: zcrm_core::Client,
+    /// `job_id` (path).
+    job_id: String,
+}
+impl GetBulkWriteJobDetailsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, job_id: impl Into<String>) -> Self {
+        GetBulkWriteJobDetailsRequest {
+            client: client.clone(),
+            job_id: job_id.into(),
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(self) -> Result<Option<BulkWriteJob>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!(
+                "/crm/bulk/v7/write/{}", zcrm_core::client::encode_segment(& self.job_id)
+            ),
+        );
+        self.client.execute(req).await?.json()
+    }
+}
+/// Bulk write: the operations of `bulk_write.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct BulkWriteApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> BulkWriteApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        BulkWriteApi { client }
+    }
+    /// `POST /crm/bulk/v7/write` (`createBulkWriteJob`): Start an import.
+    pub fn create_bulk_write_job(
+        &self,
+        body: CreateBulkWriteJobBody,
+    ) -> CreateBulkWriteJobRequest {
+        CreateBulkWriteJobRequest::new(self.client, body)
+    }
+    /// `GET /crm/bulk/v7/write/{job_id}` (`getBulkWriteJobDetails`): Import status.
+    pub fn get_bulk_write_job_details(
+        &self,
+        job_id: impl Into<String>,
+    ) -> GetBulkWriteJobDetailsRequest {
+        GetBulkWriteJobDetailsRequest::new(self.client, job_id)
+    }
 }

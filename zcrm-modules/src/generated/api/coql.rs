@@ -228,22 +228,47 @@ impl Serialize for ExecuteCoqlQueryResponse200Info {
         m.end()
     }
 }
-/// `POST /crm/v7/coql` (`executeCOQLQuery`).
-pub async fn execute_coql_query(
-    client: &zcrm_core::Client,
-    body: &ExecuteCoqlQueryBody,
-) -> Result<Option<ExecuteCoqlQueryResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/coql".to_string();
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::POST;
-    req.idempotent = false;
-    req.body = Some(
-        serde_json::to_value(body)
-            .map_err(|e| zcrm_core::Error::Decode {
-                path: "$".into(),
-                message: e.to_string(),
-                snippet: String::new(),
-            })?,
-    );
-    client.execute(req).await?.json()
+/**`POST /crm/v7/coql` (`executeCOQLQuery`): Run a COQL query.
+
+Made with its required parameters by [`ExecuteCoqlQueryRequest::new`] (or the group's `execute_coql_query`), given optional ones by its setters, and sent by [`ExecuteCoqlQueryRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct ExecuteCoqlQueryRequest {
+    client: zcrm_core::Client,
+    body: ExecuteCoqlQueryBody,
+}
+impl ExecuteCoqlQueryRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, body: ExecuteCoqlQueryBody) -> Self {
+        ExecuteCoqlQueryRequest {
+            client: client.clone(),
+            body,
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<ExecuteCoqlQueryResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(reqwest_method::POST, "/crm/v7/coql");
+        req = req.json_body(&self.body)?;
+        self.client.execute(req).await?.json()
+    }
+}
+/// COQL: the operations of `coql.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct CoqlApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> CoqlApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        CoqlApi { client }
+    }
+    /// `POST /crm/v7/coql` (`executeCOQLQuery`): Run a COQL query.
+    pub fn execute_coql_query(
+        &self,
+        body: ExecuteCoqlQueryBody,
+    ) -> ExecuteCoqlQueryRequest {
+        ExecuteCoqlQueryRequest::new(self.client, body)
+    }
 }

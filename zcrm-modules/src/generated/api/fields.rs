@@ -1829,60 +1829,129 @@ impl Serialize for GetFieldsWithIdResponse200 {
         m.end()
     }
 }
-/// Parameters of `getFields`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetFieldsParams {
-    /// `module` (query)
-    pub module: Option<String>,
-    /// `type` (query)
-    pub type_: Option<String>,
-    /// `include` (query)
-    pub include: Option<String>,
-    /// `If-Modified-Since` (header)
-    pub if_modified_since: Option<String>,
+/**`GET /crm/v7/settings/fields` (`getFields`): Fields of a module.
+
+Made with its required parameters by [`GetFieldsRequest::new`] (or the group's `get_fields`), given optional ones by its setters, and sent by [`GetFieldsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetFieldsRequest {
+    client: zcrm_core::Client,
+    /// `module` (query).
+    module: String,
+    /// `type` (query).
+    type_: Option<String>,
+    /// `include` (query).
+    include: Option<String>,
+    /// `If-Modified-Since` (header).
+    if_modified_since: Option<String>,
 }
-/// `GET /crm/v7/settings/fields` (`getFields`).
-pub async fn get_fields(
-    client: &zcrm_core::Client,
-    params: &GetFieldsParams,
-) -> Result<Option<GetFieldsResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/settings/fields".to_string();
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.module {
-        req = req.query("module", v.to_string());
+impl GetFieldsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, module: impl Into<String>) -> Self {
+        GetFieldsRequest {
+            client: client.clone(),
+            module: module.into(),
+            type_: None,
+            include: None,
+            if_modified_since: None,
+        }
     }
-    if let Some(v) = &params.type_ {
-        req = req.query("type", v.to_string());
+    /// Sets `type` (query).
+    pub fn type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
     }
-    if let Some(v) = &params.include {
-        req = req.query("include", v.to_string());
+    /// Sets `include` (query).
+    pub fn include(mut self, include: impl Into<String>) -> Self {
+        self.include = Some(include.into());
+        self
     }
-    if let Some(v) = &params.if_modified_since {
-        req = req.header("If-Modified-Since", v.to_string());
+    /// Sets `If-Modified-Since` (header).
+    pub fn if_modified_since(mut self, if_modified_since: impl Into<String>) -> Self {
+        self.if_modified_since = Some(if_modified_since.into());
+        self
     }
-    client.execute(req).await?.json()
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(self) -> Result<Option<GetFieldsResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            "/crm/v7/settings/fields",
+        );
+        let v = self.module;
+        req = req.query("module", v);
+        if let Some(v) = self.type_ {
+            req = req.query("type", v);
+        }
+        if let Some(v) = self.include {
+            req = req.query("include", v);
+        }
+        if let Some(v) = self.if_modified_since {
+            req = req.header("If-Modified-Since", v);
+        }
+        self.client.execute(req).await?.json()
+    }
 }
-/// Parameters of `getFieldsWithID`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetFieldsWithIdParams {
-    /// `module` (query)
-    pub module: Option<String>,
+/**`GET /crm/v7/settings/fields/{field_id}` (`getFieldsWithID`): One field.
+
+Made with its required parameters by [`GetFieldsWithIdRequest::new`] (or the group's `get_fields_with_id`), given optional ones by its setters, and sent by [`GetFieldsWithIdRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetFieldsWithIdRequest {
+    client: zcrm_core::Client,
+    /// `field_id` (path).
+    field_id: String,
+    /// `module` (query).
+    module: String,
 }
-/// `GET /crm/v7/settings/fields/{field_id}` (`getFieldsWithID`).
-pub async fn get_fields_with_id(
-    client: &zcrm_core::Client,
-    field_id: &str,
-    params: &GetFieldsWithIdParams,
-) -> Result<Option<GetFieldsWithIdResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/settings/fields/{field_id}".to_string();
-    let path = path.replace("{field_id}", &zcrm_core::client::encode_segment(field_id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.module {
-        req = req.query("module", v.to_string());
+impl GetFieldsWithIdRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        field_id: impl Into<String>,
+        module: impl Into<String>,
+    ) -> Self {
+        GetFieldsWithIdRequest {
+            client: client.clone(),
+            field_id: field_id.into(),
+            module: module.into(),
+        }
     }
-    client.execute(req).await?.json()
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<GetFieldsWithIdResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!(
+                "/crm/v7/settings/fields/{}", zcrm_core::client::encode_segment(& self
+                .field_id)
+            ),
+        );
+        let v = self.module;
+        req = req.query("module", v);
+        self.client.execute(req).await?.json()
+    }
+}
+/// Fields: the operations of `fields.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldsApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> FieldsApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        FieldsApi { client }
+    }
+    /// `GET /crm/v7/settings/fields` (`getFields`): Fields of a module.
+    pub fn get_fields(&self, module: impl Into<String>) -> GetFieldsRequest {
+        GetFieldsRequest::new(self.client, module)
+    }
+    /// `GET /crm/v7/settings/fields/{field_id}` (`getFieldsWithID`): One field.
+    pub fn get_fields_with_id(
+        &self,
+        field_id: impl Into<String>,
+        module: impl Into<String>,
+    ) -> GetFieldsWithIdRequest {
+        GetFieldsWithIdRequest::new(self.client, field_id, module)
+    }
 }

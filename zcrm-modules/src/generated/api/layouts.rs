@@ -680,56 +680,118 @@ impl Serialize for GetLayoutByIdResponse200 {
         m.end()
     }
 }
-/// Parameters of `getLayouts`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetLayoutsParams {
-    /// `module` (query)
-    pub module: Option<String>,
+/**`GET /crm/v7/settings/layouts` (`getLayouts`): Layouts of a module.
+
+Made with its required parameters by [`GetLayoutsRequest::new`] (or the group's `get_layouts`), given optional ones by its setters, and sent by [`GetLayoutsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetLayoutsRequest {
+    client: zcrm_core::Client,
+    /// `module` (query).
+    module: String,
 }
-/// `GET /crm/v7/settings/layouts` (`getLayouts`).
-pub async fn get_layouts(
-    client: &zcrm_core::Client,
-    params: &GetLayoutsParams,
-) -> Result<Option<GetLayoutsResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/settings/layouts".to_string();
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.module {
-        req = req.query("module", v.to_string());
+impl GetLayoutsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, module: impl Into<String>) -> Self {
+        GetLayoutsRequest {
+            client: client.clone(),
+            module: module.into(),
+        }
     }
-    client.execute(req).await?.json()
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(self) -> Result<Option<GetLayoutsResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            "/crm/v7/settings/layouts",
+        );
+        let v = self.module;
+        req = req.query("module", v);
+        self.client.execute(req).await?.json()
+    }
 }
-/// Parameters of `getLayoutById`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetLayoutByIdParams {
-    /// `module` (query)
-    pub module: Option<String>,
-    /// `include` (query)
-    pub include: Option<String>,
-    /// `fields` (query)
-    pub fields: Option<String>,
+/**`GET /crm/v7/settings/layouts/{layout_id}` (`getLayoutById`): One layout.
+
+Made with its required parameters by [`GetLayoutByIdRequest::new`] (or the group's `get_layout_by_id`), given optional ones by its setters, and sent by [`GetLayoutByIdRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetLayoutByIdRequest {
+    client: zcrm_core::Client,
+    /// `layout_id` (path).
+    layout_id: String,
+    /// `module` (query).
+    module: String,
+    /// `include` (query).
+    include: Option<String>,
+    /// `fields` (query).
+    fields: Option<String>,
 }
-/// `GET /crm/v7/settings/layouts/{layout_id}` (`getLayoutById`).
-pub async fn get_layout_by_id(
-    client: &zcrm_core::Client,
-    layout_id: &str,
-    params: &GetLayoutByIdParams,
-) -> Result<Option<GetLayoutByIdResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/settings/layouts/{layout_id}".to_string();
-    let path = path
-        .replace("{layout_id}", &zcrm_core::client::encode_segment(layout_id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.module {
-        req = req.query("module", v.to_string());
+impl GetLayoutByIdRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        layout_id: impl Into<String>,
+        module: impl Into<String>,
+    ) -> Self {
+        GetLayoutByIdRequest {
+            client: client.clone(),
+            layout_id: layout_id.into(),
+            module: module.into(),
+            include: None,
+            fields: None,
+        }
     }
-    if let Some(v) = &params.include {
-        req = req.query("include", v.to_string());
+    /// Sets `include` (query).
+    pub fn include(mut self, include: impl Into<String>) -> Self {
+        self.include = Some(include.into());
+        self
     }
-    if let Some(v) = &params.fields {
-        req = req.query("fields", v.to_string());
+    /// Sets `fields` (query).
+    pub fn fields(mut self, fields: impl Into<String>) -> Self {
+        self.fields = Some(fields.into());
+        self
     }
-    client.execute(req).await?.json()
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<GetLayoutByIdResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!(
+                "/crm/v7/settings/layouts/{}", zcrm_core::client::encode_segment(& self
+                .layout_id)
+            ),
+        );
+        let v = self.module;
+        req = req.query("module", v);
+        if let Some(v) = self.include {
+            req = req.query("include", v);
+        }
+        if let Some(v) = self.fields {
+            req = req.query("fields", v);
+        }
+        self.client.execute(req).await?.json()
+    }
+}
+/// Layouts: the operations of `layouts.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct LayoutsApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> LayoutsApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        LayoutsApi { client }
+    }
+    /// `GET /crm/v7/settings/layouts` (`getLayouts`): Layouts of a module.
+    pub fn get_layouts(&self, module: impl Into<String>) -> GetLayoutsRequest {
+        GetLayoutsRequest::new(self.client, module)
+    }
+    /// `GET /crm/v7/settings/layouts/{layout_id}` (`getLayoutById`): One layout.
+    pub fn get_layout_by_id(
+        &self,
+        layout_id: impl Into<String>,
+        module: impl Into<String>,
+    ) -> GetLayoutByIdRequest {
+        GetLayoutByIdRequest::new(self.client, layout_id, module)
+    }
 }

@@ -210,86 +210,194 @@ impl Serialize for BulkSearchRecordsResponse200 {
         m.end()
     }
 }
-/// Parameters of `searchRecords`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SearchRecordsParams {
-    /// `criteria` (query)
-    pub criteria: Option<String>,
-    /// `email` (query)
-    pub email: Option<String>,
-    /// `phone` (query)
-    pub phone: Option<String>,
-    /// `word` (query)
-    pub word: Option<String>,
-    /// `fields` (query)
-    pub fields: Option<String>,
-    /// `page` (query)
-    pub page: Option<i64>,
-    /// `per_page` (query)
-    pub per_page: Option<i64>,
-    /// `converted` (query)
-    pub converted: Option<String>,
-    /// `approved` (query)
-    pub approved: Option<String>,
+/**`GET /crm/v7/{module}/search` (`searchRecords`): Search records (at most 2,000).
+
+Made with its required parameters by [`SearchRecordsRequest::new`] (or the group's `search_records`), given optional ones by its setters, and sent by [`SearchRecordsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct SearchRecordsRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `criteria` (query).
+    criteria: Option<String>,
+    /// `email` (query).
+    email: Option<String>,
+    /// `phone` (query).
+    phone: Option<String>,
+    /// `word` (query).
+    word: Option<String>,
+    /// `fields` (query).
+    fields: Option<String>,
+    /// `page` (query).
+    page: Option<i64>,
+    /// `per_page` (query).
+    per_page: Option<i64>,
+    /// `converted` (query).
+    converted: Option<String>,
+    /// `approved` (query).
+    approved: Option<String>,
 }
-/// `GET /crm/v7/{module}/search` (`searchRecords`).
-pub async fn search_records(
-    client: &zcrm_core::Client,
-    module: &str,
-    params: &SearchRecordsParams,
-) -> Result<Option<SearchRecordsResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/search".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.criteria {
-        req = req.query("criteria", v.to_string());
+impl SearchRecordsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, module: impl Into<String>) -> Self {
+        SearchRecordsRequest {
+            client: client.clone(),
+            module: module.into(),
+            criteria: None,
+            email: None,
+            phone: None,
+            word: None,
+            fields: None,
+            page: None,
+            per_page: None,
+            converted: None,
+            approved: None,
+        }
     }
-    if let Some(v) = &params.email {
-        req = req.query("email", v.to_string());
+    /// Sets `criteria` (query).
+    pub fn criteria(mut self, criteria: impl Into<String>) -> Self {
+        self.criteria = Some(criteria.into());
+        self
     }
-    if let Some(v) = &params.phone {
-        req = req.query("phone", v.to_string());
+    /// Sets `email` (query).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
     }
-    if let Some(v) = &params.word {
-        req = req.query("word", v.to_string());
+    /// Sets `phone` (query).
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
     }
-    if let Some(v) = &params.fields {
-        req = req.query("fields", v.to_string());
+    /// Sets `word` (query).
+    pub fn word(mut self, word: impl Into<String>) -> Self {
+        self.word = Some(word.into());
+        self
     }
-    if let Some(v) = &params.page {
-        req = req.query("page", v.to_string());
+    /// Sets `fields` (query).
+    pub fn fields(mut self, fields: impl Into<String>) -> Self {
+        self.fields = Some(fields.into());
+        self
     }
-    if let Some(v) = &params.per_page {
-        req = req.query("per_page", v.to_string());
+    /// Sets `page` (query).
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
+        self
     }
-    if let Some(v) = &params.converted {
-        req = req.query("converted", v.to_string());
+    /// Sets `per_page` (query).
+    pub fn per_page(mut self, per_page: i64) -> Self {
+        self.per_page = Some(per_page);
+        self
     }
-    if let Some(v) = &params.approved {
-        req = req.query("approved", v.to_string());
+    /// Sets `converted` (query).
+    pub fn converted(mut self, converted: impl Into<String>) -> Self {
+        self.converted = Some(converted.into());
+        self
     }
-    client.execute(req).await?.json()
+    /// Sets `approved` (query).
+    pub fn approved(mut self, approved: impl Into<String>) -> Self {
+        self.approved = Some(approved.into());
+        self
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<SearchRecordsResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!(
+                "/crm/v7/{}/search", zcrm_core::client::encode_segment(& self.module)
+            ),
+        );
+        if let Some(v) = self.criteria {
+            req = req.query("criteria", v);
+        }
+        if let Some(v) = self.email {
+            req = req.query("email", v);
+        }
+        if let Some(v) = self.phone {
+            req = req.query("phone", v);
+        }
+        if let Some(v) = self.word {
+            req = req.query("word", v);
+        }
+        if let Some(v) = self.fields {
+            req = req.query("fields", v);
+        }
+        if let Some(v) = self.page {
+            req = req.query("page", v.to_string());
+        }
+        if let Some(v) = self.per_page {
+            req = req.query("per_page", v.to_string());
+        }
+        if let Some(v) = self.converted {
+            req = req.query("converted", v);
+        }
+        if let Some(v) = self.approved {
+            req = req.query("approved", v);
+        }
+        self.client.execute(req).await?.json()
+    }
 }
-/// `POST /crm/v7/{module}/search` (`bulkSearchRecords`).
-pub async fn bulk_search_records(
-    client: &zcrm_core::Client,
-    module: &str,
-    body: &BulkSearchRecordsBody,
-) -> Result<Option<BulkSearchRecordsResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/search".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::POST;
-    req.idempotent = false;
-    req.body = Some(
-        serde_json::to_value(body)
-            .map_err(|e| zcrm_core::Error::Decode {
-                path: "$".into(),
-                message: e.to_string(),
-                snippet: String::new(),
-            })?,
-    );
-    client.execute(req).await?.json()
+/**`POST /crm/v7/{module}/search` (`bulkSearchRecords`): Search with a criteria body.
+
+Made with its required parameters by [`BulkSearchRecordsRequest::new`] (or the group's `bulk_search_records`), given optional ones by its setters, and sent by [`BulkSearchRecordsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct BulkSearchRecordsRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    body: BulkSearchRecordsBody,
+}
+impl BulkSearchRecordsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        body: BulkSearchRecordsBody,
+    ) -> Self {
+        BulkSearchRecordsRequest {
+            client: client.clone(),
+            module: module.into(),
+            body,
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<BulkSearchRecordsResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::POST,
+            format!(
+                "/crm/v7/{}/search", zcrm_core::client::encode_segment(& self.module)
+            ),
+        );
+        req = req.json_body(&self.body)?;
+        self.client.execute(req).await?.json()
+    }
+}
+/// Search: the operations of `module_search.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct ModuleSearchApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> ModuleSearchApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        ModuleSearchApi { client }
+    }
+    /// `GET /crm/v7/{module}/search` (`searchRecords`): Search records (at most 2,000).
+    pub fn search_records(&self, module: impl Into<String>) -> SearchRecordsRequest {
+        SearchRecordsRequest::new(self.client, module)
+    }
+    /// `POST /crm/v7/{module}/search` (`bulkSearchRecords`): Search with a criteria body.
+    pub fn bulk_search_records(
+        &self,
+        module: impl Into<String>,
+        body: BulkSearchRecordsBody,
+    ) -> BulkSearchRecordsRequest {
+        BulkSearchRecordsRequest::new(self.client, module, body)
+    }
 }

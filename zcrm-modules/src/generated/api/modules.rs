@@ -982,40 +982,103 @@ impl Serialize for GetModuleByApiNameResponse200 {
         m.end()
     }
 }
-/// Parameters of `getModules`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetModulesParams {
-    /// `status` (query)
-    pub status: Option<String>,
-    /// `If-Modified-Since` (header)
-    pub if_modified_since: Option<String>,
+/**`GET /crm/v7/settings/modules` (`getModules`): Modules of the org.
+
+Made with its required parameters by [`GetModulesRequest::new`] (or the group's `get_modules`), given optional ones by its setters, and sent by [`GetModulesRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetModulesRequest {
+    client: zcrm_core::Client,
+    /// `status` (query).
+    status: Option<String>,
+    /// `If-Modified-Since` (header).
+    if_modified_since: Option<String>,
 }
-/// `GET /crm/v7/settings/modules` (`getModules`).
-pub async fn get_modules(
-    client: &zcrm_core::Client,
-    params: &GetModulesParams,
-) -> Result<Option<GetModulesResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/settings/modules".to_string();
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.status {
-        req = req.query("status", v.to_string());
+impl GetModulesRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client) -> Self {
+        GetModulesRequest {
+            client: client.clone(),
+            status: None,
+            if_modified_since: None,
+        }
     }
-    if let Some(v) = &params.if_modified_since {
-        req = req.header("If-Modified-Since", v.to_string());
+    /// Sets `status` (query).
+    pub fn status(mut self, status: impl Into<String>) -> Self {
+        self.status = Some(status.into());
+        self
     }
-    client.execute(req).await?.json()
+    /// Sets `If-Modified-Since` (header).
+    pub fn if_modified_since(mut self, if_modified_since: impl Into<String>) -> Self {
+        self.if_modified_since = Some(if_modified_since.into());
+        self
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(self) -> Result<Option<GetModulesResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            "/crm/v7/settings/modules",
+        );
+        if let Some(v) = self.status {
+            req = req.query("status", v);
+        }
+        if let Some(v) = self.if_modified_since {
+            req = req.header("If-Modified-Since", v);
+        }
+        self.client.execute(req).await?.json()
+    }
 }
-/// `GET /crm/v7/settings/modules/{api_name}` (`getModuleByApiName`).
-pub async fn get_module_by_api_name(
-    client: &zcrm_core::Client,
-    api_name: &str,
-) -> Result<Option<GetModuleByApiNameResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/settings/modules/{api_name}".to_string();
-    let path = path.replace("{api_name}", &zcrm_core::client::encode_segment(api_name));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    client.execute(req).await?.json()
+/**`GET /crm/v7/settings/modules/{api_name}` (`getModuleByApiName`): One module.
+
+Made with its required parameters by [`GetModuleByApiNameRequest::new`] (or the group's `get_module_by_api_name`), given optional ones by its setters, and sent by [`GetModuleByApiNameRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetModuleByApiNameRequest {
+    client: zcrm_core::Client,
+    /// `api_name` (path).
+    api_name: String,
+}
+impl GetModuleByApiNameRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, api_name: impl Into<String>) -> Self {
+        GetModuleByApiNameRequest {
+            client: client.clone(),
+            api_name: api_name.into(),
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<GetModuleByApiNameResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!(
+                "/crm/v7/settings/modules/{}", zcrm_core::client::encode_segment(& self
+                .api_name)
+            ),
+        );
+        self.client.execute(req).await?.json()
+    }
+}
+/// Modules: the operations of `modules.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct ModulesApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> ModulesApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        ModulesApi { client }
+    }
+    /// `GET /crm/v7/settings/modules` (`getModules`): Modules of the org.
+    pub fn get_modules(&self) -> GetModulesRequest {
+        GetModulesRequest::new(self.client)
+    }
+    /// `GET /crm/v7/settings/modules/{api_name}` (`getModuleByApiName`): One module.
+    pub fn get_module_by_api_name(
+        &self,
+        api_name: impl Into<String>,
+    ) -> GetModuleByApiNameRequest {
+        GetModuleByApiNameRequest::new(self.client, api_name)
+    }
 }

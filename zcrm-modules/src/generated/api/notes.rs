@@ -529,95 +529,191 @@ impl Serialize for CreateRecordNotesBody {
         m.end()
     }
 }
-/// Parameters of `getNotesModule`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetNotesModuleParams {
-    /// `fields` (query)
-    pub fields: Option<String>,
-    /// `page` (query)
-    pub page: Option<i64>,
-    /// `per_page` (query)
-    pub per_page: Option<i64>,
+/**`GET /crm/v7/Notes` (`getNotesModule`): List notes.
+
+Made with its required parameters by [`GetNotesModuleRequest::new`] (or the group's `get_notes_module`), given optional ones by its setters, and sent by [`GetNotesModuleRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetNotesModuleRequest {
+    client: zcrm_core::Client,
+    /// `fields` (query).
+    fields: String,
+    /// `page` (query).
+    page: Option<i64>,
+    /// `per_page` (query).
+    per_page: Option<i64>,
 }
-/// `GET /crm/v7/Notes` (`getNotesModule`).
-pub async fn get_notes_module(
-    client: &zcrm_core::Client,
-    params: &GetNotesModuleParams,
-) -> Result<Option<GetNotesModuleResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/Notes".to_string();
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.fields {
-        req = req.query("fields", v.to_string());
+impl GetNotesModuleRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, fields: impl Into<String>) -> Self {
+        GetNotesModuleRequest {
+            client: client.clone(),
+            fields: fields.into(),
+            page: None,
+            per_page: None,
+        }
     }
-    if let Some(v) = &params.page {
-        req = req.query("page", v.to_string());
+    /// Sets `page` (query).
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
+        self
     }
-    if let Some(v) = &params.per_page {
-        req = req.query("per_page", v.to_string());
+    /// Sets `per_page` (query).
+    pub fn per_page(mut self, per_page: i64) -> Self {
+        self.per_page = Some(per_page);
+        self
     }
-    client.execute(req).await?.json()
-}
-/// `POST /crm/v7/Notes` (`createNotesModule`).
-pub async fn create_notes_module(
-    client: &zcrm_core::Client,
-    body: &CreateNotesModuleBody,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/Notes".to_string();
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::POST;
-    req.idempotent = false;
-    req.body = Some(
-        serde_json::to_value(body)
-            .map_err(|e| zcrm_core::Error::Decode {
-                path: "$".into(),
-                message: e.to_string(),
-                snippet: String::new(),
-            })?,
-    );
-    client.execute(req).await?.json()
-}
-/// Parameters of `deleteNotesModule`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DeleteNotesModuleParams {
-    /// `ids` (query)
-    pub ids: Option<String>,
-}
-/// `DELETE /crm/v7/Notes` (`deleteNotesModule`).
-pub async fn delete_notes_module(
-    client: &zcrm_core::Client,
-    params: &DeleteNotesModuleParams,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/Notes".to_string();
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::DELETE;
-    req.idempotent = true;
-    if let Some(v) = &params.ids {
-        req = req.query("ids", v.to_string());
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<GetNotesModuleResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(reqwest_method::GET, "/crm/v7/Notes");
+        let v = self.fields;
+        req = req.query("fields", v);
+        if let Some(v) = self.page {
+            req = req.query("page", v.to_string());
+        }
+        if let Some(v) = self.per_page {
+            req = req.query("per_page", v.to_string());
+        }
+        self.client.execute(req).await?.json()
     }
-    client.execute(req).await?.json()
 }
-/// `POST /crm/v7/{module}/{id}/Notes` (`createRecordNotes`).
-pub async fn create_record_notes(
-    client: &zcrm_core::Client,
-    module: &str,
-    id: &str,
-    body: &CreateRecordNotesBody,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/{id}/Notes".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let path = path.replace("{id}", &zcrm_core::client::encode_segment(id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::POST;
-    req.idempotent = false;
-    req.body = Some(
-        serde_json::to_value(body)
-            .map_err(|e| zcrm_core::Error::Decode {
-                path: "$".into(),
-                message: e.to_string(),
-                snippet: String::new(),
-            })?,
-    );
-    client.execute(req).await?.json()
+/**`POST /crm/v7/Notes` (`createNotesModule`): Create notes.
+
+Made with its required parameters by [`CreateNotesModuleRequest::new`] (or the group's `create_notes_module`), given optional ones by its setters, and sent by [`CreateNotesModuleRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct CreateNotesModuleRequest {
+    client: zcrm_core::Client,
+    body: CreateNotesModuleBody,
+}
+impl CreateNotesModuleRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, body: CreateNotesModuleBody) -> Self {
+        CreateNotesModuleRequest {
+            client: client.clone(),
+            body,
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(reqwest_method::POST, "/crm/v7/Notes");
+        req = req.json_body(&self.body)?;
+        self.client.execute(req).await?.json()
+    }
+}
+/**`DELETE /crm/v7/Notes` (`deleteNotesModule`): Delete notes.
+
+Made with its required parameters by [`DeleteNotesModuleRequest::new`] (or the group's `delete_notes_module`), given optional ones by its setters, and sent by [`DeleteNotesModuleRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct DeleteNotesModuleRequest {
+    client: zcrm_core::Client,
+    /// `ids` (query).
+    ids: String,
+}
+impl DeleteNotesModuleRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, ids: impl Into<String>) -> Self {
+        DeleteNotesModuleRequest {
+            client: client.clone(),
+            ids: ids.into(),
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::DELETE,
+            "/crm/v7/Notes",
+        );
+        let v = self.ids;
+        req = req.query("ids", v);
+        self.client.execute(req).await?.json()
+    }
+}
+/**`POST /crm/v7/{module}/{id}/Notes` (`createRecordNotes`): Add notes to a record.
+
+Made with its required parameters by [`CreateRecordNotesRequest::new`] (or the group's `create_record_notes`), given optional ones by its setters, and sent by [`CreateRecordNotesRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct CreateRecordNotesRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `id` (path).
+    id: String,
+    body: CreateRecordNotesBody,
+}
+impl CreateRecordNotesRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        body: CreateRecordNotesBody,
+    ) -> Self {
+        CreateRecordNotesRequest {
+            client: client.clone(),
+            module: module.into(),
+            id: id.into(),
+            body,
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::POST,
+            format!(
+                "/crm/v7/{}/{}/Notes", zcrm_core::client::encode_segment(& self.module),
+                zcrm_core::client::encode_segment(& self.id)
+            ),
+        );
+        req = req.json_body(&self.body)?;
+        self.client.execute(req).await?.json()
+    }
+}
+/// Notes: the operations of `notes.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct NotesApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> NotesApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        NotesApi { client }
+    }
+    /// `GET /crm/v7/Notes` (`getNotesModule`): List notes.
+    pub fn get_notes_module(&self, fields: impl Into<String>) -> GetNotesModuleRequest {
+        GetNotesModuleRequest::new(self.client, fields)
+    }
+    /// `POST /crm/v7/Notes` (`createNotesModule`): Create notes.
+    pub fn create_notes_module(
+        &self,
+        body: CreateNotesModuleBody,
+    ) -> CreateNotesModuleRequest {
+        CreateNotesModuleRequest::new(self.client, body)
+    }
+    /// `DELETE /crm/v7/Notes` (`deleteNotesModule`): Delete notes.
+    pub fn delete_notes_module(
+        &self,
+        ids: impl Into<String>,
+    ) -> DeleteNotesModuleRequest {
+        DeleteNotesModuleRequest::new(self.client, ids)
+    }
+    /// `POST /crm/v7/{module}/{id}/Notes` (`createRecordNotes`): Add notes to a record.
+    pub fn create_record_notes(
+        &self,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        body: CreateRecordNotesBody,
+    ) -> CreateRecordNotesRequest {
+        CreateRecordNotesRequest::new(self.client, module, id, body)
+    }
 }

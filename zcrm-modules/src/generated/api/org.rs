@@ -935,13 +935,41 @@ impl Serialize for GetOrganizationResponse200 {
         m.end()
     }
 }
-/// `GET /crm/v7/org` (`getOrganization`).
-pub async fn get_organization(
-    client: &zcrm_core::Client,
-) -> Result<Option<GetOrganizationResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/org".to_string();
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    client.execute(req).await?.json()
+/**`GET /crm/v7/org` (`getOrganization`): The org.
+
+Made with its required parameters by [`GetOrganizationRequest::new`] (or the group's `get_organization`), given optional ones by its setters, and sent by [`GetOrganizationRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetOrganizationRequest {
+    client: zcrm_core::Client,
+}
+impl GetOrganizationRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client) -> Self {
+        GetOrganizationRequest {
+            client: client.clone(),
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<GetOrganizationResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(reqwest_method::GET, "/crm/v7/org");
+        self.client.execute(req).await?.json()
+    }
+}
+/// Organization: the operations of `org.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct OrgApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> OrgApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        OrgApi { client }
+    }
+    /// `GET /crm/v7/org` (`getOrganization`): The org.
+    pub fn get_organization(&self) -> GetOrganizationRequest {
+        GetOrganizationRequest::new(self.client)
+    }
 }

@@ -71,25 +71,63 @@ impl Serialize for GetPickListValuesResponse200 {
         m.end()
     }
 }
-/// Parameters of `getPickListValues`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetPickListValuesParams {
-    /// `module` (query)
-    pub module: Option<String>,
+/**`GET /crm/v7/settings/fields/{field_id}/pick_list_values` (`getPickListValues`): Values of a picklist.
+
+Made with its required parameters by [`GetPickListValuesRequest::new`] (or the group's `get_pick_list_values`), given optional ones by its setters, and sent by [`GetPickListValuesRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetPickListValuesRequest {
+    client: zcrm_core::Client,
+    /// `field_id` (path).
+    field_id: String,
+    /// `module` (query).
+    module: String,
 }
-/// `GET /crm/v7/settings/fields/{field_id}/pick_list_values` (`getPickListValues`).
-pub async fn get_pick_list_values(
-    client: &zcrm_core::Client,
-    field_id: &str,
-    params: &GetPickListValuesParams,
-) -> Result<Option<GetPickListValuesResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/settings/fields/{field_id}/pick_list_values".to_string();
-    let path = path.replace("{field_id}", &zcrm_core::client::encode_segment(field_id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.module {
-        req = req.query("module", v.to_string());
+impl GetPickListValuesRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        field_id: impl Into<String>,
+        module: impl Into<String>,
+    ) -> Self {
+        GetPickListValuesRequest {
+            client: client.clone(),
+            field_id: field_id.into(),
+            module: module.into(),
+        }
     }
-    client.execute(req).await?.json()
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<GetPickListValuesResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!(
+                "/crm/v7/settings/fields/{}/pick_list_values",
+                zcrm_core::client::encode_segment(& self.field_id)
+            ),
+        );
+        let v = self.module;
+        req = req.query("module", v);
+        self.client.execute(req).await?.json()
+    }
+}
+/// Picklist values: the operations of `pick_list_values.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct PickListValuesApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> PickListValuesApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        PickListValuesApi { client }
+    }
+    /// `GET /crm/v7/settings/fields/{field_id}/pick_list_values` (`getPickListValues`): Values of a picklist.
+    pub fn get_pick_list_values(
+        &self,
+        field_id: impl Into<String>,
+        module: impl Into<String>,
+    ) -> GetPickListValuesRequest {
+        GetPickListValuesRequest::new(self.client, field_id, module)
+    }
 }

@@ -951,286 +951,640 @@ impl Serialize for CloneRecordBody {
         m.end()
     }
 }
-/// Parameters of `getRecords`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetRecordsParams {
-    /// `fields` (query)
-    pub fields: Option<String>,
-    /// `page` (query)
-    pub page: Option<i64>,
-    /// `per_page` (query)
-    pub per_page: Option<i64>,
-    /// `page_token` (query)
-    pub page_token: Option<String>,
-    /// `sort_by` (query)
-    pub sort_by: Option<String>,
-    /// `sort_order` (query)
-    pub sort_order: Option<String>,
-    /// `cvid` (query)
-    pub cvid: Option<String>,
-    /// `ids` (query)
-    pub ids: Option<String>,
-    /// `converted` (query)
-    pub converted: Option<String>,
-    /// `If-Modified-Since` (header)
-    pub if_modified_since: Option<String>,
+/**`GET /crm/v7/{module}` (`getRecords`): List records.
+
+Made with its required parameters by [`GetRecordsRequest::new`] (or the group's `get_records`), given optional ones by its setters, and sent by [`GetRecordsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetRecordsRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `fields` (query).
+    fields: String,
+    /// `page` (query).
+    page: Option<i64>,
+    /// `per_page` (query).
+    per_page: Option<i64>,
+    /// `page_token` (query).
+    page_token: Option<String>,
+    /// `sort_by` (query).
+    sort_by: Option<String>,
+    /// `sort_order` (query).
+    sort_order: Option<String>,
+    /// `cvid` (query).
+    cvid: Option<String>,
+    /// `ids` (query).
+    ids: Option<String>,
+    /// `converted` (query).
+    converted: Option<String>,
+    /// `If-Modified-Since` (header).
+    if_modified_since: Option<String>,
 }
-/// `GET /crm/v7/{module}` (`getRecords`).
-pub async fn get_records(
-    client: &zcrm_core::Client,
-    module: &str,
-    params: &GetRecordsParams,
-) -> Result<Option<GetRecordsResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.fields {
-        req = req.query("fields", v.to_string());
+impl GetRecordsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        fields: impl Into<String>,
+    ) -> Self {
+        GetRecordsRequest {
+            client: client.clone(),
+            module: module.into(),
+            fields: fields.into(),
+            page: None,
+            per_page: None,
+            page_token: None,
+            sort_by: None,
+            sort_order: None,
+            cvid: None,
+            ids: None,
+            converted: None,
+            if_modified_since: None,
+        }
     }
-    if let Some(v) = &params.page {
-        req = req.query("page", v.to_string());
+    /// Sets `page` (query).
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
+        self
     }
-    if let Some(v) = &params.per_page {
-        req = req.query("per_page", v.to_string());
+    /// Sets `per_page` (query).
+    pub fn per_page(mut self, per_page: i64) -> Self {
+        self.per_page = Some(per_page);
+        self
     }
-    if let Some(v) = &params.page_token {
-        req = req.query("page_token", v.to_string());
+    /// Sets `page_token` (query).
+    pub fn page_token(mut self, page_token: impl Into<String>) -> Self {
+        self.page_token = Some(page_token.into());
+        self
     }
-    if let Some(v) = &params.sort_by {
-        req = req.query("sort_by", v.to_string());
+    /// Sets `sort_by` (query).
+    pub fn sort_by(mut self, sort_by: impl Into<String>) -> Self {
+        self.sort_by = Some(sort_by.into());
+        self
     }
-    if let Some(v) = &params.sort_order {
-        req = req.query("sort_order", v.to_string());
+    /// Sets `sort_order` (query).
+    pub fn sort_order(mut self, sort_order: impl Into<String>) -> Self {
+        self.sort_order = Some(sort_order.into());
+        self
     }
-    if let Some(v) = &params.cvid {
-        req = req.query("cvid", v.to_string());
+    /// Sets `cvid` (query).
+    pub fn cvid(mut self, cvid: impl Into<String>) -> Self {
+        self.cvid = Some(cvid.into());
+        self
     }
-    if let Some(v) = &params.ids {
-        req = req.query("ids", v.to_string());
+    /// Sets `ids` (query).
+    pub fn ids(mut self, ids: impl Into<String>) -> Self {
+        self.ids = Some(ids.into());
+        self
     }
-    if let Some(v) = &params.converted {
-        req = req.query("converted", v.to_string());
+    /// Sets `converted` (query).
+    pub fn converted(mut self, converted: impl Into<String>) -> Self {
+        self.converted = Some(converted.into());
+        self
     }
-    if let Some(v) = &params.if_modified_since {
-        req = req.header("If-Modified-Since", v.to_string());
+    /// Sets `If-Modified-Since` (header).
+    pub fn if_modified_since(mut self, if_modified_since: impl Into<String>) -> Self {
+        self.if_modified_since = Some(if_modified_since.into());
+        self
     }
-    client.execute(req).await?.json()
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(self) -> Result<Option<GetRecordsResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!("/crm/v7/{}", zcrm_core::client::encode_segment(& self.module)),
+        );
+        let v = self.fields;
+        req = req.query("fields", v);
+        if let Some(v) = self.page {
+            req = req.query("page", v.to_string());
+        }
+        if let Some(v) = self.per_page {
+            req = req.query("per_page", v.to_string());
+        }
+        if let Some(v) = self.page_token {
+            req = req.query("page_token", v);
+        }
+        if let Some(v) = self.sort_by {
+            req = req.query("sort_by", v);
+        }
+        if let Some(v) = self.sort_order {
+            req = req.query("sort_order", v);
+        }
+        if let Some(v) = self.cvid {
+            req = req.query("cvid", v);
+        }
+        if let Some(v) = self.ids {
+            req = req.query("ids", v);
+        }
+        if let Some(v) = self.converted {
+            req = req.query("converted", v);
+        }
+        if let Some(v) = self.if_modified_since {
+            req = req.header("If-Modified-Since", v);
+        }
+        self.client.execute(req).await?.json()
+    }
 }
-/// `POST /crm/v7/{module}` (`createRecords`).
-pub async fn create_records(
-    client: &zcrm_core::Client,
-    module: &str,
-    body: &CreateRecordsBody,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::POST;
-    req.idempotent = false;
-    req.body = Some(
-        serde_json::to_value(body)
-            .map_err(|e| zcrm_core::Error::Decode {
-                path: "$".into(),
-                message: e.to_string(),
-                snippet: String::new(),
-            })?,
-    );
-    client.execute_record_write(module, req).await?.json()
+/**`POST /crm/v7/{module}` (`createRecords`): Create records (at most 100).
+
+Made with its required parameters by [`CreateRecordsRequest::new`] (or the group's `create_records`), given optional ones by its setters, and sent by [`CreateRecordsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct CreateRecordsRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    body: CreateRecordsBody,
 }
-/// Parameters of `updateRecords`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UpdateRecordsParams {
-    /// `If-Unmodified-Since` (header)
-    pub if_unmodified_since: Option<String>,
-}
-/// `PUT /crm/v7/{module}` (`updateRecords`).
-pub async fn update_records(
-    client: &zcrm_core::Client,
-    module: &str,
-    params: &UpdateRecordsParams,
-    body: &UpdateRecordsBody,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::PUT;
-    req.idempotent = true;
-    if let Some(v) = &params.if_unmodified_since {
-        req = req.header("If-Unmodified-Since", v.to_string());
+impl CreateRecordsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        body: CreateRecordsBody,
+    ) -> Self {
+        CreateRecordsRequest {
+            client: client.clone(),
+            module: module.into(),
+            body,
+        }
     }
-    req.body = Some(
-        serde_json::to_value(body)
-            .map_err(|e| zcrm_core::Error::Decode {
-                path: "$".into(),
-                message: e.to_string(),
-                snippet: String::new(),
-            })?,
-    );
-    client.execute_record_write(module, req).await?.json()
-}
-/// Parameters of `deleteRecords`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DeleteRecordsParams {
-    /// `ids` (query)
-    pub ids: Option<String>,
-    /// `wf_trigger` (query)
-    pub wf_trigger: Option<bool>,
-}
-/// `DELETE /crm/v7/{module}` (`deleteRecords`).
-pub async fn delete_records(
-    client: &zcrm_core::Client,
-    module: &str,
-    params: &DeleteRecordsParams,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::DELETE;
-    req.idempotent = true;
-    if let Some(v) = &params.ids {
-        req = req.query("ids", v.to_string());
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::POST,
+            format!("/crm/v7/{}", zcrm_core::client::encode_segment(& self.module)),
+        );
+        req = req.json_body(&self.body)?;
+        self.client.execute_record_write(&self.module, req).await?.json()
     }
-    if let Some(v) = &params.wf_trigger {
-        req = req.query("wf_trigger", v.to_string());
+}
+/**`PUT /crm/v7/{module}` (`updateRecords`): Update records (each carries its id).
+
+Made with its required parameters by [`UpdateRecordsRequest::new`] (or the group's `update_records`), given optional ones by its setters, and sent by [`UpdateRecordsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct UpdateRecordsRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `If-Unmodified-Since` (header).
+    if_unmodified_since: Option<String>,
+    body: UpdateRecordsBody,
+}
+impl UpdateRecordsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        body: UpdateRecordsBody,
+    ) -> Self {
+        UpdateRecordsRequest {
+            client: client.clone(),
+            module: module.into(),
+            if_unmodified_since: None,
+            body,
+        }
     }
-    client.execute(req).await?.json()
-}
-/// Parameters of `getRecord`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetRecordParams {
-    /// `fields` (query)
-    pub fields: Option<String>,
-}
-/// `GET /crm/v7/{module}/{id}` (`getRecord`).
-pub async fn get_record(
-    client: &zcrm_core::Client,
-    module: &str,
-    id: &str,
-    params: &GetRecordParams,
-) -> Result<Option<GetRecordResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/{id}".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let path = path.replace("{id}", &zcrm_core::client::encode_segment(id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.fields {
-        req = req.query("fields", v.to_string());
+    /// Sets `If-Unmodified-Since` (header).
+    pub fn if_unmodified_since(
+        mut self,
+        if_unmodified_since: impl Into<String>,
+    ) -> Self {
+        self.if_unmodified_since = Some(if_unmodified_since.into());
+        self
     }
-    client.execute(req).await?.json()
-}
-/// `PUT /crm/v7/{module}/{id}` (`updateRecord`).
-pub async fn update_record(
-    client: &zcrm_core::Client,
-    module: &str,
-    id: &str,
-    body: &UpdateRecordBody,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/{id}".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let path = path.replace("{id}", &zcrm_core::client::encode_segment(id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::PUT;
-    req.idempotent = true;
-    req.body = Some(
-        serde_json::to_value(body)
-            .map_err(|e| zcrm_core::Error::Decode {
-                path: "$".into(),
-                message: e.to_string(),
-                snippet: String::new(),
-            })?,
-    );
-    client.execute_record_write(module, req).await?.json()
-}
-/// `DELETE /crm/v7/{module}/{id}` (`deleteRecord`).
-pub async fn delete_record(
-    client: &zcrm_core::Client,
-    module: &str,
-    id: &str,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/{id}".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let path = path.replace("{id}", &zcrm_core::client::encode_segment(id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::DELETE;
-    req.idempotent = true;
-    client.execute(req).await?.json()
-}
-/// `POST /crm/v7/{module}/upsert` (`upsertRecords`).
-pub async fn upsert_records(
-    client: &zcrm_core::Client,
-    module: &str,
-    body: &UpsertRecordsBody,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/upsert".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::POST;
-    req.idempotent = false;
-    req.body = Some(
-        serde_json::to_value(body)
-            .map_err(|e| zcrm_core::Error::Decode {
-                path: "$".into(),
-                message: e.to_string(),
-                snippet: String::new(),
-            })?,
-    );
-    client.execute_record_write(module, req).await?.json()
-}
-/// Parameters of `getDeletedRecords`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetDeletedRecordsParams {
-    /// `type` (query)
-    pub type_: Option<String>,
-    /// `page` (query)
-    pub page: Option<i64>,
-    /// `per_page` (query)
-    pub per_page: Option<i64>,
-}
-/// `GET /crm/v7/{module}/deleted` (`getDeletedRecords`).
-pub async fn get_deleted_records(
-    client: &zcrm_core::Client,
-    module: &str,
-    params: &GetDeletedRecordsParams,
-) -> Result<Option<GetDeletedRecordsResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/deleted".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.type_ {
-        req = req.query("type", v.to_string());
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::PUT,
+            format!("/crm/v7/{}", zcrm_core::client::encode_segment(& self.module)),
+        );
+        if let Some(v) = self.if_unmodified_since {
+            req = req.header("If-Unmodified-Since", v);
+        }
+        req = req.json_body(&self.body)?;
+        self.client.execute_record_write(&self.module, req).await?.json()
     }
-    if let Some(v) = &params.page {
-        req = req.query("page", v.to_string());
-    }
-    if let Some(v) = &params.per_page {
-        req = req.query("per_page", v.to_string());
-    }
-    client.execute(req).await?.json()
 }
-/// `POST /crm/v7/{module}/{id}/actions/clone` (`cloneRecord`).
-pub async fn clone_record(
-    client: &zcrm_core::Client,
-    module: &str,
-    id: &str,
-    body: &CloneRecordBody,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/{id}/actions/clone".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let path = path.replace("{id}", &zcrm_core::client::encode_segment(id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::POST;
-    req.idempotent = false;
-    req.body = Some(
-        serde_json::to_value(body)
-            .map_err(|e| zcrm_core::Error::Decode {
-                path: "$".into(),
-                message: e.to_string(),
-                snippet: String::new(),
-            })?,
-    );
-    client.execute_record_write(module, req).await?.json()
+/**`DELETE /crm/v7/{module}` (`deleteRecords`): Delete records by id.
+
+Made with its required parameters by [`DeleteRecordsRequest::new`] (or the group's `delete_records`), given optional ones by its setters, and sent by [`DeleteRecordsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct DeleteRecordsRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `ids` (query).
+    ids: String,
+    /// `wf_trigger` (query).
+    wf_trigger: Option<bool>,
+}
+impl DeleteRecordsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        ids: impl Into<String>,
+    ) -> Self {
+        DeleteRecordsRequest {
+            client: client.clone(),
+            module: module.into(),
+            ids: ids.into(),
+            wf_trigger: None,
+        }
+    }
+    /// Sets `wf_trigger` (query).
+    pub fn wf_trigger(mut self, wf_trigger: bool) -> Self {
+        self.wf_trigger = Some(wf_trigger);
+        self
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::DELETE,
+            format!("/crm/v7/{}", zcrm_core::client::encode_segment(& self.module)),
+        );
+        let v = self.ids;
+        req = req.query("ids", v);
+        if let Some(v) = self.wf_trigger {
+            req = req.query("wf_trigger", v.to_string());
+        }
+        self.client.execute(req).await?.json()
+    }
+}
+/**`GET /crm/v7/{module}/{id}` (`getRecord`): Get one record.
+
+Made with its required parameters by [`GetRecordRequest::new`] (or the group's `get_record`), given optional ones by its setters, and sent by [`GetRecordRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetRecordRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `id` (path).
+    id: String,
+    /// `fields` (query).
+    fields: Option<String>,
+}
+impl GetRecordRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Self {
+        GetRecordRequest {
+            client: client.clone(),
+            module: module.into(),
+            id: id.into(),
+            fields: None,
+        }
+    }
+    /// Sets `fields` (query).
+    pub fn fields(mut self, fields: impl Into<String>) -> Self {
+        self.fields = Some(fields.into());
+        self
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(self) -> Result<Option<GetRecordResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!(
+                "/crm/v7/{}/{}", zcrm_core::client::encode_segment(& self.module),
+                zcrm_core::client::encode_segment(& self.id)
+            ),
+        );
+        if let Some(v) = self.fields {
+            req = req.query("fields", v);
+        }
+        self.client.execute(req).await?.json()
+    }
+}
+/**`PUT /crm/v7/{module}/{id}` (`updateRecord`): Update one record.
+
+Made with its required parameters by [`UpdateRecordRequest::new`] (or the group's `update_record`), given optional ones by its setters, and sent by [`UpdateRecordRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct UpdateRecordRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `id` (path).
+    id: String,
+    body: UpdateRecordBody,
+}
+impl UpdateRecordRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        body: UpdateRecordBody,
+    ) -> Self {
+        UpdateRecordRequest {
+            client: client.clone(),
+            module: module.into(),
+            id: id.into(),
+            body,
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::PUT,
+            format!(
+                "/crm/v7/{}/{}", zcrm_core::client::encode_segment(& self.module),
+                zcrm_core::client::encode_segment(& self.id)
+            ),
+        );
+        req = req.json_body(&self.body)?;
+        self.client.execute_record_write(&self.module, req).await?.json()
+    }
+}
+/**`DELETE /crm/v7/{module}/{id}` (`deleteRecord`): Delete one record.
+
+Made with its required parameters by [`DeleteRecordRequest::new`] (or the group's `delete_record`), given optional ones by its setters, and sent by [`DeleteRecordRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct DeleteRecordRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `id` (path).
+    id: String,
+}
+impl DeleteRecordRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Self {
+        DeleteRecordRequest {
+            client: client.clone(),
+            module: module.into(),
+            id: id.into(),
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::DELETE,
+            format!(
+                "/crm/v7/{}/{}", zcrm_core::client::encode_segment(& self.module),
+                zcrm_core::client::encode_segment(& self.id)
+            ),
+        );
+        self.client.execute(req).await?.json()
+    }
+}
+/**`POST /crm/v7/{module}/upsert` (`upsertRecords`): Insert or update records.
+
+Made with its required parameters by [`UpsertRecordsRequest::new`] (or the group's `upsert_records`), given optional ones by its setters, and sent by [`UpsertRecordsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct UpsertRecordsRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    body: UpsertRecordsBody,
+}
+impl UpsertRecordsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        body: UpsertRecordsBody,
+    ) -> Self {
+        UpsertRecordsRequest {
+            client: client.clone(),
+            module: module.into(),
+            body,
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::POST,
+            format!(
+                "/crm/v7/{}/upsert", zcrm_core::client::encode_segment(& self.module)
+            ),
+        );
+        req = req.json_body(&self.body)?;
+        self.client.execute_record_write(&self.module, req).await?.json()
+    }
+}
+/**`GET /crm/v7/{module}/deleted` (`getDeletedRecords`): Deleted records.
+
+Made with its required parameters by [`GetDeletedRecordsRequest::new`] (or the group's `get_deleted_records`), given optional ones by its setters, and sent by [`GetDeletedRecordsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetDeletedRecordsRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `type` (query).
+    type_: Option<String>,
+    /// `page` (query).
+    page: Option<i64>,
+    /// `per_page` (query).
+    per_page: Option<i64>,
+}
+impl GetDeletedRecordsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, module: impl Into<String>) -> Self {
+        GetDeletedRecordsRequest {
+            client: client.clone(),
+            module: module.into(),
+            type_: None,
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `type` (query).
+    pub fn type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+    /// Sets `page` (query).
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
+        self
+    }
+    /// Sets `per_page` (query).
+    pub fn per_page(mut self, per_page: i64) -> Self {
+        self.per_page = Some(per_page);
+        self
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<GetDeletedRecordsResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!(
+                "/crm/v7/{}/deleted", zcrm_core::client::encode_segment(& self.module)
+            ),
+        );
+        if let Some(v) = self.type_ {
+            req = req.query("type", v);
+        }
+        if let Some(v) = self.page {
+            req = req.query("page", v.to_string());
+        }
+        if let Some(v) = self.per_page {
+            req = req.query("per_page", v.to_string());
+        }
+        self.client.execute(req).await?.json()
+    }
+}
+/**`POST /crm/v7/{module}/{id}/actions/clone` (`cloneRecord`): Clone a record.
+
+Made with its required parameters by [`CloneRecordRequest::new`] (or the group's `clone_record`), given optional ones by its setters, and sent by [`CloneRecordRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct CloneRecordRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `id` (path).
+    id: String,
+    body: CloneRecordBody,
+}
+impl CloneRecordRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        body: CloneRecordBody,
+    ) -> Self {
+        CloneRecordRequest {
+            client: client.clone(),
+            module: module.into(),
+            id: id.into(),
+            body,
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::POST,
+            format!(
+                "/crm/v7/{}/{}/actions/clone", zcrm_core::client::encode_segment(& self
+                .module), zcrm_core::client::encode_segment(& self.id)
+            ),
+        );
+        req = req.json_body(&self.body)?;
+        self.client.execute_record_write(&self.module, req).await?.json()
+    }
+}
+/// Records: the operations of `record.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> RecordApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        RecordApi { client }
+    }
+    /// `GET /crm/v7/{module}` (`getRecords`): List records.
+    pub fn get_records(
+        &self,
+        module: impl Into<String>,
+        fields: impl Into<String>,
+    ) -> GetRecordsRequest {
+        GetRecordsRequest::new(self.client, module, fields)
+    }
+    /// `POST /crm/v7/{module}` (`createRecords`): Create records (at most 100).
+    pub fn create_records(
+        &self,
+        module: impl Into<String>,
+        body: CreateRecordsBody,
+    ) -> CreateRecordsRequest {
+        CreateRecordsRequest::new(self.client, module, body)
+    }
+    /// `PUT /crm/v7/{module}` (`updateRecords`): Update records (each carries its id).
+    pub fn update_records(
+        &self,
+        module: impl Into<String>,
+        body: UpdateRecordsBody,
+    ) -> UpdateRecordsRequest {
+        UpdateRecordsRequest::new(self.client, module, body)
+    }
+    /// `DELETE /crm/v7/{module}` (`deleteRecords`): Delete records by id.
+    pub fn delete_records(
+        &self,
+        module: impl Into<String>,
+        ids: impl Into<String>,
+    ) -> DeleteRecordsRequest {
+        DeleteRecordsRequest::new(self.client, module, ids)
+    }
+    /// `GET /crm/v7/{module}/{id}` (`getRecord`): Get one record.
+    pub fn get_record(
+        &self,
+        module: impl Into<String>,
+        id: impl Into<String>,
+    ) -> GetRecordRequest {
+        GetRecordRequest::new(self.client, module, id)
+    }
+    /// `PUT /crm/v7/{module}/{id}` (`updateRecord`): Update one record.
+    pub fn update_record(
+        &self,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        body: UpdateRecordBody,
+    ) -> UpdateRecordRequest {
+        UpdateRecordRequest::new(self.client, module, id, body)
+    }
+    /// `DELETE /crm/v7/{module}/{id}` (`deleteRecord`): Delete one record.
+    pub fn delete_record(
+        &self,
+        module: impl Into<String>,
+        id: impl Into<String>,
+    ) -> DeleteRecordRequest {
+        DeleteRecordRequest::new(self.client, module, id)
+    }
+    /// `POST /crm/v7/{module}/upsert` (`upsertRecords`): Insert or update records.
+    pub fn upsert_records(
+        &self,
+        module: impl Into<String>,
+        body: UpsertRecordsBody,
+    ) -> UpsertRecordsRequest {
+        UpsertRecordsRequest::new(self.client, module, body)
+    }
+    /// `GET /crm/v7/{module}/deleted` (`getDeletedRecords`): Deleted records.
+    pub fn get_deleted_records(
+        &self,
+        module: impl Into<String>,
+    ) -> GetDeletedRecordsRequest {
+        GetDeletedRecordsRequest::new(self.client, module)
+    }
+    /// `POST /crm/v7/{module}/{id}/actions/clone` (`cloneRecord`): Clone a record.
+    pub fn clone_record(
+        &self,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        body: CloneRecordBody,
+    ) -> CloneRecordRequest {
+        CloneRecordRequest::new(self.client, module, id, body)
+    }
 }

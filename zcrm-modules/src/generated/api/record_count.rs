@@ -64,45 +64,105 @@ impl Serialize for GetRecordCountResponse200 {
         m.end()
     }
 }
-/// Parameters of `getRecordCount`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetRecordCountParams {
-    /// `criteria` (query)
-    pub criteria: Option<String>,
-    /// `email` (query)
-    pub email: Option<String>,
-    /// `phone` (query)
-    pub phone: Option<String>,
-    /// `word` (query)
-    pub word: Option<String>,
-    /// `cvid` (query)
-    pub cvid: Option<String>,
+/**`GET /crm/v7/{module}/actions/count` (`getRecordCount`): Count records.
+
+Made with its required parameters by [`GetRecordCountRequest::new`] (or the group's `get_record_count`), given optional ones by its setters, and sent by [`GetRecordCountRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetRecordCountRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `criteria` (query).
+    criteria: Option<String>,
+    /// `email` (query).
+    email: Option<String>,
+    /// `phone` (query).
+    phone: Option<String>,
+    /// `word` (query).
+    word: Option<String>,
+    /// `cvid` (query).
+    cvid: Option<String>,
 }
-/// `GET /crm/v7/{module}/actions/count` (`getRecordCount`).
-pub async fn get_record_count(
-    client: &zcrm_core::Client,
-    module: &str,
-    params: &GetRecordCountParams,
-) -> Result<Option<GetRecordCountResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/actions/count".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.criteria {
-        req = req.query("criteria", v.to_string());
+impl GetRecordCountRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, module: impl Into<String>) -> Self {
+        GetRecordCountRequest {
+            client: client.clone(),
+            module: module.into(),
+            criteria: None,
+            email: None,
+            phone: None,
+            word: None,
+            cvid: None,
+        }
     }
-    if let Some(v) = &params.email {
-        req = req.query("email", v.to_string());
+    /// Sets `criteria` (query).
+    pub fn criteria(mut self, criteria: impl Into<String>) -> Self {
+        self.criteria = Some(criteria.into());
+        self
     }
-    if let Some(v) = &params.phone {
-        req = req.query("phone", v.to_string());
+    /// Sets `email` (query).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
     }
-    if let Some(v) = &params.word {
-        req = req.query("word", v.to_string());
+    /// Sets `phone` (query).
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
     }
-    if let Some(v) = &params.cvid {
-        req = req.query("cvid", v.to_string());
+    /// Sets `word` (query).
+    pub fn word(mut self, word: impl Into<String>) -> Self {
+        self.word = Some(word.into());
+        self
     }
-    client.execute(req).await?.json()
+    /// Sets `cvid` (query).
+    pub fn cvid(mut self, cvid: impl Into<String>) -> Self {
+        self.cvid = Some(cvid.into());
+        self
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<GetRecordCountResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!(
+                "/crm/v7/{}/actions/count", zcrm_core::client::encode_segment(& self
+                .module)
+            ),
+        );
+        if let Some(v) = self.criteria {
+            req = req.query("criteria", v);
+        }
+        if let Some(v) = self.email {
+            req = req.query("email", v);
+        }
+        if let Some(v) = self.phone {
+            req = req.query("phone", v);
+        }
+        if let Some(v) = self.word {
+            req = req.query("word", v);
+        }
+        if let Some(v) = self.cvid {
+            req = req.query("cvid", v);
+        }
+        self.client.execute(req).await?.json()
+    }
+}
+/// Record count: the operations of `record_count.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordCountApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> RecordCountApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        RecordCountApi { client }
+    }
+    /// `GET /crm/v7/{module}/actions/count` (`getRecordCount`): Count records.
+    pub fn get_record_count(&self, module: impl Into<String>) -> GetRecordCountRequest {
+        GetRecordCountRequest::new(self.client, module)
+    }
 }

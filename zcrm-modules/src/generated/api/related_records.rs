@@ -128,113 +128,279 @@ impl Serialize for UpdateRelatedRecordsBody {
         m.end()
     }
 }
-/// Parameters of `getRelatedRecords`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetRelatedRecordsParams {
-    /// `fields` (query)
-    pub fields: Option<String>,
-    /// `page` (query)
-    pub page: Option<i64>,
-    /// `per_page` (query)
-    pub per_page: Option<i64>,
+/**`GET /crm/v7/{module}/{id}/{related_list}` (`getRelatedRecords`): Related records.
+
+Made with its required parameters by [`GetRelatedRecordsRequest::new`] (or the group's `get_related_records`), given optional ones by its setters, and sent by [`GetRelatedRecordsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetRelatedRecordsRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `id` (path).
+    id: String,
+    /// `related_list` (path).
+    related_list: String,
+    /// `fields` (query).
+    fields: String,
+    /// `page` (query).
+    page: Option<i64>,
+    /// `per_page` (query).
+    per_page: Option<i64>,
 }
-/// `GET /crm/v7/{module}/{id}/{related_list}` (`getRelatedRecords`).
-pub async fn get_related_records(
-    client: &zcrm_core::Client,
-    module: &str,
-    id: &str,
-    related_list: &str,
-    params: &GetRelatedRecordsParams,
-) -> Result<Option<GetRelatedRecordsResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/{id}/{related_list}".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let path = path.replace("{id}", &zcrm_core::client::encode_segment(id));
-    let path = path
-        .replace("{related_list}", &zcrm_core::client::encode_segment(related_list));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.fields {
-        req = req.query("fields", v.to_string());
+impl GetRelatedRecordsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        related_list: impl Into<String>,
+        fields: impl Into<String>,
+    ) -> Self {
+        GetRelatedRecordsRequest {
+            client: client.clone(),
+            module: module.into(),
+            id: id.into(),
+            related_list: related_list.into(),
+            fields: fields.into(),
+            page: None,
+            per_page: None,
+        }
     }
-    if let Some(v) = &params.page {
-        req = req.query("page", v.to_string());
+    /// Sets `page` (query).
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
+        self
     }
-    if let Some(v) = &params.per_page {
-        req = req.query("per_page", v.to_string());
+    /// Sets `per_page` (query).
+    pub fn per_page(mut self, per_page: i64) -> Self {
+        self.per_page = Some(per_page);
+        self
     }
-    client.execute(req).await?.json()
-}
-/// `PUT /crm/v7/{module}/{id}/{related_list}` (`updateRelatedRecords`).
-pub async fn update_related_records(
-    client: &zcrm_core::Client,
-    module: &str,
-    id: &str,
-    related_list: &str,
-    body: &UpdateRelatedRecordsBody,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/{id}/{related_list}".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let path = path.replace("{id}", &zcrm_core::client::encode_segment(id));
-    let path = path
-        .replace("{related_list}", &zcrm_core::client::encode_segment(related_list));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::PUT;
-    req.idempotent = true;
-    req.body = Some(
-        serde_json::to_value(body)
-            .map_err(|e| zcrm_core::Error::Decode {
-                path: "$".into(),
-                message: e.to_string(),
-                snippet: String::new(),
-            })?,
-    );
-    client.execute(req).await?.json()
-}
-/// Parameters of `delinkRelatedRecords`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DelinkRelatedRecordsParams {
-    /// `ids` (query)
-    pub ids: Option<String>,
-}
-/// `DELETE /crm/v7/{module}/{id}/{related_list}` (`delinkRelatedRecords`).
-pub async fn delink_related_records(
-    client: &zcrm_core::Client,
-    module: &str,
-    id: &str,
-    related_list: &str,
-    params: &DelinkRelatedRecordsParams,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/{id}/{related_list}".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let path = path.replace("{id}", &zcrm_core::client::encode_segment(id));
-    let path = path
-        .replace("{related_list}", &zcrm_core::client::encode_segment(related_list));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::DELETE;
-    req.idempotent = true;
-    if let Some(v) = &params.ids {
-        req = req.query("ids", v.to_string());
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<GetRelatedRecordsResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!(
+                "/crm/v7/{}/{}/{}", zcrm_core::client::encode_segment(& self.module),
+                zcrm_core::client::encode_segment(& self.id),
+                zcrm_core::client::encode_segment(& self.related_list)
+            ),
+        );
+        let v = self.fields;
+        req = req.query("fields", v);
+        if let Some(v) = self.page {
+            req = req.query("page", v.to_string());
+        }
+        if let Some(v) = self.per_page {
+            req = req.query("per_page", v.to_string());
+        }
+        self.client.execute(req).await?.json()
     }
-    client.execute(req).await?.json()
 }
-/// `DELETE /crm/v7/{module}/{id}/{related_list}/{related_id}` (`delinkSpecificRelatedRecord`).
-pub async fn delink_specific_related_record(
-    client: &zcrm_core::Client,
-    module: &str,
-    id: &str,
-    related_list: &str,
-    related_id: &str,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/{id}/{related_list}/{related_id}".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let path = path.replace("{id}", &zcrm_core::client::encode_segment(id));
-    let path = path
-        .replace("{related_list}", &zcrm_core::client::encode_segment(related_list));
-    let path = path
-        .replace("{related_id}", &zcrm_core::client::encode_segment(related_id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::DELETE;
-    req.idempotent = true;
-    client.execute(req).await?.json()
+/**`PUT /crm/v7/{module}/{id}/{related_list}` (`updateRelatedRecords`): Link records.
+
+Made with its required parameters by [`UpdateRelatedRecordsRequest::new`] (or the group's `update_related_records`), given optional ones by its setters, and sent by [`UpdateRelatedRecordsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct UpdateRelatedRecordsRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `id` (path).
+    id: String,
+    /// `related_list` (path).
+    related_list: String,
+    body: UpdateRelatedRecordsBody,
+}
+impl UpdateRelatedRecordsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        related_list: impl Into<String>,
+        body: UpdateRelatedRecordsBody,
+    ) -> Self {
+        UpdateRelatedRecordsRequest {
+            client: client.clone(),
+            module: module.into(),
+            id: id.into(),
+            related_list: related_list.into(),
+            body,
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::PUT,
+            format!(
+                "/crm/v7/{}/{}/{}", zcrm_core::client::encode_segment(& self.module),
+                zcrm_core::client::encode_segment(& self.id),
+                zcrm_core::client::encode_segment(& self.related_list)
+            ),
+        );
+        req = req.json_body(&self.body)?;
+        self.client.execute(req).await?.json()
+    }
+}
+/**`DELETE /crm/v7/{module}/{id}/{related_list}` (`delinkRelatedRecords`): Unlink records.
+
+Made with its required parameters by [`DelinkRelatedRecordsRequest::new`] (or the group's `delink_related_records`), given optional ones by its setters, and sent by [`DelinkRelatedRecordsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct DelinkRelatedRecordsRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `id` (path).
+    id: String,
+    /// `related_list` (path).
+    related_list: String,
+    /// `ids` (query).
+    ids: String,
+}
+impl DelinkRelatedRecordsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        related_list: impl Into<String>,
+        ids: impl Into<String>,
+    ) -> Self {
+        DelinkRelatedRecordsRequest {
+            client: client.clone(),
+            module: module.into(),
+            id: id.into(),
+            related_list: related_list.into(),
+            ids: ids.into(),
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::DELETE,
+            format!(
+                "/crm/v7/{}/{}/{}", zcrm_core::client::encode_segment(& self.module),
+                zcrm_core::client::encode_segment(& self.id),
+                zcrm_core::client::encode_segment(& self.related_list)
+            ),
+        );
+        let v = self.ids;
+        req = req.query("ids", v);
+        self.client.execute(req).await?.json()
+    }
+}
+/**`DELETE /crm/v7/{module}/{id}/{related_list}/{related_id}` (`delinkSpecificRelatedRecord`): Unlink one record.
+
+Made with its required parameters by [`DelinkSpecificRelatedRecordRequest::new`] (or the group's `delink_specific_related_record`), given optional ones by its setters, and sent by [`DelinkSpecificRelatedRecordRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct DelinkSpecificRelatedRecordRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `id` (path).
+    id: String,
+    /// `related_list` (path).
+    related_list: String,
+    /// `related_id` (path).
+    related_id: String,
+}
+impl DelinkSpecificRelatedRecordRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        related_list: impl Into<String>,
+        related_id: impl Into<String>,
+    ) -> Self {
+        DelinkSpecificRelatedRecordRequest {
+            client: client.clone(),
+            module: module.into(),
+            id: id.into(),
+            related_list: related_list.into(),
+            related_id: related_id.into(),
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::DELETE,
+            format!(
+                "/crm/v7/{}/{}/{}/{}", zcrm_core::client::encode_segment(& self.module),
+                zcrm_core::client::encode_segment(& self.id),
+                zcrm_core::client::encode_segment(& self.related_list),
+                zcrm_core::client::encode_segment(& self.related_id)
+            ),
+        );
+        self.client.execute(req).await?.json()
+    }
+}
+/// Related records: the operations of `related_records.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct RelatedRecordsApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> RelatedRecordsApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        RelatedRecordsApi { client }
+    }
+    /// `GET /crm/v7/{module}/{id}/{related_list}` (`getRelatedRecords`): Related records.
+    pub fn get_related_records(
+        &self,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        related_list: impl Into<String>,
+        fields: impl Into<String>,
+    ) -> GetRelatedRecordsRequest {
+        GetRelatedRecordsRequest::new(self.client, module, id, related_list, fields)
+    }
+    /// `PUT /crm/v7/{module}/{id}/{related_list}` (`updateRelatedRecords`): Link records.
+    pub fn update_related_records(
+        &self,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        related_list: impl Into<String>,
+        body: UpdateRelatedRecordsBody,
+    ) -> UpdateRelatedRecordsRequest {
+        UpdateRelatedRecordsRequest::new(self.client, module, id, related_list, body)
+    }
+    /// `DELETE /crm/v7/{module}/{id}/{related_list}` (`delinkRelatedRecords`): Unlink records.
+    pub fn delink_related_records(
+        &self,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        related_list: impl Into<String>,
+        ids: impl Into<String>,
+    ) -> DelinkRelatedRecordsRequest {
+        DelinkRelatedRecordsRequest::new(self.client, module, id, related_list, ids)
+    }
+    /// `DELETE /crm/v7/{module}/{id}/{related_list}/{related_id}` (`delinkSpecificRelatedRecord`): Unlink one record.
+    pub fn delink_specific_related_record(
+        &self,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        related_list: impl Into<String>,
+        related_id: impl Into<String>,
+    ) -> DelinkSpecificRelatedRecordRequest {
+        DelinkSpecificRelatedRecordRequest::new(
+            self.client,
+            module,
+            id,
+            related_list,
+            related_id,
+        )
+    }
 }

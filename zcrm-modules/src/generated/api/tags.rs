@@ -407,90 +407,167 @@ impl Serialize for AddTagsToRecordBody {
         m.end()
     }
 }
-/// Parameters of `getTags`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetTagsParams {
-    /// `module` (query)
-    pub module: Option<String>,
-    /// `my_tags` (query)
-    pub my_tags: Option<String>,
+/**`GET /crm/v7/settings/tags` (`getTags`): Tags of a module.
+
+Made with its required parameters by [`GetTagsRequest::new`] (or the group's `get_tags`), given optional ones by its setters, and sent by [`GetTagsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetTagsRequest {
+    client: zcrm_core::Client,
+    /// `module` (query).
+    module: String,
+    /// `my_tags` (query).
+    my_tags: Option<String>,
 }
-/// `GET /crm/v7/settings/tags` (`getTags`).
-pub async fn get_tags(
-    client: &zcrm_core::Client,
-    params: &GetTagsParams,
-) -> Result<Option<GetTagsResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/settings/tags".to_string();
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.module {
-        req = req.query("module", v.to_string());
+impl GetTagsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, module: impl Into<String>) -> Self {
+        GetTagsRequest {
+            client: client.clone(),
+            module: module.into(),
+            my_tags: None,
+        }
     }
-    if let Some(v) = &params.my_tags {
-        req = req.query("my_tags", v.to_string());
+    /// Sets `my_tags` (query).
+    pub fn my_tags(mut self, my_tags: impl Into<String>) -> Self {
+        self.my_tags = Some(my_tags.into());
+        self
     }
-    client.execute(req).await?.json()
-}
-/// Parameters of `createTags`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateTagsParams {
-    /// `module` (query)
-    pub module: Option<String>,
-}
-/// `POST /crm/v7/settings/tags` (`createTags`).
-pub async fn create_tags(
-    client: &zcrm_core::Client,
-    params: &CreateTagsParams,
-    body: &CreateTagsBody,
-) -> Result<Option<super::common::TagsActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/settings/tags".to_string();
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::POST;
-    req.idempotent = false;
-    if let Some(v) = &params.module {
-        req = req.query("module", v.to_string());
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(self) -> Result<Option<GetTagsResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            "/crm/v7/settings/tags",
+        );
+        let v = self.module;
+        req = req.query("module", v);
+        if let Some(v) = self.my_tags {
+            req = req.query("my_tags", v);
+        }
+        self.client.execute(req).await?.json()
     }
-    req.body = Some(
-        serde_json::to_value(body)
-            .map_err(|e| zcrm_core::Error::Decode {
-                path: "$".into(),
-                message: e.to_string(),
-                snippet: String::new(),
-            })?,
-    );
-    client.execute(req).await?.json()
 }
-/// Parameters of `addTagsToRecord`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AddTagsToRecordParams {
-    /// `over_write` (query)
-    pub over_write: Option<bool>,
+/**`POST /crm/v7/settings/tags` (`createTags`): Create tags.
+
+Made with its required parameters by [`CreateTagsRequest::new`] (or the group's `create_tags`), given optional ones by its setters, and sent by [`CreateTagsRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct CreateTagsRequest {
+    client: zcrm_core::Client,
+    /// `module` (query).
+    module: String,
+    body: CreateTagsBody,
 }
-/// `POST /crm/v7/{module}/{id}/actions/add_tags` (`addTagsToRecord`).
-pub async fn add_tags_to_record(
-    client: &zcrm_core::Client,
-    module: &str,
-    id: &str,
-    params: &AddTagsToRecordParams,
-    body: &AddTagsToRecordBody,
-) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-    let path = "/crm/v7/{module}/{id}/actions/add_tags".to_string();
-    let path = path.replace("{module}", &zcrm_core::client::encode_segment(module));
-    let path = path.replace("{id}", &zcrm_core::client::encode_segment(id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::POST;
-    req.idempotent = false;
-    if let Some(v) = &params.over_write {
-        req = req.query("over_write", v.to_string());
+impl CreateTagsRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        body: CreateTagsBody,
+    ) -> Self {
+        CreateTagsRequest {
+            client: client.clone(),
+            module: module.into(),
+            body,
+        }
     }
-    req.body = Some(
-        serde_json::to_value(body)
-            .map_err(|e| zcrm_core::Error::Decode {
-                path: "$".into(),
-                message: e.to_string(),
-                snippet: String::new(),
-            })?,
-    );
-    client.execute(req).await?.json()
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::TagsActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::POST,
+            "/crm/v7/settings/tags",
+        );
+        let v = self.module;
+        req = req.query("module", v);
+        req = req.json_body(&self.body)?;
+        self.client.execute(req).await?.json()
+    }
+}
+/**`POST /crm/v7/{module}/{id}/actions/add_tags` (`addTagsToRecord`): Tag a record.
+
+Made with its required parameters by [`AddTagsToRecordRequest::new`] (or the group's `add_tags_to_record`), given optional ones by its setters, and sent by [`AddTagsToRecordRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct AddTagsToRecordRequest {
+    client: zcrm_core::Client,
+    /// `module` (path).
+    module: String,
+    /// `id` (path).
+    id: String,
+    /// `over_write` (query).
+    over_write: Option<bool>,
+    body: AddTagsToRecordBody,
+}
+impl AddTagsToRecordRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(
+        client: &zcrm_core::Client,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        body: AddTagsToRecordBody,
+    ) -> Self {
+        AddTagsToRecordRequest {
+            client: client.clone(),
+            module: module.into(),
+            id: id.into(),
+            over_write: None,
+            body,
+        }
+    }
+    /// Sets `over_write` (query).
+    pub fn over_write(mut self, over_write: bool) -> Self {
+        self.over_write = Some(over_write);
+        self
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::POST,
+            format!(
+                "/crm/v7/{}/{}/actions/add_tags", zcrm_core::client::encode_segment(&
+                self.module), zcrm_core::client::encode_segment(& self.id)
+            ),
+        );
+        if let Some(v) = self.over_write {
+            req = req.query("over_write", v.to_string());
+        }
+        req = req.json_body(&self.body)?;
+        self.client.execute(req).await?.json()
+    }
+}
+/// Tags: the operations of `tags.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct TagsApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> TagsApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        TagsApi { client }
+    }
+    /// `GET /crm/v7/settings/tags` (`getTags`): Tags of a module.
+    pub fn get_tags(&self, module: impl Into<String>) -> GetTagsRequest {
+        GetTagsRequest::new(self.client, module)
+    }
+    /// `POST /crm/v7/settings/tags` (`createTags`): Create tags.
+    pub fn create_tags(
+        &self,
+        module: impl Into<String>,
+        body: CreateTagsBody,
+    ) -> CreateTagsRequest {
+        CreateTagsRequest::new(self.client, module, body)
+    }
+    /// `POST /crm/v7/{module}/{id}/actions/add_tags` (`addTagsToRecord`): Tag a record.
+    pub fn add_tags_to_record(
+        &self,
+        module: impl Into<String>,
+        id: impl Into<String>,
+        body: AddTagsToRecordBody,
+    ) -> AddTagsToRecordRequest {
+        AddTagsToRecordRequest::new(self.client, module, id, body)
+    }
 }

@@ -753,50 +753,118 @@ impl Serialize for GetSingleUserResponse200 {
         m.end()
     }
 }
-/// Parameters of `getUsers`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetUsersParams {
-    /// `type` (query)
-    pub type_: Option<String>,
-    /// `page` (query)
-    pub page: Option<i64>,
-    /// `per_page` (query)
-    pub per_page: Option<i64>,
-    /// `If-Modified-Since` (header)
-    pub if_modified_since: Option<String>,
+/**`GET /crm/v7/users` (`getUsers`): List users.
+
+Made with its required parameters by [`GetUsersRequest::new`] (or the group's `get_users`), given optional ones by its setters, and sent by [`GetUsersRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetUsersRequest {
+    client: zcrm_core::Client,
+    /// `type` (query).
+    type_: Option<String>,
+    /// `page` (query).
+    page: Option<i64>,
+    /// `per_page` (query).
+    per_page: Option<i64>,
+    /// `If-Modified-Since` (header).
+    if_modified_since: Option<String>,
 }
-/// `GET /crm/v7/users` (`getUsers`).
-pub async fn get_users(
-    client: &zcrm_core::Client,
-    params: &GetUsersParams,
-) -> Result<Option<GetUsersResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/users".to_string();
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    if let Some(v) = &params.type_ {
-        req = req.query("type", v.to_string());
+impl GetUsersRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client) -> Self {
+        GetUsersRequest {
+            client: client.clone(),
+            type_: None,
+            page: None,
+            per_page: None,
+            if_modified_since: None,
+        }
     }
-    if let Some(v) = &params.page {
-        req = req.query("page", v.to_string());
+    /// Sets `type` (query).
+    pub fn type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
     }
-    if let Some(v) = &params.per_page {
-        req = req.query("per_page", v.to_string());
+    /// Sets `page` (query).
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
+        self
     }
-    if let Some(v) = &params.if_modified_since {
-        req = req.header("If-Modified-Since", v.to_string());
+    /// Sets `per_page` (query).
+    pub fn per_page(mut self, per_page: i64) -> Self {
+        self.per_page = Some(per_page);
+        self
     }
-    client.execute(req).await?.json()
+    /// Sets `If-Modified-Since` (header).
+    pub fn if_modified_since(mut self, if_modified_since: impl Into<String>) -> Self {
+        self.if_modified_since = Some(if_modified_since.into());
+        self
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(self) -> Result<Option<GetUsersResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(reqwest_method::GET, "/crm/v7/users");
+        if let Some(v) = self.type_ {
+            req = req.query("type", v);
+        }
+        if let Some(v) = self.page {
+            req = req.query("page", v.to_string());
+        }
+        if let Some(v) = self.per_page {
+            req = req.query("per_page", v.to_string());
+        }
+        if let Some(v) = self.if_modified_since {
+            req = req.header("If-Modified-Since", v);
+        }
+        self.client.execute(req).await?.json()
+    }
 }
-/// `GET /crm/v7/users/{user_id}` (`getSingleUser`).
-pub async fn get_single_user(
-    client: &zcrm_core::Client,
-    user_id: &str,
-) -> Result<Option<GetSingleUserResponse200>, zcrm_core::Error> {
-    let path = "/crm/v7/users/{user_id}".to_string();
-    let path = path.replace("{user_id}", &zcrm_core::client::encode_segment(user_id));
-    let mut req = zcrm_core::ApiRequest::get(path);
-    req.method = reqwest_method::GET;
-    req.idempotent = true;
-    client.execute(req).await?.json()
+/**`GET /crm/v7/users/{user_id}` (`getSingleUser`): One user.
+
+Made with its required parameters by [`GetSingleUserRequest::new`] (or the group's `get_single_user`), given optional ones by its setters, and sent by [`GetSingleUserRequest::send`].*/
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent with `.send()`"]
+pub struct GetSingleUserRequest {
+    client: zcrm_core::Client,
+    /// `user_id` (path).
+    user_id: String,
+}
+impl GetSingleUserRequest {
+    /// A request with its required parameters; optional ones are set by the setters.
+    pub fn new(client: &zcrm_core::Client, user_id: impl Into<String>) -> Self {
+        GetSingleUserRequest {
+            client: client.clone(),
+            user_id: user_id.into(),
+        }
+    }
+    /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
+    pub async fn send(
+        self,
+    ) -> Result<Option<GetSingleUserResponse200>, zcrm_core::Error> {
+        let mut req = zcrm_core::ApiRequest::new(
+            reqwest_method::GET,
+            format!(
+                "/crm/v7/users/{}", zcrm_core::client::encode_segment(& self.user_id)
+            ),
+        );
+        self.client.execute(req).await?.json()
+    }
+}
+/// Users: the operations of `users.json`, each a method that makes its request builder.
+#[derive(Debug, Clone, Copy)]
+pub struct UsersApi<'c> {
+    client: &'c zcrm_core::Client,
+}
+impl<'c> UsersApi<'c> {
+    /// The operations, sent by `client`.
+    pub fn new(client: &'c zcrm_core::Client) -> Self {
+        UsersApi { client }
+    }
+    /// `GET /crm/v7/users` (`getUsers`): List users.
+    pub fn get_users(&self) -> GetUsersRequest {
+        GetUsersRequest::new(self.client)
+    }
+    /// `GET /crm/v7/users/{user_id}` (`getSingleUser`): One user.
+    pub fn get_single_user(&self, user_id: impl Into<String>) -> GetSingleUserRequest {
+        GetSingleUserRequest::new(self.client, user_id)
+    }
 }
