@@ -59,6 +59,7 @@ pub fn routes() -> Router<App> {
             post(add_picklist_values),
         )
         .route("/orgs/{org}/records/{module}", post(add_records))
+        .route("/orgs/{org}/uploads", post(crate::bulk::admin_upload))
 }
 
 async fn summary(State(app): State<App>) -> ApiResult {

@@ -12,6 +12,8 @@ pub struct ApiError {
     /// The error object (`code`, `details`, `message`, `status`).
     pub body: Value,
     wrapped: bool,
+    /// Whether an empty `"info": {}` goes beside the `data` array (bulk read errors).
+    info: bool,
 }
 
 impl ApiError {
@@ -21,7 +23,15 @@ impl ApiError {
             status,
             body: item(code, message, details),
             wrapped: false,
+            info: false,
         }
+    }
+
+    /// Answers the error as `{"data":[...],"info":{}}`, as bulk read does.
+    pub fn wrapped_with_info(mut self) -> Self {
+        self.wrapped = true;
+        self.info = true;
+        self
     }
 
     /// Answers the error inside a `{"data":[...]}` array, as Zoho does for write calls.
@@ -147,7 +157,9 @@ pub fn item(code: &str, message: &str, details: Value) -> Value {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = if self.wrapped {
+        let body = if self.info {
+            json!({ "data": [self.body], "info": {} })
+        } else if self.wrapped {
             json!({ "data": [self.body] })
         } else {
             self.body

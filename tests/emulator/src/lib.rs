@@ -17,25 +17,31 @@
 
 mod accounts;
 mod admin;
+mod attachments;
 mod auth;
 mod bodies;
+mod bulk;
 mod clock;
+mod clone;
 mod coql;
 mod criteria;
 mod error;
 mod metadata;
 mod middleware;
+mod multipart;
 mod record;
 mod records;
 mod related;
+mod search;
 mod seed;
 mod settings;
 mod state;
 mod store;
+mod tags;
 mod validate;
 mod write;
 
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use state::{App, LogEntry, Settings};
 use std::net::SocketAddr;
@@ -76,6 +82,7 @@ impl Default for EmulatorConfig {
 fn zoho_routes(app: &App) -> Router<App> {
     let crm = Router::new()
         .route("/coql", post(coql::execute))
+        .route("/upload", post(bulk::upload))
         .route("/org", get(settings::org))
         .route("/users", get(settings::users))
         .route("/users/{id}", get(settings::user_one))
@@ -83,7 +90,13 @@ fn zoho_routes(app: &App) -> Router<App> {
         .route("/settings/modules/{api_name}", get(settings::module_one))
         .route("/settings/fields", get(settings::fields))
         .route("/settings/fields/{id}", get(settings::field_one))
+        .route(
+            "/settings/fields/{id}/pick_list_values",
+            get(settings::pick_list_values),
+        )
         .route("/settings/layouts", get(settings::layouts))
+        .route("/settings/layouts/{id}", get(settings::layout_one))
+        .route("/settings/tags", get(tags::list).post(tags::create))
         .route(
             "/{module}",
             get(records::list)
@@ -93,13 +106,32 @@ fn zoho_routes(app: &App) -> Router<App> {
         )
         .route("/{module}/upsert", post(write::upsert))
         .route("/{module}/deleted", get(records::deleted))
-        .route("/{module}/search", get(records::search))
-        .route("/{module}/actions/count", get(records::count))
+        .route(
+            "/{module}/search",
+            get(search::search).post(search::search_body),
+        )
+        .route("/{module}/bulk/search", post(search::search_body))
+        .route("/{module}/actions/count", get(search::count))
+        .route("/{module}/actions/add_tags", post(tags::add_many))
+        .route("/{module}/actions/remove_tags", post(tags::remove_many))
         .route(
             "/{module}/{id}",
             get(records::get_one)
                 .put(write::update_one)
                 .delete(records::delete_one),
+        )
+        .route("/{module}/{id}/actions/clone", post(clone::clone))
+        .route("/{module}/{id}/actions/add_tags", post(tags::add_one))
+        .route("/{module}/{id}/actions/remove_tags", post(tags::remove_one))
+        .route(
+            "/{module}/{id}/Attachments",
+            get(attachments::list)
+                .post(attachments::upload)
+                .delete(attachments::delete_many),
+        )
+        .route(
+            "/{module}/{id}/Attachments/{attachment_id}",
+            get(attachments::download).delete(attachments::delete_one),
         )
         .route(
             "/{module}/{id}/{related}",
@@ -107,7 +139,16 @@ fn zoho_routes(app: &App) -> Router<App> {
                 .put(related::link)
                 .delete(related::unlink)
                 .post(related::add_notes),
+        )
+        .route(
+            "/{module}/{id}/{related}/{related_id}",
+            delete(related::unlink_one),
         );
+    let bulk = Router::new()
+        .route("/read", post(bulk::create_read))
+        .route("/read/{job_id}", get(bulk::read_details))
+        .route("/write", post(bulk::create_write))
+        .route("/write/{job_id}", get(bulk::write_details));
     Router::new()
         .route("/oauth/v2/auth", get(accounts::authorize))
         .route("/oauth/v2/auth/approve", post(accounts::approve))
@@ -116,6 +157,8 @@ fn zoho_routes(app: &App) -> Router<App> {
         .route("/oauth/serverinfo", get(accounts::serverinfo))
         .nest("/crm/v7", crm.clone())
         .nest("/crm/v8", crm)
+        .nest("/crm/bulk/v7", bulk.clone())
+        .nest("/crm/bulk/v8", bulk)
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::wrong_method)
         .layer(axum::middleware::from_fn_with_state(

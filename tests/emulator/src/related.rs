@@ -44,7 +44,8 @@ fn not_related() -> ApiError {
     )
 }
 
-fn parent_exists(org: &Org, module: &str, id: &str) -> Result<(), ApiError> {
+/// Fails with Zoho's `INVALID_DATA` "The record does not exist" unless the record exists.
+pub(crate) fn parent_exists(org: &Org, module: &str, id: &str) -> Result<(), ApiError> {
     if org.records[module].contains_key(id) {
         Ok(())
     } else {
@@ -164,16 +165,44 @@ pub async fn unlink(
     Path((module, id, related)): Path<(String, String, String)>,
     Query(p): Query<Params>,
 ) -> ApiResult {
+    let ids = p
+        .get("ids")
+        .map(|s| s.split(',').map(str::to_string).collect());
+    unlink_ids(&app, &caller, &module, &id, &related, ids)
+}
+
+/// `DELETE /{module}/{id}/{related}/{related_id}`: unlinks one record, answered as the many-ids
+/// form answers.
+pub async fn unlink_one(
+    State(app): State<App>,
+    caller: Caller,
+    Path((module, id, related, related_id)): Path<(String, String, String, String)>,
+) -> ApiResult {
+    unlink_ids(
+        &app,
+        &caller,
+        &module,
+        &id,
+        &related,
+        Some(vec![related_id]),
+    )
+}
+
+fn unlink_ids(
+    app: &App,
+    caller: &Caller,
+    module: &str,
+    id: &str,
+    related: &str,
+    ids: Option<Vec<String>>,
+) -> ApiResult {
     let mut world = app.world();
     let user = caller.user.clone();
     let org = world.orgs.get_mut(&caller.org_id).expect("caller org");
-    let module = module_of(org, &caller, &module, "UPDATE")?;
-    let (rel, field) = relation(org, &module, &related).ok_or_else(not_related)?;
-    parent_exists(org, &module, &id)?;
-    let ids: Vec<String> = p
-        .get("ids")
-        .map(|s| s.split(',').map(str::to_string).collect())
-        .ok_or_else(|| ApiError::required_param("ids"))?;
+    let module = module_of(org, caller, module, "UPDATE")?;
+    let (rel, field) = relation(org, &module, related).ok_or_else(not_related)?;
+    parent_exists(org, &module, id)?;
+    let ids = ids.ok_or_else(|| ApiError::required_param("ids"))?;
     let now = clock::now();
     let mut out = vec![];
     for rid in ids {
@@ -185,7 +214,7 @@ pub async fn unlink(
                 r.get(&field)
                     .and_then(|v| v.get("id"))
                     .and_then(Value::as_str)
-                    == Some(id.as_str())
+                    == Some(id)
             }) {
             Some(rec) => {
                 let mut data = serde_json::Map::new();

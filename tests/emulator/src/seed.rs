@@ -94,6 +94,10 @@ fn org(
         deleted: BTreeMap::new(),
         concurrency_limit: None,
         in_flight: Default::default(),
+        tags: BTreeMap::new(),
+        attachments: BTreeMap::new(),
+        bulk_jobs: BTreeMap::new(),
+        uploads: BTreeMap::new(),
     }
 }
 

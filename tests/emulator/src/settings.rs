@@ -75,7 +75,8 @@ pub async fn module_one(
     Ok(json_response(StatusCode::OK, &json!({"modules": [v]})))
 }
 
-fn module_param(
+/// The `module` query parameter resolved to a module of the caller's org.
+pub(crate) fn module_param(
     p: &Params,
     caller: &Caller,
     world: &crate::state::World,
@@ -140,18 +141,9 @@ pub async fn field_one(
     Ok(json_response(StatusCode::OK, &json!({"fields": [f]})))
 }
 
-/// `GET /settings/layouts?module=`: one standard layout holding every field.
-pub async fn layouts(State(app): State<App>, caller: Caller, Query(p): Query<Params>) -> ApiResult {
-    caller.require(Need::settings("layouts"))?;
-    let world = app.world();
-    let module = module_param(&p, &caller, &world)?;
-    let m = &world.orgs[&caller.org_id].meta[&module];
-    let layout_id = m
-        .fields
-        .first()
-        .and_then(|f| f.pointer("/layout_associations/0/id"))
-        .cloned()
-        .unwrap_or(json!("0"));
+/// The one standard layout of a module, holding every field.
+fn layout_json(m: &crate::metadata::ModuleMeta, module: &str) -> Value {
+    let layout_id = layout_id(m);
     let fields: Vec<Value> = m
         .fields
         .iter()
@@ -161,16 +153,110 @@ pub async fn layouts(State(app): State<App>, caller: Caller, Query(p): Query<Par
             f
         })
         .collect();
-    let layout = json!({
+    json!({
         "id": layout_id, "api_name": "Standard__s", "name": "Standard", "display_label": "Standard", "status": "active",
         "visible": true, "source": "crm", "mode": null, "generated_type": "default", "display_type": -1,
         "show_business_card": false, "created_time": null, "modified_time": null, "created_by": null, "modified_by": null,
         "created_for": null, "convert_mapping": {}, "actions_allowed": {"edit": true, "rename": true, "clone": true, "downgrade": false, "delete": false, "deactivate": false, "set_layout_permissions": true},
         "profiles": [{"id": "0", "name": "Administrator", "default": true, "_default_view": {"id": layout_id, "name": "Standard", "type": "layout"}, "_default_assignment_view": {"id": layout_id, "name": "Standard", "type": "layout"}}],
         "subform_properties": null,
-        "sections": [{"api_name": format!("{module} Information"), "name": format!("{module} Information"), "display_label": format!("{} Information", m.module["singular_label"].as_str().unwrap_or(&module)), "sequence_number": 1, "column_count": 2, "tab_traversal": "left_to_right", "isSubformSection": false, "type": "used", "generated_type": "default", "properties": null, "fields": fields}],
-    });
-    Ok(json_response(StatusCode::OK, &json!({"layouts": [layout]})))
+        "sections": [{"api_name": format!("{module} Information"), "name": format!("{module} Information"), "display_label": format!("{} Information", m.module["singular_label"].as_str().unwrap_or(module)), "sequence_number": 1, "column_count": 2, "tab_traversal": "left_to_right", "isSubformSection": false, "type": "used", "generated_type": "default", "properties": null, "fields": fields}],
+    })
+}
+
+/// The id of a module's standard layout.
+fn layout_id(m: &crate::metadata::ModuleMeta) -> Value {
+    m.fields
+        .first()
+        .and_then(|f| f.pointer("/layout_associations/0/id"))
+        .cloned()
+        .unwrap_or(json!("0"))
+}
+
+/// `GET /settings/layouts?module=`: one standard layout holding every field.
+pub async fn layouts(State(app): State<App>, caller: Caller, Query(p): Query<Params>) -> ApiResult {
+    caller.require(Need::settings("layouts"))?;
+    let world = app.world();
+    let module = module_param(&p, &caller, &world)?;
+    let m = &world.orgs[&caller.org_id].meta[&module];
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"layouts": [layout_json(m, &module)]}),
+    ))
+}
+
+/// `GET /settings/layouts/{id}?module=`: the standard layout by its id.
+pub async fn layout_one(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
+    caller.require(Need::settings("layouts"))?;
+    let world = app.world();
+    let module = module_param(&p, &caller, &world)?;
+    let m = &world.orgs[&caller.org_id].meta[&module];
+    if layout_id(m) != id.as_str() {
+        return Err(ApiError::invalid_id(&id));
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"layouts": [layout_json(m, &module)]}),
+    ))
+}
+
+/// `GET /settings/fields/{id}/pick_list_values?module=`: the options of a picklist field, each
+/// with the layouts it shows in.
+pub async fn pick_list_values(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
+    caller.require(Need::settings("fields"))?;
+    let world = app.world();
+    let module = module_param(&p, &caller, &world)?;
+    let m = &world.orgs[&caller.org_id].meta[&module];
+    let f = m
+        .fields
+        .iter()
+        .find(|f| f["id"] == id.as_str())
+        .ok_or_else(|| ApiError::invalid_id(&id))?;
+    if !matches!(
+        f["data_type"].as_str(),
+        Some("picklist" | "multiselectpicklist")
+    ) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_DATA",
+            "the field given is not a picklist field",
+            json!({"id": id}),
+        ));
+    }
+    let layouts = json!([{"api_name": "Standard__s", "name": "Standard", "id": layout_id(m)}]);
+    let values: Vec<Value> = f["pick_list_values"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| {
+                    json!({
+                        "sequence_number": v["sequence_number"], "display_value": v["display_value"],
+                        "reference_value": v.get("reference_value").unwrap_or(&v["display_value"]),
+                        "colour_code": v.get("colour_code").cloned().unwrap_or(Value::Null),
+                        "actual_value": v["actual_value"], "id": v["id"],
+                        "type": v.get("type").cloned().unwrap_or(json!("used")), "layout_associations": layouts,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if values.is_empty() {
+        return Ok(no_content());
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"pick_list_values": values}),
+    ))
 }
 
 fn user_json(u: &User) -> Value {

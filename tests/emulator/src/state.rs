@@ -30,6 +30,49 @@ pub struct Org {
     /// Simultaneous CRM calls allowed; `None` means unlimited.
     pub concurrency_limit: Option<usize>,
     pub in_flight: Arc<AtomicU64>,
+    /// Tags per module, as `settings/tags` lists them.
+    pub tags: BTreeMap<String, Vec<Value>>,
+    /// Record attachments by id.
+    pub attachments: BTreeMap<String, Attachment>,
+    /// Bulk read and write jobs by id.
+    pub bulk_jobs: BTreeMap<String, BulkJob>,
+    /// Files uploaded for bulk writes, by file id.
+    pub uploads: BTreeMap<String, Upload>,
+}
+
+/// An attachment of a record: a stored file or a linked URL.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// Module of the parent record.
+    pub module: String,
+    /// Id of the parent record.
+    pub parent_id: String,
+    /// The attachment as the list shows it (`id`, `File_Name`, `Size`, `$type`, ...).
+    pub meta: Value,
+    /// The file's bytes (for a linked URL, the URL's text).
+    pub body: Vec<u8>,
+    /// The file's media type.
+    pub content_type: String,
+}
+
+/// A bulk read or bulk write job.
+#[derive(Debug, Clone)]
+pub struct BulkJob {
+    /// `read` or `write`.
+    pub operation: String,
+    /// The job as its details call shows it, without the state fields that advance.
+    pub json: Value,
+    /// Details calls answered so far (each one moves the job a state further).
+    pub polls: u32,
+}
+
+/// A file uploaded for bulk write.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// The file name.
+    pub name: String,
+    /// The file's bytes.
+    pub body: Vec<u8>,
 }
 
 impl Org {

@@ -110,9 +110,22 @@ impl Env {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
+        self.call_at(method, token, &format!("/crm/v7{path}"), body)
+            .await
+    }
+
+    /// Sends a call to a path from the server root (`/crm/bulk/v7/read`); returns the status and
+    /// the body (Null for an empty body).
+    pub async fn call_at(
+        &self,
+        method: Method,
+        token: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self
             .http
-            .request(method, self.url(&format!("/crm/v7{path}")))
+            .request(method, self.url(path))
             .header("Authorization", format!("Zoho-oauthtoken {token}"));
         if let Some(b) = body {
             req = req.json(&b);
