@@ -7,17 +7,26 @@ use zcrm_emulator::{Emulator, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
 
 /// The emulator and a client signed in as the Zylker org's admin.
 pub async fn setup() -> (Emulator, Client) {
+    setup_with(&[
+        "ZohoCRM.modules.ALL",
+        "ZohoCRM.settings.ALL",
+        "ZohoCRM.users.READ",
+        "ZohoCRM.org.READ",
+    ])
+    .await
+}
+
+/// The emulator and a client signed in as the Zylker org's admin with `scopes`.
+pub async fn setup_with(scopes: &[&str]) -> (Emulator, Client) {
     let emu = Emulator::start().await.unwrap();
+    let client = sign_in(&emu, scopes).await;
+    (emu, client)
+}
+
+/// A client signed in to `emu` as the Zylker org's admin with `scopes`.
+pub async fn sign_in(emu: &Emulator, scopes: &[&str]) -> Client {
     let code = emu
-        .mint_grant_code(
-            "patricia.boyle@zylker.example",
-            &[
-                "ZohoCRM.modules.ALL",
-                "ZohoCRM.settings.ALL",
-                "ZohoCRM.users.READ",
-                "ZohoCRM.org.READ",
-            ],
-        )
+        .mint_grant_code("patricia.boyle@zylker.example", scopes)
         .unwrap();
     let token = OAuthToken::builder()
         .client_id(SELF_CLIENT_ID)
@@ -26,13 +35,12 @@ pub async fn setup() -> (Emulator, Client) {
         .build()
         .unwrap();
     let env = ApiEnvironment::custom(&emu.api_url, &emu.accounts_url, &emu.api_url);
-    let client = Client::builder()
+    Client::builder()
         .environment(env)
         .token(token)
         .build()
         .await
-        .unwrap();
-    (emu, client)
+        .unwrap()
 }
 
 /// A skip that is visible, and a failure under `CI=true`.

@@ -75,17 +75,35 @@ impl Serialize for SearchRecordsResponse200 {
 /// `module_search.json#/paths/~1crm~1v7~1{module}~1search/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkSearchRecordsBody {
-    /// `select_query`
-    pub select_query: Option<String>,
     /// `criteria`
-    pub criteria: Option<Map<String, Value>>,
+    pub criteria: Option<String>,
+    /// `email`
+    pub email: Option<String>,
+    /// `phone`
+    pub phone: Option<String>,
+    /// `word`
+    pub word: Option<String>,
+    /// `fields`
+    pub fields: Option<String>,
+    /// `page`
+    pub page: Option<i64>,
+    /// `per_page`
+    pub per_page: Option<i64>,
     /// Keys the spec does not declare, as sent.
     pub extra: Map<String, Value>,
     nulls: f::Nulls<1>,
 }
 impl BulkSearchRecordsBody {
     /// The JSON keys the spec declares.
-    pub const FIELDS: &'static [&'static str] = &["select_query", "criteria"];
+    pub const FIELDS: &'static [&'static str] = &[
+        "criteria",
+        "email",
+        "phone",
+        "word",
+        "fields",
+        "page",
+        "per_page",
+    ];
 }
 impl<'de> Deserialize<'de> for BulkSearchRecordsBody {
     fn deserialize<__D: Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
@@ -101,23 +119,48 @@ impl<'de> Deserialize<'de> for BulkSearchRecordsBody {
             ) -> Result<BulkSearchRecordsBody, __A::Error> {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
-                let mut field_select_query: Option<String> = None;
-                let mut field_criteria: Option<Map<String, Value>> = None;
+                let mut field_criteria: Option<String> = None;
+                let mut field_email: Option<String> = None;
+                let mut field_phone: Option<String> = None;
+                let mut field_word: Option<String> = None;
+                let mut field_fields: Option<String> = None;
+                let mut field_page: Option<i64> = None;
+                let mut field_per_page: Option<i64> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
                     match (key.as_str().len(), key.as_str()) {
-                        (12, "select_query") => {
-                            field_select_query = f::value(
-                                &mut access,
-                                "select_query",
-                                0,
-                                &mut nulls,
-                            )?;
-                        }
                         (8, "criteria") => {
                             field_criteria = f::value(
                                 &mut access,
                                 "criteria",
-                                1,
+                                0,
+                                &mut nulls,
+                            )?;
+                        }
+                        (5, "email") => {
+                            field_email = f::value(&mut access, "email", 1, &mut nulls)?;
+                        }
+                        (5, "phone") => {
+                            field_phone = f::value(&mut access, "phone", 2, &mut nulls)?;
+                        }
+                        (4, "word") => {
+                            field_word = f::value(&mut access, "word", 3, &mut nulls)?;
+                        }
+                        (6, "fields") => {
+                            field_fields = f::value(
+                                &mut access,
+                                "fields",
+                                4,
+                                &mut nulls,
+                            )?;
+                        }
+                        (4, "page") => {
+                            field_page = f::value(&mut access, "page", 5, &mut nulls)?;
+                        }
+                        (8, "per_page") => {
+                            field_per_page = f::value(
+                                &mut access,
+                                "per_page",
+                                6,
                                 &mut nulls,
                             )?;
                         }
@@ -125,8 +168,13 @@ impl<'de> Deserialize<'de> for BulkSearchRecordsBody {
                     }
                 }
                 Ok(BulkSearchRecordsBody {
-                    select_query: field_select_query,
                     criteria: field_criteria,
+                    email: field_email,
+                    phone: field_phone,
+                    word: field_word,
+                    fields: field_fields,
+                    page: field_page,
+                    per_page: field_per_page,
                     extra: f::extra::<BulkSearchRecordsBody>(extra, false),
                     nulls,
                 })
@@ -138,8 +186,13 @@ impl<'de> Deserialize<'de> for BulkSearchRecordsBody {
 impl Serialize for BulkSearchRecordsBody {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        f::put(&mut m, "select_query", &self.select_query, self.nulls.get(0))?;
-        f::put(&mut m, "criteria", &self.criteria, self.nulls.get(1))?;
+        f::put(&mut m, "criteria", &self.criteria, self.nulls.get(0))?;
+        f::put(&mut m, "email", &self.email, self.nulls.get(1))?;
+        f::put(&mut m, "phone", &self.phone, self.nulls.get(2))?;
+        f::put(&mut m, "word", &self.word, self.nulls.get(3))?;
+        f::put(&mut m, "fields", &self.fields, self.nulls.get(4))?;
+        f::put(&mut m, "page", &self.page, self.nulls.get(5))?;
+        f::put(&mut m, "per_page", &self.per_page, self.nulls.get(6))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -340,7 +393,7 @@ impl SearchRecordsRequest {
         self.client.execute(req).await?.json()
     }
 }
-/**`POST /crm/v7/{module}/search` (`bulkSearchRecords`): Search with a criteria body.
+/**`POST /crm/v7/{module}/search` (`bulkSearchRecords`): Search with the parameters in a JSON body (criteria too long for a URL).
 
 Made with its required parameters by [`BulkSearchRecordsRequest::new`] (or the group's `bulk_search_records`), given optional ones by its setters, and sent by [`BulkSearchRecordsRequest::send`].*/
 #[derive(Debug, Clone)]
@@ -392,7 +445,7 @@ impl<'c> ModuleSearchApi<'c> {
     pub fn search_records(&self, module: impl Into<String>) -> SearchRecordsRequest {
         SearchRecordsRequest::new(self.client, module)
     }
-    /// `POST /crm/v7/{module}/search` (`bulkSearchRecords`): Search with a criteria body.
+    /// `POST /crm/v7/{module}/search` (`bulkSearchRecords`): Search with the parameters in a JSON body (criteria too long for a URL).
     pub fn bulk_search_records(
         &self,
         module: impl Into<String>,
