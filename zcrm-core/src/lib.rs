@@ -59,6 +59,6 @@ pub mod reqwest_method {
 pub use outcome::RecordOutcome;
 pub use records::{
     Dynamic, DynamicRecord, ListParams, Module, PageCursor, RecordId, RecordPage, Records,
-    SearchQuery,
+    Related, SearchQuery,
 };
 pub use token::StoredToken;

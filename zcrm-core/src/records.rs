@@ -13,9 +13,11 @@ use std::fmt;
 
 mod listing;
 mod paging;
+mod related;
 
 use listing::page_bound;
 pub use listing::{PageCursor, RecordPage, LISTING_CAP};
+pub use related::Related;
 
 /// Records a write call carries at most; longer inputs are sent in chunks of this size.
 pub const WRITE_CHUNK: usize = 100;

@@ -819,6 +819,9 @@ async fn exercise(emu: &Emulator, client: &Client, narrow: &Client) {
     );
 }
 
+/// The 2xx and the 4xx statuses an operation answered.
+type Answers = (Vec<u16>, Vec<u16>);
+
 #[tokio::test]
 async fn every_generated_operation_answers_success_and_error_against_the_emulator() {
     let (emu, client) = common::setup_with(&[
@@ -834,7 +837,7 @@ async fn every_generated_operation_answers_success_and_error_against_the_emulato
     exercise(&emu, &client, &narrow).await;
 
     // What each operation answered, from the emulator's side.
-    let mut seen: BTreeMap<(&str, &str), (Vec<u16>, Vec<u16>)> = BTreeMap::new();
+    let mut seen: BTreeMap<(&str, &str), Answers> = BTreeMap::new();
     for r in emu.requests() {
         if let Some(op) = operation_of(&r.method, &r.path) {
             let e = seen.entry((op.group, op.id)).or_default();

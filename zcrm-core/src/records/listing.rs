@@ -1,10 +1,11 @@
-//! Listing a module's records: page by page or as a stream, by page number for the first
+//! Listing a module's records (or a record's related list): page by page or as a stream, by page number for the first
 //! 2,000 records and by `page_token` after, with every step checked for progress.
 
 use super::{ListParams, Module, Page, Records, PAGE_LIMIT};
-use crate::client::ApiRequest;
+use crate::client::{ApiRequest, Client};
 use crate::error::{Error, ProtocolError};
 use futures_util::stream::{self, Stream, TryStreamExt};
+use serde::de::DeserializeOwned;
 use std::collections::HashSet;
 
 /// The most records Zoho serves to one listing (its `page_token` cap). A listing that goes on
@@ -171,38 +172,7 @@ impl<M: Module> Records<M> {
         params: &ListParams,
         cursor: &PageCursor,
     ) -> Result<RecordPage<M::Record>, Error> {
-        let path = self.path("");
-        let per_page = params.per_page.unwrap_or(200).clamp(1, 200);
-        let req = page_request(&path, params, per_page, cursor);
-        let Some(page) = self.client.execute(req).await?.json::<Page<M::Record>>()? else {
-            return Ok(RecordPage {
-                records: vec![],
-                more_records: false,
-                next: None,
-            });
-        };
-        let mut state = Listing::at(cursor.clone());
-        let page_no = match cursor {
-            PageCursor::Number(p) => Some(*p),
-            PageCursor::Token(_) => None,
-        };
-        let more = page.info.more_records;
-        state.advance(
-            &path,
-            per_page,
-            page_no,
-            page.data.len(),
-            more,
-            page.info.next_page_token,
-        )?;
-        Ok(RecordPage {
-            records: page.data,
-            more_records: more,
-            next: match state.cursor {
-                Cursor::At(c) => Some(c),
-                Cursor::Done => None,
-            },
-        })
+        page_at(&self.client, self.path(""), params, cursor).await
     }
 
     /// Every record, as a stream: pages of `per_page`, by `page` for the first 2,000 records and
@@ -229,75 +199,120 @@ impl<M: Module> Records<M> {
         params: ListParams,
         cursor: PageCursor,
     ) -> impl Stream<Item = Result<M::Record, Error>> + Send + 'static {
-        let client = self.client.clone();
-        let path = self.path("");
-        let per_page = params.per_page.unwrap_or(200).clamp(1, 200);
-        let read_ahead = !params.no_read_ahead;
-        let params = std::sync::Arc::new(params);
-        let fetch = move |at: &PageCursor| {
-            let client = client.clone();
-            let req = page_request(&path, &params, per_page, at);
-            async move { client.execute(req).await }
-        };
-        let path = self.path("");
-        let start = (Listing::at(cursor), None::<ReadAhead>);
-        let pages = stream::try_unfold(start, move |(mut state, ahead)| {
-            let path = path.clone();
-            let fetch = fetch.clone();
-            async move {
-                let page_no = match &state.cursor {
-                    Cursor::Done => return Ok::<_, Error>(None),
-                    Cursor::At(PageCursor::Number(p)) => Some(*p),
-                    Cursor::At(PageCursor::Token(_)) => None,
-                };
-                let Cursor::At(at) = &state.cursor else {
-                    return Ok(None);
-                };
-                let resp = match ahead {
-                    Some(ahead) => ahead.wait().await?,
-                    None => fetch(at).await?,
-                };
-                // The paging details first (the records are not decoded), so that the next
-                // page is on its way while this one is decoded.
-                let Some((count, info)) = super::paging::paging(&resp, per_page)? else {
-                    return Ok(None);
-                };
-                let more = info.more_records;
-                let token = info.next_page_token;
-                let mut count = count;
-                if state
-                    .advance(&path, per_page, page_no, count, more, token.clone())
-                    .is_err()
-                {
-                    // Refused as the details count the page: count its records themselves,
-                    // so that the error (if it stands) says how many there were.
-                    count = super::paging::count(&resp)?;
-                    state.advance(&path, per_page, page_no, count, more, token)?;
-                }
-                let ahead = match &state.cursor {
-                    Cursor::At(next) if read_ahead => {
-                        let ahead = ReadAhead::start(fetch(next));
-                        // Lets the request go out before this page is decoded (a task just
-                        // spawned runs once this one yields).
-                        tokio::task::yield_now().await;
-                        Some(ahead)
-                    }
-                    _ => None,
-                };
-                let page = resp
-                    .json::<Page<M::Record>>()?
-                    .map(|p| p.data)
-                    .unwrap_or_default();
-                // The records decoded count, whatever the server said it sent.
-                state.recount(&path, count, page.len(), more)?;
-                Ok(Some((
-                    stream::iter(page.into_iter().map(Ok)),
-                    (state, ahead),
-                )))
-            }
-        });
-        pages.try_flatten()
+        stream_from(self.client.clone(), self.path(""), params, cursor)
     }
+}
+
+/// One page of the listing at `path` (a module's records, or a record's related list).
+pub(crate) async fn page_at<R: DeserializeOwned + Send + 'static>(
+    client: &Client,
+    path: String,
+    params: &ListParams,
+    cursor: &PageCursor,
+) -> Result<RecordPage<R>, Error> {
+    let per_page = params.per_page.unwrap_or(200).clamp(1, 200);
+    let req = page_request(&path, params, per_page, cursor);
+    let Some(page) = client.execute(req).await?.json::<Page<R>>()? else {
+        return Ok(RecordPage {
+            records: vec![],
+            more_records: false,
+            next: None,
+        });
+    };
+    let mut state = Listing::at(cursor.clone());
+    let page_no = match cursor {
+        PageCursor::Number(p) => Some(*p),
+        PageCursor::Token(_) => None,
+    };
+    let more = page.info.more_records;
+    state.advance(
+        &path,
+        per_page,
+        page_no,
+        page.data.len(),
+        more,
+        page.info.next_page_token,
+    )?;
+    Ok(RecordPage {
+        records: page.data,
+        more_records: more,
+        next: match state.cursor {
+            Cursor::At(c) => Some(c),
+            Cursor::Done => None,
+        },
+    })
+}
+
+/// The listing at `path` as a stream, from `cursor` (see [`Records::list_from`]).
+pub(crate) fn stream_from<R: DeserializeOwned + Send + 'static>(
+    client: Client,
+    path: String,
+    params: ListParams,
+    cursor: PageCursor,
+) -> impl Stream<Item = Result<R, Error>> + Send + 'static {
+    let fetch_path = path.clone();
+    let per_page = params.per_page.unwrap_or(200).clamp(1, 200);
+    let read_ahead = !params.no_read_ahead;
+    let params = std::sync::Arc::new(params);
+    let fetch = move |at: &PageCursor| {
+        let client = client.clone();
+        let req = page_request(&fetch_path, &params, per_page, at);
+        async move { client.execute(req).await }
+    };
+    let start = (Listing::at(cursor), None::<ReadAhead>);
+    let pages = stream::try_unfold(start, move |(mut state, ahead)| {
+        let path = path.clone();
+        let fetch = fetch.clone();
+        async move {
+            let page_no = match &state.cursor {
+                Cursor::Done => return Ok::<_, Error>(None),
+                Cursor::At(PageCursor::Number(p)) => Some(*p),
+                Cursor::At(PageCursor::Token(_)) => None,
+            };
+            let Cursor::At(at) = &state.cursor else {
+                return Ok(None);
+            };
+            let resp = match ahead {
+                Some(ahead) => ahead.wait().await?,
+                None => fetch(at).await?,
+            };
+            // The paging details first (the records are not decoded), so that the next
+            // page is on its way while this one is decoded.
+            let Some((count, info)) = super::paging::paging(&resp, per_page)? else {
+                return Ok(None);
+            };
+            let more = info.more_records;
+            let token = info.next_page_token;
+            let mut count = count;
+            if state
+                .advance(&path, per_page, page_no, count, more, token.clone())
+                .is_err()
+            {
+                // Refused as the details count the page: count its records themselves,
+                // so that the error (if it stands) says how many there were.
+                count = super::paging::count(&resp)?;
+                state.advance(&path, per_page, page_no, count, more, token)?;
+            }
+            let ahead = match &state.cursor {
+                Cursor::At(next) if read_ahead => {
+                    let ahead = ReadAhead::start(fetch(next));
+                    // Lets the request go out before this page is decoded (a task just
+                    // spawned runs once this one yields).
+                    tokio::task::yield_now().await;
+                    Some(ahead)
+                }
+                _ => None,
+            };
+            let page = resp.json::<Page<R>>()?.map(|p| p.data).unwrap_or_default();
+            // The records decoded count, whatever the server said it sent.
+            state.recount(&path, count, page.len(), more)?;
+            Ok(Some((
+                stream::iter(page.into_iter().map(Ok)),
+                (state, ahead),
+            )))
+        }
+    });
+    pages.try_flatten()
 }
 
 /// The next page, requested while the current one is consumed; cancelled when dropped.
