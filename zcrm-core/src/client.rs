@@ -44,10 +44,11 @@ pub struct ApiRequest {
 }
 
 impl ApiRequest {
-    /// A request of `method` to `path`, without a body; only a POST is taken as unsafe to
-    /// repeat.
+    /// A request of `method` to `path`, without a body. A POST or a DELETE is taken as unsafe
+    /// to repeat (a second delete answers that the first one's records are gone), so neither
+    /// is retried once it may have reached the server.
     pub fn new(method: Method, path: impl Into<String>) -> Self {
-        let idempotent = method != Method::POST;
+        let idempotent = method != Method::POST && method != Method::DELETE;
         ApiRequest {
             method,
             path: path.into(),

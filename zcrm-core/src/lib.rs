@@ -58,7 +58,7 @@ pub mod reqwest_method {
 }
 pub use outcome::RecordOutcome;
 pub use records::{
-    Dynamic, DynamicRecord, ListParams, Module, PageCursor, RecordId, RecordPage, Records,
-    Related, SearchQuery,
+    Dynamic, DynamicRecord, ListParams, Module, PageCursor, RecordId, RecordPage, Records, Related,
+    SearchQuery,
 };
 pub use token::StoredToken;

@@ -108,6 +108,8 @@ impl<M: Module, R: Module> Related<M, R> {
                 let list: Vec<&str> = chunk.iter().map(RecordId::as_str).collect();
                 let mut req = ApiRequest::get(path.clone()).query("ids", list.join(","));
                 req.method = Method::DELETE;
+                // A second unlink answers that the records are not linked: not retried.
+                req.idempotent = false;
                 req
             })
             .await
