@@ -316,3 +316,21 @@ fn unions_recursion_and_clashing_names_compile() {
         panic!("the generated crate does not compile:\n{errors}");
     }
 }
+
+#[test]
+fn a_path_placeholder_without_a_parameter_is_an_error() {
+    let ops = json!({
+        "openapi": "3.0.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/crm/v7/{module}/{id}": {"get": {
+            "operationId": "getOne",
+            "parameters": [{"name": "module", "in": "path", "required": true,
+                            "schema": {"type": "string"}}],
+            "responses": {"204": {"description": "none"}}}}}
+    });
+    let dir = specs_dir("undeclared-placeholder", &[("ops.json", ops)]);
+    let (file, pointer, message) = spec_error(&dir);
+    assert_eq!(file, "ops.json");
+    assert_eq!(pointer, "/paths/~1crm~1v7~1{module}~1{id}/get");
+    assert!(message.contains("`{id}`"), "{message}");
+}

@@ -75,6 +75,11 @@ async fn an_accounts_contacts_are_typed_contacts_linked_and_unlinked() {
     // An id that would name other records is refused before sending.
     let bad = contacts.link(&[RecordId("1,2".into())]).await.unwrap_err();
     assert!(bad.to_string().contains("holds a `,`"), "{bad}");
+    let bad = contacts
+        .delink(&[RecordId(String::new())])
+        .await
+        .unwrap_err();
+    assert!(bad.to_string().contains("is empty"), "{bad}");
 }
 
 #[tokio::test]

@@ -32,7 +32,9 @@ pub struct FileOps {
 
 /// Names the generated function uses for its own arguments and locals, which no parameter may
 /// take.
-const RESERVED_PARAMS: [&str; 6] = ["client", "body", "send", "new", "path", "req"];
+const RESERVED_PARAMS: [&str; 8] = [
+    "client", "body", "send", "new", "path", "req", "clone", "fmt",
+];
 
 /// The object at `v`, following a `$ref` if it is one: (file, value, pointer).
 fn resolve_obj<'a>(
@@ -111,9 +113,11 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> Resu
             // Parameters (path-level and operation-level; $refs resolved).
             let mut params = vec![];
             let mut pnames = Scope::with(&RESERVED_PARAMS);
+            // The operation's own parameters first: they override the path item's of the same
+            // name and location (OpenAPI 3.0), and a repeat is skipped.
             for (list, at) in [
-                (item.get("parameters"), &item_pointer),
                 (op.get("parameters"), &pointer),
+                (item.get("parameters"), &item_pointer),
             ] {
                 for (i, p) in list
                     .and_then(Value::as_array)
@@ -171,6 +175,21 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> Resu
                         schema,
                         &format!("{}Body", naming::type_name(&op_id)),
                     )?);
+                }
+            }
+            // Every `{placeholder}` of the path needs a path parameter, or the request would go
+            // out with the placeholder in it.
+            for piece in path.split('{').skip(1) {
+                let name = piece.split('}').next().unwrap_or_default();
+                if !params
+                    .iter()
+                    .any(|p| p.location == "path" && p.name == name)
+                {
+                    return Err(specs.err(
+                        file,
+                        &pointer,
+                        format!("the path has `{{{name}}}` but no path parameter `{name}`"),
+                    ));
                 }
             }
             let record_write = writes_records_of_module(method, path, body_schema);

@@ -51,7 +51,9 @@ impl<M: Module, R: Module> Related<M, R> {
         page_at(&self.parent.client, self.path(), params, cursor).await
     }
 
-    /// Every related record, as a stream (paged as [`Records::list`]).
+    /// Every related record, as a stream (paged as [`Records::list`]). Past 2,000 records a
+    /// listing needs the `next_page_token` Zoho hands out; a related list that goes on without
+    /// one ends with an [`Error::Protocol`] rather than repeating pages.
     pub fn list(
         &self,
         params: ListParams,
@@ -64,12 +66,27 @@ impl<M: Module, R: Module> Related<M, R> {
         )
     }
 
-    /// Adds records to the list (`POST`, as notes are added to a record), in chunks of 100;
-    /// one outcome per record.
+    /// Adds new records to a list that takes them (`POST`: notes to a record's `Notes`), in
+    /// chunks of 100; one outcome per record. The records pass the same picklist checks as
+    /// [`Records::create`]; a record that fails them is an error and nothing is sent. (Lists
+    /// of existing records, such as an account's `Contacts`, take [`link`](Self::link).)
     pub async fn add(&self, records: &[R::Update]) -> Result<Vec<RecordOutcome>, Error> {
+        let records = records
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Decode {
+                path: "$.data".into(),
+                message: format!("a record could not be encoded: {e}"),
+                snippet: String::new(),
+            })?;
+        let client = &self.parent.client;
+        client
+            .validate_picklists(self.related.api_name(), &records)
+            .await?;
         let path = self.path();
         self.parent
-            .batch(records, |chunk| {
+            .batch(&records, |chunk| {
                 let mut req = ApiRequest::get(path.clone());
                 req.method = Method::POST;
                 req.idempotent = false;
