@@ -413,16 +413,7 @@ impl<M: Module> Records<M> {
     /// The ids travel as one comma-separated parameter: an empty id or one holding a `,` is an
     /// [`Error::Config`] and nothing is sent (it would name other records).
     pub async fn delete(&self, ids: &[RecordId]) -> Result<Vec<RecordOutcome>, Error> {
-        if let Some(bad) = ids
-            .iter()
-            .find(|id| id.as_str().is_empty() || id.as_str().contains(','))
-        {
-            return Err(ConfigError::Invalid {
-                field: "ids",
-                reason: format!("record id `{bad}` is empty or holds a `,`; ids are sent as one comma-separated list, so it would name other records"),
-            }
-            .into());
-        }
+        check_ids(ids)?;
         let path = self.path("");
         self.batch(ids, |chunk| {
             let list: Vec<&str> = chunk.iter().map(RecordId::as_str).collect();
@@ -560,5 +551,21 @@ fn names_missing_id(message: &str, details: &Value, id: &RecordId) -> bool {
                 && details.get("param_name").is_none()
                 && details.get("api_name").is_none()
         }
+    }
+}
+
+/// Ids travel as one comma-separated list: an empty id or one holding a `,` would name other
+/// records, so it is an [`Error::Config`] and nothing is sent.
+pub(crate) fn check_ids(ids: &[RecordId]) -> Result<(), Error> {
+    match ids
+        .iter()
+        .find(|id| id.as_str().is_empty() || id.as_str().contains(','))
+    {
+        Some(bad) => Err(ConfigError::Invalid {
+            field: "ids",
+            reason: format!("record id `{bad}` is empty or holds a `,`; ids are sent as one comma-separated list, so it would name other records"),
+        }
+        .into()),
+        None => Ok(()),
     }
 }

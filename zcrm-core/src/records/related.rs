@@ -3,9 +3,9 @@
 //! [`Module`], as [`Records`] is.
 
 use super::listing::{page_at, stream_from};
-use super::{ListParams, Module, PageCursor, RecordId, RecordPage, Records};
+use super::{check_ids, ListParams, Module, PageCursor, RecordId, RecordPage, Records};
 use crate::client::{encode_segment, ApiRequest};
-use crate::error::{ConfigError, Error};
+use crate::error::Error;
 use crate::outcome::RecordOutcome;
 use futures_util::stream::Stream;
 use reqwest::Method;
@@ -130,23 +130,5 @@ impl<M: Module, R: Module> Related<M, R> {
                 req
             })
             .await
-    }
-}
-
-/// Ids travel as one comma-separated parameter (or in a body built from it): an empty id or one
-/// holding a `,` would name other records.
-fn check_ids(ids: &[RecordId]) -> Result<(), Error> {
-    match ids
-        .iter()
-        .find(|id| id.as_str().is_empty() || id.as_str().contains(','))
-    {
-        Some(bad) => Err(ConfigError::Invalid {
-            field: "ids",
-            reason: format!(
-                "record id `{bad}` is empty or holds a `,`; it would name other records"
-            ),
-        }
-        .into()),
-        None => Ok(()),
     }
 }
