@@ -22,6 +22,7 @@ pub(crate) mod http;
 pub mod limits;
 pub mod logging;
 pub mod metadata;
+pub mod notification;
 pub mod oauth;
 pub mod outcome;
 pub mod records;
@@ -58,7 +59,8 @@ pub mod reqwest_method {
 }
 pub use outcome::RecordOutcome;
 pub use records::{
-    Dynamic, DynamicRecord, ListParams, Module, PageCursor, RecordId, RecordPage, Records, Related,
+    AttachmentsTo, Conversion, Converted, Dynamic, DynamicRecord, ListParams, MassUpdateJob,
+    MassUpdateState, MassUpdateStatus, Module, PageCursor, RecordId, RecordPage, Records, Related,
     SearchQuery,
 };
 pub use token::StoredToken;

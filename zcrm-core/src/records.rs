@@ -11,12 +11,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::fmt;
 
+mod convert;
 mod listing;
+mod mass_update;
 mod paging;
 mod related;
 
+pub use convert::{AttachmentsTo, Conversion, Converted};
 use listing::page_bound;
 pub use listing::{PageCursor, RecordPage, LISTING_CAP};
+pub use mass_update::{MassUpdateJob, MassUpdateState, MassUpdateStatus, MASS_UPDATE_CHUNK};
 pub use related::Related;
 
 /// Records a write call carries at most; longer inputs are sent in chunks of this size.
@@ -283,9 +287,19 @@ impl<M: Module> Records<M> {
         items: &[T],
         request: impl Fn(&[T]) -> ApiRequest,
     ) -> Result<Vec<RecordOutcome>, Error> {
+        self.batch_by(items, WRITE_CHUNK, request).await
+    }
+
+    /// [`batch`](Self::batch) in chunks of `size`.
+    async fn batch_by<T>(
+        &self,
+        items: &[T],
+        size: usize,
+        request: impl Fn(&[T]) -> ApiRequest,
+    ) -> Result<Vec<RecordOutcome>, Error> {
         let total = items.len();
         let mut out = Vec::with_capacity(total);
-        for chunk in items.chunks(WRITE_CHUNK) {
+        for chunk in items.chunks(size) {
             let start = out.len();
             match self.outcomes(request(chunk), chunk.len()).await {
                 Ok(o) => out.extend(o),

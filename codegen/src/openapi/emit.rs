@@ -66,6 +66,25 @@ fn rust_type(m: &Model, t: &TypeRef, from_file: &str) -> TokenStream {
     }
 }
 
+/// Field names that get no setter: a method of that name would hide a trait method every
+/// value has (`clone`, `eq`, ...) or one the struct itself defines.
+const SETTER_RESERVED: [&str; 14] = [
+    "new",
+    "clone",
+    "clone_from",
+    "fmt",
+    "eq",
+    "ne",
+    "default",
+    "serialize",
+    "deserialize",
+    "into",
+    "from",
+    "to_owned",
+    "extra",
+    "with_extra",
+];
+
 fn emit_def(m: &Model, d: &Def) -> TokenStream {
     let name = ident(&d.name);
     let doc = format!("`{}`", d.origin);
@@ -107,6 +126,47 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
             let serde_impls = crate::serde_impl::impls(&name, &serde_fields, d.open);
             let nulls = crate::serde_impl::nulls_type(serde_fields.len());
             let names = props.iter().map(|(json, _, _, _)| quote!(#json,));
+            let setters = props
+                .iter()
+                .filter(|(_, rust, _, _)| !SETTER_RESERVED.contains(&rust.as_str()))
+                .map(|(json, rust, t, boxed)| {
+                    let (f, ty) = (ident(rust), rust_type(m, t, &d.file));
+                    let value = if *boxed {
+                        quote!(Box::new(value.into()))
+                    } else {
+                        quote!(value.into())
+                    };
+                    let doc = format!("Sets `{json}`.");
+                    quote! {
+                        #[doc = #doc]
+                        pub fn #f(mut self, value: impl Into<#ty>) -> Self {
+                            self.#f = Some(#value);
+                            self
+                        }
+                    }
+                });
+            let constructor = if props.iter().any(|(_, rust, _, _)| rust == "new") {
+                quote!()
+            } else {
+                quote! {
+                    /// An empty value (no key set); chain the setters to fill it.
+                    pub fn new() -> Self {
+                        Self::default()
+                    }
+                }
+            };
+            let with_extra = if d.open && !props.iter().any(|(_, rust, _, _)| rust == "with_extra")
+            {
+                quote! {
+                    /// Sets a key the spec does not declare (a module's own field, say).
+                    pub fn with_extra(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
+                }
+            } else {
+                quote!()
+            };
             quote! {
                 #[doc = #doc]
                 #[derive(Debug, Clone, PartialEq, Default)]
@@ -119,6 +179,9 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
                 impl #name {
                     /// The JSON keys the spec declares.
                     pub const FIELDS: &'static [&'static str] = &[#(#names)*];
+                    #constructor
+                    #(#setters)*
+                    #with_extra
                 }
                 #serde_impls
             }
@@ -132,9 +195,18 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
                 }
             };
             let variants = arms.iter().map(|(v, t, boxed)| {
+                let doc = match t {
+                    TypeRef::Named(n) => format!("A value of `{}`.", m.defs[*n].origin),
+                    TypeRef::Str => "A string.".to_string(),
+                    TypeRef::I64 => "An integer.".to_string(),
+                    TypeRef::F64 => "A number.".to_string(),
+                    TypeRef::Bool => "A boolean.".to_string(),
+                    TypeRef::Vec(_) => "A list.".to_string(),
+                    TypeRef::Map | TypeRef::Json => "Any JSON of this arm.".to_string(),
+                };
                 let (v, ty) = (ident(v), rust_type(m, t, &d.file));
                 let ty = if *boxed { quote!(Box<#ty>) } else { ty };
-                quote! { #v(#ty), }
+                quote! { #[doc = #doc] #v(#ty), }
             });
             let covering = arms.iter().filter_map(|(v, t, boxed)| match t {
                 TypeRef::Named(n) if matches!(m.defs[*n].kind, DefKind::Struct(_)) => {
@@ -258,10 +330,24 @@ pub fn emit_tokens(specs: &Specs, m: &mut Model, dir: &str) -> Result<Vec<Tokens
             .collect();
         let file_ops = ops.remove(file).unwrap_or_default();
         let module = module_of(file);
-        let doc = format!("Types and operations of `{file}`.");
+        let info = |key: &str| {
+            specs.files[file]
+                .pointer(&format!("/info/{key}"))
+                .and_then(serde_json::Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let mut doc = match info("title") {
+            Some(title) => format!("{title}: types and operations of `{file}`."),
+            None => format!("Types and operations of `{file}`."),
+        };
+        if let Some(description) = info("description") {
+            doc.push_str("\n\n");
+            doc.push_str(description);
+        }
         let tokens = quote! {
             #![doc = #doc]
-            #![allow(clippy::all, missing_docs, unused_imports, unused_mut)]
+            #![allow(clippy::all, unused_imports, unused_mut)]
             use serde::de::Error as _;
             use serde::ser::SerializeMap;
             use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -2,20 +2,25 @@
 
 #![allow(clippy::all)]
 pub mod attachments;
+pub mod blueprint;
 pub mod bulk_read;
 pub mod bulk_write;
 pub mod common;
+pub mod convert_lead;
 pub mod coql;
 pub mod fields;
 pub mod layouts;
+pub mod mass_update;
 pub mod module_search;
 pub mod modules;
 pub mod notes;
+pub mod notifications;
 pub mod org;
 pub mod pick_list_values;
 pub mod record;
 pub mod record_count;
 pub mod related_records;
+pub mod send_mail;
 pub mod tags;
 pub mod users;
 /// An operation of the specs, as its request builder sends it.
@@ -70,6 +75,22 @@ pub static OPERATIONS: &[Operation] = &[
         request_type: "DeleteAttachmentRequest",
     },
     Operation {
+        group: "blueprint",
+        id: "getBlueprint",
+        method: "GET",
+        path: "/crm/v7/{module}/{id}/actions/blueprint",
+        function: "get_blueprint",
+        request_type: "GetBlueprintRequest",
+    },
+    Operation {
+        group: "blueprint",
+        id: "updateBlueprint",
+        method: "PUT",
+        path: "/crm/v7/{module}/{id}/actions/blueprint",
+        function: "update_blueprint",
+        request_type: "UpdateBlueprintRequest",
+    },
+    Operation {
         group: "bulk_read",
         id: "createBulkReadJob",
         method: "POST",
@@ -100,6 +121,14 @@ pub static OPERATIONS: &[Operation] = &[
         path: "/crm/bulk/v7/write/{job_id}",
         function: "get_bulk_write_job_details",
         request_type: "GetBulkWriteJobDetailsRequest",
+    },
+    Operation {
+        group: "convert_lead",
+        id: "convertLead",
+        method: "POST",
+        path: "/crm/v7/Leads/{lead_id}/actions/convert",
+        function: "convert_lead",
+        request_type: "ConvertLeadRequest",
     },
     Operation {
         group: "coql",
@@ -140,6 +169,22 @@ pub static OPERATIONS: &[Operation] = &[
         path: "/crm/v7/settings/layouts/{layout_id}",
         function: "get_layout_by_id",
         request_type: "GetLayoutByIdRequest",
+    },
+    Operation {
+        group: "mass_update",
+        id: "getMassUpdateStatus",
+        method: "GET",
+        path: "/crm/v7/{module}/actions/mass_update",
+        function: "get_mass_update_status",
+        request_type: "GetMassUpdateStatusRequest",
+    },
+    Operation {
+        group: "mass_update",
+        id: "massUpdateRecords",
+        method: "POST",
+        path: "/crm/v7/{module}/actions/mass_update",
+        function: "mass_update_records",
+        request_type: "MassUpdateRecordsRequest",
     },
     Operation {
         group: "module_search",
@@ -204,6 +249,46 @@ pub static OPERATIONS: &[Operation] = &[
         path: "/crm/v7/{module}/{id}/Notes",
         function: "create_record_notes",
         request_type: "CreateRecordNotesRequest",
+    },
+    Operation {
+        group: "notifications",
+        id: "getNotifications",
+        method: "GET",
+        path: "/crm/v7/actions/watch",
+        function: "get_notifications",
+        request_type: "GetNotificationsRequest",
+    },
+    Operation {
+        group: "notifications",
+        id: "enableNotifications",
+        method: "POST",
+        path: "/crm/v7/actions/watch",
+        function: "enable_notifications",
+        request_type: "EnableNotificationsRequest",
+    },
+    Operation {
+        group: "notifications",
+        id: "updateNotifications",
+        method: "PUT",
+        path: "/crm/v7/actions/watch",
+        function: "update_notifications",
+        request_type: "UpdateNotificationsRequest",
+    },
+    Operation {
+        group: "notifications",
+        id: "disableNotificationEvents",
+        method: "PATCH",
+        path: "/crm/v7/actions/watch",
+        function: "disable_notification_events",
+        request_type: "DisableNotificationEventsRequest",
+    },
+    Operation {
+        group: "notifications",
+        id: "disableNotifications",
+        method: "DELETE",
+        path: "/crm/v7/actions/watch",
+        function: "disable_notifications",
+        request_type: "DisableNotificationsRequest",
     },
     Operation {
         group: "org",
@@ -342,6 +427,14 @@ pub static OPERATIONS: &[Operation] = &[
         request_type: "DelinkSpecificRelatedRecordRequest",
     },
     Operation {
+        group: "send_mail",
+        id: "sendMail",
+        method: "POST",
+        path: "/crm/v7/{module}/{id}/actions/send_mail",
+        function: "send_mail",
+        request_type: "SendMailRequest",
+    },
+    Operation {
         group: "tags",
         id: "getTags",
         method: "GET",
@@ -359,11 +452,75 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         group: "tags",
+        id: "updateTags",
+        method: "PUT",
+        path: "/crm/v7/settings/tags",
+        function: "update_tags",
+        request_type: "UpdateTagsRequest",
+    },
+    Operation {
+        group: "tags",
         id: "addTagsToRecord",
         method: "POST",
         path: "/crm/v7/{module}/{id}/actions/add_tags",
         function: "add_tags_to_record",
         request_type: "AddTagsToRecordRequest",
+    },
+    Operation {
+        group: "tags",
+        id: "updateTag",
+        method: "PUT",
+        path: "/crm/v7/settings/tags/{id}",
+        function: "update_tag",
+        request_type: "UpdateTagRequest",
+    },
+    Operation {
+        group: "tags",
+        id: "deleteTag",
+        method: "DELETE",
+        path: "/crm/v7/settings/tags/{id}",
+        function: "delete_tag",
+        request_type: "DeleteTagRequest",
+    },
+    Operation {
+        group: "tags",
+        id: "mergeTags",
+        method: "POST",
+        path: "/crm/v7/settings/tags/{id}/actions/merge",
+        function: "merge_tags",
+        request_type: "MergeTagsRequest",
+    },
+    Operation {
+        group: "tags",
+        id: "getRecordCountForTag",
+        method: "GET",
+        path: "/crm/v7/settings/tags/{id}/actions/records_count",
+        function: "get_record_count_for_tag",
+        request_type: "GetRecordCountForTagRequest",
+    },
+    Operation {
+        group: "tags",
+        id: "removeTagsFromRecord",
+        method: "POST",
+        path: "/crm/v7/{module}/{id}/actions/remove_tags",
+        function: "remove_tags_from_record",
+        request_type: "RemoveTagsFromRecordRequest",
+    },
+    Operation {
+        group: "tags",
+        id: "addTagsToMultipleRecords",
+        method: "POST",
+        path: "/crm/v7/{module}/actions/add_tags",
+        function: "add_tags_to_multiple_records",
+        request_type: "AddTagsToMultipleRecordsRequest",
+    },
+    Operation {
+        group: "tags",
+        id: "removeTagsFromMultipleRecords",
+        method: "POST",
+        path: "/crm/v7/{module}/actions/remove_tags",
+        function: "remove_tags_from_multiple_records",
+        request_type: "RemoveTagsFromMultipleRecordsRequest",
     },
     Operation {
         group: "users",
@@ -393,6 +550,10 @@ impl<'c> Groups<'c> {
     pub fn attachments(&self) -> attachments::AttachmentsApi<'c> {
         attachments::AttachmentsApi::new(self.client)
     }
+    /// The operations of [`blueprint`](blueprint/index.html).
+    pub fn blueprint(&self) -> blueprint::BlueprintApi<'c> {
+        blueprint::BlueprintApi::new(self.client)
+    }
     /// The operations of [`bulk_read`](bulk_read/index.html).
     pub fn bulk_read(&self) -> bulk_read::BulkReadApi<'c> {
         bulk_read::BulkReadApi::new(self.client)
@@ -400,6 +561,10 @@ impl<'c> Groups<'c> {
     /// The operations of [`bulk_write`](bulk_write/index.html).
     pub fn bulk_write(&self) -> bulk_write::BulkWriteApi<'c> {
         bulk_write::BulkWriteApi::new(self.client)
+    }
+    /// The operations of [`convert_lead`](convert_lead/index.html).
+    pub fn convert_lead(&self) -> convert_lead::ConvertLeadApi<'c> {
+        convert_lead::ConvertLeadApi::new(self.client)
     }
     /// The operations of [`coql`](coql/index.html).
     pub fn coql(&self) -> coql::CoqlApi<'c> {
@@ -413,6 +578,10 @@ impl<'c> Groups<'c> {
     pub fn layouts(&self) -> layouts::LayoutsApi<'c> {
         layouts::LayoutsApi::new(self.client)
     }
+    /// The operations of [`mass_update`](mass_update/index.html).
+    pub fn mass_update(&self) -> mass_update::MassUpdateApi<'c> {
+        mass_update::MassUpdateApi::new(self.client)
+    }
     /// The operations of [`module_search`](module_search/index.html).
     pub fn module_search(&self) -> module_search::ModuleSearchApi<'c> {
         module_search::ModuleSearchApi::new(self.client)
@@ -424,6 +593,10 @@ impl<'c> Groups<'c> {
     /// The operations of [`notes`](notes/index.html).
     pub fn notes(&self) -> notes::NotesApi<'c> {
         notes::NotesApi::new(self.client)
+    }
+    /// The operations of [`notifications`](notifications/index.html).
+    pub fn notifications(&self) -> notifications::NotificationsApi<'c> {
+        notifications::NotificationsApi::new(self.client)
     }
     /// The operations of [`org`](org/index.html).
     pub fn org(&self) -> org::OrgApi<'c> {
@@ -444,6 +617,10 @@ impl<'c> Groups<'c> {
     /// The operations of [`related_records`](related_records/index.html).
     pub fn related_records(&self) -> related_records::RelatedRecordsApi<'c> {
         related_records::RelatedRecordsApi::new(self.client)
+    }
+    /// The operations of [`send_mail`](send_mail/index.html).
+    pub fn send_mail(&self) -> send_mail::SendMailApi<'c> {
+        send_mail::SendMailApi::new(self.client)
     }
     /// The operations of [`tags`](tags/index.html).
     pub fn tags(&self) -> tags::TagsApi<'c> {
@@ -577,6 +754,66 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("blueprint.json#getBlueprint", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::blueprint::GetBlueprintResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("getBlueprint", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::blueprint::GetBlueprintResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("blueprint.json#getBlueprint", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("getBlueprint", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("blueprint.json#updateBlueprint", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ApiException>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("updateBlueprint", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ApiException>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("blueprint.json#updateBlueprint", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("updateBlueprint", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("bulk_read.json#createBulkReadJob", "201") => {
             Some(
                 serde_json::from_value::<
@@ -695,6 +932,38 @@ pub fn decode_response(
             )
         }
         ("getBulkWriteJobDetails", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("convert_lead.json#convertLead", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::convert_lead::ConvertLeadResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("convertLead", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::convert_lead::ConvertLeadResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("convert_lead.json#convertLead", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("convertLead", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
                     .map_err(|e| e.to_string())
@@ -855,6 +1124,66 @@ pub fn decode_response(
             )
         }
         ("getLayoutById", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("mass_update.json#getMassUpdateStatus", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::mass_update::GetMassUpdateStatusResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("getMassUpdateStatus", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::mass_update::GetMassUpdateStatusResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("mass_update.json#getMassUpdateStatus", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("getMassUpdateStatus", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("mass_update.json#massUpdateRecords", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("massUpdateRecords", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("mass_update.json#massUpdateRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("massUpdateRecords", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
                     .map_err(|e| e.to_string())
@@ -1113,6 +1442,166 @@ pub fn decode_response(
             )
         }
         ("createRecordNotes", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("notifications.json#getNotifications", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::GetNotificationsResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("getNotifications", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::GetNotificationsResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("notifications.json#getNotifications", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("getNotifications", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("notifications.json#enableNotifications", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::EnableNotificationsResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("enableNotifications", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::EnableNotificationsResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("notifications.json#enableNotifications", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("enableNotifications", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("notifications.json#updateNotifications", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::UpdateNotificationsResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("updateNotifications", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::UpdateNotificationsResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("notifications.json#updateNotifications", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("updateNotifications", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("notifications.json#disableNotificationEvents", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::DisableNotificationEventsResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("disableNotificationEvents", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::DisableNotificationEventsResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("notifications.json#disableNotificationEvents", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("disableNotificationEvents", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("notifications.json#disableNotifications", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::DisableNotificationsResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("disableNotifications", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::DisableNotificationsResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("notifications.json#disableNotifications", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("disableNotifications", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
                     .map_err(|e| e.to_string())
@@ -1679,6 +2168,38 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("send_mail.json#sendMail", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::send_mail::SendMailResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("sendMail", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::send_mail::SendMailResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("send_mail.json#sendMail", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("sendMail", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("tags.json#getTags", "200") => {
             Some(
                 serde_json::from_value::<self::tags::GetTagsResponse200>(body.clone())
@@ -1735,6 +2256,34 @@ pub fn decode_response(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        ("tags.json#updateTags", "200") => {
+            Some(
+                serde_json::from_value::<self::common::TagsActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("updateTags", "200") => {
+            Some(
+                serde_json::from_value::<self::common::TagsActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#updateTags", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("updateTags", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         ("tags.json#addTagsToRecord", "200") => {
             Some(
                 serde_json::from_value::<self::common::ActionWrapper>(body.clone())
@@ -1757,6 +2306,206 @@ pub fn decode_response(
             )
         }
         ("addTagsToRecord", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#updateTag", "200") => {
+            Some(
+                serde_json::from_value::<self::common::TagsActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("updateTag", "200") => {
+            Some(
+                serde_json::from_value::<self::common::TagsActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#updateTag", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("updateTag", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#deleteTag", "200") => {
+            Some(
+                serde_json::from_value::<self::common::TagsActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("deleteTag", "200") => {
+            Some(
+                serde_json::from_value::<self::common::TagsActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#deleteTag", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("deleteTag", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#mergeTags", "200") => {
+            Some(
+                serde_json::from_value::<self::common::TagsActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("mergeTags", "200") => {
+            Some(
+                serde_json::from_value::<self::common::TagsActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#mergeTags", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("mergeTags", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#getRecordCountForTag", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::tags::GetRecordCountForTagResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("getRecordCountForTag", "200") => {
+            Some(
+                serde_json::from_value::<
+                    self::tags::GetRecordCountForTagResponse200,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#getRecordCountForTag", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("getRecordCountForTag", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#removeTagsFromRecord", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("removeTagsFromRecord", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#removeTagsFromRecord", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("removeTagsFromRecord", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#addTagsToMultipleRecords", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("addTagsToMultipleRecords", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#addTagsToMultipleRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("addTagsToMultipleRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#removeTagsFromMultipleRecords", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("removeTagsFromMultipleRecords", "200") => {
+            Some(
+                serde_json::from_value::<self::common::ActionWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("tags.json#removeTagsFromMultipleRecords", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("removeTagsFromMultipleRecords", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
                     .map_err(|e| e.to_string())
@@ -1834,6 +2583,24 @@ pub fn decode_request(
     body: &serde_json::Value,
 ) -> Option<Result<serde_json::Value, String>> {
     match operation_id {
+        "blueprint.json#updateBlueprint" => {
+            Some(
+                serde_json::from_value::<
+                    self::blueprint::UpdateBlueprintBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "updateBlueprint" => {
+            Some(
+                serde_json::from_value::<
+                    self::blueprint::UpdateBlueprintBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         "bulk_read.json#createBulkReadJob" => {
             Some(
                 serde_json::from_value::<
@@ -1870,6 +2637,24 @@ pub fn decode_request(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        "convert_lead.json#convertLead" => {
+            Some(
+                serde_json::from_value::<
+                    self::convert_lead::ConvertLeadBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "convertLead" => {
+            Some(
+                serde_json::from_value::<
+                    self::convert_lead::ConvertLeadBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         "coql.json#executeCOQLQuery" => {
             Some(
                 serde_json::from_value::<self::coql::ExecuteCoqlQueryBody>(body.clone())
@@ -1880,6 +2665,24 @@ pub fn decode_request(
         "executeCOQLQuery" => {
             Some(
                 serde_json::from_value::<self::coql::ExecuteCoqlQueryBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "mass_update.json#massUpdateRecords" => {
+            Some(
+                serde_json::from_value::<
+                    self::mass_update::MassUpdateRecordsBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "massUpdateRecords" => {
+            Some(
+                serde_json::from_value::<
+                    self::mass_update::MassUpdateRecordsBody,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
@@ -1933,6 +2736,60 @@ pub fn decode_request(
             Some(
                 serde_json::from_value::<
                     self::notes::CreateRecordNotesBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "notifications.json#enableNotifications" => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::EnableNotificationsBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "enableNotifications" => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::EnableNotificationsBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "notifications.json#updateNotifications" => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::UpdateNotificationsBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "updateNotifications" => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::UpdateNotificationsBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "notifications.json#disableNotificationEvents" => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::DisableNotificationEventsBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "disableNotificationEvents" => {
+            Some(
+                serde_json::from_value::<
+                    self::notifications::DisableNotificationEventsBody,
                 >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
@@ -2026,6 +2883,20 @@ pub fn decode_request(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        "send_mail.json#sendMail" => {
+            Some(
+                serde_json::from_value::<self::send_mail::SendMailBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "sendMail" => {
+            Some(
+                serde_json::from_value::<self::send_mail::SendMailBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         "tags.json#createTags" => {
             Some(
                 serde_json::from_value::<self::tags::CreateTagsBody>(body.clone())
@@ -2040,6 +2911,20 @@ pub fn decode_request(
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
         }
+        "tags.json#updateTags" => {
+            Some(
+                serde_json::from_value::<self::tags::UpdateTagsBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "updateTags" => {
+            Some(
+                serde_json::from_value::<self::tags::UpdateTagsBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
         "tags.json#addTagsToRecord" => {
             Some(
                 serde_json::from_value::<self::tags::AddTagsToRecordBody>(body.clone())
@@ -2050,6 +2935,88 @@ pub fn decode_request(
         "addTagsToRecord" => {
             Some(
                 serde_json::from_value::<self::tags::AddTagsToRecordBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "tags.json#updateTag" => {
+            Some(
+                serde_json::from_value::<self::tags::UpdateTagBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "updateTag" => {
+            Some(
+                serde_json::from_value::<self::tags::UpdateTagBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "tags.json#mergeTags" => {
+            Some(
+                serde_json::from_value::<self::tags::MergeTagsBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "mergeTags" => {
+            Some(
+                serde_json::from_value::<self::tags::MergeTagsBody>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "tags.json#removeTagsFromRecord" => {
+            Some(
+                serde_json::from_value::<
+                    self::tags::RemoveTagsFromRecordBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "removeTagsFromRecord" => {
+            Some(
+                serde_json::from_value::<
+                    self::tags::RemoveTagsFromRecordBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "tags.json#addTagsToMultipleRecords" => {
+            Some(
+                serde_json::from_value::<
+                    self::tags::AddTagsToMultipleRecordsBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "addTagsToMultipleRecords" => {
+            Some(
+                serde_json::from_value::<
+                    self::tags::AddTagsToMultipleRecordsBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "tags.json#removeTagsFromMultipleRecords" => {
+            Some(
+                serde_json::from_value::<
+                    self::tags::RemoveTagsFromMultipleRecordsBody,
+                >(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        "removeTagsFromMultipleRecords" => {
+            Some(
+                serde_json::from_value::<
+                    self::tags::RemoveTagsFromMultipleRecordsBody,
+                >(body.clone())
                     .map_err(|e| e.to_string())
                     .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
             )
