@@ -130,7 +130,7 @@ impl ApiError {
         Self::new(
             StatusCode::UNAUTHORIZED,
             "OAUTH_SCOPE_MISMATCH",
-            "invalid oauth scope to access this URL",
+            "Unauthorized",
             json!({}),
         )
     }

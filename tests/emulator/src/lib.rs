@@ -31,17 +31,19 @@ mod middleware;
 mod multipart;
 mod record;
 mod records;
+mod recycle_bin;
 mod related;
 mod search;
 mod seed;
 mod settings;
+mod shapes;
 mod state;
 mod store;
 mod tags;
 mod validate;
 mod write;
 
-use axum::routing::{delete, get, post};
+use axum::routing::{any, delete, get, post};
 use axum::Router;
 use state::{App, LogEntry, Settings};
 use std::net::SocketAddr;
@@ -86,6 +88,11 @@ fn zoho_routes(app: &App) -> Router<App> {
         .route("/org", get(settings::org))
         .route("/users", get(settings::users))
         .route("/users/{id}", get(settings::user_one))
+        .route("/users/actions/count", get(settings::users_count))
+        .route("/users/{id}/{*rest}", any(middleware::not_found))
+        .route("/settings/{*rest}", any(middleware::not_found))
+        .route("/settings/recycle_bin", get(recycle_bin::list))
+        .route("/settings/recycle_bin/{id}", get(recycle_bin::one))
         .route("/settings/modules", get(settings::modules))
         .route("/settings/modules/{api_name}", get(settings::module_one))
         .route("/settings/fields", get(settings::fields))

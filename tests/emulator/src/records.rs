@@ -120,6 +120,10 @@ pub async fn list(
             json!({"ambiguity_due_to": [{"param_name": "page"}, {"param_name": "page_token"}]}),
         ));
     }
+    if p.contains_key("cvid") {
+        // The emulator has no custom views: every `cvid` names none.
+        return Err(ApiError::invalid_param("cvid"));
+    }
     let since = if_modified_since(&headers)?;
     let ids: Option<Vec<&str>> = p.get("ids").map(|s| s.split(',').map(str::trim).collect());
     let bound = format!(
@@ -175,7 +179,8 @@ pub async fn list(
                     json!({"param_name": "page_token"}),
                 ));
             }
-            (Some(t.after.clone()), 0, t.served, t.served / per_page + 1)
+            // Zoho numbers a page fetched by token 1 (its published second-call sample).
+            (Some(t.after.clone()), 0, t.served, 1)
         }
         None => {
             let offset = (page - 1).saturating_mul(per_page);
@@ -251,7 +256,7 @@ pub async fn list(
     let next = more.then(|| random_token().replace("1000.", ""));
     let info = json!({
         "call": false, "per_page": per_page, "next_page_token": next, "count": count, "sort_by": sort_by,
-        "page": page_no, "previous_page_token": page_token, "page_token_expiry": next.as_ref().map(|_| clock::format(expiry)),
+        "page": page_no, "previous_page_token": null, "page_token_expiry": next.as_ref().map(|_| clock::format(expiry)),
         "sort_order": sort_order, "email": false, "more_records": more,
     });
     // The page is copied from the stored records' JSON text: a 200-record page costs a small
@@ -306,8 +311,26 @@ pub async fn get_one(
     let rec = org.records[&module]
         .get(&id)
         .ok_or_else(|| ApiError::invalid_id(&id))?;
-    let data = store::project(&org.meta[&module], rec, fields.as_deref());
+    let mut data = store::project(&org.meta[&module], rec, fields.as_deref());
+    has_more(&org.meta[&module], &mut data);
     Ok(json_response(StatusCode::OK, &json!({"data": [data]})))
+}
+
+/// `$has_more` of a single record: for each subform and multi-select lookup it shows,
+/// whether rows beyond those shown exist (never: the emulator shows every row).
+fn has_more(meta: &crate::metadata::ModuleMeta, data: &mut Value) {
+    let Some(obj) = data.as_object_mut() else {
+        return;
+    };
+    let more: serde_json::Map<String, Value> = meta
+        .views()
+        .filter(|f| matches!(f.data_type(), "subform" | "multiselectlookup"))
+        .filter(|f| obj.contains_key(f.api_name()))
+        .map(|f| (f.api_name().to_string(), Value::Bool(false)))
+        .collect();
+    if !more.is_empty() {
+        obj.insert("$has_more".into(), Value::Object(more));
+    }
 }
 
 /// Status of a batch: all success -> `ok`, mixed -> 207, all failed -> 400.
@@ -337,6 +360,8 @@ fn delete_ids(app: &App, caller: &Caller, module: &str, ids: &[String]) -> ApiRe
                     "id": id, "display_name": name, "type": "recycle",
                     "created_by": rec.get("Created_By").map(|c| json!({"name": c["name"], "id": c["id"]})),
                     "deleted_time": clock::format(clock::now()),
+                    // For the recycle bin; `/deleted` does not show it.
+                    "$owner": rec.get("Owner").map(|o| json!({"name": o["name"], "id": o["id"]})),
                 }));
                 items.push(item("SUCCESS", "record deleted", json!({"id": id})));
             }
@@ -426,11 +451,17 @@ pub async fn deleted(
                 .collect()
         })
         .unwrap_or_default();
-    let chunk: Vec<&Value> = all
+    let chunk: Vec<Value> = all
         .iter()
         .skip((page - 1) * per_page)
         .take(per_page)
-        .copied()
+        .map(|d| {
+            let mut d = (*d).clone();
+            if let Some(o) = d.as_object_mut() {
+                o.retain(|k, _| !k.starts_with('$'));
+            }
+            d
+        })
         .collect();
     if chunk.is_empty() {
         return Ok(no_content());

@@ -71,7 +71,15 @@ pub async fn list(
     let (rel, field) = relation(org, &module, &related).ok_or_else(not_related)?;
     caller.require(Need::module(&rel, "READ"))?;
     let fields = fields_param(&p, false)?;
-    parent_exists(org, &module, &id)?;
+    if !org.records[&module].contains_key(&id) {
+        // Zoho's getRelatedRecords sample: 404, empty details.
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "INVALID_DATA",
+            "The record does not exist",
+            json!({}),
+        ));
+    }
     let per_page = p
         .get("per_page")
         .and_then(|s| s.parse().ok())
@@ -91,7 +99,14 @@ pub async fn list(
                 .and_then(Value::as_str)
                 == Some(id.as_str())
         })
-        .map(|r| store::project(&org.meta[&rel], r, fields.as_deref()))
+        .map(|r| {
+            let mut v = store::project(&org.meta[&rel], r, fields.as_deref());
+            if rel == "Notes" {
+                // Notes always show their attachments (null when none).
+                v["$attachments"] = r.get("$attachments").cloned().unwrap_or(Value::Null);
+            }
+            v
+        })
         .collect();
     let chunk: Vec<Value> = hits
         .iter()

@@ -24,7 +24,7 @@ pub async fn modules(State(app): State<App>, caller: Caller, headers: HeaderMap)
         .values()
         .filter(|m| since.is_none_or(|s| m.fields_modified > s))
         .map(|m| {
-            let mut v = m.module.clone();
+            let mut v = crate::shapes::module(m);
             v["modified_time"] = if m.fields_modified
                 > time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(19_723)
             {
@@ -57,15 +57,8 @@ pub async fn module_one(
     let m = org
         .module_name(&name)
         .map(|n| &org.meta[&n])
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "INVALID_MODULE",
-                "the module name given seems to be invalid",
-                json!({"api_name": name}),
-            )
-        })?;
-    let mut v = m.module.clone();
+        .ok_or_else(|| ApiError::invalid_module(2))?;
+    let mut v = crate::shapes::module(m);
     v["fields"] = json!(m
         .fields
         .iter()
@@ -111,10 +104,11 @@ pub async fn fields(
         return Ok(StatusCode::NOT_MODIFIED.into_response());
     }
     let kind = p.get("type").map(String::as_str).unwrap_or("used");
-    let list: Vec<&Value> = m
+    let list: Vec<Value> = m
         .fields
         .iter()
         .filter(|f| kind == "all" || f["type"] == kind)
+        .map(|f| crate::shapes::field(&module, f))
         .collect();
     if list.is_empty() {
         return Ok(no_content());
@@ -138,6 +132,7 @@ pub async fn field_one(
         .iter()
         .find(|f| f["id"] == id.as_str() || f["api_name"] == id.as_str())
         .ok_or_else(|| ApiError::invalid_id(&id))?;
+    let f = crate::shapes::field(&module, f);
     Ok(json_response(StatusCode::OK, &json!({"fields": [f]})))
 }
 
@@ -148,7 +143,7 @@ fn layout_json(m: &crate::metadata::ModuleMeta, module: &str) -> Value {
         .fields
         .iter()
         .map(|f| {
-            let mut f = f.clone();
+            let mut f = crate::shapes::field(module, f);
             f["required"] = f["system_mandatory"].clone();
             f
         })
@@ -157,10 +152,10 @@ fn layout_json(m: &crate::metadata::ModuleMeta, module: &str) -> Value {
         "id": layout_id, "api_name": "Standard__s", "name": "Standard", "display_label": "Standard", "status": "active",
         "visible": true, "source": "crm", "mode": null, "generated_type": "default", "display_type": -1,
         "show_business_card": false, "created_time": null, "modified_time": null, "created_by": null, "modified_by": null,
-        "created_for": null, "convert_mapping": {}, "actions_allowed": {"edit": true, "rename": true, "clone": true, "downgrade": false, "delete": false, "deactivate": false, "set_layout_permissions": true},
+        "created_for": null, "convert_mapping": {}, "has_more_profiles": false, "actions_allowed": {"edit": true, "rename": true, "clone": true, "downgrade": false, "delete": false, "deactivate": false, "set_layout_permissions": true},
         "profiles": [{"id": "0", "name": "Administrator", "default": true, "_default_view": {"id": layout_id, "name": "Standard", "type": "layout"}, "_default_assignment_view": {"id": layout_id, "name": "Standard", "type": "layout"}}],
         "subform_properties": null,
-        "sections": [{"api_name": format!("{module} Information"), "name": format!("{module} Information"), "display_label": format!("{} Information", m.module["singular_label"].as_str().unwrap_or(module)), "sequence_number": 1, "column_count": 2, "tab_traversal": "left_to_right", "isSubformSection": false, "type": "used", "generated_type": "default", "properties": null, "fields": fields}],
+        "sections": [{"id": format!("{}1", layout_id.as_str().unwrap_or("0")), "api_name": format!("{module} Information"), "name": format!("{module} Information"), "display_label": format!("{} Information", m.module["singular_label"].as_str().unwrap_or(module)), "sequence_number": 1, "column_count": 2, "tab_traversal": "left_to_right", "isSubformSection": false, "type": "used", "generated_type": "default", "properties": null, "fields": fields}],
     })
 }
 
@@ -259,26 +254,30 @@ pub async fn pick_list_values(
     ))
 }
 
-fn user_json(u: &User) -> Value {
+fn user_json(u: &User, by: &User) -> Value {
+    let by = json!({"name": by.full_name(), "id": by.id});
     json!({
         "id": u.id, "zuid": u.zuid, "email": u.email, "first_name": u.first_name, "last_name": u.last_name,
         "full_name": u.full_name(), "alias": null, "status": "active", "confirm": true,
         "role": {"name": if u.admin { "CEO" } else { "Manager" }, "id": format!("{}0", &u.id[..u.id.len() - 1])},
         "profile": {"name": if u.admin { "Administrator" } else { "Standard" }, "id": format!("{}1", &u.id[..u.id.len() - 1])},
-        "created_by": null, "created_time": "2024-01-01T00:00:00+00:00", "Modified_By": null, "Modified_Time": "2024-01-01T00:00:00+00:00",
+        "created_by": by, "created_time": "2024-01-01T00:00:00+00:00", "Modified_By": by, "Modified_Time": "2024-01-01T00:00:00+00:00",
         "Reporting_To": null, "locale": "en_US", "language": "en_US", "country_locale": "en_US", "time_zone": "UTC",
         "time_format": "HH:mm", "date_format": "yyyy-MM-dd", "decimal_separator": "Period", "number_separator": "Comma",
         "offset": 0, "phone": null, "mobile": null, "street": null, "city": null, "state": null, "zip": null,
         "country": null, "dob": null, "Isonline": false, "sandboxDeveloper": false, "type__s": "Paid",
-        "image_link": null, "theme": null, "customize_info": null, "name_format__s": "Salutation,First Name,Last Name",
+        "image_link": null, "theme": crate::shapes::user_theme(), "customize_info": crate::shapes::user_customize_info(), "name_format__s": "Salutation,First Name,Last Name",
         "sort_order_preference__s": "First Name,Last Name", "$current_shift": null, "$next_shift": null,
         "$shift_effective_from": null,
     })
 }
 
-/// `GET /users?type=`.
-pub async fn users(State(app): State<App>, caller: Caller, Query(p): Query<Params>) -> ApiResult {
-    caller.require(Need::plain("users", "READ"))?;
+/// The users of the caller's org that `type=` selects (`AllUsers` when absent).
+fn users_of_type<'w>(
+    world: &'w crate::state::World,
+    caller: &Caller,
+    p: &Params,
+) -> Result<Vec<&'w User>, ApiError> {
     let kind = p.get("type").map(String::as_str).unwrap_or("AllUsers");
     let known = [
         "AllUsers",
@@ -300,8 +299,7 @@ pub async fn users(State(app): State<App>, caller: Caller, Query(p): Query<Param
             json!({"param_name": "type", "supported_values": known}),
         ));
     }
-    let world = app.world();
-    let list: Vec<Value> = world
+    Ok(world
         .users
         .values()
         .filter(|u| u.org_id == caller.org_id)
@@ -311,7 +309,25 @@ pub async fn users(State(app): State<App>, caller: Caller, Query(p): Query<Param
             "DeactiveUsers" | "NotConfirmedUsers" | "DeletedUsers" => false,
             _ => true,
         })
-        .map(user_json)
+        .collect())
+}
+
+/// Who created and last modified the users of an org: its first admin.
+fn org_admin<'w>(world: &'w crate::state::World, u: &'w User) -> &'w User {
+    world
+        .users
+        .values()
+        .find(|x| x.org_id == u.org_id && x.admin)
+        .unwrap_or(u)
+}
+
+/// `GET /users?type=`.
+pub async fn users(State(app): State<App>, caller: Caller, Query(p): Query<Params>) -> ApiResult {
+    caller.require(Need::plain("users", "READ"))?;
+    let world = app.world();
+    let list: Vec<Value> = users_of_type(&world, &caller, &p)?
+        .into_iter()
+        .map(|u| user_json(u, org_admin(&world, u)))
         .collect();
     if list.is_empty() {
         return Ok(no_content());
@@ -321,6 +337,18 @@ pub async fn users(State(app): State<App>, caller: Caller, Query(p): Query<Param
         StatusCode::OK,
         &json!({"users": list, "info": {"per_page": 200, "count": n, "page": 1, "more_records": false}}),
     ))
+}
+
+/// `GET /users/actions/count?type=`: `{"count": n}`.
+pub async fn users_count(
+    State(app): State<App>,
+    caller: Caller,
+    Query(p): Query<Params>,
+) -> ApiResult {
+    caller.require(Need::plain("users", "READ"))?;
+    let world = app.world();
+    let n = users_of_type(&world, &caller, &p)?.len();
+    Ok(json_response(StatusCode::OK, &json!({ "count": n })))
 }
 
 /// `GET /users/{id}`.
@@ -334,7 +362,7 @@ pub async fn user_one(State(app): State<App>, caller: Caller, Path(id): Path<Str
         .ok_or_else(|| ApiError::invalid_id(&id))?;
     Ok(json_response(
         StatusCode::OK,
-        &json!({"users": [user_json(u)]}),
+        &json!({"users": [user_json(u, org_admin(&world, u))]}),
     ))
 }
 

@@ -38,6 +38,8 @@ pub fn insert(
         rec.insert("Record_Status__s".into(), json!("Available"));
         rec.insert("Locked__s".into(), json!(false));
         rec.insert("Tag".into(), json!([]));
+    } else {
+        rec.insert("$attachments".into(), Value::Null);
     }
     rec.insert("$approval_state".into(), json!("approved"));
     for (k, v) in data {

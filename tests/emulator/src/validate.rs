@@ -71,7 +71,11 @@ pub fn record(
             continue;
         }
         let Some(field) = ctx.meta.field(key) else {
-            continue; // Zoho ignores keys that name no field.
+            if key != "_delete" {
+                // A key that names no field of the module.
+                errors.push(invalid(key, &path(prefix, key), json!({})));
+            }
+            continue;
         };
         if !field.writable() {
             continue;
@@ -134,9 +138,7 @@ pub fn record(
         }
     }
     if errors.is_empty() {
-        if let Some(dup) = duplicate(ctx, &out, prefix, existing) {
-            errors.push(dup);
-        }
+        errors.extend(duplicates(ctx, &out, prefix, existing));
     }
     match errors.len() {
         0 => Ok(out),
@@ -357,15 +359,19 @@ fn subform(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value>
     Ok(Value::Array(out))
 }
 
-/// The unique-field check: another record of the module with the same value.
-fn duplicate(
+/// The unique-field check: one `DUPLICATE_DATA` item per unique field whose value another
+/// record of the module has (`more_records` when several have it).
+fn duplicates(
     ctx: &Ctx,
     data: &Map<String, Value>,
     prefix: &str,
     existing: Option<&Record>,
-) -> Option<Value> {
+) -> Vec<Value> {
     let self_id = existing.and_then(|r| r.get("id")).and_then(Value::as_str);
-    let records = ctx.org.records.get(ctx.meta.api_name())?;
+    let mut out = vec![];
+    let Some(records) = ctx.org.records.get(ctx.meta.api_name()) else {
+        return out;
+    };
     for f in ctx.meta.views() {
         let Some(case_sensitive) = f.unique() else {
             continue;
@@ -380,20 +386,21 @@ fn duplicate(
                 other.eq_ignore_ascii_case(value)
             }
         };
-        let hit = records.values().find(|r| {
+        let mut hits = records.values().filter(|r| {
             r.get("id").and_then(Value::as_str) != self_id
                 && r.get(f.api_name())
                     .and_then(Value::as_str)
                     .is_some_and(same)
         });
-        if let Some(r) = hit {
+        if let Some(r) = hits.next() {
+            let more = hits.next().is_some();
             let owner = r.get("Owner").cloned().unwrap_or(Value::Null);
             let zuid = owner
                 .get("id")
                 .and_then(Value::as_str)
                 .and_then(|id| ctx.users.get(id))
                 .map(|u| u.zuid.clone());
-            return Some(item(
+            out.push(item(
                 "DUPLICATE_DATA",
                 "duplicate data",
                 json!({
@@ -404,10 +411,11 @@ fn duplicate(
                         "module": {"api_name": ctx.meta.api_name(), "id": ctx.meta.module["id"]},
                         "id": r.get("id"),
                     },
-                    "more_records": false,
+                    "id": r.get("id"),
+                    "more_records": more,
                 }),
             ));
         }
     }
-    None
+    out
 }

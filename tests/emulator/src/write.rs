@@ -257,7 +257,16 @@ async fn write(
                 .is_some_and(|t| t > since)
             {
                 precondition_failed = true;
-                results.push(item("ALREADY_MODIFIED", "the record was modified after the given time", json!({"id": rec["id"], "api_name": "Modified_Time", "json_path": format!("{prefix}.Modified_Time")})));
+                let short = |k: &str| {
+                    rec.get(k)
+                        .map(|u| json!({"name": u["name"], "id": u["id"]}))
+                };
+                results.push(item(
+                    "ALREADY_MODIFIED",
+                    "record updated time has already passed if-unmodified-since time",
+                    json!({"Modified_Time": rec.get("Modified_Time"), "Created_Time": rec.get("Created_Time"), "id": rec["id"],
+                        "Modified_By": short("Modified_By"), "Created_By": short("Created_By")}),
+                ));
                 continue;
             }
         }
