@@ -390,6 +390,16 @@ async fn responses_match_zoho_openapi_schemas() {
         .await;
     let write_job = b["details"]["id"].as_str().unwrap().to_string();
 
+    let me = env.get(&t, "/users?type=CurrentUser").await.1["users"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page_token = env.get(&t, "/Leads?fields=Last_Name&per_page=1").await.1["info"]
+        ["next_page_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
     let record = "/crm/v8/{module_api_name}";
     let tags_one = "/crm/v8/{module_api_name}/{record_id}/actions";
     let attachments = "/crm/v8/{module}/{record_id}/Attachments";
@@ -401,6 +411,9 @@ async fn responses_match_zoho_openapi_schemas() {
         ("update records", Method::PUT, "/Leads".into(), Some(json!({"data": [{"id": lead, "Company": "C"}]})), "record.json", record.into(), "put", "200"),
         ("upsert records", Method::POST, "/Leads/upsert".into(), Some(json!({"data": [{"Last_Name": "U", "Email": "schema@x.example"}]})), "record.json", format!("{record}/upsert"), "post", "200"),
         ("search records", Method::GET, "/Leads/search?word=schema".into(), None, "record.json", format!("{record}/search"), "get", "200"),
+        ("list records by page token", Method::GET, format!("/Leads?fields=Last_Name&per_page=1&page_token={page_token}"), None, "record.json", record.into(), "get", "200"),
+        ("list records of an unknown custom view", Method::GET, "/Leads?fields=Last_Name&cvid=1".into(), None, "record.json", record.into(), "get", "200"),
+        ("create a duplicate and a record with an unknown key", Method::POST, "/Leads".into(), Some(json!({"data": [{"Last_Name": "D", "Email": "schema@x.example"}, {"Last_Name": "K", "Not_A_Field": 1}]})), "record.json", record.into(), "post", "200"),
         ("count records", Method::GET, "/Leads/actions/count".into(), None, "record.json", format!("{record}/actions/count"), "get", "200"),
         ("missing fields parameter", Method::GET, "/Leads".into(), None, "record.json", record.into(), "get", "200"),
         ("COQL", Method::POST, "/coql".into(), Some(json!({"select_query": "select Last_Name, Email from Leads where Last_Name is not null limit 5"})), "coql.json", "/crm/v8/coql".into(), "post", "200"),
@@ -410,6 +423,9 @@ async fn responses_match_zoho_openapi_schemas() {
         ("one module", Method::GET, "/settings/modules/Leads".into(), None, "modules.json", "/crm/v8/settings/modules/{api_name}".into(), "get", "200"),
         ("layouts", Method::GET, "/settings/layouts?module=Leads".into(), None, "layouts.json", "/crm/v8/settings/layouts".into(), "get", "200"),
         ("current user", Method::GET, "/users?type=CurrentUser".into(), None, "users.json", "/crm/v8/users".into(), "get", "200"),
+        ("one user", Method::GET, format!("/users/{me}"), None, "users.json", "/crm/v8/users/{user}".into(), "get", "200"),
+        ("count users", Method::GET, "/users/actions/count".into(), None, "users.json", "/crm/v8/users/actions/count".into(), "get", "200"),
+        ("an unknown module's metadata", Method::GET, "/settings/modules/Bogus".into(), None, "modules.json", "/crm/v8/settings/modules/{api_name}".into(), "get", "400"),
         ("bad user type", Method::GET, "/users?type=Bogus".into(), None, "users.json", "/crm/v8/users".into(), "get", "400"),
         ("org", Method::GET, "/org".into(), None, "org.json", "/crm/v8/org".into(), "get", "200"),
         ("related records", Method::GET, format!("/Accounts/{acct}/Contacts?fields=Last_Name,Account_Name"), None, "related_records.json", "/crm/v8/{module_api_name}/{record_id}/{related_list_api_name}".into(), "get", "200"),
@@ -451,6 +467,11 @@ async fn responses_match_zoho_openapi_schemas() {
         ("an unknown bulk write job", Method::GET, "/crm/bulk/v7/write/1".into(), None, "bulk_write.json", "/crm/bulk/v8/write/{job_id}".into(), "get", "400"),
         ("delete records", Method::DELETE, format!("/Leads?ids={lead},1"), None, "record.json", record.into(), "delete", "200"),
         ("deleted records", Method::GET, "/Leads/deleted".into(), None, "record.json", format!("{record}/deleted"), "get", "200"),
+        ("recycle bin", Method::GET, "/settings/recycle_bin?module=Leads".into(), None, "recycle_bin.json", "/crm/v8/settings/recycle_bin".into(), "get", "200"),
+        ("recycle bin without filters", Method::GET, "/settings/recycle_bin".into(), None, "recycle_bin.json", "/crm/v8/settings/recycle_bin".into(), "get", "400"),
+        ("recycle bin of an unknown module", Method::GET, "/settings/recycle_bin?module=Nope".into(), None, "recycle_bin.json", "/crm/v8/settings/recycle_bin".into(), "get", "400"),
+        ("one deleted record", Method::GET, format!("/settings/recycle_bin/{lead}"), None, "recycle_bin.json", "/crm/v8/settings/recycle_bin/{record_id}".into(), "get", "200"),
+        ("an unknown deleted record", Method::GET, "/settings/recycle_bin/1".into(), None, "recycle_bin.json", "/crm/v8/settings/recycle_bin/{record_id}".into(), "get", "400"),
     ];
     let mut failures = vec![];
     for (what, method, path, body, file, spec_path, spec_method, status) in table {
