@@ -16,7 +16,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn bad(reason: impl Into<String>) -> ApiError {
+pub(crate) fn bad(reason: impl Into<String>) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "INVALID_DATA",
@@ -25,7 +25,7 @@ fn bad(reason: impl Into<String>) -> ApiError {
     )
 }
 
-fn body_json(b: &Bytes) -> Result<Value, ApiError> {
+pub(crate) fn body_json(b: &Bytes) -> Result<Value, ApiError> {
     if b.is_empty() {
         return Ok(json!({}));
     }
@@ -60,6 +60,28 @@ pub fn routes() -> Router<App> {
         )
         .route("/orgs/{org}/records/{module}", post(add_records))
         .route("/orgs/{org}/uploads", post(crate::bulk::admin_upload))
+        .route(
+            "/orgs/{org}/mails",
+            get(crate::mail::admin_list).delete(crate::mail::admin_clear),
+        )
+        .route(
+            "/orgs/{org}/notifications",
+            get(crate::notify::admin_list).delete(crate::notify::admin_clear),
+        )
+        .route(
+            "/orgs/{org}/blueprints",
+            get(crate::blueprint::admin_list)
+                .post(crate::blueprint::admin_add)
+                .delete(crate::blueprint::admin_clear),
+        )
+        .route("/orgs/{org}/credits", get(credits))
+}
+
+/// `GET /orgs/{org}/credits`: the API credits the org's calls have used.
+async fn credits(State(app): State<App>, Path(org): Path<String>) -> ApiResult {
+    let w = app.world();
+    let id = org_id(&w, &org)?;
+    ok(json!({"used": w.orgs[&id].credits_used}))
 }
 
 async fn summary(State(app): State<App>) -> ApiResult {
@@ -316,10 +338,11 @@ async fn reset(State(app): State<App>) -> ApiResult {
     let settings = w.settings.clone();
     *w = seed::world(&app.seed, settings);
     app.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    app.notifier.clear(None);
     ok(json!({"reset": true}))
 }
 
-fn org_id(w: &crate::state::World, key: &str) -> Result<String, ApiError> {
+pub(crate) fn org_id(w: &crate::state::World, key: &str) -> Result<String, ApiError> {
     w.org_key(key)
         .ok_or_else(|| bad(format!("unknown org `{key}` (give its id or zgid)")))
 }
@@ -560,6 +583,9 @@ async fn add_records(
             );
         }
     }
+    drop(w);
+    // Watched modules hear of records stored this way too.
+    crate::notify::dispatch(&app);
     let count = ids.len();
     let ids = if count > 1000 { vec![] } else { ids };
     ok(json!({"count": count, "ids": ids}))

@@ -19,16 +19,21 @@ mod accounts;
 mod admin;
 mod attachments;
 mod auth;
+mod blueprint;
 mod bodies;
 mod bulk;
 mod clock;
 mod clone;
+mod convert;
 mod coql;
 mod criteria;
 mod error;
+mod mail;
+mod mass_update;
 mod metadata;
 mod middleware;
 mod multipart;
+mod notify;
 mod record;
 mod records;
 mod recycle_bin;
@@ -39,11 +44,13 @@ mod settings;
 mod shapes;
 mod state;
 mod store;
+mod tag_settings;
 mod tags;
 mod validate;
+mod watch;
 mod write;
 
-use axum::routing::{any, delete, get, post};
+use axum::routing::{any, delete, get, post, put};
 use axum::Router;
 use state::{App, LogEntry, Settings};
 use std::net::SocketAddr;
@@ -103,7 +110,32 @@ fn zoho_routes(app: &App) -> Router<App> {
         )
         .route("/settings/layouts", get(settings::layouts))
         .route("/settings/layouts/{id}", get(settings::layout_one))
-        .route("/settings/tags", get(tags::list).post(tags::create))
+        .route(
+            "/settings/tags",
+            get(tags::list)
+                .post(tags::create)
+                .put(tag_settings::update_many),
+        )
+        .route(
+            "/settings/tags/{id}",
+            put(tag_settings::update_one).delete(tag_settings::delete),
+        )
+        .route(
+            "/settings/tags/{id}/actions/merge",
+            post(tag_settings::merge),
+        )
+        .route(
+            "/settings/tags/{id}/actions/records_count",
+            get(tag_settings::records_count),
+        )
+        .route(
+            "/actions/watch",
+            get(watch::list)
+                .post(watch::enable)
+                .put(watch::replace)
+                .patch(watch::patch)
+                .delete(watch::disable),
+        )
         .route(
             "/{module}",
             get(records::list)
@@ -122,12 +154,22 @@ fn zoho_routes(app: &App) -> Router<App> {
         .route("/{module}/actions/add_tags", post(tags::add_many))
         .route("/{module}/actions/remove_tags", post(tags::remove_many))
         .route(
+            "/{module}/actions/mass_update",
+            get(mass_update::status).post(mass_update::schedule),
+        )
+        .route(
             "/{module}/{id}",
             get(records::get_one)
                 .put(write::update_one)
                 .delete(records::delete_one),
         )
         .route("/{module}/{id}/actions/clone", post(clone::clone))
+        .route("/{module}/{id}/actions/convert", post(convert::convert))
+        .route("/{module}/{id}/actions/send_mail", post(mail::send))
+        .route(
+            "/{module}/{id}/actions/blueprint",
+            get(blueprint::get).put(blueprint::update),
+        )
         .route("/{module}/{id}/actions/add_tags", post(tags::add_one))
         .route("/{module}/{id}/actions/remove_tags", post(tags::remove_one))
         .route(
@@ -201,6 +243,7 @@ pub(crate) fn app(config: &EmulatorConfig) -> Result<App, String> {
         seed,
         base_url: Arc::new(Mutex::new(String::new())),
         bodies: bodies::Bodies::default(),
+        notifier: notify::Notifier::default(),
     })
 }
 

@@ -131,6 +131,24 @@ fn take_slot(app: &App, req: &Request) -> Result<Option<InFlight>, ApiError> {
     Ok(Some(slot))
 }
 
+/// The API version of a request's path (`/crm/v8/...` → `v8`; `v7` when the path names none),
+/// for handlers that write it into URIs they answer with.
+#[derive(Clone, Debug)]
+pub struct ApiVersion(pub String);
+
+impl ApiVersion {
+    fn of(path: &str) -> ApiVersion {
+        let v = path
+            .split('/')
+            .take(4)
+            .find(|s| {
+                s.len() > 1 && s.starts_with('v') && s[1..].chars().all(|c| c.is_ascii_digit())
+            })
+            .unwrap_or("v7");
+        ApiVersion(v.to_string())
+    }
+}
+
 /// Applies the concurrency limit and faults, runs the request and appends it to the request log.
 pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Response {
     let method = req.method().to_string();
@@ -138,6 +156,7 @@ pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Re
     let query = redact_query(req.uri().query().unwrap_or(""));
     let slot = LogSlot::default();
     req.extensions_mut().insert(slot.clone());
+    req.extensions_mut().insert(ApiVersion::of(&path));
     let slot_guard = take_slot(&app, &req);
     let fault = match slot_guard {
         Ok(_) => take_fault(&app, &method, &path),
@@ -205,6 +224,7 @@ pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Re
         }
         Some(FaultAction::DropAfter) => {
             let resp = next.run(req).await;
+            crate::notify::dispatch(&app);
             log(resp.status().as_u16());
             drop(resp);
             std::panic::resume_unwind(Box::new("zcrm-emulator: scripted drop after handling"));
@@ -223,6 +243,9 @@ pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Re
     };
     drop(slot_guard);
     let response = zoho_shaped(response).await;
+    // Record changes the request made are matched against notification channels and
+    // delivered in the background.
+    crate::notify::dispatch(&app);
     log(response.status().as_u16());
     response
 }
@@ -298,6 +321,13 @@ mod tests {
         }
         assert!(log.len() <= 10);
         assert_eq!(log.last().unwrap().seq, 25, "the newest entries stay");
+    }
+
+    #[test]
+    fn api_versions_of_paths() {
+        assert_eq!(super::ApiVersion::of("/crm/v8/actions/watch").0, "v8");
+        assert_eq!(super::ApiVersion::of("/crm/v7/Leads").0, "v7");
+        assert_eq!(super::ApiVersion::of("/oauth/v2x/token").0, "v7");
     }
 
     #[test]

@@ -352,7 +352,7 @@ fn delete_ids(app: &App, caller: &Caller, module: &str, ids: &[String]) -> ApiRe
     let module = module_of(org, caller, module, "DELETE")?;
     let mut items = vec![];
     for id in ids {
-        match org.records.get_mut(&module).and_then(|m| m.remove(id)) {
+        match store::remove(org, &module, id) {
             Some(rec) => {
                 let name = store::display_name(&org.meta[&module], &rec);
                 org.deleted.entry(module.clone()).or_default().push(json!({

@@ -153,13 +153,10 @@ pub async fn link(
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        match org.records.get_mut(&rel).and_then(|m| m.get_mut(&rid)) {
-            Some(rec) => {
-                let mut data = serde_json::Map::new();
-                data.insert(field.clone(), json!({"name": name, "id": id}));
-                store::update(rec, &rel, data, &user, now);
-                out.push(item("SUCCESS", "relation added", json!({"id": rid})));
-            }
+        let mut data = serde_json::Map::new();
+        data.insert(field.clone(), json!({"name": name, "id": id}));
+        match store::update_by_id(org, &rel, &rid, data, &user, now) {
+            Some(_) => out.push(item("SUCCESS", "relation added", json!({"id": rid}))),
             None => out.push(item(
                 "INVALID_DATA",
                 "the related id given seems to be invalid",
@@ -221,22 +218,20 @@ fn unlink_ids(
     let now = clock::now();
     let mut out = vec![];
     for rid in ids {
-        match org
+        let linked = org
             .records
-            .get_mut(&rel)
-            .and_then(|m| m.get_mut(&rid))
-            .filter(|r| {
+            .get(&rel)
+            .and_then(|m| m.get(&rid))
+            .is_some_and(|r| {
                 r.get(&field)
                     .and_then(|v| v.get("id"))
                     .and_then(Value::as_str)
                     == Some(id)
-            }) {
-            Some(rec) => {
-                let mut data = serde_json::Map::new();
-                data.insert(field.clone(), Value::Null);
-                store::update(rec, &rel, data, &user, now);
-                out.push(item("SUCCESS", "relation removed", json!({"id": rid})));
-            }
+            });
+        let mut data = serde_json::Map::new();
+        data.insert(field.clone(), Value::Null);
+        match linked.then(|| store::update_by_id(org, &rel, &rid, data, &user, now)) {
+            Some(_) => out.push(item("SUCCESS", "relation removed", json!({"id": rid}))),
             None => out.push(item(
                 "INVALID_DATA",
                 "the related id given seems to be invalid",

@@ -98,6 +98,12 @@ fn org(
         attachments: BTreeMap::new(),
         bulk_jobs: BTreeMap::new(),
         uploads: BTreeMap::new(),
+        credits_used: 0,
+        mails: vec![],
+        mass_updates: BTreeMap::new(),
+        blueprints: vec![],
+        channels: BTreeMap::new(),
+        events: vec![],
     }
 }
 
@@ -177,6 +183,9 @@ pub fn world(seed: &Seed, settings: Settings) -> World {
         next_tag: 0,
     };
     seed_records(&mut world);
+    for org in world.orgs.values_mut() {
+        crate::blueprint::seed(org);
+    }
     world
 }
 

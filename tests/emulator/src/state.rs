@@ -38,6 +38,18 @@ pub struct Org {
     pub bulk_jobs: BTreeMap<String, BulkJob>,
     /// Files uploaded for bulk writes, by file id.
     pub uploads: BTreeMap<String, Upload>,
+    /// API credits the org's calls have used (see [`Org::charge`]).
+    pub credits_used: u64,
+    /// Mails sent (or scheduled) with `send_mail`, oldest first.
+    pub mails: Vec<Value>,
+    /// Mass update jobs by id.
+    pub mass_updates: BTreeMap<String, Value>,
+    /// Blueprints (processes over a picklist field), in the order they were defined.
+    pub blueprints: Vec<crate::blueprint::Blueprint>,
+    /// Notification channels (`actions/watch`) by channel id.
+    pub channels: BTreeMap<String, crate::watch::Channel>,
+    /// Record changes not yet matched against the channels; kept only while a channel exists.
+    pub events: Vec<crate::notify::RecordEvent>,
 }
 
 /// An attachment of a record: a stored file or a linked URL.
@@ -80,6 +92,11 @@ impl Org {
     pub fn mint_id(&mut self) -> String {
         self.next_id += 1;
         format!("{}{:012}", self.id_prefix, self.next_id)
+    }
+
+    /// Charges API credits to the org (Zoho: 1 a call by default, 5 for a lead conversion).
+    pub fn charge(&mut self, credits: u64) {
+        self.credits_used = self.credits_used.saturating_add(credits);
     }
 
     /// Module metadata by API name, case-insensitively as Zoho resolves module names.
@@ -294,6 +311,8 @@ pub struct App {
     pub base_url: Arc<Mutex<String>>,
     /// Buffers for list pages, used again once sent.
     pub bodies: crate::bodies::Bodies,
+    /// Delivers notification callbacks and records each attempt.
+    pub notifier: crate::notify::Notifier,
 }
 
 impl App {

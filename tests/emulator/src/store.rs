@@ -2,6 +2,7 @@
 
 use crate::clock;
 use crate::metadata::ModuleMeta;
+use crate::notify;
 use crate::state::{Org, Record, User};
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
@@ -42,6 +43,11 @@ pub fn insert(
         rec.insert("$attachments".into(), Value::Null);
     }
     rec.insert("$approval_state".into(), json!("approved"));
+    let written = if org.channels.is_empty() {
+        Map::new()
+    } else {
+        data.clone()
+    };
     for (k, v) in data {
         rec.insert(k, v);
     }
@@ -52,11 +58,42 @@ pub fn insert(
     org.records
         .entry(module.to_string())
         .or_default()
-        .insert(id, stored);
+        .insert(id.clone(), stored);
+    notify::note(org, module, notify::Op::Insert, &id, written);
     rec
 }
 
-/// Applies validated changes to a stored record.
+/// Applies validated changes to the stored record `id` of `module` and notes the fields that
+/// changed for notifications; the write details of the result, or `None` when there is no
+/// such record.
+pub fn update_by_id(
+    org: &mut Org,
+    module: &str,
+    id: &str,
+    data: Map<String, Value>,
+    by: &User,
+    now: OffsetDateTime,
+) -> Option<Value> {
+    let rec = org.records.get_mut(module)?.get_mut(id)?;
+    let changed: Map<String, Value> = data
+        .iter()
+        .filter(|(k, v)| rec.get(k.as_str()) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    update(rec, module, data, by, now);
+    let details = write_details(rec);
+    notify::note(org, module, notify::Op::Update, id, changed);
+    Some(details)
+}
+
+/// Removes the record `id` of `module`, noting the deletion for notifications.
+pub fn remove(org: &mut Org, module: &str, id: &str) -> Option<Record> {
+    let rec = org.records.get_mut(module)?.remove(id)?;
+    notify::note(org, module, notify::Op::Delete, id, Map::new());
+    Some(rec)
+}
+
+/// Applies validated changes to a stored record (without noting them: see [`update_by_id`]).
 pub fn update(
     rec: &mut Record,
     module: &str,

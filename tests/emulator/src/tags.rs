@@ -28,11 +28,11 @@ const PALETTE: [&str; 13] = [
     "#63C57E", "#F17574", "#D297EE", "#A8C026", "#B88562",
 ];
 
-fn short_user(u: &User) -> Value {
+pub(crate) fn short_user(u: &User) -> Value {
     json!({"name": u.full_name(), "id": u.id})
 }
 
-fn valid_colour(c: &str) -> bool {
+pub(crate) fn valid_colour(c: &str) -> bool {
     c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit())
 }
 
@@ -52,7 +52,17 @@ fn mint(org: &mut Org, module: &str, name: &str, colour: Option<&str>, by: &User
     tag
 }
 
-fn find<'a>(org: &'a Org, module: &str, name: &str) -> Option<&'a Value> {
+/// The tag of `module` named `name` (in any case) as a record's `Tag` field holds it, made in
+/// the module's settings when missing.
+pub(crate) fn ensure(org: &mut Org, module: &str, name: &str, by: &User) -> Value {
+    let tag = match find(org, module, name) {
+        Some(t) => t.clone(),
+        None => mint(org, module, name, None, by),
+    };
+    json!({"name": tag["name"], "id": tag["id"], "color_code": tag["color_code"]})
+}
+
+pub(crate) fn find<'a>(org: &'a Org, module: &str, name: &str) -> Option<&'a Value> {
     org.tags.get(module)?.iter().find(|t| {
         t["name"]
             .as_str()

@@ -290,13 +290,9 @@ async fn write(
             };
         match target {
             Some(id) => {
-                let rec = org
-                    .records
-                    .get_mut(&module)
-                    .and_then(|m| m.get_mut(&id))
+                let details = store::update_by_id(org, &module, &id, clean, &caller.user, now)
                     .expect("target exists");
-                store::update(rec, &module, clean, &caller.user, now);
-                let mut r = item("SUCCESS", "record updated", store::write_details(rec));
+                let mut r = item("SUCCESS", "record updated", details);
                 if kind == Kind::Upsert {
                     r["action"] = json!("update");
                     r["duplicate_field"] = json!(dup_field);
