@@ -1,6 +1,8 @@
 //! Helpers shared by the emulator's integration tests.
 #![allow(dead_code)]
 
+pub mod oas;
+
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 use zcrm_emulator::{Emulator, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
