@@ -237,8 +237,11 @@ pub async fn convert(
     let mut world = app.world();
     let users = world.users.clone();
     let org = world.orgs.get_mut(&caller.org_id).expect("caller org");
-    // Only leads convert: Zoho has no such operation under another module.
-    if org.module_name(&module).as_deref() != Some("Leads") {
+    // Only leads convert: Zoho has no such operation under another module (nor without the
+    // modules a conversion fills, which metadata given to the emulator might lack).
+    if org.module_name(&module).as_deref() != Some("Leads")
+        || TARGETS.iter().any(|m| !org.meta.contains_key(*m))
+    {
         return Err(ApiError::invalid_url());
     }
     module_of(org, &caller, "Leads", "CREATE")?;
