@@ -6,6 +6,7 @@
 use futures_util::TryStreamExt;
 use zcrm_core::{ApiEnvironment, Client, ListParams, OAuthToken, RecordId};
 use zcrm_modules::accounts::Accounts;
+use zcrm_modules::api::tags::{AddTagsToRecordBody, Tag};
 use zcrm_modules::api::Api;
 use zcrm_modules::contacts::{Contact, ContactUpdate, Contacts};
 use zcrm_modules::leads::{LeadUpdate, Leads};
@@ -79,7 +80,7 @@ async fn main() -> Result<()> {
     tags.add_tags_to_record(
         "Leads",
         lead.as_str(),
-        serde_json::from_value(serde_json::json!({"tags": [{"name": "hot"}]}))?,
+        AddTagsToRecordBody::new().tags(vec![Tag::new().name("hot")]),
     )
     .send()
     .await?;
