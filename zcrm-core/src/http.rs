@@ -233,13 +233,20 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, E
 }
 
 /// Zoho's error envelope as an [`Error::Api`] (lenient: a body of another shape keeps its text).
+/// The keys under which Zoho answers one item per input, errors included.
+const ERROR_WRAPPERS: [&str; 6] = ["data", "tags", "watch", "users", "modules", "fields"];
+
 pub(crate) fn api_error(status: u16, body: &[u8]) -> Error {
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    // Some errors come wrapped in `{"data": [...]}`.
-    let e = v
-        .get("data")
-        .and_then(|d| d.get(0))
-        .filter(|x| x.get("code").is_some())
+    // Some errors come wrapped, one item per input, under the operation's key:
+    // `{"data": [...]}`, `{"tags": [...]}`, `{"watch": [...]}`, ...
+    let e = ERROR_WRAPPERS
+        .iter()
+        .find_map(|key| {
+            v.get(key)
+                .and_then(|d| d.get(0))
+                .filter(|x| x.get("code").is_some())
+        })
         .unwrap_or(&v);
     let code = e
         .get("code")
@@ -455,6 +462,14 @@ mod tests {
     fn api_errors_bare_or_wrapped() {
         let e = api_error(400, br#"{"data":[{"code":"INVALID_MODULE","details":{"resource_path_index":0},"message":"m","status":"error"}]}"#);
         assert_eq!(e.api_code(), Some("INVALID_MODULE"));
+        for key in ["tags", "watch"] {
+            let body = format!(
+                r#"{{"{key}":[{{"code":"INVALID_DATA","details":{{"api_name":"id"}},"message":"invalid data","status":"error"}}]}}"#
+            );
+            let e = api_error(400, body.as_bytes());
+            assert_eq!(e.api_code(), Some("INVALID_DATA"), "{key}");
+            assert!(matches!(e, Error::Api { ref details, .. } if details["api_name"] == "id"));
+        }
         let e = api_error(502, b"<html>bad gateway</html>");
         assert_eq!(e.api_code(), Some("HTTP_ERROR"));
     }

@@ -426,12 +426,13 @@ mod tests {
             fn well_formed(ids in proptest::collection::vec("[0-9]{1,19}", 0..20), op in "[a-z]{1,8}", field in "[A-Za-z_]{1,12}", extra in "[a-z]{1,8}") {
                 let affected: Vec<Value> = ids.iter().map(|id| json!({ id.as_str(): [field.as_str()] })).collect();
                 let mut body = json!({"channel_id": "7", "module": "Deals", "operation": op, "ids": ids, "affected_fields": affected});
-                body[format!("x_{extra}")] = json!(true);
+                body[format!("x_{}", extra)] = json!(true);
                 let n = Notification::from_slice(body.to_string().as_bytes()).unwrap();
                 prop_assert_eq!(n.ids.iter().map(|i| i.0.clone()).collect::<Vec<_>>(), ids.clone());
                 prop_assert_eq!(n.affected_fields.len(), ids.len());
                 prop_assert!(n.affected_fields.iter().all(|a| a.fields == [field.clone()]));
-                prop_assert!(n.extra.contains_key(&format!("x_{extra}")));
+                let key = format!("x_{extra}");
+                prop_assert!(n.extra.contains_key(&key));
             }
         }
     }
