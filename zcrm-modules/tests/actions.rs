@@ -306,7 +306,7 @@ async fn notifications_of_a_watched_module_decode_as_typed_notifications() {
         assert_eq!(n.channel_id, "1000000068001");
         assert!(n.verify_token("s3cret-channel"));
         assert!(!n.verify_token("guess"));
-        assert_eq!(n.ids, [lead.clone()]);
+        assert_eq!(n.ids, std::slice::from_ref(&lead));
         assert_eq!(n.query_params.get("team"), Some(&serde_json::json!("eu")));
     }
     let edit = &got[1];
