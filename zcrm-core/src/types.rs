@@ -247,8 +247,10 @@ impl<'de> Deserialize<'de> for BigInt {
 pub struct Lookup {
     /// The record id.
     pub id: RecordId,
-    /// Everything else, kept as sent.
-    pub rest: Map<String, Value>,
+    /// Everything else, kept as sent (`name`, `module`, ...); `None` when there is nothing
+    /// else (no map is made for a bare id). Boxed, so that an absent lookup costs a record
+    /// little.
+    pub rest: Option<Box<Map<String, Value>>>,
 }
 
 impl Lookup {
@@ -256,21 +258,26 @@ impl Lookup {
     pub fn to(id: impl Into<RecordId>) -> Self {
         Lookup {
             id: id.into(),
-            rest: Map::new(),
+            rest: None,
         }
     }
     /// The looked-up record's name.
     pub fn name(&self) -> Option<&str> {
-        self.rest.get("name").and_then(Value::as_str)
+        self.get("name").and_then(Value::as_str)
+    }
+    /// A key other than `id`, as sent.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.rest.as_ref()?.get(key)
     }
 }
 
 impl Serialize for Lookup {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(1 + self.rest.len()))?;
+        let rest = self.rest.as_deref();
+        let mut m = s.serialize_map(Some(1 + rest.map_or(0, Map::len)))?;
         m.serialize_entry("id", &self.id)?;
-        for (k, v) in &self.rest {
+        for (k, v) in rest.into_iter().flatten() {
             m.serialize_entry(k, v)?;
         }
         m.end()
@@ -296,6 +303,7 @@ impl<'de> Deserialize<'de> for Lookup {
                     }
                 }
                 let id = id.ok_or_else(|| A::Error::missing_field("id"))?;
+                let rest = (!rest.is_empty()).then(|| Box::new(rest));
                 Ok(Lookup { id, rest })
             }
         }

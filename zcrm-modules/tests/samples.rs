@@ -169,3 +169,40 @@ fn every_request_sample_round_trips() {
     assert!(checked >= 15, "only {checked} request samples");
     println!("{checked} request samples decode and re-encode losslessly");
 }
+
+/// The typed `Lead` knows every standard field of Zoho's published Leads metadata (61 of the
+/// page's 87; the other 26 are the publishing org's own custom fields), with Zoho's data type,
+/// and a sample record holding all of them decodes into `Lead` and encodes back as sent.
+#[test]
+fn the_typed_lead_has_every_standard_field_of_zohos_sample() {
+    let Some(dir) = common::samples() else { return };
+    let text = std::fs::read_to_string(dir.join("v7/fields/Leads.json")).unwrap();
+    let sample: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let leads = zcrm_modules::catalogue::module("Leads").unwrap();
+    let mut missing = vec![];
+    let mut record = serde_json::Map::new();
+    for f in sample["fields"].as_array().unwrap() {
+        if f["custom_field"] != serde_json::json!(false) {
+            continue;
+        }
+        let api = f["api_name"].as_str().unwrap();
+        match leads.field(api) {
+            None => missing.push(api.to_string()),
+            Some(ours) => assert_eq!(ours.data_type, f["data_type"], "{api}"),
+        }
+        record.insert(api.to_string(), serde_json::Value::Null);
+    }
+    assert!(
+        missing.is_empty(),
+        "standard Leads fields the typed Lead lacks: {missing:?}"
+    );
+    // Every standard field present (as null): decoded and encoded back as sent.
+    let record = serde_json::Value::Object(record);
+    let lead: zcrm_modules::leads::Lead = serde_json::from_value(record.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&lead).unwrap(), record);
+    assert!(
+        lead.extra.is_empty(),
+        "{:?}",
+        lead.extra.keys().collect::<Vec<_>>()
+    );
+}

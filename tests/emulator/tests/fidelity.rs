@@ -7,7 +7,7 @@ mod fidelity_common;
 use common::*;
 use fidelity_common::*;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn unknown_settings_and_users_paths_are_invalid_url_pattern() {
@@ -254,4 +254,41 @@ async fn single_records_carry_has_more_for_subforms() {
     // Modules without subforms have none.
     let (_, b) = env.get(&t, &format!("/Accounts/{acct}")).await;
     assert!(b["data"][0].get("$has_more").is_none());
+}
+
+/// The Leads metadata carries every standard field of Zoho's published Leads metadata (the
+/// v7 Fields Metadata page's 87 fields, less the 26 custom fields of the org that published
+/// it), each with Zoho's data type and JSON type. (Read-only flags differ on purpose: the
+/// published page marks system fields such as `Created_By` and `Full_Name` writable, which Zoho
+/// does not honour; the project's metadata marks them read-only.)
+#[tokio::test]
+async fn leads_metadata_has_every_standard_field_of_zohos_sample() {
+    let Some(s) = Samples::get() else { return };
+    let (env, t) = setup().await;
+    let sample = s.load("v7/fields/Leads.json");
+    let (_, b) = env.get(&t, "/settings/fields?module=Leads").await;
+    let ours = b["fields"].as_array().unwrap();
+    let standard: Vec<&Value> = sample["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["custom_field"] == json!(false))
+        .collect();
+    assert_eq!(standard.len(), 61, "the published page's standard fields");
+    let mut missing = vec![];
+    for f in &standard {
+        let api = f["api_name"].as_str().unwrap();
+        match ours.iter().find(|o| o["api_name"] == api) {
+            None => missing.push(api.to_string()),
+            Some(o) => {
+                for k in ["data_type", "json_type"] {
+                    assert_eq!(o[k], f[k], "{api}.{k}");
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "standard Leads fields missing: {missing:?}"
+    );
 }

@@ -86,7 +86,7 @@ pub struct Account {
     /// Shipping Street (`Shipping_Street`, text)
     pub shipping_street: Option<String>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
     /// Ticker Symbol (`Ticker_Symbol`, text)
     pub ticker_symbol: Option<String>,
     /// Website (`Website`, website)
@@ -147,7 +147,7 @@ impl<'de> Deserialize<'de> for Account {
                 let mut field_shipping_country: Option<String> = None;
                 let mut field_shipping_state: Option<String> = None;
                 let mut field_shipping_street: Option<String> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
                 let mut field_ticker_symbol: Option<String> = None;
                 let mut field_website: Option<String> = None;
                 let mut field_id: Option<RecordId> = None;

@@ -54,7 +54,7 @@ pub struct Call {
     /// Subject (`Subject`, text, required on create)
     pub subject: Option<String>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
     /// Contact Name (`Who_Id`, lookup)
     pub who_id: Option<Lookup>,
     /// Record Id (`id`, bigint, read-only)
@@ -97,7 +97,7 @@ impl<'de> Deserialize<'de> for Call {
                 let mut field_owner: Option<UserRef> = None;
                 let mut field_record_status_s: Option<RecordStatusS> = None;
                 let mut field_subject: Option<String> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
                 let mut field_who_id: Option<Lookup> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {

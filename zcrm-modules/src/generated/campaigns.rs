@@ -60,7 +60,7 @@ pub struct Campaign {
     /// Status (`Status`, picklist)
     pub status: Option<Status>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
     /// Type (`Type`, picklist)
     pub type_: Option<Type>,
     /// Record Id (`id`, bigint, read-only)
@@ -106,7 +106,7 @@ impl<'de> Deserialize<'de> for Campaign {
                 let mut field_record_status_s: Option<RecordStatusS> = None;
                 let mut field_start_date: Option<Date> = None;
                 let mut field_status: Option<Status> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
                 let mut field_type_: Option<Type> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {

@@ -72,7 +72,7 @@ pub struct Case {
     /// Subject (`Subject`, text, required on create)
     pub subject: Option<String>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
     /// Type (`Type`, picklist)
     pub type_: Option<Type>,
     /// Record Id (`id`, bigint, read-only)
@@ -124,7 +124,7 @@ impl<'de> Deserialize<'de> for Case {
                 let mut field_solution: Option<String> = None;
                 let mut field_status: Option<Status> = None;
                 let mut field_subject: Option<String> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
                 let mut field_type_: Option<Type> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {

@@ -1528,6 +1528,18 @@ pub static MODULES: &[ModuleInfo] = &[
                 read_only: false,
             },
             FieldInfo {
+                api_name: "Average_Time_Spent_Minutes",
+                data_type: "double",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
+                api_name: "Change_Log_Time__s",
+                data_type: "datetime",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
                 api_name: "City",
                 data_type: "text",
                 mandatory: false,
@@ -1540,8 +1552,26 @@ pub static MODULES: &[ModuleInfo] = &[
                 read_only: false,
             },
             FieldInfo {
+                api_name: "Converted_Account",
+                data_type: "lookup",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
+                api_name: "Converted_Contact",
+                data_type: "lookup",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
                 api_name: "Converted_Date_Time",
                 data_type: "datetime",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
+                api_name: "Converted_Deal",
+                data_type: "lookup",
                 mandatory: false,
                 read_only: true,
             },
@@ -1570,6 +1600,18 @@ pub static MODULES: &[ModuleInfo] = &[
                 read_only: true,
             },
             FieldInfo {
+                api_name: "Data_Source",
+                data_type: "picklist",
+                mandatory: false,
+                read_only: false,
+            },
+            FieldInfo {
+                api_name: "Days_Visited",
+                data_type: "integer",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
                 api_name: "Description",
                 data_type: "textarea",
                 mandatory: false,
@@ -1594,6 +1636,12 @@ pub static MODULES: &[ModuleInfo] = &[
                 read_only: false,
             },
             FieldInfo {
+                api_name: "Enrich_Status__s",
+                data_type: "picklist",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
                 api_name: "Fax",
                 data_type: "text",
                 mandatory: false,
@@ -1604,6 +1652,18 @@ pub static MODULES: &[ModuleInfo] = &[
                 data_type: "text",
                 mandatory: false,
                 read_only: false,
+            },
+            FieldInfo {
+                api_name: "First_Visited_Time",
+                data_type: "datetime",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
+                api_name: "First_Visited_URL",
+                data_type: "website",
+                mandatory: false,
+                read_only: true,
             },
             FieldInfo {
                 api_name: "Follow_Up_Date",
@@ -1630,10 +1690,34 @@ pub static MODULES: &[ModuleInfo] = &[
                 read_only: true,
             },
             FieldInfo {
+                api_name: "Last_Enriched_Time__s",
+                data_type: "datetime",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
                 api_name: "Last_Name",
                 data_type: "text",
                 mandatory: true,
                 read_only: false,
+            },
+            FieldInfo {
+                api_name: "Last_Visited_Time",
+                data_type: "datetime",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
+                api_name: "Layout",
+                data_type: "layout",
+                mandatory: false,
+                read_only: false,
+            },
+            FieldInfo {
+                api_name: "Lead_Conversion_Time",
+                data_type: "integer",
+                mandatory: false,
+                read_only: true,
             },
             FieldInfo {
                 api_name: "Lead_Score",
@@ -1684,6 +1768,12 @@ pub static MODULES: &[ModuleInfo] = &[
                 read_only: false,
             },
             FieldInfo {
+                api_name: "Number_Of_Chats",
+                data_type: "integer",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
                 api_name: "Owner",
                 data_type: "ownerlookup",
                 mandatory: false,
@@ -1714,6 +1804,12 @@ pub static MODULES: &[ModuleInfo] = &[
                 read_only: false,
             },
             FieldInfo {
+                api_name: "Record_Image",
+                data_type: "profileimage",
+                mandatory: false,
+                read_only: false,
+            },
+            FieldInfo {
                 api_name: "Record_Status__s",
                 data_type: "picklist",
                 mandatory: false,
@@ -1724,6 +1820,12 @@ pub static MODULES: &[ModuleInfo] = &[
                 data_type: "lookup",
                 mandatory: false,
                 read_only: false,
+            },
+            FieldInfo {
+                api_name: "Referrer",
+                data_type: "website",
+                mandatory: false,
+                read_only: true,
             },
             FieldInfo {
                 api_name: "Salutation",
@@ -1762,14 +1864,44 @@ pub static MODULES: &[ModuleInfo] = &[
                 read_only: false,
             },
             FieldInfo {
+                api_name: "Territories",
+                data_type: "territories",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
                 api_name: "Twitter",
                 data_type: "text",
                 mandatory: false,
                 read_only: false,
             },
             FieldInfo {
+                api_name: "Unsubscribed_Mode",
+                data_type: "picklist",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
+                api_name: "Unsubscribed_Time",
+                data_type: "datetime",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
+                api_name: "Visitor_Score",
+                data_type: "bigint",
+                mandatory: false,
+                read_only: true,
+            },
+            FieldInfo {
                 api_name: "Website",
                 data_type: "website",
+                mandatory: false,
+                read_only: false,
+            },
+            FieldInfo {
+                api_name: "Wizard",
+                data_type: "bigint",
                 mandatory: false,
                 read_only: false,
             },

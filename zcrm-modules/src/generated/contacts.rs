@@ -100,7 +100,7 @@ pub struct Contact {
     /// Skype ID (`Skype_ID`, text)
     pub skype_id: Option<String>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
     /// Title (`Title`, text)
     pub title: Option<String>,
     /// Twitter (`Twitter`, text)
@@ -170,7 +170,7 @@ impl<'de> Deserialize<'de> for Contact {
                 let mut field_salutation: Option<Salutation> = None;
                 let mut field_secondary_email: Option<String> = None;
                 let mut field_skype_id: Option<String> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
                 let mut field_title: Option<String> = None;
                 let mut field_twitter: Option<String> = None;
                 let mut field_vendor_name: Option<Lookup> = None;

@@ -66,7 +66,7 @@ pub struct Deal {
     /// Stage (`Stage`, picklist, required on create)
     pub stage: Option<Stage>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
     /// Type (`Type`, picklist)
     pub type_: Option<Type>,
     /// Record Id (`id`, bigint, read-only)
@@ -115,7 +115,7 @@ impl<'de> Deserialize<'de> for Deal {
                 let mut field_reason_for_loss_s: Option<ReasonForLossS> = None;
                 let mut field_record_status_s: Option<RecordStatusS> = None;
                 let mut field_stage: Option<Stage> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
                 let mut field_type_: Option<Type> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {

@@ -48,7 +48,7 @@ pub struct Event {
     /// From (`Start_DateTime`, datetime, required on create)
     pub start_date_time: Option<DateTime>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
     /// Location (`Venue`, text)
     pub venue: Option<String>,
     /// Contact Name (`Who_Id`, lookup)
@@ -90,7 +90,7 @@ impl<'de> Deserialize<'de> for Event {
                 let mut field_owner: Option<UserRef> = None;
                 let mut field_record_status_s: Option<RecordStatusS> = None;
                 let mut field_start_date_time: Option<DateTime> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
                 let mut field_venue: Option<String> = None;
                 let mut field_who_id: Option<Lookup> = None;
                 let mut field_id: Option<RecordId> = None;

@@ -23,12 +23,22 @@ impl zcrm_core::Module for Leads {
 pub struct Lead {
     /// Annual Revenue (`Annual_Revenue`, currency)
     pub annual_revenue: Option<Decimal>,
+    /// Average Time Spent (Minutes) (`Average_Time_Spent_Minutes`, double, read-only)
+    pub average_time_spent_minutes: Option<f64>,
+    /// Change Log Time (`Change_Log_Time__s`, datetime, read-only)
+    pub change_log_time_s: Option<DateTime>,
     /// City (`City`, text)
     pub city: Option<String>,
     /// Company (`Company`, text)
     pub company: Option<String>,
+    /// Converted Account (`Converted_Account`, lookup, read-only)
+    pub converted_account: Option<Lookup>,
+    /// Converted Contact (`Converted_Contact`, lookup, read-only)
+    pub converted_contact: Option<Lookup>,
     /// Converted Date Time (`Converted_Date_Time`, datetime, read-only)
     pub converted_date_time: Option<DateTime>,
+    /// Converted Deal (`Converted_Deal`, lookup, read-only)
+    pub converted_deal: Option<Lookup>,
     /// Converted (`Converted__s`, boolean, read-only)
     pub converted_s: Option<bool>,
     /// Country (`Country`, text)
@@ -37,6 +47,10 @@ pub struct Lead {
     pub created_by: Option<UserRef>,
     /// Created Time (`Created_Time`, datetime, read-only)
     pub created_time: Option<DateTime>,
+    /// Data Source (`Data_Source`, picklist)
+    pub data_source: Option<DataSource>,
+    /// Days Visited (`Days_Visited`, integer, read-only)
+    pub days_visited: Option<i64>,
     /// Description (`Description`, textarea)
     pub description: Option<String>,
     /// Title (`Designation`, text)
@@ -45,10 +59,16 @@ pub struct Lead {
     pub email: Option<String>,
     /// Email Opt Out (`Email_Opt_Out`, boolean)
     pub email_opt_out: Option<bool>,
+    /// Enrich Status (`Enrich_Status__s`, picklist, read-only)
+    pub enrich_status_s: Option<EnrichStatusS>,
     /// Fax (`Fax`, text)
     pub fax: Option<String>,
     /// First Name (`First_Name`, text)
     pub first_name: Option<String>,
+    /// First Visit (`First_Visited_Time`, datetime, read-only)
+    pub first_visited_time: Option<DateTime>,
+    /// First Page Visited (`First_Visited_URL`, website, read-only)
+    pub first_visited_url: Option<String>,
     /// Follow Up Date (`Follow_Up_Date`, date, custom)
     pub follow_up_date: Option<Date>,
     /// Full Name (`Full_Name`, text, read-only)
@@ -57,8 +77,16 @@ pub struct Lead {
     pub industry: Option<Industry>,
     /// Last Activity Time (`Last_Activity_Time`, datetime, read-only)
     pub last_activity_time: Option<DateTime>,
+    /// Last Enriched Time (`Last_Enriched_Time__s`, datetime, read-only)
+    pub last_enriched_time_s: Option<DateTime>,
     /// Last Name (`Last_Name`, text, required on create)
     pub last_name: Option<String>,
+    /// Most Recent Visit (`Last_Visited_Time`, datetime, read-only)
+    pub last_visited_time: Option<DateTime>,
+    /// Layout (`Layout`, layout)
+    pub layout: Option<Lookup>,
+    /// Lead Conversion Time (`Lead_Conversion_Time`, integer, read-only)
+    pub lead_conversion_time: Option<i64>,
     /// Lead Score (`Lead_Score`, percent, custom)
     pub lead_score: Option<f64>,
     /// Lead Source (`Lead_Source`, picklist)
@@ -75,6 +103,8 @@ pub struct Lead {
     pub modified_time: Option<DateTime>,
     /// No. of Employees (`No_of_Employees`, integer)
     pub no_of_employees: Option<i64>,
+    /// Number Of Chats (`Number_Of_Chats`, integer, read-only)
+    pub number_of_chats: Option<i64>,
     /// Lead Owner (`Owner`, ownerlookup)
     pub owner: Option<UserRef>,
     /// Phone (`Phone`, phone)
@@ -85,10 +115,14 @@ pub struct Lead {
     pub product_interest: Option<ProductInterest>,
     /// Rating (`Rating`, picklist)
     pub rating: Option<Rating>,
+    /// Lead Image (`Record_Image`, profileimage)
+    pub record_image: Option<String>,
     /// Record Status (`Record_Status__s`, picklist, read-only)
     pub record_status_s: Option<RecordStatusS>,
     /// Referred By (`Referred_By`, lookup, custom)
     pub referred_by: Option<Lookup>,
+    /// Referrer (`Referrer`, website, read-only)
+    pub referrer: Option<String>,
     /// Salutation (`Salutation`, picklist)
     pub salutation: Option<Salutation>,
     /// Secondary Email (`Secondary_Email`, email)
@@ -100,18 +134,28 @@ pub struct Lead {
     /// Street (`Street`, text)
     pub street: Option<String>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
+    /// Territories (`Territories`, territories, read-only)
+    pub territories: Option<Box<Value>>,
     /// Twitter (`Twitter`, text)
     pub twitter: Option<String>,
+    /// Unsubscribed Mode (`Unsubscribed_Mode`, picklist, read-only)
+    pub unsubscribed_mode: Option<UnsubscribedMode>,
+    /// Unsubscribed Time (`Unsubscribed_Time`, datetime, read-only)
+    pub unsubscribed_time: Option<DateTime>,
+    /// Visitor Score (`Visitor_Score`, bigint, read-only)
+    pub visitor_score: Option<BigInt>,
     /// Website (`Website`, website)
     pub website: Option<String>,
+    /// Wizard (`Wizard`, bigint)
+    pub wizard: Option<BigInt>,
     /// Zip Code (`Zip_Code`, text)
     pub zip_code: Option<String>,
     /// Record Id (`id`, bigint, read-only)
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
     pub extra: Map<String, Value>,
-    nulls: f::Nulls<1>,
+    nulls: f::Nulls<2>,
 }
 impl Lead {
     /// The module's API name.
@@ -132,24 +176,38 @@ impl<'de> Deserialize<'de> for Lead {
                 let mut nulls = f::Nulls::new();
                 let mut extra = Map::new();
                 let mut field_annual_revenue: Option<Decimal> = None;
+                let mut field_average_time_spent_minutes: Option<f64> = None;
+                let mut field_change_log_time_s: Option<DateTime> = None;
                 let mut field_city: Option<String> = None;
                 let mut field_company: Option<String> = None;
+                let mut field_converted_account: Option<Lookup> = None;
+                let mut field_converted_contact: Option<Lookup> = None;
                 let mut field_converted_date_time: Option<DateTime> = None;
+                let mut field_converted_deal: Option<Lookup> = None;
                 let mut field_converted_s: Option<bool> = None;
                 let mut field_country: Option<String> = None;
                 let mut field_created_by: Option<UserRef> = None;
                 let mut field_created_time: Option<DateTime> = None;
+                let mut field_data_source: Option<DataSource> = None;
+                let mut field_days_visited: Option<i64> = None;
                 let mut field_description: Option<String> = None;
                 let mut field_designation: Option<String> = None;
                 let mut field_email: Option<String> = None;
                 let mut field_email_opt_out: Option<bool> = None;
+                let mut field_enrich_status_s: Option<EnrichStatusS> = None;
                 let mut field_fax: Option<String> = None;
                 let mut field_first_name: Option<String> = None;
+                let mut field_first_visited_time: Option<DateTime> = None;
+                let mut field_first_visited_url: Option<String> = None;
                 let mut field_follow_up_date: Option<Date> = None;
                 let mut field_full_name: Option<String> = None;
                 let mut field_industry: Option<Industry> = None;
                 let mut field_last_activity_time: Option<DateTime> = None;
+                let mut field_last_enriched_time_s: Option<DateTime> = None;
                 let mut field_last_name: Option<String> = None;
+                let mut field_last_visited_time: Option<DateTime> = None;
+                let mut field_layout: Option<Lookup> = None;
+                let mut field_lead_conversion_time: Option<i64> = None;
                 let mut field_lead_score: Option<f64> = None;
                 let mut field_lead_source: Option<LeadSource> = None;
                 let mut field_lead_status: Option<LeadStatus> = None;
@@ -158,21 +216,29 @@ impl<'de> Deserialize<'de> for Lead {
                 let mut field_modified_by: Option<UserRef> = None;
                 let mut field_modified_time: Option<DateTime> = None;
                 let mut field_no_of_employees: Option<i64> = None;
+                let mut field_number_of_chats: Option<i64> = None;
                 let mut field_owner: Option<UserRef> = None;
                 let mut field_phone: Option<String> = None;
                 let mut field_preferred_channels: Option<Vec<PreferredChannels>> = None;
                 let mut field_product_interest: Option<ProductInterest> = None;
                 let mut field_rating: Option<Rating> = None;
+                let mut field_record_image: Option<String> = None;
                 let mut field_record_status_s: Option<RecordStatusS> = None;
                 let mut field_referred_by: Option<Lookup> = None;
+                let mut field_referrer: Option<String> = None;
                 let mut field_salutation: Option<Salutation> = None;
                 let mut field_secondary_email: Option<String> = None;
                 let mut field_skype_id: Option<String> = None;
                 let mut field_state: Option<String> = None;
                 let mut field_street: Option<String> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
+                let mut field_territories: Option<Box<Value>> = None;
                 let mut field_twitter: Option<String> = None;
+                let mut field_unsubscribed_mode: Option<UnsubscribedMode> = None;
+                let mut field_unsubscribed_time: Option<DateTime> = None;
+                let mut field_visitor_score: Option<BigInt> = None;
                 let mut field_website: Option<String> = None;
+                let mut field_wizard: Option<BigInt> = None;
                 let mut field_zip_code: Option<String> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
@@ -185,14 +251,46 @@ impl<'de> Deserialize<'de> for Lead {
                                 &mut nulls,
                             )?;
                         }
+                        (26, "Average_Time_Spent_Minutes") => {
+                            field_average_time_spent_minutes = f::value(
+                                &mut access,
+                                "Average_Time_Spent_Minutes",
+                                1,
+                                &mut nulls,
+                            )?;
+                        }
+                        (18, "Change_Log_Time__s") => {
+                            field_change_log_time_s = f::value(
+                                &mut access,
+                                "Change_Log_Time__s",
+                                2,
+                                &mut nulls,
+                            )?;
+                        }
                         (4, "City") => {
-                            field_city = f::value(&mut access, "City", 1, &mut nulls)?;
+                            field_city = f::value(&mut access, "City", 3, &mut nulls)?;
                         }
                         (7, "Company") => {
                             field_company = f::value(
                                 &mut access,
                                 "Company",
-                                2,
+                                4,
+                                &mut nulls,
+                            )?;
+                        }
+                        (17, "Converted_Account") => {
+                            field_converted_account = f::value(
+                                &mut access,
+                                "Converted_Account",
+                                5,
+                                &mut nulls,
+                            )?;
+                        }
+                        (17, "Converted_Contact") => {
+                            field_converted_contact = f::value(
+                                &mut access,
+                                "Converted_Contact",
+                                6,
                                 &mut nulls,
                             )?;
                         }
@@ -200,7 +298,15 @@ impl<'de> Deserialize<'de> for Lead {
                             field_converted_date_time = f::value(
                                 &mut access,
                                 "Converted_Date_Time",
-                                3,
+                                7,
+                                &mut nulls,
+                            )?;
+                        }
+                        (14, "Converted_Deal") => {
+                            field_converted_deal = f::value(
+                                &mut access,
+                                "Converted_Deal",
+                                8,
                                 &mut nulls,
                             )?;
                         }
@@ -208,7 +314,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_converted_s = f::value(
                                 &mut access,
                                 "Converted__s",
-                                4,
+                                9,
                                 &mut nulls,
                             )?;
                         }
@@ -216,7 +322,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_country = f::value(
                                 &mut access,
                                 "Country",
-                                5,
+                                10,
                                 &mut nulls,
                             )?;
                         }
@@ -224,7 +330,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_created_by = f::value(
                                 &mut access,
                                 "Created_By",
-                                6,
+                                11,
                                 &mut nulls,
                             )?;
                         }
@@ -232,7 +338,23 @@ impl<'de> Deserialize<'de> for Lead {
                             field_created_time = f::value(
                                 &mut access,
                                 "Created_Time",
-                                7,
+                                12,
+                                &mut nulls,
+                            )?;
+                        }
+                        (11, "Data_Source") => {
+                            field_data_source = f::value(
+                                &mut access,
+                                "Data_Source",
+                                13,
+                                &mut nulls,
+                            )?;
+                        }
+                        (12, "Days_Visited") => {
+                            field_days_visited = f::value(
+                                &mut access,
+                                "Days_Visited",
+                                14,
                                 &mut nulls,
                             )?;
                         }
@@ -240,7 +362,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_description = f::value(
                                 &mut access,
                                 "Description",
-                                8,
+                                15,
                                 &mut nulls,
                             )?;
                         }
@@ -248,29 +370,53 @@ impl<'de> Deserialize<'de> for Lead {
                             field_designation = f::value(
                                 &mut access,
                                 "Designation",
-                                9,
+                                16,
                                 &mut nulls,
                             )?;
                         }
                         (5, "Email") => {
-                            field_email = f::value(&mut access, "Email", 10, &mut nulls)?;
+                            field_email = f::value(&mut access, "Email", 17, &mut nulls)?;
                         }
                         (13, "Email_Opt_Out") => {
                             field_email_opt_out = f::value(
                                 &mut access,
                                 "Email_Opt_Out",
-                                11,
+                                18,
+                                &mut nulls,
+                            )?;
+                        }
+                        (16, "Enrich_Status__s") => {
+                            field_enrich_status_s = f::value(
+                                &mut access,
+                                "Enrich_Status__s",
+                                19,
                                 &mut nulls,
                             )?;
                         }
                         (3, "Fax") => {
-                            field_fax = f::value(&mut access, "Fax", 12, &mut nulls)?;
+                            field_fax = f::value(&mut access, "Fax", 20, &mut nulls)?;
                         }
                         (10, "First_Name") => {
                             field_first_name = f::value(
                                 &mut access,
                                 "First_Name",
-                                13,
+                                21,
+                                &mut nulls,
+                            )?;
+                        }
+                        (18, "First_Visited_Time") => {
+                            field_first_visited_time = f::value(
+                                &mut access,
+                                "First_Visited_Time",
+                                22,
+                                &mut nulls,
+                            )?;
+                        }
+                        (17, "First_Visited_URL") => {
+                            field_first_visited_url = f::value(
+                                &mut access,
+                                "First_Visited_URL",
+                                23,
                                 &mut nulls,
                             )?;
                         }
@@ -278,7 +424,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_follow_up_date = f::value(
                                 &mut access,
                                 "Follow_Up_Date",
-                                14,
+                                24,
                                 &mut nulls,
                             )?;
                         }
@@ -286,7 +432,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_full_name = f::value(
                                 &mut access,
                                 "Full_Name",
-                                15,
+                                25,
                                 &mut nulls,
                             )?;
                         }
@@ -294,7 +440,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_industry = f::value(
                                 &mut access,
                                 "Industry",
-                                16,
+                                26,
                                 &mut nulls,
                             )?;
                         }
@@ -302,7 +448,15 @@ impl<'de> Deserialize<'de> for Lead {
                             field_last_activity_time = f::value(
                                 &mut access,
                                 "Last_Activity_Time",
-                                17,
+                                27,
+                                &mut nulls,
+                            )?;
+                        }
+                        (21, "Last_Enriched_Time__s") => {
+                            field_last_enriched_time_s = f::value(
+                                &mut access,
+                                "Last_Enriched_Time__s",
+                                28,
                                 &mut nulls,
                             )?;
                         }
@@ -310,7 +464,31 @@ impl<'de> Deserialize<'de> for Lead {
                             field_last_name = f::value(
                                 &mut access,
                                 "Last_Name",
-                                18,
+                                29,
+                                &mut nulls,
+                            )?;
+                        }
+                        (17, "Last_Visited_Time") => {
+                            field_last_visited_time = f::value(
+                                &mut access,
+                                "Last_Visited_Time",
+                                30,
+                                &mut nulls,
+                            )?;
+                        }
+                        (6, "Layout") => {
+                            field_layout = f::value(
+                                &mut access,
+                                "Layout",
+                                31,
+                                &mut nulls,
+                            )?;
+                        }
+                        (20, "Lead_Conversion_Time") => {
+                            field_lead_conversion_time = f::value(
+                                &mut access,
+                                "Lead_Conversion_Time",
+                                32,
                                 &mut nulls,
                             )?;
                         }
@@ -318,7 +496,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_lead_score = f::value(
                                 &mut access,
                                 "Lead_Score",
-                                19,
+                                33,
                                 &mut nulls,
                             )?;
                         }
@@ -326,7 +504,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_lead_source = f::value(
                                 &mut access,
                                 "Lead_Source",
-                                20,
+                                34,
                                 &mut nulls,
                             )?;
                         }
@@ -334,7 +512,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_lead_status = f::value(
                                 &mut access,
                                 "Lead_Status",
-                                21,
+                                35,
                                 &mut nulls,
                             )?;
                         }
@@ -342,7 +520,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_locked_s = f::value(
                                 &mut access,
                                 "Locked__s",
-                                22,
+                                36,
                                 &mut nulls,
                             )?;
                         }
@@ -350,7 +528,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_mobile = f::value(
                                 &mut access,
                                 "Mobile",
-                                23,
+                                37,
                                 &mut nulls,
                             )?;
                         }
@@ -358,7 +536,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_modified_by = f::value(
                                 &mut access,
                                 "Modified_By",
-                                24,
+                                38,
                                 &mut nulls,
                             )?;
                         }
@@ -366,7 +544,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_modified_time = f::value(
                                 &mut access,
                                 "Modified_Time",
-                                25,
+                                39,
                                 &mut nulls,
                             )?;
                         }
@@ -374,21 +552,29 @@ impl<'de> Deserialize<'de> for Lead {
                             field_no_of_employees = f::value(
                                 &mut access,
                                 "No_of_Employees",
-                                26,
+                                40,
+                                &mut nulls,
+                            )?;
+                        }
+                        (15, "Number_Of_Chats") => {
+                            field_number_of_chats = f::value(
+                                &mut access,
+                                "Number_Of_Chats",
+                                41,
                                 &mut nulls,
                             )?;
                         }
                         (5, "Owner") => {
-                            field_owner = f::value(&mut access, "Owner", 27, &mut nulls)?;
+                            field_owner = f::value(&mut access, "Owner", 42, &mut nulls)?;
                         }
                         (5, "Phone") => {
-                            field_phone = f::value(&mut access, "Phone", 28, &mut nulls)?;
+                            field_phone = f::value(&mut access, "Phone", 43, &mut nulls)?;
                         }
                         (18, "Preferred_Channels") => {
                             field_preferred_channels = f::value(
                                 &mut access,
                                 "Preferred_Channels",
-                                29,
+                                44,
                                 &mut nulls,
                             )?;
                         }
@@ -396,7 +582,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_product_interest = f::value(
                                 &mut access,
                                 "Product_Interest",
-                                30,
+                                45,
                                 &mut nulls,
                             )?;
                         }
@@ -404,7 +590,15 @@ impl<'de> Deserialize<'de> for Lead {
                             field_rating = f::value(
                                 &mut access,
                                 "Rating",
-                                31,
+                                46,
+                                &mut nulls,
+                            )?;
+                        }
+                        (12, "Record_Image") => {
+                            field_record_image = f::value(
+                                &mut access,
+                                "Record_Image",
+                                47,
                                 &mut nulls,
                             )?;
                         }
@@ -412,7 +606,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_record_status_s = f::value(
                                 &mut access,
                                 "Record_Status__s",
-                                32,
+                                48,
                                 &mut nulls,
                             )?;
                         }
@@ -420,7 +614,15 @@ impl<'de> Deserialize<'de> for Lead {
                             field_referred_by = f::value(
                                 &mut access,
                                 "Referred_By",
-                                33,
+                                49,
+                                &mut nulls,
+                            )?;
+                        }
+                        (8, "Referrer") => {
+                            field_referrer = f::value(
+                                &mut access,
+                                "Referrer",
+                                50,
                                 &mut nulls,
                             )?;
                         }
@@ -428,7 +630,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_salutation = f::value(
                                 &mut access,
                                 "Salutation",
-                                34,
+                                51,
                                 &mut nulls,
                             )?;
                         }
@@ -436,7 +638,7 @@ impl<'de> Deserialize<'de> for Lead {
                             field_secondary_email = f::value(
                                 &mut access,
                                 "Secondary_Email",
-                                35,
+                                52,
                                 &mut nulls,
                             )?;
                         }
@@ -444,29 +646,61 @@ impl<'de> Deserialize<'de> for Lead {
                             field_skype_id = f::value(
                                 &mut access,
                                 "Skype_ID",
-                                36,
+                                53,
                                 &mut nulls,
                             )?;
                         }
                         (5, "State") => {
-                            field_state = f::value(&mut access, "State", 37, &mut nulls)?;
+                            field_state = f::value(&mut access, "State", 54, &mut nulls)?;
                         }
                         (6, "Street") => {
                             field_street = f::value(
                                 &mut access,
                                 "Street",
-                                38,
+                                55,
                                 &mut nulls,
                             )?;
                         }
                         (3, "Tag") => {
-                            field_tag = f::value(&mut access, "Tag", 39, &mut nulls)?;
+                            field_tag = f::value(&mut access, "Tag", 56, &mut nulls)?;
+                        }
+                        (11, "Territories") => {
+                            field_territories = f::value(
+                                &mut access,
+                                "Territories",
+                                57,
+                                &mut nulls,
+                            )?;
                         }
                         (7, "Twitter") => {
                             field_twitter = f::value(
                                 &mut access,
                                 "Twitter",
-                                40,
+                                58,
+                                &mut nulls,
+                            )?;
+                        }
+                        (17, "Unsubscribed_Mode") => {
+                            field_unsubscribed_mode = f::value(
+                                &mut access,
+                                "Unsubscribed_Mode",
+                                59,
+                                &mut nulls,
+                            )?;
+                        }
+                        (17, "Unsubscribed_Time") => {
+                            field_unsubscribed_time = f::value(
+                                &mut access,
+                                "Unsubscribed_Time",
+                                60,
+                                &mut nulls,
+                            )?;
+                        }
+                        (13, "Visitor_Score") => {
+                            field_visitor_score = f::value(
+                                &mut access,
+                                "Visitor_Score",
+                                61,
                                 &mut nulls,
                             )?;
                         }
@@ -474,7 +708,15 @@ impl<'de> Deserialize<'de> for Lead {
                             field_website = f::value(
                                 &mut access,
                                 "Website",
-                                41,
+                                62,
+                                &mut nulls,
+                            )?;
+                        }
+                        (6, "Wizard") => {
+                            field_wizard = f::value(
+                                &mut access,
+                                "Wizard",
+                                63,
                                 &mut nulls,
                             )?;
                         }
@@ -482,36 +724,50 @@ impl<'de> Deserialize<'de> for Lead {
                             field_zip_code = f::value(
                                 &mut access,
                                 "Zip_Code",
-                                42,
+                                64,
                                 &mut nulls,
                             )?;
                         }
                         (2, "id") => {
-                            field_id = f::value(&mut access, "id", 43, &mut nulls)?;
+                            field_id = f::value(&mut access, "id", 65, &mut nulls)?;
                         }
                         _ => f::keep(&mut access, key, &mut extra)?,
                     }
                 }
                 Ok(Lead {
                     annual_revenue: field_annual_revenue,
+                    average_time_spent_minutes: field_average_time_spent_minutes,
+                    change_log_time_s: field_change_log_time_s,
                     city: field_city,
                     company: field_company,
+                    converted_account: field_converted_account,
+                    converted_contact: field_converted_contact,
                     converted_date_time: field_converted_date_time,
+                    converted_deal: field_converted_deal,
                     converted_s: field_converted_s,
                     country: field_country,
                     created_by: field_created_by,
                     created_time: field_created_time,
+                    data_source: field_data_source,
+                    days_visited: field_days_visited,
                     description: field_description,
                     designation: field_designation,
                     email: field_email,
                     email_opt_out: field_email_opt_out,
+                    enrich_status_s: field_enrich_status_s,
                     fax: field_fax,
                     first_name: field_first_name,
+                    first_visited_time: field_first_visited_time,
+                    first_visited_url: field_first_visited_url,
                     follow_up_date: field_follow_up_date,
                     full_name: field_full_name,
                     industry: field_industry,
                     last_activity_time: field_last_activity_time,
+                    last_enriched_time_s: field_last_enriched_time_s,
                     last_name: field_last_name,
+                    last_visited_time: field_last_visited_time,
+                    layout: field_layout,
+                    lead_conversion_time: field_lead_conversion_time,
                     lead_score: field_lead_score,
                     lead_source: field_lead_source,
                     lead_status: field_lead_status,
@@ -520,21 +776,29 @@ impl<'de> Deserialize<'de> for Lead {
                     modified_by: field_modified_by,
                     modified_time: field_modified_time,
                     no_of_employees: field_no_of_employees,
+                    number_of_chats: field_number_of_chats,
                     owner: field_owner,
                     phone: field_phone,
                     preferred_channels: field_preferred_channels,
                     product_interest: field_product_interest,
                     rating: field_rating,
+                    record_image: field_record_image,
                     record_status_s: field_record_status_s,
                     referred_by: field_referred_by,
+                    referrer: field_referrer,
                     salutation: field_salutation,
                     secondary_email: field_secondary_email,
                     skype_id: field_skype_id,
                     state: field_state,
                     street: field_street,
                     tag: field_tag,
+                    territories: field_territories,
                     twitter: field_twitter,
+                    unsubscribed_mode: field_unsubscribed_mode,
+                    unsubscribed_time: field_unsubscribed_time,
+                    visitor_score: field_visitor_score,
                     website: field_website,
+                    wizard: field_wizard,
                     zip_code: field_zip_code,
                     id: field_id,
                     extra: f::extra::<Lead>(extra, false),
@@ -549,64 +813,131 @@ impl Serialize for Lead {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         f::put(&mut m, "Annual_Revenue", &self.annual_revenue, self.nulls.get(0))?;
-        f::put(&mut m, "City", &self.city, self.nulls.get(1))?;
-        f::put(&mut m, "Company", &self.company, self.nulls.get(2))?;
+        f::put_f64(
+            &mut m,
+            "Average_Time_Spent_Minutes",
+            &self.average_time_spent_minutes,
+            self.nulls.get(1),
+        )?;
+        f::put(
+            &mut m,
+            "Change_Log_Time__s",
+            &self.change_log_time_s,
+            self.nulls.get(2),
+        )?;
+        f::put(&mut m, "City", &self.city, self.nulls.get(3))?;
+        f::put(&mut m, "Company", &self.company, self.nulls.get(4))?;
+        f::put(&mut m, "Converted_Account", &self.converted_account, self.nulls.get(5))?;
+        f::put(&mut m, "Converted_Contact", &self.converted_contact, self.nulls.get(6))?;
         f::put(
             &mut m,
             "Converted_Date_Time",
             &self.converted_date_time,
-            self.nulls.get(3),
+            self.nulls.get(7),
         )?;
-        f::put(&mut m, "Converted__s", &self.converted_s, self.nulls.get(4))?;
-        f::put(&mut m, "Country", &self.country, self.nulls.get(5))?;
-        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(6))?;
-        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(7))?;
-        f::put(&mut m, "Description", &self.description, self.nulls.get(8))?;
-        f::put(&mut m, "Designation", &self.designation, self.nulls.get(9))?;
-        f::put(&mut m, "Email", &self.email, self.nulls.get(10))?;
-        f::put(&mut m, "Email_Opt_Out", &self.email_opt_out, self.nulls.get(11))?;
-        f::put(&mut m, "Fax", &self.fax, self.nulls.get(12))?;
-        f::put(&mut m, "First_Name", &self.first_name, self.nulls.get(13))?;
-        f::put(&mut m, "Follow_Up_Date", &self.follow_up_date, self.nulls.get(14))?;
-        f::put(&mut m, "Full_Name", &self.full_name, self.nulls.get(15))?;
-        f::put(&mut m, "Industry", &self.industry, self.nulls.get(16))?;
+        f::put(&mut m, "Converted_Deal", &self.converted_deal, self.nulls.get(8))?;
+        f::put(&mut m, "Converted__s", &self.converted_s, self.nulls.get(9))?;
+        f::put(&mut m, "Country", &self.country, self.nulls.get(10))?;
+        f::put(&mut m, "Created_By", &self.created_by, self.nulls.get(11))?;
+        f::put(&mut m, "Created_Time", &self.created_time, self.nulls.get(12))?;
+        f::put(&mut m, "Data_Source", &self.data_source, self.nulls.get(13))?;
+        f::put(&mut m, "Days_Visited", &self.days_visited, self.nulls.get(14))?;
+        f::put(&mut m, "Description", &self.description, self.nulls.get(15))?;
+        f::put(&mut m, "Designation", &self.designation, self.nulls.get(16))?;
+        f::put(&mut m, "Email", &self.email, self.nulls.get(17))?;
+        f::put(&mut m, "Email_Opt_Out", &self.email_opt_out, self.nulls.get(18))?;
+        f::put(&mut m, "Enrich_Status__s", &self.enrich_status_s, self.nulls.get(19))?;
+        f::put(&mut m, "Fax", &self.fax, self.nulls.get(20))?;
+        f::put(&mut m, "First_Name", &self.first_name, self.nulls.get(21))?;
+        f::put(
+            &mut m,
+            "First_Visited_Time",
+            &self.first_visited_time,
+            self.nulls.get(22),
+        )?;
+        f::put(
+            &mut m,
+            "First_Visited_URL",
+            &self.first_visited_url,
+            self.nulls.get(23),
+        )?;
+        f::put(&mut m, "Follow_Up_Date", &self.follow_up_date, self.nulls.get(24))?;
+        f::put(&mut m, "Full_Name", &self.full_name, self.nulls.get(25))?;
+        f::put(&mut m, "Industry", &self.industry, self.nulls.get(26))?;
         f::put(
             &mut m,
             "Last_Activity_Time",
             &self.last_activity_time,
-            self.nulls.get(17),
+            self.nulls.get(27),
         )?;
-        f::put(&mut m, "Last_Name", &self.last_name, self.nulls.get(18))?;
-        f::put_f64(&mut m, "Lead_Score", &self.lead_score, self.nulls.get(19))?;
-        f::put(&mut m, "Lead_Source", &self.lead_source, self.nulls.get(20))?;
-        f::put(&mut m, "Lead_Status", &self.lead_status, self.nulls.get(21))?;
-        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(22))?;
-        f::put(&mut m, "Mobile", &self.mobile, self.nulls.get(23))?;
-        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(24))?;
-        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(25))?;
-        f::put(&mut m, "No_of_Employees", &self.no_of_employees, self.nulls.get(26))?;
-        f::put(&mut m, "Owner", &self.owner, self.nulls.get(27))?;
-        f::put(&mut m, "Phone", &self.phone, self.nulls.get(28))?;
+        f::put(
+            &mut m,
+            "Last_Enriched_Time__s",
+            &self.last_enriched_time_s,
+            self.nulls.get(28),
+        )?;
+        f::put(&mut m, "Last_Name", &self.last_name, self.nulls.get(29))?;
+        f::put(
+            &mut m,
+            "Last_Visited_Time",
+            &self.last_visited_time,
+            self.nulls.get(30),
+        )?;
+        f::put(&mut m, "Layout", &self.layout, self.nulls.get(31))?;
+        f::put(
+            &mut m,
+            "Lead_Conversion_Time",
+            &self.lead_conversion_time,
+            self.nulls.get(32),
+        )?;
+        f::put_f64(&mut m, "Lead_Score", &self.lead_score, self.nulls.get(33))?;
+        f::put(&mut m, "Lead_Source", &self.lead_source, self.nulls.get(34))?;
+        f::put(&mut m, "Lead_Status", &self.lead_status, self.nulls.get(35))?;
+        f::put(&mut m, "Locked__s", &self.locked_s, self.nulls.get(36))?;
+        f::put(&mut m, "Mobile", &self.mobile, self.nulls.get(37))?;
+        f::put(&mut m, "Modified_By", &self.modified_by, self.nulls.get(38))?;
+        f::put(&mut m, "Modified_Time", &self.modified_time, self.nulls.get(39))?;
+        f::put(&mut m, "No_of_Employees", &self.no_of_employees, self.nulls.get(40))?;
+        f::put(&mut m, "Number_Of_Chats", &self.number_of_chats, self.nulls.get(41))?;
+        f::put(&mut m, "Owner", &self.owner, self.nulls.get(42))?;
+        f::put(&mut m, "Phone", &self.phone, self.nulls.get(43))?;
         f::put(
             &mut m,
             "Preferred_Channels",
             &self.preferred_channels,
-            self.nulls.get(29),
+            self.nulls.get(44),
         )?;
-        f::put(&mut m, "Product_Interest", &self.product_interest, self.nulls.get(30))?;
-        f::put(&mut m, "Rating", &self.rating, self.nulls.get(31))?;
-        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(32))?;
-        f::put(&mut m, "Referred_By", &self.referred_by, self.nulls.get(33))?;
-        f::put(&mut m, "Salutation", &self.salutation, self.nulls.get(34))?;
-        f::put(&mut m, "Secondary_Email", &self.secondary_email, self.nulls.get(35))?;
-        f::put(&mut m, "Skype_ID", &self.skype_id, self.nulls.get(36))?;
-        f::put(&mut m, "State", &self.state, self.nulls.get(37))?;
-        f::put(&mut m, "Street", &self.street, self.nulls.get(38))?;
-        f::put(&mut m, "Tag", &self.tag, self.nulls.get(39))?;
-        f::put(&mut m, "Twitter", &self.twitter, self.nulls.get(40))?;
-        f::put(&mut m, "Website", &self.website, self.nulls.get(41))?;
-        f::put(&mut m, "Zip_Code", &self.zip_code, self.nulls.get(42))?;
-        f::put(&mut m, "id", &self.id, self.nulls.get(43))?;
+        f::put(&mut m, "Product_Interest", &self.product_interest, self.nulls.get(45))?;
+        f::put(&mut m, "Rating", &self.rating, self.nulls.get(46))?;
+        f::put(&mut m, "Record_Image", &self.record_image, self.nulls.get(47))?;
+        f::put(&mut m, "Record_Status__s", &self.record_status_s, self.nulls.get(48))?;
+        f::put(&mut m, "Referred_By", &self.referred_by, self.nulls.get(49))?;
+        f::put(&mut m, "Referrer", &self.referrer, self.nulls.get(50))?;
+        f::put(&mut m, "Salutation", &self.salutation, self.nulls.get(51))?;
+        f::put(&mut m, "Secondary_Email", &self.secondary_email, self.nulls.get(52))?;
+        f::put(&mut m, "Skype_ID", &self.skype_id, self.nulls.get(53))?;
+        f::put(&mut m, "State", &self.state, self.nulls.get(54))?;
+        f::put(&mut m, "Street", &self.street, self.nulls.get(55))?;
+        f::put(&mut m, "Tag", &self.tag, self.nulls.get(56))?;
+        f::put(&mut m, "Territories", &self.territories, self.nulls.get(57))?;
+        f::put(&mut m, "Twitter", &self.twitter, self.nulls.get(58))?;
+        f::put(
+            &mut m,
+            "Unsubscribed_Mode",
+            &self.unsubscribed_mode,
+            self.nulls.get(59),
+        )?;
+        f::put(
+            &mut m,
+            "Unsubscribed_Time",
+            &self.unsubscribed_time,
+            self.nulls.get(60),
+        )?;
+        f::put(&mut m, "Visitor_Score", &self.visitor_score, self.nulls.get(61))?;
+        f::put(&mut m, "Website", &self.website, self.nulls.get(62))?;
+        f::put(&mut m, "Wizard", &self.wizard, self.nulls.get(63))?;
+        f::put(&mut m, "Zip_Code", &self.zip_code, self.nulls.get(64))?;
+        f::put(&mut m, "id", &self.id, self.nulls.get(65))?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
         }
@@ -626,6 +957,8 @@ pub struct LeadUpdate {
     pub company: Patch<String>,
     /// Country (`Country`, text)
     pub country: Patch<String>,
+    /// Data Source (`Data_Source`, picklist)
+    pub data_source: Patch<DataSource>,
     /// Description (`Description`, textarea)
     pub description: Patch<String>,
     /// Title (`Designation`, text)
@@ -644,6 +977,8 @@ pub struct LeadUpdate {
     pub industry: Patch<Industry>,
     /// Last Name (`Last_Name`, text, required on create)
     pub last_name: Patch<String>,
+    /// Layout (`Layout`, layout)
+    pub layout: Patch<Lookup>,
     /// Lead Score (`Lead_Score`, percent, custom)
     pub lead_score: Patch<f64>,
     /// Lead Source (`Lead_Source`, picklist)
@@ -664,6 +999,8 @@ pub struct LeadUpdate {
     pub product_interest: Patch<ProductInterest>,
     /// Rating (`Rating`, picklist)
     pub rating: Patch<Rating>,
+    /// Lead Image (`Record_Image`, profileimage)
+    pub record_image: Patch<String>,
     /// Referred By (`Referred_By`, lookup, custom)
     pub referred_by: Patch<Lookup>,
     /// Salutation (`Salutation`, picklist)
@@ -682,6 +1019,8 @@ pub struct LeadUpdate {
     pub twitter: Patch<String>,
     /// Website (`Website`, website)
     pub website: Patch<String>,
+    /// Wizard (`Wizard`, bigint)
+    pub wizard: Patch<BigInt>,
     /// Zip Code (`Zip_Code`, text)
     pub zip_code: Patch<String>,
     /// Other keys to send (for example custom fields added after generation).
@@ -740,6 +1079,16 @@ impl LeadUpdate {
     /// Clears `Country` (sends `null`).
     pub fn clear_country(mut self) -> Self {
         self.country = Patch::Null;
+        self
+    }
+    /// Sets `Data_Source`.
+    pub fn data_source(mut self, v: impl Into<DataSource>) -> Self {
+        self.data_source = Patch::Set(v.into());
+        self
+    }
+    /// Clears `Data_Source` (sends `null`).
+    pub fn clear_data_source(mut self) -> Self {
+        self.data_source = Patch::Null;
         self
     }
     /// Sets `Description`.
@@ -830,6 +1179,16 @@ impl LeadUpdate {
     /// Clears `Last_Name` (sends `null`).
     pub fn clear_last_name(mut self) -> Self {
         self.last_name = Patch::Null;
+        self
+    }
+    /// Sets `Layout`.
+    pub fn layout(mut self, v: Lookup) -> Self {
+        self.layout = Patch::Set(v);
+        self
+    }
+    /// Clears `Layout` (sends `null`).
+    pub fn clear_layout(mut self) -> Self {
+        self.layout = Patch::Null;
         self
     }
     /// Sets `Lead_Score`.
@@ -932,6 +1291,16 @@ impl LeadUpdate {
         self.rating = Patch::Null;
         self
     }
+    /// Sets `Record_Image`.
+    pub fn record_image(mut self, v: impl Into<String>) -> Self {
+        self.record_image = Patch::Set(v.into());
+        self
+    }
+    /// Clears `Record_Image` (sends `null`).
+    pub fn clear_record_image(mut self) -> Self {
+        self.record_image = Patch::Null;
+        self
+    }
     /// Sets `Referred_By`.
     pub fn referred_by(mut self, v: Lookup) -> Self {
         self.referred_by = Patch::Set(v);
@@ -1022,6 +1391,16 @@ impl LeadUpdate {
         self.website = Patch::Null;
         self
     }
+    /// Sets `Wizard`.
+    pub fn wizard(mut self, v: BigInt) -> Self {
+        self.wizard = Patch::Set(v);
+        self
+    }
+    /// Clears `Wizard` (sends `null`).
+    pub fn clear_wizard(mut self) -> Self {
+        self.wizard = Patch::Null;
+        self
+    }
     /// Sets `Zip_Code`.
     pub fn zip_code(mut self, v: impl Into<String>) -> Self {
         self.zip_code = Patch::Set(v.into());
@@ -1043,6 +1422,7 @@ impl Serialize for LeadUpdate {
         f::patch(&mut m, "City", &self.city)?;
         f::patch(&mut m, "Company", &self.company)?;
         f::patch(&mut m, "Country", &self.country)?;
+        f::patch(&mut m, "Data_Source", &self.data_source)?;
         f::patch(&mut m, "Description", &self.description)?;
         f::patch(&mut m, "Designation", &self.designation)?;
         f::patch(&mut m, "Email", &self.email)?;
@@ -1052,6 +1432,7 @@ impl Serialize for LeadUpdate {
         f::patch(&mut m, "Follow_Up_Date", &self.follow_up_date)?;
         f::patch(&mut m, "Industry", &self.industry)?;
         f::patch(&mut m, "Last_Name", &self.last_name)?;
+        f::patch(&mut m, "Layout", &self.layout)?;
         f::patch_f64(&mut m, "Lead_Score", &self.lead_score)?;
         f::patch(&mut m, "Lead_Source", &self.lead_source)?;
         f::patch(&mut m, "Lead_Status", &self.lead_status)?;
@@ -1062,6 +1443,7 @@ impl Serialize for LeadUpdate {
         f::patch(&mut m, "Preferred_Channels", &self.preferred_channels)?;
         f::patch(&mut m, "Product_Interest", &self.product_interest)?;
         f::patch(&mut m, "Rating", &self.rating)?;
+        f::patch(&mut m, "Record_Image", &self.record_image)?;
         f::patch(&mut m, "Referred_By", &self.referred_by)?;
         f::patch(&mut m, "Salutation", &self.salutation)?;
         f::patch(&mut m, "Secondary_Email", &self.secondary_email)?;
@@ -1071,6 +1453,7 @@ impl Serialize for LeadUpdate {
         f::patch(&mut m, "Tag", &self.tag)?;
         f::patch(&mut m, "Twitter", &self.twitter)?;
         f::patch(&mut m, "Website", &self.website)?;
+        f::patch(&mut m, "Wizard", &self.wizard)?;
         f::patch(&mut m, "Zip_Code", &self.zip_code)?;
         for (k, v) in &self.extra {
             m.serialize_entry(k, v)?;
@@ -1084,12 +1467,22 @@ impl Serialize for LeadUpdate {
 pub enum LeadField {
     /// `Annual_Revenue`
     AnnualRevenue,
+    /// `Average_Time_Spent_Minutes`
+    AverageTimeSpentMinutes,
+    /// `Change_Log_Time__s`
+    ChangeLogTimeS,
     /// `City`
     City,
     /// `Company`
     Company,
+    /// `Converted_Account`
+    ConvertedAccount,
+    /// `Converted_Contact`
+    ConvertedContact,
     /// `Converted_Date_Time`
     ConvertedDateTime,
+    /// `Converted_Deal`
+    ConvertedDeal,
     /// `Converted__s`
     ConvertedS,
     /// `Country`
@@ -1098,6 +1491,10 @@ pub enum LeadField {
     CreatedBy,
     /// `Created_Time`
     CreatedTime,
+    /// `Data_Source`
+    DataSource,
+    /// `Days_Visited`
+    DaysVisited,
     /// `Description`
     Description,
     /// `Designation`
@@ -1106,10 +1503,16 @@ pub enum LeadField {
     Email,
     /// `Email_Opt_Out`
     EmailOptOut,
+    /// `Enrich_Status__s`
+    EnrichStatusS,
     /// `Fax`
     Fax,
     /// `First_Name`
     FirstName,
+    /// `First_Visited_Time`
+    FirstVisitedTime,
+    /// `First_Visited_URL`
+    FirstVisitedUrl,
     /// `Follow_Up_Date`
     FollowUpDate,
     /// `Full_Name`
@@ -1118,8 +1521,16 @@ pub enum LeadField {
     Industry,
     /// `Last_Activity_Time`
     LastActivityTime,
+    /// `Last_Enriched_Time__s`
+    LastEnrichedTimeS,
     /// `Last_Name`
     LastName,
+    /// `Last_Visited_Time`
+    LastVisitedTime,
+    /// `Layout`
+    Layout,
+    /// `Lead_Conversion_Time`
+    LeadConversionTime,
     /// `Lead_Score`
     LeadScore,
     /// `Lead_Source`
@@ -1136,6 +1547,8 @@ pub enum LeadField {
     ModifiedTime,
     /// `No_of_Employees`
     NoOfEmployees,
+    /// `Number_Of_Chats`
+    NumberOfChats,
     /// `Owner`
     Owner,
     /// `Phone`
@@ -1146,10 +1559,14 @@ pub enum LeadField {
     ProductInterest,
     /// `Rating`
     Rating,
+    /// `Record_Image`
+    RecordImage,
     /// `Record_Status__s`
     RecordStatusS,
     /// `Referred_By`
     ReferredBy,
+    /// `Referrer`
+    Referrer,
     /// `Salutation`
     Salutation,
     /// `Secondary_Email`
@@ -1162,10 +1579,20 @@ pub enum LeadField {
     Street,
     /// `Tag`
     Tag,
+    /// `Territories`
+    Territories,
     /// `Twitter`
     Twitter,
+    /// `Unsubscribed_Mode`
+    UnsubscribedMode,
+    /// `Unsubscribed_Time`
+    UnsubscribedTime,
+    /// `Visitor_Score`
+    VisitorScore,
     /// `Website`
     Website,
+    /// `Wizard`
+    Wizard,
     /// `Zip_Code`
     ZipCode,
     /// `id`
@@ -1175,24 +1602,38 @@ impl LeadField {
     /// Every field.
     pub const ALL: &'static [LeadField] = &[
         LeadField::AnnualRevenue,
+        LeadField::AverageTimeSpentMinutes,
+        LeadField::ChangeLogTimeS,
         LeadField::City,
         LeadField::Company,
+        LeadField::ConvertedAccount,
+        LeadField::ConvertedContact,
         LeadField::ConvertedDateTime,
+        LeadField::ConvertedDeal,
         LeadField::ConvertedS,
         LeadField::Country,
         LeadField::CreatedBy,
         LeadField::CreatedTime,
+        LeadField::DataSource,
+        LeadField::DaysVisited,
         LeadField::Description,
         LeadField::Designation,
         LeadField::Email,
         LeadField::EmailOptOut,
+        LeadField::EnrichStatusS,
         LeadField::Fax,
         LeadField::FirstName,
+        LeadField::FirstVisitedTime,
+        LeadField::FirstVisitedUrl,
         LeadField::FollowUpDate,
         LeadField::FullName,
         LeadField::Industry,
         LeadField::LastActivityTime,
+        LeadField::LastEnrichedTimeS,
         LeadField::LastName,
+        LeadField::LastVisitedTime,
+        LeadField::Layout,
+        LeadField::LeadConversionTime,
         LeadField::LeadScore,
         LeadField::LeadSource,
         LeadField::LeadStatus,
@@ -1201,21 +1642,29 @@ impl LeadField {
         LeadField::ModifiedBy,
         LeadField::ModifiedTime,
         LeadField::NoOfEmployees,
+        LeadField::NumberOfChats,
         LeadField::Owner,
         LeadField::Phone,
         LeadField::PreferredChannels,
         LeadField::ProductInterest,
         LeadField::Rating,
+        LeadField::RecordImage,
         LeadField::RecordStatusS,
         LeadField::ReferredBy,
+        LeadField::Referrer,
         LeadField::Salutation,
         LeadField::SecondaryEmail,
         LeadField::SkypeId,
         LeadField::State,
         LeadField::Street,
         LeadField::Tag,
+        LeadField::Territories,
         LeadField::Twitter,
+        LeadField::UnsubscribedMode,
+        LeadField::UnsubscribedTime,
+        LeadField::VisitorScore,
         LeadField::Website,
+        LeadField::Wizard,
         LeadField::ZipCode,
         LeadField::Id,
     ];
@@ -1223,24 +1672,38 @@ impl LeadField {
     pub fn as_str(self) -> &'static str {
         match self {
             LeadField::AnnualRevenue => "Annual_Revenue",
+            LeadField::AverageTimeSpentMinutes => "Average_Time_Spent_Minutes",
+            LeadField::ChangeLogTimeS => "Change_Log_Time__s",
             LeadField::City => "City",
             LeadField::Company => "Company",
+            LeadField::ConvertedAccount => "Converted_Account",
+            LeadField::ConvertedContact => "Converted_Contact",
             LeadField::ConvertedDateTime => "Converted_Date_Time",
+            LeadField::ConvertedDeal => "Converted_Deal",
             LeadField::ConvertedS => "Converted__s",
             LeadField::Country => "Country",
             LeadField::CreatedBy => "Created_By",
             LeadField::CreatedTime => "Created_Time",
+            LeadField::DataSource => "Data_Source",
+            LeadField::DaysVisited => "Days_Visited",
             LeadField::Description => "Description",
             LeadField::Designation => "Designation",
             LeadField::Email => "Email",
             LeadField::EmailOptOut => "Email_Opt_Out",
+            LeadField::EnrichStatusS => "Enrich_Status__s",
             LeadField::Fax => "Fax",
             LeadField::FirstName => "First_Name",
+            LeadField::FirstVisitedTime => "First_Visited_Time",
+            LeadField::FirstVisitedUrl => "First_Visited_URL",
             LeadField::FollowUpDate => "Follow_Up_Date",
             LeadField::FullName => "Full_Name",
             LeadField::Industry => "Industry",
             LeadField::LastActivityTime => "Last_Activity_Time",
+            LeadField::LastEnrichedTimeS => "Last_Enriched_Time__s",
             LeadField::LastName => "Last_Name",
+            LeadField::LastVisitedTime => "Last_Visited_Time",
+            LeadField::Layout => "Layout",
+            LeadField::LeadConversionTime => "Lead_Conversion_Time",
             LeadField::LeadScore => "Lead_Score",
             LeadField::LeadSource => "Lead_Source",
             LeadField::LeadStatus => "Lead_Status",
@@ -1249,21 +1712,29 @@ impl LeadField {
             LeadField::ModifiedBy => "Modified_By",
             LeadField::ModifiedTime => "Modified_Time",
             LeadField::NoOfEmployees => "No_of_Employees",
+            LeadField::NumberOfChats => "Number_Of_Chats",
             LeadField::Owner => "Owner",
             LeadField::Phone => "Phone",
             LeadField::PreferredChannels => "Preferred_Channels",
             LeadField::ProductInterest => "Product_Interest",
             LeadField::Rating => "Rating",
+            LeadField::RecordImage => "Record_Image",
             LeadField::RecordStatusS => "Record_Status__s",
             LeadField::ReferredBy => "Referred_By",
+            LeadField::Referrer => "Referrer",
             LeadField::Salutation => "Salutation",
             LeadField::SecondaryEmail => "Secondary_Email",
             LeadField::SkypeId => "Skype_ID",
             LeadField::State => "State",
             LeadField::Street => "Street",
             LeadField::Tag => "Tag",
+            LeadField::Territories => "Territories",
             LeadField::Twitter => "Twitter",
+            LeadField::UnsubscribedMode => "Unsubscribed_Mode",
+            LeadField::UnsubscribedTime => "Unsubscribed_Time",
+            LeadField::VisitorScore => "Visitor_Score",
             LeadField::Website => "Website",
+            LeadField::Wizard => "Wizard",
             LeadField::ZipCode => "Zip_Code",
             LeadField::Id => "id",
         }
@@ -1277,6 +1748,378 @@ impl std::fmt::Display for LeadField {
 impl From<LeadField> for String {
     fn from(f: LeadField) -> String {
         f.as_str().to_string()
+    }
+}
+/// Values of the picklist `Data_Source`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DataSource {
+    /// `Manual`
+    Manual,
+    /// `API`
+    Api,
+    /// `Manual (Mobile)`
+    ManualMobile,
+    /// `Webform`
+    Webform,
+    /// `Microsoft Outlook`
+    MicrosoftOutlook,
+    /// `Social`
+    Social,
+    /// `Workflow`
+    Workflow,
+    /// `Import`
+    Import,
+    /// `Bulk Write` (shown as "Bulk API")
+    BulkWrite,
+    /// `Migration`
+    Migration,
+    /// `System Generated`
+    SystemGenerated,
+    /// `Google` (shown as "Google Calendar Sync")
+    Google,
+    /// `Microsoft` (shown as "Office 365")
+    Microsoft,
+    /// `Phonebridge API`
+    PhonebridgeApi,
+    /// `Zoho Docs`
+    ZohoDocs,
+    /// `Manual Mass Add`
+    ManualMassAdd,
+    /// `Sandbox`
+    Sandbox,
+    /// `Mail Parser`
+    MailParser,
+    /// `SalesInbox`
+    SalesInbox,
+    /// `Email workflow` (shown as "Email Workflow")
+    EmailWorkflow,
+    /// `BCC Dropbox`
+    BccDropbox,
+    /// `Zoho Finance Suite`
+    ZohoFinanceSuite,
+    /// `Zoho Desk`
+    ZohoDesk,
+    /// `Zoho Survey`
+    ZohoSurvey,
+    /// `Google Adwords` (shown as "Google Ads")
+    GoogleAdwords,
+    /// `SalesIQ` (shown as "Zoho SalesIQ")
+    SalesIq,
+    /// `Zoho Mail`
+    ZohoMail,
+    /// `Zoho Forms`
+    ZohoForms,
+    /// `Custom Function`
+    CustomFunction,
+    /// `Zoho Recruit`
+    ZohoRecruit,
+    /// `Zoho Sheet View`
+    ZohoSheetView,
+    /// `Sample Data`
+    SampleData,
+    /// `Zia Voice` (shown as "Conversational AI ( Zia Voice )")
+    ZiaVoice,
+    /// `Prediction`
+    Prediction,
+    /// `Zoho Campaign` (shown as "Zoho Campaigns")
+    ZohoCampaign,
+    /// `Zoho Webinar`
+    ZohoWebinar,
+    /// `Zoho Backstage`
+    ZohoBackstage,
+    /// `Blueprint`
+    Blueprint,
+    /// `ApprovalProcess` (shown as "Approval process")
+    ApprovalProcess,
+    /// `Macro`
+    Macro,
+    /// `Mass Transfer`
+    MassTransfer,
+    /// `Change Owner`
+    ChangeOwner,
+    /// `Mass Update`
+    MassUpdate,
+    /// `DeDuplicate` (shown as "Deduplication")
+    DeDuplicate,
+    /// `Find And Merge` (shown as "Manual-Merge")
+    FindAndMerge,
+    /// `Bigin`
+    Bigin,
+    /// `Zoho CRM`
+    ZohoCrm,
+    /// `Mailchimp`
+    Mailchimp,
+    /// `Constant Contact`
+    ConstantContact,
+    /// `EmailIn`
+    EmailIn,
+    /// `Kiosk`
+    Kiosk,
+    /// A value the metadata did not list when this code was generated.
+    Other(String),
+}
+impl DataSource {
+    /// The values known when this code was generated.
+    pub const KNOWN: &'static [DataSource] = &[
+        DataSource::Manual,
+        DataSource::Api,
+        DataSource::ManualMobile,
+        DataSource::Webform,
+        DataSource::MicrosoftOutlook,
+        DataSource::Social,
+        DataSource::Workflow,
+        DataSource::Import,
+        DataSource::BulkWrite,
+        DataSource::Migration,
+        DataSource::SystemGenerated,
+        DataSource::Google,
+        DataSource::Microsoft,
+        DataSource::PhonebridgeApi,
+        DataSource::ZohoDocs,
+        DataSource::ManualMassAdd,
+        DataSource::Sandbox,
+        DataSource::MailParser,
+        DataSource::SalesInbox,
+        DataSource::EmailWorkflow,
+        DataSource::BccDropbox,
+        DataSource::ZohoFinanceSuite,
+        DataSource::ZohoDesk,
+        DataSource::ZohoSurvey,
+        DataSource::GoogleAdwords,
+        DataSource::SalesIq,
+        DataSource::ZohoMail,
+        DataSource::ZohoForms,
+        DataSource::CustomFunction,
+        DataSource::ZohoRecruit,
+        DataSource::ZohoSheetView,
+        DataSource::SampleData,
+        DataSource::ZiaVoice,
+        DataSource::Prediction,
+        DataSource::ZohoCampaign,
+        DataSource::ZohoWebinar,
+        DataSource::ZohoBackstage,
+        DataSource::Blueprint,
+        DataSource::ApprovalProcess,
+        DataSource::Macro,
+        DataSource::MassTransfer,
+        DataSource::ChangeOwner,
+        DataSource::MassUpdate,
+        DataSource::DeDuplicate,
+        DataSource::FindAndMerge,
+        DataSource::Bigin,
+        DataSource::ZohoCrm,
+        DataSource::Mailchimp,
+        DataSource::ConstantContact,
+        DataSource::EmailIn,
+        DataSource::Kiosk,
+    ];
+    /// The value as Zoho stores it (`actual_value`).
+    pub fn as_str(&self) -> &str {
+        match self {
+            DataSource::Manual => "Manual",
+            DataSource::Api => "API",
+            DataSource::ManualMobile => "Manual (Mobile)",
+            DataSource::Webform => "Webform",
+            DataSource::MicrosoftOutlook => "Microsoft Outlook",
+            DataSource::Social => "Social",
+            DataSource::Workflow => "Workflow",
+            DataSource::Import => "Import",
+            DataSource::BulkWrite => "Bulk Write",
+            DataSource::Migration => "Migration",
+            DataSource::SystemGenerated => "System Generated",
+            DataSource::Google => "Google",
+            DataSource::Microsoft => "Microsoft",
+            DataSource::PhonebridgeApi => "Phonebridge API",
+            DataSource::ZohoDocs => "Zoho Docs",
+            DataSource::ManualMassAdd => "Manual Mass Add",
+            DataSource::Sandbox => "Sandbox",
+            DataSource::MailParser => "Mail Parser",
+            DataSource::SalesInbox => "SalesInbox",
+            DataSource::EmailWorkflow => "Email workflow",
+            DataSource::BccDropbox => "BCC Dropbox",
+            DataSource::ZohoFinanceSuite => "Zoho Finance Suite",
+            DataSource::ZohoDesk => "Zoho Desk",
+            DataSource::ZohoSurvey => "Zoho Survey",
+            DataSource::GoogleAdwords => "Google Adwords",
+            DataSource::SalesIq => "SalesIQ",
+            DataSource::ZohoMail => "Zoho Mail",
+            DataSource::ZohoForms => "Zoho Forms",
+            DataSource::CustomFunction => "Custom Function",
+            DataSource::ZohoRecruit => "Zoho Recruit",
+            DataSource::ZohoSheetView => "Zoho Sheet View",
+            DataSource::SampleData => "Sample Data",
+            DataSource::ZiaVoice => "Zia Voice",
+            DataSource::Prediction => "Prediction",
+            DataSource::ZohoCampaign => "Zoho Campaign",
+            DataSource::ZohoWebinar => "Zoho Webinar",
+            DataSource::ZohoBackstage => "Zoho Backstage",
+            DataSource::Blueprint => "Blueprint",
+            DataSource::ApprovalProcess => "ApprovalProcess",
+            DataSource::Macro => "Macro",
+            DataSource::MassTransfer => "Mass Transfer",
+            DataSource::ChangeOwner => "Change Owner",
+            DataSource::MassUpdate => "Mass Update",
+            DataSource::DeDuplicate => "DeDuplicate",
+            DataSource::FindAndMerge => "Find And Merge",
+            DataSource::Bigin => "Bigin",
+            DataSource::ZohoCrm => "Zoho CRM",
+            DataSource::Mailchimp => "Mailchimp",
+            DataSource::ConstantContact => "Constant Contact",
+            DataSource::EmailIn => "EmailIn",
+            DataSource::Kiosk => "Kiosk",
+            DataSource::Other(s) => s,
+        }
+    }
+}
+impl From<&str> for DataSource {
+    fn from(s: &str) -> Self {
+        match s {
+            "Manual" => DataSource::Manual,
+            "API" => DataSource::Api,
+            "Manual (Mobile)" => DataSource::ManualMobile,
+            "Webform" => DataSource::Webform,
+            "Microsoft Outlook" => DataSource::MicrosoftOutlook,
+            "Social" => DataSource::Social,
+            "Workflow" => DataSource::Workflow,
+            "Import" => DataSource::Import,
+            "Bulk Write" => DataSource::BulkWrite,
+            "Migration" => DataSource::Migration,
+            "System Generated" => DataSource::SystemGenerated,
+            "Google" => DataSource::Google,
+            "Microsoft" => DataSource::Microsoft,
+            "Phonebridge API" => DataSource::PhonebridgeApi,
+            "Zoho Docs" => DataSource::ZohoDocs,
+            "Manual Mass Add" => DataSource::ManualMassAdd,
+            "Sandbox" => DataSource::Sandbox,
+            "Mail Parser" => DataSource::MailParser,
+            "SalesInbox" => DataSource::SalesInbox,
+            "Email workflow" => DataSource::EmailWorkflow,
+            "BCC Dropbox" => DataSource::BccDropbox,
+            "Zoho Finance Suite" => DataSource::ZohoFinanceSuite,
+            "Zoho Desk" => DataSource::ZohoDesk,
+            "Zoho Survey" => DataSource::ZohoSurvey,
+            "Google Adwords" => DataSource::GoogleAdwords,
+            "SalesIQ" => DataSource::SalesIq,
+            "Zoho Mail" => DataSource::ZohoMail,
+            "Zoho Forms" => DataSource::ZohoForms,
+            "Custom Function" => DataSource::CustomFunction,
+            "Zoho Recruit" => DataSource::ZohoRecruit,
+            "Zoho Sheet View" => DataSource::ZohoSheetView,
+            "Sample Data" => DataSource::SampleData,
+            "Zia Voice" => DataSource::ZiaVoice,
+            "Prediction" => DataSource::Prediction,
+            "Zoho Campaign" => DataSource::ZohoCampaign,
+            "Zoho Webinar" => DataSource::ZohoWebinar,
+            "Zoho Backstage" => DataSource::ZohoBackstage,
+            "Blueprint" => DataSource::Blueprint,
+            "ApprovalProcess" => DataSource::ApprovalProcess,
+            "Macro" => DataSource::Macro,
+            "Mass Transfer" => DataSource::MassTransfer,
+            "Change Owner" => DataSource::ChangeOwner,
+            "Mass Update" => DataSource::MassUpdate,
+            "DeDuplicate" => DataSource::DeDuplicate,
+            "Find And Merge" => DataSource::FindAndMerge,
+            "Bigin" => DataSource::Bigin,
+            "Zoho CRM" => DataSource::ZohoCrm,
+            "Mailchimp" => DataSource::Mailchimp,
+            "Constant Contact" => DataSource::ConstantContact,
+            "EmailIn" => DataSource::EmailIn,
+            "Kiosk" => DataSource::Kiosk,
+            other => DataSource::Other(other.to_string()),
+        }
+    }
+}
+impl From<String> for DataSource {
+    fn from(s: String) -> Self {
+        DataSource::from(s.as_str())
+    }
+}
+impl std::str::FromStr for DataSource {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(DataSource::from(s))
+    }
+}
+impl std::fmt::Display for DataSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl Serialize for DataSource {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for DataSource {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        f::picklist(d)
+    }
+}
+/// Values of the picklist `Enrich_Status__s`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EnrichStatusS {
+    /// `Available`
+    Available,
+    /// `Enriched`
+    Enriched,
+    /// `Data not found`
+    DataNotFound,
+    /// A value the metadata did not list when this code was generated.
+    Other(String),
+}
+impl EnrichStatusS {
+    /// The values known when this code was generated.
+    pub const KNOWN: &'static [EnrichStatusS] = &[
+        EnrichStatusS::Available,
+        EnrichStatusS::Enriched,
+        EnrichStatusS::DataNotFound,
+    ];
+    /// The value as Zoho stores it (`actual_value`).
+    pub fn as_str(&self) -> &str {
+        match self {
+            EnrichStatusS::Available => "Available",
+            EnrichStatusS::Enriched => "Enriched",
+            EnrichStatusS::DataNotFound => "Data not found",
+            EnrichStatusS::Other(s) => s,
+        }
+    }
+}
+impl From<&str> for EnrichStatusS {
+    fn from(s: &str) -> Self {
+        match s {
+            "Available" => EnrichStatusS::Available,
+            "Enriched" => EnrichStatusS::Enriched,
+            "Data not found" => EnrichStatusS::DataNotFound,
+            other => EnrichStatusS::Other(other.to_string()),
+        }
+    }
+}
+impl From<String> for EnrichStatusS {
+    fn from(s: String) -> Self {
+        EnrichStatusS::from(s.as_str())
+    }
+}
+impl std::str::FromStr for EnrichStatusS {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(EnrichStatusS::from(s))
+    }
+}
+impl std::fmt::Display for EnrichStatusS {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl Serialize for EnrichStatusS {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for EnrichStatusS {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        f::picklist(d)
     }
 }
 /// Values of the picklist `Industry`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
@@ -2026,6 +2869,77 @@ impl Serialize for Salutation {
     }
 }
 impl<'de> Deserialize<'de> for Salutation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        f::picklist(d)
+    }
+}
+/// Values of the picklist `Unsubscribed_Mode`. Values added to the org later are kept in `Other`; checking a value against the org's current metadata is a separate step.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UnsubscribedMode {
+    /// `Consent form`
+    ConsentForm,
+    /// `Manual`
+    Manual,
+    /// `Unsubscribe link`
+    UnsubscribeLink,
+    /// `Zoho campaigns`
+    ZohoCampaigns,
+    /// A value the metadata did not list when this code was generated.
+    Other(String),
+}
+impl UnsubscribedMode {
+    /// The values known when this code was generated.
+    pub const KNOWN: &'static [UnsubscribedMode] = &[
+        UnsubscribedMode::ConsentForm,
+        UnsubscribedMode::Manual,
+        UnsubscribedMode::UnsubscribeLink,
+        UnsubscribedMode::ZohoCampaigns,
+    ];
+    /// The value as Zoho stores it (`actual_value`).
+    pub fn as_str(&self) -> &str {
+        match self {
+            UnsubscribedMode::ConsentForm => "Consent form",
+            UnsubscribedMode::Manual => "Manual",
+            UnsubscribedMode::UnsubscribeLink => "Unsubscribe link",
+            UnsubscribedMode::ZohoCampaigns => "Zoho campaigns",
+            UnsubscribedMode::Other(s) => s,
+        }
+    }
+}
+impl From<&str> for UnsubscribedMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "Consent form" => UnsubscribedMode::ConsentForm,
+            "Manual" => UnsubscribedMode::Manual,
+            "Unsubscribe link" => UnsubscribedMode::UnsubscribeLink,
+            "Zoho campaigns" => UnsubscribedMode::ZohoCampaigns,
+            other => UnsubscribedMode::Other(other.to_string()),
+        }
+    }
+}
+impl From<String> for UnsubscribedMode {
+    fn from(s: String) -> Self {
+        UnsubscribedMode::from(s.as_str())
+    }
+}
+impl std::str::FromStr for UnsubscribedMode {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(UnsubscribedMode::from(s))
+    }
+}
+impl std::fmt::Display for UnsubscribedMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl Serialize for UnsubscribedMode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for UnsubscribedMode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         f::picklist(d)
     }

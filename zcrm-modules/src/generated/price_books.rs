@@ -46,7 +46,7 @@ pub struct PriceBook {
     /// Record Status (`Record_Status__s`, picklist, read-only)
     pub record_status_s: Option<RecordStatusS>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
     /// Record Id (`id`, bigint, read-only)
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
@@ -83,7 +83,7 @@ impl<'de> Deserialize<'de> for PriceBook {
                 let mut field_price_book_name: Option<String> = None;
                 let mut field_pricing_model: Option<PricingModel> = None;
                 let mut field_record_status_s: Option<RecordStatusS> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
                     match (key.as_str().len(), key.as_str()) {

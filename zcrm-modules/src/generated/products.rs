@@ -68,7 +68,7 @@ pub struct Product {
     /// Support Start Date (`Support_Start_Date`, date)
     pub support_start_date: Option<Date>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
     /// Tax (`Tax`, multiselectpicklist)
     pub tax: Option<Vec<Tax>>,
     /// Taxable (`Taxable`, boolean)
@@ -126,7 +126,7 @@ impl<'de> Deserialize<'de> for Product {
                 let mut field_sales_start_date: Option<Date> = None;
                 let mut field_support_expiry_date: Option<Date> = None;
                 let mut field_support_start_date: Option<Date> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
                 let mut field_tax: Option<Vec<Tax>> = None;
                 let mut field_taxable: Option<bool> = None;
                 let mut field_unit_price: Option<Decimal> = None;

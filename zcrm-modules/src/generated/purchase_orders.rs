@@ -90,7 +90,7 @@ pub struct PurchaseOrder {
     /// Subject (`Subject`, text, required on create)
     pub subject: Option<String>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
     /// Tax (`Tax`, currency)
     pub tax: Option<Decimal>,
     /// Terms and Conditions (`Terms_and_Conditions`, textarea)
@@ -159,7 +159,7 @@ impl<'de> Deserialize<'de> for PurchaseOrder {
                 let mut field_status: Option<Status> = None;
                 let mut field_sub_total: Option<Decimal> = None;
                 let mut field_subject: Option<String> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
                 let mut field_tax: Option<Decimal> = None;
                 let mut field_terms_and_conditions: Option<String> = None;
                 let mut field_tracking_number: Option<String> = None;

@@ -82,7 +82,7 @@ pub struct Quote {
     /// Subject (`Subject`, text, required on create)
     pub subject: Option<String>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
     /// Tax (`Tax`, currency)
     pub tax: Option<Decimal>,
     /// Team (`Team`, text)
@@ -147,7 +147,7 @@ impl<'de> Deserialize<'de> for Quote {
                 let mut field_shipping_street: Option<String> = None;
                 let mut field_sub_total: Option<Decimal> = None;
                 let mut field_subject: Option<String> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
                 let mut field_tax: Option<Decimal> = None;
                 let mut field_team: Option<String> = None;
                 let mut field_terms_and_conditions: Option<String> = None;

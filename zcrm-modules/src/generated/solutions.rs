@@ -54,7 +54,7 @@ pub struct Solution {
     /// Status (`Status`, picklist)
     pub status: Option<Status>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
     /// Record Id (`id`, bigint, read-only)
     pub id: Option<RecordId>,
     /// Keys this type does not know (for example custom fields added after generation).
@@ -95,7 +95,7 @@ impl<'de> Deserialize<'de> for Solution {
                 let mut field_solution_number: Option<String> = None;
                 let mut field_solution_title: Option<String> = None;
                 let mut field_status: Option<Status> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {
                     match (key.as_str().len(), key.as_str()) {

@@ -52,7 +52,7 @@ pub struct Task {
     /// Subject (`Subject`, text, required on create)
     pub subject: Option<String>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
     /// Contact Name (`Who_Id`, lookup)
     pub who_id: Option<Lookup>,
     /// Record Id (`id`, bigint, read-only)
@@ -94,7 +94,7 @@ impl<'de> Deserialize<'de> for Task {
                 let mut field_send_notification_email: Option<bool> = None;
                 let mut field_status: Option<Status> = None;
                 let mut field_subject: Option<String> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
                 let mut field_who_id: Option<Lookup> = None;
                 let mut field_id: Option<RecordId> = None;
                 while let Some(key) = access.next_key::<f::Key<'de>>()? {

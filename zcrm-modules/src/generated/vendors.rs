@@ -56,7 +56,7 @@ pub struct Vendor {
     /// Street (`Street`, text)
     pub street: Option<String>,
     /// Tag (`Tag`, text)
-    pub tag: Option<Value>,
+    pub tag: Option<Box<Value>>,
     /// Vendor Name (`Vendor_Name`, text, required on create)
     pub vendor_name: Option<String>,
     /// Website (`Website`, website)
@@ -104,7 +104,7 @@ impl<'de> Deserialize<'de> for Vendor {
                 let mut field_record_status_s: Option<RecordStatusS> = None;
                 let mut field_state: Option<String> = None;
                 let mut field_street: Option<String> = None;
-                let mut field_tag: Option<Value> = None;
+                let mut field_tag: Option<Box<Value>> = None;
                 let mut field_vendor_name: Option<String> = None;
                 let mut field_website: Option<String> = None;
                 let mut field_zip_code: Option<String> = None;
