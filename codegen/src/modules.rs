@@ -58,6 +58,14 @@ fn kind_of(
     let json = f.json_type.as_str();
     match f.data_type.as_str() {
         _ if f.api_name == "id" => Kind::Id,
+        // A scalar type whose value is an array (`Services__s.Available_Dates`, dates) is kept
+        // as JSON.
+        "integer" | "bigint" | "double" | "percent" | "currency" | "boolean" | "date"
+        | "datetime"
+            if json == "jsonarray" =>
+        {
+            Kind::Json
+        }
         "text" | "textarea" | "email" | "phone" | "website" | "autonumber" | "profileimage"
             if json != "jsonarray" && json != "jsonobject" =>
         {
@@ -70,8 +78,10 @@ fn kind_of(
         "boolean" => Kind::Bool,
         "date" => Kind::Date,
         "datetime" => Kind::DateTime,
-        // A layout field is `{"name", "id"}` of the record's layout: a lookup to it.
-        "lookup" | "layout" => Kind::Lookup,
+        // A layout field is `{"name", "id"}` of the record's layout: a lookup to it. A
+        // multi-module lookup (`Appointments__s.Appointment_For`) is a lookup whose value names
+        // its module (`{"name", "id", "module": {"api_name", "id"}}`).
+        "lookup" | "layout" | "multi_module_lookup" => Kind::Lookup,
         "ownerlookup" | "userlookup" => Kind::User,
         "picklist" | "multiselectpicklist" if !f.pick_list_values.is_empty() => {
             let name = names.unique(naming::type_name(&f.api_name));
@@ -263,7 +273,7 @@ pub fn tokens(m: &Module, all: &[Module]) -> crate::Tokens {
     let record = ident(&record_s);
     let update = format_ident!("{}Update", record);
     let field_enum = format_ident!("{}Field", record);
-    let marker = ident(&naming::type_name(&m.api_name));
+    let marker = ident(&naming::marker_name(&m.api_name));
     let own = [
         record_s.clone(),
         update.to_string(),

@@ -74,9 +74,19 @@ pub fn type_name(name: &str) -> String {
     s
 }
 
-/// The record type of a module (`Leads` -> `Lead`, `Sales_Orders` -> `SalesOrder`).
+/// A module API name without the `__s` Zoho gives system modules (`Appointments__s` ->
+/// `Appointments`), for type names; the Rust module and feature keep the full name.
+fn without_system_suffix(api_name: &str) -> &str {
+    match api_name.strip_suffix("__s") {
+        Some(stem) if stem.chars().any(|c| c.is_ascii_alphanumeric()) => stem,
+        _ => api_name,
+    }
+}
+
+/// The record type of a module (`Leads` -> `Lead`, `Sales_Orders` -> `SalesOrder`,
+/// `Appointments__s` -> `Appointment`).
 pub fn record_name(api_name: &str) -> String {
-    let base = type_name(api_name);
+    let base = type_name(without_system_suffix(api_name));
     for (plural, singular) in [("ies", "y"), ("ses", "s"), ("s", "")] {
         if let Some(stem) = base.strip_suffix(plural) {
             if stem.len() > 1
@@ -89,7 +99,19 @@ pub fn record_name(api_name: &str) -> String {
     base
 }
 
-/// The Rust module of a CRM module (`Sales_Orders` -> `sales_orders`).
+/// The marker type of a module (`Leads` -> `Leads`, `Appointments__s` -> `Appointments`); the
+/// record name with `Module` appended when the two would be the same (`Staff`).
+pub fn marker_name(api_name: &str) -> String {
+    let marker = type_name(without_system_suffix(api_name));
+    if marker == record_name(api_name) {
+        format!("{marker}Module")
+    } else {
+        marker
+    }
+}
+
+/// The Rust module of a CRM module (`Sales_Orders` -> `sales_orders`, `Appointments__s` ->
+/// `appointments_s`).
 pub fn module_name(api_name: &str) -> String {
     field_name(api_name)
 }
@@ -117,9 +139,16 @@ mod tests {
             ("Activities", "Activity"),
             ("Notes", "Note"),
             ("Purchase_Orders", "PurchaseOrder"),
+            ("Appointments__s", "Appointment"),
+            ("Services__s", "Service"),
+            ("__s", "S"),
         ] {
             assert_eq!(record_name(m), r);
         }
+        assert_eq!(marker_name("Leads"), "Leads");
+        assert_eq!(marker_name("Appointments__s"), "Appointments");
+        assert_eq!(marker_name("Staff"), "StaffModule");
+        assert_eq!(module_name("Appointments__s"), "appointments_s");
         let mut s = Scope::with(&["Lead"]);
         assert_eq!(s.unique("Lead".into()), "Lead2");
         assert_eq!(s.unique("Rating".into()), "Rating");

@@ -155,7 +155,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("zcrm-fetch-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let n = fetch(&client, &dir).await.unwrap();
-        assert_eq!(n, 22);
+        assert_eq!(n, 24);
         // As the README says: the org's fields, the project's API groups.
         let files =
             zcrm_codegen::generate_from(&dir, &crate::root().join("specs/openapi")).unwrap();

@@ -261,9 +261,32 @@ impl Lookup {
             rest: None,
         }
     }
+    /// A lookup to write to a record of `module`, for a field that can point to several
+    /// modules (the multi-module lookup `Appointments__s.Appointment_For`):
+    /// `{"id", "module": {"api_name"}}`.
+    pub fn to_module(module: impl Into<String>, id: impl Into<RecordId>) -> Self {
+        let mut rest = Map::new();
+        rest.insert(
+            "module".into(),
+            Value::Object(Map::from_iter([(
+                "api_name".to_string(),
+                Value::String(module.into()),
+            )])),
+        );
+        Lookup {
+            id: id.into(),
+            rest: Some(Box::new(rest)),
+        }
+    }
     /// The looked-up record's name.
     pub fn name(&self) -> Option<&str> {
         self.get("name").and_then(Value::as_str)
+    }
+    /// The module of the looked-up record, when the value names it (`module.api_name`, or a
+    /// `module` string).
+    pub fn module(&self) -> Option<&str> {
+        let m = self.get("module")?;
+        m.get("api_name").unwrap_or(m).as_str()
     }
     /// A key other than `id`, as sent.
     pub fn get(&self, key: &str) -> Option<&Value> {
@@ -753,6 +776,20 @@ mod tests {
             let full = OffsetDateTime::parse(&text, &Rfc3339).ok();
             proptest::prop_assert_eq!(zoho_date_time(text.as_bytes()), full, "{}", text);
         }
+    }
+
+    #[test]
+    fn lookup_to_a_named_module() {
+        let l = super::Lookup::to_module("Contacts", "42");
+        assert_eq!(
+            serde_json::to_value(&l).unwrap(),
+            serde_json::json!({"id": "42", "module": {"api_name": "Contacts"}})
+        );
+        assert_eq!(l.module(), Some("Contacts"));
+        let read: super::Lookup =
+            serde_json::from_value(serde_json::json!({"id": "7", "module": "Users"})).unwrap();
+        assert_eq!(read.module(), Some("Users"));
+        assert_eq!(super::Lookup::to("1").module(), None);
     }
 
     #[test]

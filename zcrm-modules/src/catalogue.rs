@@ -68,6 +68,8 @@ mod tests {
             "Cases",
             "Solutions",
             "Notes",
+            "Services__s",
+            "Appointments__s",
         ] {
             assert!(super::module(m).is_some(), "{m}");
         }
@@ -79,5 +81,11 @@ mod tests {
                 .data_type,
             "picklist"
         );
+        let appointment_for = super::module("Appointments__s")
+            .unwrap()
+            .field("Appointment_For")
+            .unwrap();
+        assert_eq!(appointment_for.data_type, "multi_module_lookup");
+        assert!(appointment_for.mandatory);
     }
 }

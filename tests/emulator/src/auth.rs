@@ -58,7 +58,10 @@ pub fn covers(granted: &str, need: &Need) -> bool {
         return false;
     }
     if let (Some(r), Some(n)) = (resource, need.resource) {
-        if !r.eq_ignore_ascii_case(n) {
+        // System modules are scoped without their `__s`: `ZohoCRM.modules.appointments.READ`
+        // covers `Appointments__s`, `ZohoCRM.modules.services.ALL` covers `Services__s`.
+        let stem = n.strip_suffix("__s").filter(|s| !s.is_empty());
+        if !r.eq_ignore_ascii_case(n) && !stem.is_some_and(|s| r.eq_ignore_ascii_case(s)) {
             return false;
         }
     }
@@ -150,6 +153,14 @@ mod tests {
             &Need::settings("fields")
         ));
         assert!(!covers("ZohoCRM.users.READ", &Need::plain("org", "READ")));
+        let appointments = Need::module("Appointments__s", "CREATE");
+        assert!(covers("ZohoCRM.modules.appointments.CREATE", &appointments));
+        assert!(covers("ZohoCRM.modules.Appointments__s.ALL", &appointments));
+        assert!(!covers("ZohoCRM.modules.services.ALL", &appointments));
+        assert!(covers(
+            "ZohoCRM.modules.services.READ",
+            &Need::module("Services__s", "READ")
+        ));
         assert!(!covers("garbage", &leads_read));
     }
 }

@@ -66,6 +66,10 @@ impl<'a> FieldView<'a> {
     pub fn data_type(&self) -> &'a str {
         self.0["data_type"].as_str().unwrap_or("text")
     }
+    /// `string`, `jsonarray`, ... (`string` when absent).
+    pub fn json_type(&self) -> &'a str {
+        self.0["json_type"].as_str().unwrap_or("string")
+    }
     pub fn length(&self) -> Option<usize> {
         self.0["length"].as_u64().map(|n| n as usize)
     }
@@ -107,6 +111,13 @@ impl<'a> FieldView<'a> {
     /// Target module of a lookup field.
     pub fn lookup_module(&self) -> Option<&'a str> {
         self.0["lookup"]["module"]["api_name"].as_str()
+    }
+    /// The modules a multi-module lookup (`Appointment_For`) may point to.
+    pub fn multi_module_lookup_modules(&self) -> Vec<&'a str> {
+        self.0["multi_module_lookup"]["modules"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|m| m["api_name"].as_str()).collect())
+            .unwrap_or_default()
     }
     /// Row module of a subform field.
     pub fn subform_module(&self) -> Option<&'a str> {

@@ -214,6 +214,16 @@ fn value_of(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value
             .as_bool()
             .map(|_| v.clone())
             .ok_or_else(|| expected(api, jp, "boolean")),
+        // A list of dates (`Services__s.Available_Dates`).
+        "date" if f.json_type() == "jsonarray" => match v.as_array() {
+            Some(a)
+                if a.iter()
+                    .all(|d| d.as_str().and_then(clock::parse_date).is_some()) =>
+            {
+                Ok(v.clone())
+            }
+            _ => Err(expected(api, jp, "date")),
+        },
         "date" => match v.as_str().and_then(clock::parse_date) {
             Some(_) => Ok(v.clone()),
             None => Err(expected(api, jp, "date")),
@@ -249,6 +259,7 @@ fn value_of(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value
             Ok(v.clone())
         }
         "lookup" => lookup(ctx, f, v, jp),
+        "multi_module_lookup" => multi_module_lookup(ctx, f, v, jp),
         "ownerlookup" | "userlookup" => {
             let id = id_of(v).ok_or_else(|| expected(api, jp, "jsonobject"))?;
             ctx.users
@@ -326,6 +337,32 @@ fn lookup(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value> 
         out["module"] = json!({"api_name": target, "id": meta.module["id"]});
     }
     Ok(out)
+}
+
+/// A multi-module lookup (`Appointments__s.Appointment_For`): `{"id", "module": {"api_name"}}`
+/// (or `"module": "Contacts"`) to a record of one of the field's modules; stored and answered as
+/// `{"name", "id", "module": {"api_name", "id"}}`.
+fn multi_module_lookup(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value> {
+    let api = f.api_name();
+    let module = v
+        .pointer("/module/api_name")
+        .or_else(|| v.get("module"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| expected(api, jp, "jsonobject"))?;
+    let Some(module) = f
+        .multi_module_lookup_modules()
+        .into_iter()
+        .find(|m| m.eq_ignore_ascii_case(module))
+    else {
+        return Err(item(
+            "INVALID_DATA",
+            "the given module name is not exist in multimodulelookup",
+            json!({"api_name": api, "json_path": jp}),
+        ));
+    };
+    let mut named = v.clone();
+    named["module"] = json!({"api_name": module});
+    lookup(ctx, f, &named, jp)
 }
 
 fn subform(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value> {

@@ -645,3 +645,144 @@ async fn bad_input_never_escapes_zoho_shapes() {
         }
     }
 }
+
+/// `Services__s` and `Appointments__s` come from `specs/` like every module: a service's mandatory
+/// fields and its dates are checked, an appointment's `Appointment_For` (a multi-module lookup)
+/// names a record of one of its modules and is answered with the record's name and module, and
+/// the modules' scopes leave out the `__s`.
+#[tokio::test]
+async fn services_and_appointments() {
+    let (env, t) = setup().await;
+    let modules = env.get(&t, "/settings/modules").await.1;
+    for name in ["Services__s", "Appointments__s"] {
+        assert!(
+            modules["modules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["api_name"] == name),
+            "{name} is listed"
+        );
+    }
+    let owner = env.get(&t, "/users?type=CurrentUser").await.1["users"][0]["id"].clone();
+    let (s, b) = env
+        .call(
+            Method::POST,
+            &t,
+            "/Services__s",
+            Some(json!({"data": [{"Service_Name": "Fitting"}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["data"][0]["code"], "MULTIPLE_OR_MULTI_ERRORS");
+    let service = json!({"Service_Name": "Fitting", "Duration": 30, "Price": 40.0,
+        "Location": "Business Address", "Availability_Type": "Specific Date(s)",
+        "Members": [{"Members": {"id": owner}}], "Available_Dates": ["2026-04-01", "2026-04-02"]});
+    let mut bad = service.clone();
+    bad["Available_Dates"] = json!(["2026-04-01", "April 2nd"]);
+    let (_, b) = env
+        .call(
+            Method::POST,
+            &t,
+            "/Services__s",
+            Some(json!({"data": [bad]})),
+        )
+        .await;
+    assert_eq!(
+        (
+            &b["data"][0]["code"],
+            &b["data"][0]["details"]["expected_data_type"]
+        ),
+        (&json!("INVALID_DATA"), &json!("date"))
+    );
+    let (s, b) = env
+        .call(
+            Method::POST,
+            &t,
+            "/Services__s",
+            Some(json!({"data": [service]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let service_id = b["data"][0]["details"]["id"].clone();
+    let (_, b) = env
+        .call(
+            Method::POST,
+            &t,
+            "/Contacts",
+            Some(json!({"data": [{"Last_Name": "Hopper"}]})),
+        )
+        .await;
+    let contact_id = b["data"][0]["details"]["id"].clone();
+    let appointment = |appointment_for: Value| {
+        json!({"data": [{"Appointment_Name": "Fitting - Hopper", "Service_Name": {"id": service_id},
+            "Appointment_For": appointment_for, "Owner": {"id": owner},
+            "Appointment_Start_Time": "2026-04-01T09:00:00+05:30", "Location": "Business Address"}]})
+    };
+    for (value, message) in [
+        (json!({"id": contact_id}), "invalid data"),
+        (
+            json!({"id": contact_id, "module": {"api_name": "Leads"}}),
+            "the given module name is not exist in multimodulelookup",
+        ),
+    ] {
+        let (_, b) = env
+            .call(
+                Method::POST,
+                &t,
+                "/Appointments__s",
+                Some(appointment(value)),
+            )
+            .await;
+        assert_eq!(
+            (&b["data"][0]["code"], &b["data"][0]["message"]),
+            (&json!("INVALID_DATA"), &json!(message))
+        );
+        assert_eq!(b["data"][0]["details"]["api_name"], "Appointment_For");
+    }
+    let (s, b) = env
+        .call(
+            Method::POST,
+            &t,
+            "/Appointments__s",
+            Some(appointment(
+                json!({"id": contact_id, "module": {"api_name": "Contacts"}}),
+            )),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let id = b["data"][0]["details"]["id"].as_str().unwrap().to_string();
+    let (_, b) = env.get(&t, &format!("/Appointments__s/{id}")).await;
+    let got = &b["data"][0];
+    assert_eq!(got["Appointment_For"]["name"], "Hopper");
+    assert_eq!(got["Appointment_For"]["id"], contact_id);
+    assert_eq!(got["Appointment_For"]["module"]["api_name"], "Contacts");
+    assert_eq!(
+        got["Appointment_For"]["module"]["id"],
+        "3652397000000001101"
+    );
+    assert_eq!(got["Service_Name"]["name"], "Fitting");
+
+    let scoped = env
+        .login(
+            PATRICIA,
+            "ZohoCRM.modules.appointments.READ,ZohoCRM.modules.services.READ",
+        )
+        .await;
+    for path in [
+        "/Appointments__s?fields=Appointment_Name",
+        "/Services__s?fields=Service_Name",
+    ] {
+        assert_eq!(
+            env.get(&scoped.access, path).await.0,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        env.get(&scoped.access, "/Contacts?fields=Last_Name")
+            .await
+            .1["code"],
+        "OAUTH_SCOPE_MISMATCH"
+    );
+}

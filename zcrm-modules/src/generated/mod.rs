@@ -8,6 +8,9 @@ pub mod api;
 /// The `Accounts` module.
 #[cfg(feature = "accounts")]
 pub mod accounts;
+/// The `Appointments__s` module.
+#[cfg(feature = "appointments-s")]
+pub mod appointments_s;
 /// The `Calls` module.
 #[cfg(feature = "calls")]
 pub mod calls;
@@ -58,6 +61,9 @@ pub mod quotes;
 /// The `Sales_Orders` module.
 #[cfg(feature = "sales-orders")]
 pub mod sales_orders;
+/// The `Services__s` module.
+#[cfg(feature = "services-s")]
+pub mod services_s;
 /// The `Solutions` module.
 #[cfg(feature = "solutions")]
 pub mod solutions;
