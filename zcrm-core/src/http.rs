@@ -232,21 +232,31 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, E
     }
 }
 
-/// Zoho's error envelope as an [`Error::Api`] (lenient: a body of another shape keeps its text).
 /// The keys under which Zoho answers one item per input, errors included.
 const ERROR_WRAPPERS: [&str; 6] = ["data", "tags", "watch", "users", "modules", "fields"];
 
+/// The error item of a wrapped answer under `key`: the first item with `status: "error"` (or
+/// else the first with a `code`) of a list, or the object itself when Zoho sends one object.
+fn wrapped_error<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    let has_code = |x: &&Value| x.get("code").is_some();
+    match v.get(key)? {
+        Value::Array(items) => items
+            .iter()
+            .find(|x| x.get("status").and_then(Value::as_str) == Some("error") && has_code(x))
+            .or_else(|| items.iter().find(has_code)),
+        item @ Value::Object(_) => Some(item).filter(has_code),
+        _ => None,
+    }
+}
+
+/// Zoho's error envelope as an [`Error::Api`] (lenient: a body of another shape keeps its text).
 pub(crate) fn api_error(status: u16, body: &[u8]) -> Error {
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     // Some errors come wrapped, one item per input, under the operation's key:
     // `{"data": [...]}`, `{"tags": [...]}`, `{"watch": [...]}`, ...
     let e = ERROR_WRAPPERS
         .iter()
-        .find_map(|key| {
-            v.get(key)
-                .and_then(|d| d.get(0))
-                .filter(|x| x.get("code").is_some())
-        })
+        .find_map(|key| wrapped_error(&v, key))
         .unwrap_or(&v);
     let code = e
         .get("code")
@@ -470,6 +480,11 @@ mod tests {
             assert_eq!(e.api_code(), Some("INVALID_DATA"), "{key}");
             assert!(matches!(e, Error::Api { ref details, .. } if details["api_name"] == "id"));
         }
+        // One object instead of a list, and an error after a success.
+        let e = api_error(400, br#"{"data":{"code":"MANDATORY_NOT_FOUND","status":"error","message":"m","details":{}}}"#);
+        assert_eq!(e.api_code(), Some("MANDATORY_NOT_FOUND"));
+        let e = api_error(400, br#"{"data":[{"code":"SUCCESS","status":"success","message":"ok","details":{}},{"code":"INVALID_DATA","status":"error","message":"bad","details":{}}]}"#);
+        assert_eq!(e.api_code(), Some("INVALID_DATA"));
         let e = api_error(502, b"<html>bad gateway</html>");
         assert_eq!(e.api_code(), Some("HTTP_ERROR"));
     }

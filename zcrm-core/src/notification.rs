@@ -109,12 +109,13 @@ impl fmt::Debug for Notification {
     }
 }
 
-/// A malformed notification: what is wrong, where, and the start of the body.
-fn bad(path: &str, message: impl Into<String>, body: &[u8]) -> Error {
+/// A malformed notification: what is wrong and where. No part of the body is kept: it carries
+/// the channel's token, which must not reach an error message or a log.
+fn bad(path: &str, message: impl Into<String>, _body: &[u8]) -> Error {
     Error::Decode {
         path: path.into(),
-        message: message.into(),
-        snippet: crate::http::snippet(body),
+        message: format!("not a notification: {}", message.into()),
+        snippet: String::new(),
     }
 }
 
@@ -302,8 +303,12 @@ impl Notification {
     }
 
     /// Whether the notification carries the token the channel was enabled with (compared in
-    /// constant time). A channel enabled without a token matches only an empty `expected`.
+    /// constant time). An empty `expected` matches nothing (an unset secret must not accept
+    /// every request); see [`has_token`](Self::has_token) for channels enabled without one.
     pub fn verify_token(&self, expected: &str) -> bool {
+        if expected.is_empty() {
+            return false;
+        }
         let got = self.token.as_deref().unwrap_or("");
         let (a, b) = (got.as_bytes(), expected.as_bytes());
         let mut diff = a.len() ^ b.len();
@@ -311,6 +316,12 @@ impl Notification {
             diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0));
         }
         diff == 0
+    }
+
+    /// Whether the notification carries a token at all (a channel enabled without one sends
+    /// none; such notifications cannot be told from forged ones).
+    pub fn has_token(&self) -> bool {
+        self.token.as_deref().is_some_and(|t| !t.is_empty())
     }
 
     /// Whether the notification is about records of `module`.
@@ -368,17 +379,28 @@ mod tests {
         let none =
             Notification::from_slice(br#"{"channel_id":1,"module":"Leads","operation":"delete"}"#)
                 .unwrap();
-        assert!(none.verify_token(""));
+        assert!(
+            !none.verify_token(""),
+            "an empty expected token matches nothing"
+        );
         assert!(!none.verify_token("abc"));
+        assert!(n.has_token() && !none.has_token());
     }
 
     #[test]
-    fn a_bad_token_is_not_echoed() {
-        let err = Notification::from_slice(
-            br#"{"channel_id":1,"module":"Leads","operation":"x","token":["s3cret"]}"#,
-        )
-        .unwrap_err();
-        assert!(!format!("{err} {err:?}").contains("s3cret"));
+    fn the_token_is_never_echoed() {
+        for body in [
+            r#"{"channel_id":1,"module":"Leads","operation":"x","token":["s3cret"]}"#,
+            r#"{"channel_id":1,"module":"Leads","operation":"delete","ids":[true],"token":"s3cret"}"#,
+            r#"{"token":"s3cret","channel_id":[],"module":"Leads","operation":"x"}"#,
+            r#"{"token":"s3cret","#,
+        ] {
+            let err = Notification::from_slice(body.as_bytes()).unwrap_err();
+            assert!(
+                !format!("{err} {err:?}").contains("s3cret"),
+                "{body}: {err}"
+            );
+        }
     }
 
     mod properties {

@@ -317,3 +317,57 @@ async fn notifications_of_a_watched_module_decode_as_typed_notifications() {
         "{edit:?}"
     );
 }
+
+#[tokio::test]
+async fn a_mass_update_of_a_view_is_a_job_followed_to_its_end() {
+    let (_emu, client) = common::setup_with(SCOPES).await;
+    let leads = client.records(Leads);
+    let id = new_lead(&client, "Viewed", "View Co").await;
+    let job = leads
+        .mass_update_view("1", &LeadUpdate::new().lead_status(LeadStatus::Contacted))
+        .await
+        .unwrap();
+    assert!(!job.as_str().is_empty());
+    // `Duration::MAX` waits without a deadline (no overflow).
+    let done = leads.mass_update_wait(&job, Duration::MAX).await.unwrap();
+    assert_eq!(done.state, zcrm_core::MassUpdateState::Completed);
+    assert!(done.total >= 1 && done.updated >= 1, "{done:?}");
+    assert_eq!(
+        done.total,
+        done.updated + done.not_updated + done.failed,
+        "{done:?}"
+    );
+    let lead = leads.get(&id, &["Lead_Status"]).await.unwrap().unwrap();
+    assert_eq!(lead.lead_status, Some(LeadStatus::Contacted));
+    // An unknown job is the server's error; a view id that is not a number is refused first.
+    let unknown = leads
+        .mass_update_status(&zcrm_core::MassUpdateJob("1".into()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&unknown, Error::Api { code, .. } if code == "INVALID_DATA"),
+        "{unknown:?}"
+    );
+    let bad = leads
+        .mass_update_view("all", &LeadUpdate::new().lead_status(LeadStatus::Contacted))
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, Error::Config(_)), "{bad:?}");
+}
+
+#[tokio::test]
+async fn a_mass_update_naming_a_record_twice_is_refused_before_sending() {
+    let (emu, client) = common::setup_with(SCOPES).await;
+    let id = new_lead(&client, "Twice", "Twice Co").await;
+    let before = actions_sent(&emu);
+    let err = client
+        .records(Leads)
+        .mass_update(
+            &[id.clone(), id],
+            &LeadUpdate::new().lead_status(LeadStatus::Contacted),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert_eq!(actions_sent(&emu), before);
+}

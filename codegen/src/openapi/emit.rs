@@ -66,8 +66,8 @@ fn rust_type(m: &Model, t: &TypeRef, from_file: &str) -> TokenStream {
     }
 }
 
-/// Field names that get no setter: a method of that name would hide a trait method every
-/// value has (`clone`, `eq`, ...) or one the struct itself defines.
+/// Field names whose setter is `set_<name>`: a method of that name would hide a trait method
+/// every value has (`clone`, `eq`, ...) or one the struct itself defines.
 const SETTER_RESERVED: [&str; 14] = [
     "new",
     "clone",
@@ -126,11 +126,24 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
             let serde_impls = crate::serde_impl::impls(&name, &serde_fields, d.open);
             let nulls = crate::serde_impl::nulls_type(serde_fields.len());
             let names = props.iter().map(|(json, _, _, _)| quote!(#json,));
+            let taken: std::collections::BTreeSet<&str> =
+                props.iter().map(|(_, rust, _, _)| rust.as_str()).collect();
             let setters = props
                 .iter()
-                .filter(|(_, rust, _, _)| !SETTER_RESERVED.contains(&rust.as_str()))
-                .map(|(json, rust, t, boxed)| {
+                .filter_map(|p| {
+                    // A reserved name gets its setter as `set_<name>` (`Mail::set_from`),
+                    // unless a field already has that name.
+                    let setter = if SETTER_RESERVED.contains(&p.1.as_str()) {
+                        let renamed = format!("set_{}", p.1);
+                        (!taken.contains(renamed.as_str())).then_some(renamed)?
+                    } else {
+                        p.1.clone()
+                    };
+                    Some((p, setter))
+                })
+                .map(|((json, rust, t, boxed), setter)| {
                     let (f, ty) = (ident(rust), rust_type(m, t, &d.file));
+                    let name = ident(&setter);
                     let value = if *boxed {
                         quote!(Box::new(value.into()))
                     } else {
@@ -139,7 +152,7 @@ fn emit_def(m: &Model, d: &Def) -> TokenStream {
                     let doc = format!("Sets `{json}`.");
                     quote! {
                         #[doc = #doc]
-                        pub fn #f(mut self, value: impl Into<#ty>) -> Self {
+                        pub fn #name(mut self, value: impl Into<#ty>) -> Self {
                             self.#f = Some(#value);
                             self
                         }

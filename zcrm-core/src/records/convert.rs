@@ -161,6 +161,13 @@ impl<D: Serialize> Conversion<D> {
             }
         }
         if let Some(user) = &self.assign_to {
+            if user.is_empty() {
+                return Err(ConfigError::Invalid {
+                    field: "assign_to",
+                    reason: "the user id is empty".into(),
+                }
+                .into());
+            }
             item.insert("assign_to".into(), json!({ "id": user }));
         }
         let deal = match &self.deal {
@@ -196,6 +203,15 @@ impl<D: Serialize> Conversion<D> {
                 "move_attachments_to".into(),
                 json!({ "api_name": to.api_name() }),
             );
+        }
+        if self.carry_over_tags.contains_key("Deals") && deal.is_none() {
+            return Err(ConfigError::Invalid {
+                field: "carry_over_tags",
+                reason: "tags can go to the deal only when the conversion makes one; give a \
+                         deal, or carry them to Contacts or Accounts"
+                    .into(),
+            }
+            .into());
         }
         if !self.carry_over_tags.is_empty() {
             item.insert(
@@ -257,10 +273,12 @@ impl Converted {
         let id = |key: &str| -> Result<Option<RecordId>, Error> {
             match ids.get(key) {
                 None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) if !s.is_empty() => Ok(Some(RecordId(s.clone()))),
+                Some(Value::String(s)) if s.is_empty() => Ok(None),
+                Some(Value::String(s)) => Ok(Some(RecordId(s.clone()))),
                 Some(Value::Number(n)) => Ok(Some(RecordId(n.to_string()))),
                 Some(Value::Object(o)) => match o.get("id") {
                     None | Some(Value::Null) => Ok(None),
+                    Some(Value::String(s)) if s.is_empty() => Ok(None),
                     Some(Value::String(s)) if !s.is_empty() => Ok(Some(RecordId(s.clone()))),
                     Some(Value::Number(n)) => Ok(Some(RecordId(n.to_string()))),
                     Some(other) => Err(malformed(&format!("holds `{key}.id` = {other}"))),
@@ -308,12 +326,20 @@ impl<M: Module> Records<M> {
         let path = self.path(&format!("/{}/actions/convert", encode_segment(id.as_str())));
         let req = ApiRequest::with_body(Method::POST, path, json!({ "data": [item] }));
         let resp = self.client.execute(req).await?;
-        let body = resp.json::<Value>()?.ok_or_else(|| {
-            Error::from(ProtocolError::Malformed {
-                what: format!("the conversion answered HTTP {} with no body", resp.status),
-            })
-        })?;
-        Converted::from_answer(resp.status, &body)
+        // A success that cannot be read may still have converted the lead: its outcome is
+        // unknown (converting again would answer ID_ALREADY_CONVERTED and the ids be lost).
+        let unknown = |why: String| Error::UnknownOutcome {
+            reason: format!("the conversion answered HTTP {} {why}", resp.status),
+            status: Some(resp.status),
+            snippet: crate::http::snippet(&resp.body),
+        };
+        let body = resp
+            .json::<Value>()?
+            .ok_or_else(|| unknown("with no body".into()))?;
+        match Converted::from_answer(resp.status, &body) {
+            Err(Error::Protocol(e)) => Err(unknown(format!("that does not read: {e}"))),
+            other => other,
+        }
     }
 }
 
@@ -329,6 +355,8 @@ mod tests {
         assert_eq!(c.contact, Some(RecordId("1".into())));
         assert_eq!(c.account, Some(RecordId("2".into())));
         assert_eq!(c.deal, None);
+        let empty_deal = json!({"data":[{"code":"SUCCESS","details":{"Contacts":{"id":"1"},"Accounts":{"id":"2"},"Deals":""}}]});
+        assert_eq!(Converted::from_answer(200, &empty_deal).unwrap().deal, None);
         let flat = json!({"data":[{"Contacts":"1","Accounts":"2","Deals":"3"}]});
         assert_eq!(
             Converted::from_answer(200, &flat).unwrap().deal,
@@ -387,6 +415,10 @@ mod tests {
         assert!(matches!(no_deal.encode(), Err(Error::Config(_))));
         let empty = Conversion::new().into_contact(RecordId(String::new()));
         assert!(matches!(empty.encode(), Err(Error::Config(_))));
+        let tags = Conversion::new().carry_over_tags(AttachmentsTo::Deals, ["x"]);
+        assert!(matches!(tags.encode(), Err(Error::Config(_))));
+        let nobody = Conversion::new().assign_to("");
+        assert!(matches!(nobody.encode(), Err(Error::Config(_))));
         let not_object = Conversion::new().deal("a string");
         assert!(matches!(not_object.encode(), Err(Error::Config(_))));
     }

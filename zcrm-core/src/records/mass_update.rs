@@ -2,7 +2,7 @@
 //! outcome per id, or to every record of a custom view, as a background job. Written once over
 //! [`Module`], as [`Records`] is; the change is the module's own update type.
 
-use super::{check_ids, Module, RecordId, Records};
+use super::{Module, RecordId, Records};
 use crate::client::ApiRequest;
 use crate::error::{ConfigError, Error, ProtocolError};
 use crate::outcome::RecordOutcome;
@@ -92,6 +92,29 @@ struct StatusPage {
     data: Vec<StatusItem>,
 }
 
+/// Ids a mass update by ids can take: none empty, none twice (Zoho answers once per record,
+/// so a repeated id would leave the outcomes out of step with the ids).
+fn check_mass_ids(ids: &[RecordId]) -> Result<(), Error> {
+    let mut seen = std::collections::HashSet::new();
+    for id in ids {
+        if id.as_str().is_empty() {
+            return Err(ConfigError::Invalid {
+                field: "ids",
+                reason: "a record id is empty".into(),
+            }
+            .into());
+        }
+        if !seen.insert(id.as_str()) {
+            return Err(ConfigError::Invalid {
+                field: "ids",
+                reason: format!("record id `{id}` is given twice; each record is updated once"),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// A count Zoho sends as a number or a string of digits; anything else is malformed.
 fn count(name: &str, v: &Option<Value>) -> Result<u64, Error> {
     match v {
@@ -118,7 +141,7 @@ impl<M: Module> Records<M> {
         ids: &[RecordId],
         changes: &M::Update,
     ) -> Result<Vec<RecordOutcome>, Error> {
-        check_ids(ids)?;
+        check_mass_ids(ids)?;
         if ids.is_empty() {
             return Ok(vec![]);
         }
@@ -161,17 +184,26 @@ impl<M: Module> Records<M> {
             json!({ "data": [changes], "cvid": cvid }),
         );
         let resp = self.client.execute(req).await?;
-        let outcome = resp
-            .json::<super::Outcomes>()?
-            .and_then(|o| o.data.into_iter().next())
-            .ok_or_else(|| {
-                Error::from(ProtocolError::Malformed {
-                    what: format!(
-                        "the mass update answered HTTP {} without an outcome",
-                        resp.status
-                    ),
-                })
-            })?;
+        // The job's id is the only handle on work that has started: an answer that does not
+        // give it is an unknown outcome, not an error that invites scheduling again.
+        let unknown = |why: String| Error::UnknownOutcome {
+            reason: format!("the mass update answered HTTP {} {why}", resp.status),
+            status: Some(resp.status),
+            snippet: crate::http::snippet(&resp.body),
+        };
+        let body = resp
+            .json::<Value>()?
+            .ok_or_else(|| unknown("with no body".into()))?;
+        // Zoho's documentation shows `data` as a list of one item; its OpenAPI file as one
+        // object. Both are read.
+        let item = match body.get("data") {
+            Some(Value::Array(items)) => items.first().cloned(),
+            Some(item @ Value::Object(_)) => Some(item.clone()),
+            _ => None,
+        }
+        .ok_or_else(|| unknown("without an outcome in `data`".into()))?;
+        let outcome: RecordOutcome = serde_json::from_value(item)
+            .map_err(|e| unknown(format!("with an outcome that does not read: {e}")))?;
         if !outcome.is_success() && outcome.code != "SCHEDULED" {
             return Err(Error::Api {
                 status: resp.status,
@@ -183,13 +215,10 @@ impl<M: Module> Records<M> {
         match outcome.details.get("job_id") {
             Some(Value::String(s)) if !s.is_empty() => Ok(MassUpdateJob(s.clone())),
             Some(Value::Number(n)) => Ok(MassUpdateJob(n.to_string())),
-            other => Err(ProtocolError::Malformed {
-                what: format!(
-                    "the mass update's answer holds `details.job_id` = {}",
-                    other.map_or("nothing".to_string(), Value::to_string)
-                ),
-            }
-            .into()),
+            other => Err(unknown(format!(
+                "with `details.job_id` = {}",
+                other.map_or("nothing".to_string(), Value::to_string)
+            ))),
         }
     }
 
@@ -221,7 +250,8 @@ impl<M: Module> Records<M> {
         job: &MassUpdateJob,
         max_wait: Duration,
     ) -> Result<MassUpdateStatus, Error> {
-        let deadline = tokio::time::Instant::now() + max_wait;
+        // A `max_wait` too long to add (`Duration::MAX`) waits without a deadline.
+        let deadline = tokio::time::Instant::now().checked_add(max_wait);
         let mut pause = Duration::from_millis(500);
         loop {
             let status = self.mass_update_status(job).await?;
@@ -229,13 +259,17 @@ impl<M: Module> Records<M> {
                 return Ok(status);
             }
             let now = tokio::time::Instant::now();
-            if now >= deadline {
-                return Err(Error::Timeout(format!(
-                    "mass update job {} is still {:?} after {max_wait:?}",
-                    job.0, status.state
-                )));
-            }
-            tokio::time::sleep(pause.min(deadline - now)).await;
+            let left = match deadline {
+                Some(d) if now >= d => {
+                    return Err(Error::Timeout(format!(
+                        "mass update job {} is still {:?} after {max_wait:?}",
+                        job.0, status.state
+                    )))
+                }
+                Some(d) => d - now,
+                None => pause,
+            };
+            tokio::time::sleep(pause.min(left)).await;
             pause = (pause * 2).min(Duration::from_secs(10));
         }
     }

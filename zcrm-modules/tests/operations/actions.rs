@@ -8,6 +8,7 @@ use zcrm_core::Client;
 use zcrm_modules::api::notifications::{
     Channel, DisableNotificationEventsBody, EnableNotificationsBody, UpdateNotificationsBody,
 };
+use zcrm_modules::api::send_mail::{Address, Mail, SendMailBody};
 use zcrm_modules::api::Api;
 
 /// A new lead's id (through the records API, which covers nothing here).
@@ -232,7 +233,7 @@ pub async fn records(ctx: &Coverage<'_>, client: &Client) {
     )
     .await;
 
-    let mail = |subject: Option<&str>| {
+    let mail = |subject: Option<&str>| -> SendMailBody {
         let mut m = json!({
             "from": {"user_name": "Patricia Boyle", "email": "patricia.boyle@zylker.example"},
             "to": [{"user_name": "A", "email": "a@example.com"}],
@@ -243,12 +244,20 @@ pub async fn records(ctx: &Coverage<'_>, client: &Client) {
         }
         body(json!({ "data": [m] }))
     };
+    // Built with the generated setters (`from` is a reserved name: `set_from`).
+    let typed = SendMailBody::new().data(vec![Mail::new()
+        .set_from(
+            Address::new()
+                .user_name("Patricia Boyle")
+                .email("patricia.boyle@zylker.example"),
+        )
+        .to(vec![Address::new().email("a@example.com")])
+        .subject("Hi")
+        .content("Hello")]);
     let sent = ctx
         .ok(
             "sendMail",
-            api.send_mail()
-                .send_mail("Leads", &a, mail(Some("Hi")))
-                .send(),
+            api.send_mail().send_mail("Leads", &a, typed).send(),
         )
         .await;
     assert!(

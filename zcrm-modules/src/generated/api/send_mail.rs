@@ -156,6 +156,11 @@ impl Mail {
     pub fn new() -> Self {
         Self::default()
     }
+    /// Sets `from`.
+    pub fn set_from(mut self, value: impl Into<Address>) -> Self {
+        self.from = Some(value.into());
+        self
+    }
     /// Sets `to`.
     pub fn to(mut self, value: impl Into<Vec<Address>>) -> Self {
         self.to = Some(value.into());
