@@ -371,3 +371,32 @@ async fn a_mass_update_naming_a_record_twice_is_refused_before_sending() {
     assert!(matches!(err, Error::Config(_)), "{err:?}");
     assert_eq!(actions_sent(&emu), before);
 }
+
+#[tokio::test]
+async fn a_conversion_moves_the_leads_attachments_where_asked() {
+    let (_emu, client) = common::setup_with(SCOPES).await;
+    let lead = new_lead(&client, "Attached", "Attached Co").await;
+    let files = client.api().attachments();
+    files
+        .upload_attachment("Leads", lead.as_str())
+        .attachment_url("https://www.zoho.com/crm")
+        .send()
+        .await
+        .unwrap();
+    let converted = client
+        .records(Leads)
+        .convert(
+            &lead,
+            &Conversion::new().move_attachments_to(AttachmentsTo::Contacts),
+        )
+        .await
+        .unwrap();
+    let contact = converted.contact.unwrap();
+    let moved = files
+        .get_attachments("Contacts", contact.as_str(), "id,File_Name")
+        .send()
+        .await
+        .unwrap();
+    let moved = serde_json::to_value(moved).unwrap();
+    assert_eq!(moved["data"].as_array().map_or(0, Vec::len), 1, "{moved}");
+}

@@ -379,6 +379,11 @@ pub async fn convert(
                 .and_then(|m| TARGETS.into_iter().find(|t| *t == m))
                 .filter(|t| *t != "Deals" || deal.is_some())
                 .filter(|t| *t != "Accounts" || account_id.is_some() || new_account.is_some())
+                // The module's id, when given (Zoho's spec requires it), must be that module's.
+                .filter(|t| match v.get("id") {
+                    None | Some(Value::Null) => true,
+                    Some(id) => org.meta.get(*t).is_some_and(|m| &m.module["id"] == id),
+                })
                 .ok_or_else(|| invalid("move_attachments_to"))?;
             Some(target)
         }

@@ -252,6 +252,11 @@ async fn conversion_errors() {
         ("Contacts", json!({"id": "1"})),
         ("assign_to", json!({"id": "1"})),
         ("move_attachments_to", json!({"api_name": "Deals"})),
+        // Another module's id.
+        (
+            "move_attachments_to",
+            json!({"api_name": "Contacts", "id": "1"}),
+        ),
     ] {
         let (s, b) = convert(json!({"data": [{key: value}]})).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{key}");

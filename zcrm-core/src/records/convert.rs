@@ -115,7 +115,8 @@ impl<D: Serialize> Conversion<D> {
         self.assign_to = Some(user_id.into());
         self
     }
-    /// Moves the lead's attachments to one of the records it becomes.
+    /// Moves the lead's attachments to one of the records it becomes (the module's id, which
+    /// Zoho also asks for, is looked up once with `GET settings/modules/{api_name}`).
     pub fn move_attachments_to(mut self, to: AttachmentsTo) -> Self {
         self.attachments_to = Some(to);
         self
@@ -298,6 +299,22 @@ impl Converted {
     }
 }
 
+impl crate::client::Client {
+    /// The id of module `api_name` (`GET settings/modules/{api_name}`).
+    pub(crate) async fn module_id(&self, api_name: &str) -> Result<String, Error> {
+        let path = format!("/settings/modules/{}", encode_segment(api_name));
+        let body = self.get_json(&path, &[]).await?.unwrap_or(Value::Null);
+        match body.pointer("/modules/0/id") {
+            Some(Value::String(id)) if !id.is_empty() => Ok(id.clone()),
+            Some(Value::Number(n)) => Ok(n.to_string()),
+            _ => Err(ProtocolError::Malformed {
+                what: format!("module {api_name} came without an id"),
+            }
+            .into()),
+        }
+    }
+}
+
 impl<M: Module> Records<M> {
     /// Converts record `id` (a lead) into a contact, an account and, when `conversion` carries
     /// one, a deal; returns their ids. Zoho charges 5 API credits per conversion.
@@ -317,7 +334,12 @@ impl<M: Module> Records<M> {
             }
             .into());
         }
-        let (item, deal) = conversion.encode()?;
+        let (mut item, deal) = conversion.encode()?;
+        if let Some(to) = conversion.attachments_to {
+            // Zoho names the target module by its id as well as its API name.
+            let id = self.client.module_id(to.api_name()).await?;
+            item["move_attachments_to"]["id"] = Value::String(id);
+        }
         if let Some(deal) = deal {
             self.client
                 .validate_picklists("Deals", std::slice::from_ref(&deal))
