@@ -61,6 +61,15 @@ pub fn routes() -> Router<App> {
         .route("/orgs/{org}/records/{module}", post(add_records))
         .route("/orgs/{org}/uploads", post(crate::bulk::admin_upload))
         .route(
+            "/orgs/{org}/bulk-jobs/{job_id}/complete",
+            post(crate::bulk_result::admin_complete),
+        )
+        .route(
+            "/orgs/{org}/bulk-callbacks",
+            get(crate::bulk_result::admin_callbacks)
+                .delete(crate::bulk_result::admin_clear_callbacks),
+        )
+        .route(
             "/orgs/{org}/mails",
             get(crate::mail::admin_list).delete(crate::mail::admin_clear),
         )
@@ -176,8 +185,12 @@ async fn settings(State(app): State<App>, b: Bytes) -> ApiResult {
     if let Some(n) = v["token_throttle"].as_u64() {
         w.settings.token_throttle = usize::try_from(n).unwrap_or(usize::MAX);
     }
+    if let Some(n) = v["bulk_read_page_rows"].as_u64() {
+        w.settings.bulk_read_page_rows = usize::try_from(n).unwrap_or(usize::MAX).max(1);
+    }
     ok(
-        json!({"access_token_ttl_secs": w.settings.access_token_ttl.as_secs(), "grant_code_ttl_secs": w.settings.grant_code_ttl.as_secs(), "location": w.settings.location}),
+        json!({"access_token_ttl_secs": w.settings.access_token_ttl.as_secs(), "grant_code_ttl_secs": w.settings.grant_code_ttl.as_secs(), "location": w.settings.location,
+            "bulk_read_page_rows": w.settings.bulk_read_page_rows}),
     )
 }
 
@@ -339,6 +352,7 @@ async fn reset(State(app): State<App>) -> ApiResult {
     *w = seed::world(&app.seed, settings);
     app.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
     app.notifier.clear(None);
+    app.bulk_callbacks.clear(None);
     ok(json!({"reset": true}))
 }
 

@@ -3,9 +3,10 @@
 //! upload `POST /crm/v7/upload` (headers `feature: bulk-write`, `X-CRM-ORG: <zgid>`).
 //!
 //! A job moves one state further on each details call: `ADDED` (as created), `IN PROGRESS`,
-//! then `COMPLETED` with its `result`. A read job counts the records its query matches when it
-//! is created; a write job counts the CSV rows of its file (a ZIP holding one CSV, or plain CSV).
-//! Result files are not served.
+//! then `COMPLETED` with its `result` (the admin API completes one at once). A job does its work
+//! as it completes: a read exports the records its query matches then, a write applies the rows
+//! of its file then (see [`crate::bulk_result`], which also serves the result files and POSTs
+//! the callbacks).
 
 use crate::auth::{Caller, Need};
 use crate::clock;
@@ -75,7 +76,7 @@ fn check_callback(body: &Value) -> Result<(), ApiError> {
 /// Whether a record matches a bulk read criteria object (`group_operator` + `group`, or one
 /// `field` / `comparator` / `value` condition). Values compare as text, or as numbers when both
 /// sides are numbers.
-fn matches(c: &Value, rec: &Record) -> bool {
+pub(crate) fn matches(c: &Value, rec: &Record) -> bool {
     if let Some(group) = c.get("group").and_then(Value::as_array) {
         let or = c.get("group_operator").and_then(Value::as_str) == Some("or");
         return if or {
@@ -193,31 +194,35 @@ pub async fn create_read(State(app): State<App>, caller: Caller, body: Bytes) ->
             json!({"api_name": "file_type", "json_path": "$.file_type"}),
         ));
     }
-    let page = query
-        .get("page")
-        .and_then(Value::as_u64)
-        .unwrap_or(1)
-        .max(1) as usize;
-    let criteria = query.get("criteria").cloned().unwrap_or(Value::Null);
-    let matched = org.records[&module]
-        .values()
-        .filter(|r| criteria.is_null() || matches(&criteria, r))
-        .count();
-    let count = matched
-        .saturating_sub((page - 1) * READ_PAGE_ROWS)
-        .min(READ_PAGE_ROWS);
-    let more = matched > page * READ_PAGE_ROWS;
+    let page = match query.get("page_token").filter(|t| !t.is_null()) {
+        Some(token) => token
+            .as_str()
+            .and_then(|t| org.bulk_page_tokens.get(t))
+            .filter(|(m, _)| *m == module)
+            .map(|(_, page)| *page)
+            .ok_or_else(|| {
+                read_error(
+                    "INVALID_REQUEST",
+                    "the page_token given is invalid",
+                    json!({"api_name": "page_token", "json_path": "$.query.page_token"}),
+                )
+            })?,
+        None => query
+            .get("page")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+            .max(1) as usize,
+    };
     let module_id = meta.module["id"].clone();
     let id = org.mint_id();
     let now = clock::format(clock::now());
     let mut q = query.clone();
     q["module"] = json!({"api_name": module, "id": module_id});
     q["page"] = json!(page);
+    // The result (`page`, `count`, `more_records`, ...) is added as the job completes.
     let json = json!({
         "id": id, "operation": "read", "query": q, "created_by": user_short(&caller),
         "created_time": now, "file_type": file_type, "callback": body.get("callback"),
-        "result": {"page": page, "count": count, "download_url": format!("/crm/bulk/v7/read/{id}/result"),
-            "per_page": READ_PAGE_ROWS, "more_records": more, "next_page_token": Value::Null},
     });
     org.bulk_jobs.insert(
         id.clone(),
@@ -225,6 +230,8 @@ pub async fn create_read(State(app): State<App>, caller: Caller, body: Bytes) ->
             operation: "read".into(),
             json,
             polls: 0,
+            result: None,
+            ignore_empty: false,
         },
     );
     Ok(json_response(
@@ -236,7 +243,7 @@ pub async fn create_read(State(app): State<App>, caller: Caller, body: Bytes) ->
 }
 
 /// The state a job shows on its `polls`-th details call.
-fn state_at(polls: u32) -> &'static str {
+pub(crate) fn state_at(polls: u32) -> &'static str {
     match polls {
         0 => "ADDED",
         1 => "IN PROGRESS",
@@ -250,24 +257,18 @@ fn job<'a>(org: &'a mut Org, id: &str, operation: &str) -> Option<&'a mut BulkJo
         .filter(|j| j.operation == operation)
 }
 
-/// `GET /crm/bulk/v7/read/{job_id}`: the job; unknown ids answer 404 `RESOURCE_NOT_FOUND`.
-pub async fn read_details(
-    State(app): State<App>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    caller.require(Need::plain("bulk", "READ"))?;
-    let mut world = app.world();
-    let org = world.orgs.get_mut(&caller.org_id).expect("caller org");
-    let j = job(org, &id, "read").ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "RESOURCE_NOT_FOUND",
-            "The requested resource doesn't exist.",
-            json!({"resource": "job_id"}),
-        )
-    })?;
-    j.polls += 1;
+/// 404 `RESOURCE_NOT_FOUND`: no read job of the caller's org has this id.
+pub(crate) fn read_not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "RESOURCE_NOT_FOUND",
+        "The requested resource doesn't exist.",
+        json!({"resource": "job_id"}),
+    )
+}
+
+/// A read job as its details call shows it: its state, and its `result` once completed.
+pub(crate) fn read_view(j: &BulkJob) -> Value {
     let state = state_at(j.polls);
     let mut out = j.json.clone();
     out["state"] = json!(state);
@@ -276,30 +277,25 @@ pub async fn read_details(
             o.remove("result");
         }
     }
-    Ok(json_response(StatusCode::OK, &json!({"data": [out]})))
+    out
 }
 
-/// Rows of an uploaded file: the lines of its CSV past the header. A ZIP is read when its first
-/// entry is stored uncompressed; other ZIPs count as unknown (0).
-fn csv_rows(body: &[u8]) -> usize {
-    let text: &[u8] = if body.starts_with(b"PK\x03\x04") && body.len() >= 30 {
-        let u16_at = |i: usize| u16::from_le_bytes([body[i], body[i + 1]]) as usize;
-        let u32_at = |i: usize| {
-            u32::from_le_bytes([body[i], body[i + 1], body[i + 2], body[i + 3]]) as usize
-        };
-        if u16_at(8) != 0 {
-            return 0;
-        }
-        let start = 30 + u16_at(26) + u16_at(28);
-        body.get(start..start + u32_at(18)).unwrap_or(&[])
-    } else {
-        body
-    };
-    let lines = text
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-        .count();
-    lines.saturating_sub(1)
+/// `GET /crm/bulk/v7/read/{job_id}`: the job; unknown ids answer 404 `RESOURCE_NOT_FOUND`.
+pub async fn read_details(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    caller.require(Need::plain("bulk", "READ"))?;
+    let base = app.base_url();
+    let mut world = app.world();
+    let org = world.orgs.get_mut(&caller.org_id).expect("caller org");
+    job(org, &id, "read").ok_or_else(read_not_found)?.polls += 1;
+    let callback = crate::bulk_result::complete_if_due(&mut world, &caller.org_id, &id, &base);
+    let out = read_view(&world.orgs[&caller.org_id].bulk_jobs[&id]);
+    drop(world);
+    app.bulk_callbacks.send(callback);
+    Ok(json_response(StatusCode::OK, &json!({"data": [out]})))
 }
 
 fn write_error(code: &str, message: &str, details: Value) -> ApiError {
@@ -396,7 +392,8 @@ pub async fn create_write(State(app): State<App>, caller: Caller, body: Bytes) -
         }
         let mut res = r.clone();
         res["module"] = json!({"api_name": module, "id": meta.module["id"]});
-        res["file"] = json!({"name": upload.name, "total_count": csv_rows(&upload.body)});
+        res["file"] = json!({"name": upload.name, "added_count": 0, "skipped_count": 0, "updated_count": 0,
+            "total_count": crate::bulk_result::upload_rows(&upload.body)});
         out.push(res);
     }
     let id = org.mint_id();
@@ -411,6 +408,8 @@ pub async fn create_write(State(app): State<App>, caller: Caller, body: Bytes) -
             operation: "write".into(),
             json,
             polls: 0,
+            result: None,
+            ignore_empty: body.get("ignore_empty").and_then(Value::as_bool) == Some(true),
         },
     );
     Ok(json_response(
@@ -418,6 +417,39 @@ pub async fn create_write(State(app): State<App>, caller: Caller, body: Bytes) -
         &json!({"status": "success", "code": "SUCCESS", "message": "success",
             "details": {"id": id, "created_by": user_short(&caller)}}),
     ))
+}
+
+/// 400 `RESOURCE_NOT_FOUND`: no write job of the caller's org has this id.
+pub(crate) fn write_not_found() -> ApiError {
+    write_error(
+        "RESOURCE_NOT_FOUND",
+        "The requested resource doesn't exist.",
+        json!({}),
+    )
+}
+
+/// A write job as its details call shows it: its state and, once completed, the counts of its
+/// rows (added, updated, skipped) and its `result`.
+pub(crate) fn write_view(j: &BulkJob) -> Value {
+    let state = state_at(j.polls);
+    let done = state == "COMPLETED";
+    let mut out = j.json.clone();
+    out["status"] = json!(state);
+    for r in out["resource"].as_array_mut().into_iter().flatten() {
+        r["status"] = json!(state);
+        r["file"]["status"] = json!(state);
+        if !done {
+            for k in ["added_count", "updated_count", "skipped_count"] {
+                r["file"][k] = json!(0);
+            }
+        }
+    }
+    if !done {
+        if let Some(o) = out.as_object_mut() {
+            o.remove("result");
+        }
+    }
+    out
 }
 
 /// `GET /crm/bulk/v7/write/{job_id}`: the job; unknown ids answer 400 `RESOURCE_NOT_FOUND`.
@@ -429,41 +461,15 @@ pub async fn write_details(
     caller
         .require(Need::plain("bulk", "CREATE"))
         .or_else(|_| caller.require(Need::plain("bulk", "READ")))?;
+    let base = app.base_url();
     let mut world = app.world();
     let org = world.orgs.get_mut(&caller.org_id).expect("caller org");
-    let j = job(org, &id, "write").ok_or_else(|| {
-        write_error(
-            "RESOURCE_NOT_FOUND",
-            "The requested resource doesn't exist.",
-            json!({}),
-        )
-    })?;
-    j.polls += 1;
-    let state = state_at(j.polls);
-    let done = state == "COMPLETED";
-    let mut out = j.json.clone();
-    out["status"] = json!(state);
-    for r in out["resource"].as_array_mut().into_iter().flatten() {
-        r["status"] = json!(state);
-        let total = r["file"]["total_count"].as_u64().unwrap_or(0);
-        let (added, updated) = match (done, out_op(&j.json)) {
-            (false, _) => (0, 0),
-            (true, "update") => (0, total),
-            (true, _) => (total, 0),
-        };
-        r["file"]["status"] = json!(state);
-        r["file"]["added_count"] = json!(added);
-        r["file"]["updated_count"] = json!(updated);
-        r["file"]["skipped_count"] = json!(0);
-    }
-    if done {
-        out["result"] = json!({"download_url": format!("/crm/bulk/v7/write/{id}/result")});
-    }
+    job(org, &id, "write").ok_or_else(write_not_found)?.polls += 1;
+    let callback = crate::bulk_result::complete_if_due(&mut world, &caller.org_id, &id, &base);
+    let out = write_view(&world.orgs[&caller.org_id].bulk_jobs[&id]);
+    drop(world);
+    app.bulk_callbacks.send(callback);
     Ok(json_response(StatusCode::OK, &out))
-}
-
-fn out_op(job: &Value) -> &str {
-    job["operation"].as_str().unwrap_or("insert")
 }
 
 fn header_error() -> ApiError {

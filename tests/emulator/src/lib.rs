@@ -22,6 +22,7 @@ mod auth;
 mod blueprint;
 mod bodies;
 mod bulk;
+mod bulk_result;
 mod clock;
 mod clone;
 mod convert;
@@ -74,6 +75,9 @@ pub struct EmulatorConfig {
     pub grant_code_ttl: Duration,
     /// `location` sent on the OAuth redirect (`us`, `eu`, ...).
     pub location: String,
+    /// Rows of one bulk read result page (Zoho: 200,000); lower it to test paging with few
+    /// records (the admin API's `PUT /settings {"bulk_read_page_rows"}` changes it too).
+    pub bulk_read_page_rows: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -83,6 +87,7 @@ impl Default for EmulatorConfig {
             access_token_ttl: Duration::from_secs(3600),
             grant_code_ttl: Duration::from_secs(180),
             location: "us".into(),
+            bulk_read_page_rows: bulk::READ_PAGE_ROWS,
         }
     }
 }
@@ -196,8 +201,10 @@ fn zoho_routes(app: &App) -> Router<App> {
     let bulk = Router::new()
         .route("/read", post(bulk::create_read))
         .route("/read/{job_id}", get(bulk::read_details))
+        .route("/read/{job_id}/result", get(bulk_result::read_result))
         .route("/write", post(bulk::create_write))
-        .route("/write/{job_id}", get(bulk::write_details));
+        .route("/write/{job_id}", get(bulk::write_details))
+        .route("/write/{job_id}/result", get(bulk_result::write_result));
     Router::new()
         .route("/oauth/v2/auth", get(accounts::authorize))
         .route("/oauth/v2/auth/approve", post(accounts::approve))
@@ -234,6 +241,7 @@ pub(crate) fn app(config: &EmulatorConfig) -> Result<App, String> {
         page_token_ttl: Duration::from_secs(24 * 3600),
         pagination_limit: records::TOKEN_LIMIT,
         token_throttle: accounts::THROTTLE_LIMIT,
+        bulk_read_page_rows: config.bulk_read_page_rows.max(1),
     };
     let world = seed::world(&seed, settings);
     Ok(App {
@@ -244,6 +252,7 @@ pub(crate) fn app(config: &EmulatorConfig) -> Result<App, String> {
         base_url: Arc::new(Mutex::new(String::new())),
         bodies: bodies::Bodies::default(),
         notifier: notify::Notifier::default(),
+        bulk_callbacks: bulk_result::Callbacks::default(),
     })
 }
 

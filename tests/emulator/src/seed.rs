@@ -97,6 +97,7 @@ fn org(
         tags: BTreeMap::new(),
         attachments: BTreeMap::new(),
         bulk_jobs: BTreeMap::new(),
+        bulk_page_tokens: BTreeMap::new(),
         uploads: BTreeMap::new(),
         credits_used: 0,
         mails: vec![],

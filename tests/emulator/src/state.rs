@@ -36,6 +36,8 @@ pub struct Org {
     pub attachments: BTreeMap<String, Attachment>,
     /// Bulk read and write jobs by id.
     pub bulk_jobs: BTreeMap<String, BulkJob>,
+    /// `next_page_token`s of completed bulk reads: the module and page a new job continues at.
+    pub bulk_page_tokens: BTreeMap<String, (String, usize)>,
     /// Files uploaded for bulk writes, by file id.
     pub uploads: BTreeMap<String, Upload>,
     /// API credits the org's calls have used (see [`Org::charge`]).
@@ -76,6 +78,10 @@ pub struct BulkJob {
     pub json: Value,
     /// Details calls answered so far (each one moves the job a state further).
     pub polls: u32,
+    /// The result file (a ZIP), made when the job completes.
+    pub result: Option<Vec<u8>>,
+    /// A write's `ignore_empty`: empty cells leave their fields alone.
+    pub ignore_empty: bool,
 }
 
 /// A file uploaded for bulk write.
@@ -256,6 +262,8 @@ pub struct Settings {
     pub pagination_limit: usize,
     /// Access tokens one refresh token may mint in ten minutes (Zoho: 10).
     pub token_throttle: usize,
+    /// Rows of one bulk read result page (Zoho: 200,000).
+    pub bulk_read_page_rows: usize,
 }
 
 /// Everything the emulator knows.
@@ -313,6 +321,8 @@ pub struct App {
     pub bodies: crate::bodies::Bodies,
     /// Delivers notification callbacks and records each attempt.
     pub notifier: crate::notify::Notifier,
+    /// Bulk job callbacks POSTed so far (each attempt, oldest first).
+    pub bulk_callbacks: crate::bulk_result::Callbacks,
 }
 
 impl App {
