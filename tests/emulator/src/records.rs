@@ -132,11 +132,27 @@ pub async fn list(
         p.get("ids").map(String::as_str).unwrap_or("")
     );
 
-    let all_leads = module != "Leads" || p.get("converted").map(String::as_str) == Some("both");
+    // `converted` (Leads): `false` (the default) lists open leads, `true` converted ones,
+    // `both` all; `approved`: `true` (the default) or `both` lists every record (the emulator
+    // has no approval processes), `false` none.
+    let converted = match p.get("converted").map(String::as_str) {
+        None | Some("false") => Some(false),
+        Some("true") => Some(true),
+        Some("both") => None,
+        Some(_) => return Err(ApiError::invalid_param("converted")),
+    };
+    let converted = if module == "Leads" { converted } else { None };
+    let approved = match p.get("approved").map(String::as_str) {
+        None | Some("true") | Some("both") => true,
+        Some("false") => false,
+        Some(_) => return Err(ApiError::invalid_param("approved")),
+    };
     let keep = |r: &Record| {
-        ids.as_ref()
-            .is_none_or(|ids| ids.contains(&r["id"].as_str().unwrap_or("")))
-            && (all_leads || !r.text().converted())
+        approved
+            && ids
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&r["id"].as_str().unwrap_or("")))
+            && converted.is_none_or(|c| r.text().converted() == c)
     };
     let records = &org.records[&module];
     if let Some(since) = since {

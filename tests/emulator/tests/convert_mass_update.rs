@@ -87,6 +87,23 @@ async fn converting_a_lead_makes_a_contact_an_account_and_a_deal() {
         .unwrap()
         .iter()
         .all(|r| r["id"] != doe.as_str()));
+    // converted=true lists only converted leads; other values of the filters are refused.
+    let (_, only) = env.get(&t, "/Leads?fields=Last_Name&converted=true").await;
+    let only: Vec<&Value> = only["data"].as_array().unwrap().iter().collect();
+    assert!(only.iter().any(|r| r["id"] == doe.as_str()));
+    assert!(only.iter().all(|r| listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|open| open["id"] != r["id"])));
+    for bad in ["converted=yes", "approved=maybe"] {
+        let (s, b) = env.get(&t, &format!("/Leads?fields=Last_Name&{bad}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+        let name = bad.split('=').next().unwrap();
+        assert_eq!(b["details"], json!({"param_name": name}), "{bad}");
+    }
+    let (s, _) = env.get(&t, "/Leads?fields=Last_Name&approved=false").await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "no record awaits approval");
     assert_eq!(credits(&env).await, 5, "a conversion costs 5 credits");
     // Converting again is refused, and nothing more is made.
     let (s, b) = env.call(Method::POST, &t, &path, Some(body)).await;

@@ -199,7 +199,7 @@ async fn bulk_read_jobs() {
     let env = Env::new().await;
     let t = env.login(PATRICIA, BULK_SCOPES).await.access;
     let body = json!({
-        "callback": {"url": "https://example.com/cb", "method": "post"},
+        "callback": {"url": "http://127.0.0.1:9/cb", "method": "post"},
         "query": {"module": {"api_name": "Leads"}, "fields": ["Last_Name", "Email"],
             "criteria": {"group_operator": "or", "group": [
                 {"field": {"api_name": "Last_Name"}, "comparator": "equal", "value": "Doe"},
@@ -371,7 +371,7 @@ async fn bulk_write_upload_and_jobs() {
     assert!(admin["file_id"].is_string());
 
     let job_body = |file: &str| {
-        json!({"operation": "insert", "callback": {"url": "https://example.com/cb", "method": "post"},
+        json!({"operation": "insert", "callback": {"url": "http://127.0.0.1:9/cb", "method": "post"},
             "resource": [{"type": "data", "module": {"api_name": "Leads"}, "file_id": file,
                 "field_mappings": [{"api_name": "Last_Name", "index": 0}, {"api_name": "Email", "index": 1}]}]})
     };
