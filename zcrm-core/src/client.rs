@@ -15,6 +15,7 @@ use std::time::Instant;
 use tracing::Instrument;
 
 mod builder;
+mod download;
 
 pub use builder::{edition_concurrency, ClientBuilder};
 

@@ -59,8 +59,8 @@ pub mod reqwest_method {
 }
 pub use outcome::RecordOutcome;
 pub use records::{
-    AttachmentsTo, Conversion, Converted, Dynamic, DynamicRecord, ListParams, MassUpdateJob,
-    MassUpdateState, MassUpdateStatus, Module, PageCursor, RecordId, RecordPage, Records, Related,
-    SearchQuery,
+    AttachmentsTo, BulkRead, Conversion, Converted, Dynamic, DynamicRecord, ListParams,
+    MassUpdateJob, MassUpdateState, MassUpdateStatus, Module, PageCursor, RecordId, RecordPage,
+    Records, Related, SearchQuery,
 };
 pub use token::StoredToken;

@@ -11,12 +11,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::fmt;
 
+mod bulk_csv;
+mod bulk_read;
 mod convert;
 mod listing;
 mod mass_update;
 mod paging;
 mod related;
 
+pub use bulk_read::BulkRead;
 pub use convert::{AttachmentsTo, Conversion, Converted};
 use listing::page_bound;
 pub use listing::{PageCursor, RecordPage, LISTING_CAP};
