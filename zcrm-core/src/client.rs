@@ -143,16 +143,22 @@ impl ApiResponse {
             Err(Error::Decode { path, message, .. })
                 if !self.idempotent && (200..300).contains(&self.status) =>
             {
-                Err(Error::UnknownOutcome {
-                    reason: format!(
-                        "its reply (HTTP {}) could not be read at `{path}`: {message}",
-                        self.status
-                    ),
-                    status: Some(self.status),
-                    snippet: http::snippet(&self.body),
-                })
+                Err(self.unknown_outcome(format!(
+                    "its reply (HTTP {}) could not be read at `{path}`: {message}",
+                    self.status
+                )))
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// This answer as an [`Error::UnknownOutcome`]: the request may have taken effect, and
+    /// `reason` says why its outcome cannot be read.
+    pub(crate) fn unknown_outcome(&self, reason: String) -> Error {
+        Error::UnknownOutcome {
+            reason,
+            status: Some(self.status),
+            snippet: http::snippet(&self.body),
         }
     }
 }

@@ -34,11 +34,7 @@ impl RecordOutcome {
     }
     /// The id of the record written or deleted.
     pub fn id(&self) -> Option<RecordId> {
-        match self.details.get("id")? {
-            Value::String(s) => Some(RecordId(s.clone())),
-            Value::Number(n) => Some(RecordId(n.to_string())),
-            _ => None,
-        }
+        RecordId::from_json(self.details.get("id")?)
     }
     /// The id on success, or this outcome as an [`Error::Api`].
     pub fn into_result(self) -> Result<RecordId, Error> {

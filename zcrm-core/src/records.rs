@@ -64,11 +64,7 @@ impl DynamicRecord {
     }
     /// The record id.
     pub fn id(&self) -> Option<RecordId> {
-        match self.0.get("id")? {
-            Value::String(s) => Some(RecordId(s.clone())),
-            Value::Number(n) => Some(RecordId(n.to_string())),
-            _ => None,
-        }
+        RecordId::from_json(self.0.get("id")?)
     }
     /// A field's value.
     pub fn get(&self, field: &str) -> Option<&Value> {
@@ -95,6 +91,14 @@ impl DynamicRecord {
 pub struct RecordId(pub String);
 
 impl RecordId {
+    /// An id as Zoho sends it: a string, or a number (kept as its digits).
+    pub(crate) fn from_json(v: &Value) -> Option<RecordId> {
+        match v {
+            Value::String(s) => Some(RecordId(s.clone())),
+            Value::Number(n) => Some(RecordId(n.to_string())),
+            _ => None,
+        }
+    }
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -330,13 +334,8 @@ impl<M: Module> Records<M> {
     ) -> Result<Vec<RecordOutcome>, Error> {
         let encoded = records
             .iter()
-            .map(serde_json::to_value)
-            .collect::<Result<Vec<Value>, _>>()
-            .map_err(|e| Error::Decode {
-                path: "$.data".into(),
-                message: format!("cannot encode the records: {e}"),
-                snippet: String::new(),
-            })?;
+            .map(|r| to_json(r, "$.data", "a record"))
+            .collect::<Result<Vec<Value>, _>>()?;
         // Every record is checked before the first is sent.
         self.client
             .validate_picklists(self.module.api_name(), &encoded)
@@ -374,15 +373,11 @@ impl<M: Module> Records<M> {
             }
             .into()
         } else {
-            Error::UnknownOutcome {
-                reason: format!(
-                    "its reply (HTTP {}) carries {} outcomes for {records} records",
-                    resp.status,
-                    data.len()
-                ),
-                status: Some(resp.status),
-                snippet: crate::http::snippet(&resp.body),
-            }
+            resp.unknown_outcome(format!(
+                "its reply (HTTP {}) carries {} outcomes for {records} records",
+                resp.status,
+                data.len()
+            ))
         })
     }
 
@@ -573,6 +568,19 @@ fn names_missing_id(message: &str, details: &Value, id: &RecordId) -> bool {
 
 /// Ids travel as one comma-separated list: an empty id or one holding a `,` would name other
 /// records, so it is an [`Error::Config`] and nothing is sent.
+/// `value` as JSON for a request body; `what` (at `path`) names it when it cannot be encoded.
+pub(crate) fn to_json<T: Serialize + ?Sized>(
+    value: &T,
+    path: &str,
+    what: &str,
+) -> Result<Value, Error> {
+    serde_json::to_value(value).map_err(|e| Error::Decode {
+        path: path.into(),
+        message: format!("{what} could not be encoded: {e}"),
+        snippet: String::new(),
+    })
+}
+
 pub(crate) fn check_ids(ids: &[RecordId]) -> Result<(), Error> {
     match ids
         .iter()

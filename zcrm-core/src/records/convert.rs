@@ -173,11 +173,7 @@ impl<D: Serialize> Conversion<D> {
         }
         let deal = match &self.deal {
             Some(deal) => {
-                let deal = serde_json::to_value(deal).map_err(|e| Error::Decode {
-                    path: "$.data[0].Deals".into(),
-                    message: format!("the deal could not be encoded: {e}"),
-                    snippet: String::new(),
-                })?;
+                let deal = super::to_json(deal, "$.data[0].Deals", "the deal")?;
                 if !deal.is_object() {
                     return Err(ConfigError::Invalid {
                         field: "deal",
@@ -271,20 +267,24 @@ impl Converted {
             Some(d) if d.is_object() => d,
             _ => item,
         };
+        // An id, bare or as `{"id", "name"}`; null or empty is none.
+        let read = |v: &Value, at: &str| -> Result<Option<RecordId>, Error> {
+            match v {
+                Value::Null => Ok(None),
+                Value::String(s) if s.is_empty() => Ok(None),
+                v => RecordId::from_json(v)
+                    .map(Some)
+                    .ok_or_else(|| malformed(&format!("holds `{at}` = {v}"))),
+            }
+        };
         let id = |key: &str| -> Result<Option<RecordId>, Error> {
             match ids.get(key) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) if s.is_empty() => Ok(None),
-                Some(Value::String(s)) => Ok(Some(RecordId(s.clone()))),
-                Some(Value::Number(n)) => Ok(Some(RecordId(n.to_string()))),
+                None => Ok(None),
                 Some(Value::Object(o)) => match o.get("id") {
-                    None | Some(Value::Null) => Ok(None),
-                    Some(Value::String(s)) if s.is_empty() => Ok(None),
-                    Some(Value::String(s)) if !s.is_empty() => Ok(Some(RecordId(s.clone()))),
-                    Some(Value::Number(n)) => Ok(Some(RecordId(n.to_string()))),
-                    Some(other) => Err(malformed(&format!("holds `{key}.id` = {other}"))),
+                    None => Ok(None),
+                    Some(v) => read(v, &format!("{key}.id")),
                 },
-                Some(other) => Err(malformed(&format!("holds `{key}` = {other}"))),
+                Some(v) => read(v, key),
             }
         };
         let converted = Converted {
@@ -350,10 +350,11 @@ impl<M: Module> Records<M> {
         let resp = self.client.execute(req).await?;
         // A success that cannot be read may still have converted the lead: its outcome is
         // unknown (converting again would answer ID_ALREADY_CONVERTED and the ids be lost).
-        let unknown = |why: String| Error::UnknownOutcome {
-            reason: format!("the conversion answered HTTP {} {why}", resp.status),
-            status: Some(resp.status),
-            snippet: crate::http::snippet(&resp.body),
+        let unknown = |why: String| {
+            resp.unknown_outcome(format!(
+                "the conversion answered HTTP {} {why}",
+                resp.status
+            ))
         };
         let body = resp
             .json::<Value>()?

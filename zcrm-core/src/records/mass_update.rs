@@ -186,10 +186,11 @@ impl<M: Module> Records<M> {
         let resp = self.client.execute(req).await?;
         // The job's id is the only handle on work that has started: an answer that does not
         // give it is an unknown outcome, not an error that invites scheduling again.
-        let unknown = |why: String| Error::UnknownOutcome {
-            reason: format!("the mass update answered HTTP {} {why}", resp.status),
-            status: Some(resp.status),
-            snippet: crate::http::snippet(&resp.body),
+        let unknown = |why: String| {
+            resp.unknown_outcome(format!(
+                "the mass update answered HTTP {} {why}",
+                resp.status
+            ))
         };
         let body = resp
             .json::<Value>()?
@@ -276,11 +277,7 @@ impl<M: Module> Records<M> {
 
     /// The change as JSON, checked against the module's picklists.
     async fn encode_change(&self, changes: &M::Update) -> Result<Value, Error> {
-        let value = serde_json::to_value(changes).map_err(|e| Error::Decode {
-            path: "$.data[0]".into(),
-            message: format!("the change could not be encoded: {e}"),
-            snippet: String::new(),
-        })?;
+        let value = super::to_json(changes, "$.data[0]", "the change")?;
         match &value {
             Value::Object(o) if !o.is_empty() => {}
             _ => {

@@ -3,7 +3,7 @@
 //! [`Module`], as [`Records`] is.
 
 use super::listing::{page_at, stream_from};
-use super::{check_ids, ListParams, Module, PageCursor, RecordId, RecordPage, Records};
+use super::{check_ids, to_json, ListParams, Module, PageCursor, RecordId, RecordPage, Records};
 use crate::client::{encode_segment, ApiRequest};
 use crate::error::Error;
 use crate::outcome::RecordOutcome;
@@ -73,13 +73,8 @@ impl<M: Module, R: Module> Related<M, R> {
     pub async fn add(&self, records: &[R::Update]) -> Result<Vec<RecordOutcome>, Error> {
         let records = records
             .iter()
-            .map(serde_json::to_value)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::Decode {
-                path: "$.data".into(),
-                message: format!("a record could not be encoded: {e}"),
-                snippet: String::new(),
-            })?;
+            .map(|r| to_json(r, "$.data", "a record"))
+            .collect::<Result<Vec<_>, _>>()?;
         let client = &self.parent.client;
         client
             .validate_picklists(self.related.api_name(), &records)
