@@ -7,6 +7,7 @@ use crate::error::{ConfigError, Error, ProtocolError};
 use crate::http::{self, RetryBudget};
 use crate::oauth;
 use crate::store::TokenStore;
+use crate::upload::Multipart;
 use bytes::Bytes;
 use reqwest::Method;
 use serde_json::Value;
@@ -16,8 +17,10 @@ use tracing::Instrument;
 
 mod builder;
 mod download;
+mod files;
 
 pub use builder::{edition_concurrency, ClientBuilder};
+pub use files::UploadedFile;
 
 /// The CRM API version this SDK speaks.
 pub const API_VERSION: &str = "v7";
@@ -42,6 +45,13 @@ pub struct ApiRequest {
     /// For batch writes: the number of records sent. An HTTP 400 or 412 answer carrying exactly
     /// that many per-record items is then returned as a response (the outcomes), not an error.
     pub expected_items: Option<usize>,
+    /// A `multipart/form-data` body (files), sent instead of the JSON body.
+    multipart: Option<Arc<Multipart>>,
+    /// Send to the environment's file-upload host instead of the API domain.
+    upload_host: bool,
+    /// The time the whole exchange may take, body included (the config's read timeout unless
+    /// set).
+    timeout: Option<std::time::Duration>,
 }
 
 impl ApiRequest {
@@ -58,6 +68,9 @@ impl ApiRequest {
             headers: vec![],
             idempotent,
             expected_items: None,
+            multipart: None,
+            upload_host: false,
+            timeout: None,
         }
     }
     /// Sets the JSON body to `body`, encoded.
@@ -80,6 +93,9 @@ impl ApiRequest {
             headers: vec![],
             idempotent: true,
             expected_items: None,
+            multipart: None,
+            upload_host: false,
+            timeout: None,
         }
     }
     /// A request with a JSON body.
@@ -93,7 +109,30 @@ impl ApiRequest {
             headers: vec![],
             idempotent,
             expected_items: None,
+            multipart: None,
+            upload_host: false,
+            timeout: None,
         }
+    }
+    /// Sends `form` as the body (`multipart/form-data`), in place of a JSON body. Its file
+    /// parts stream from their source as the request is sent.
+    pub fn multipart(mut self, form: Multipart) -> Self {
+        self.body = None;
+        self.multipart = Some(Arc::new(form));
+        self
+    }
+    /// Sends the request to the environment's file-upload host
+    /// ([`ApiEnvironment::file_upload_url`]) instead of the API domain (bulk write's
+    /// `/crm/v7/upload`).
+    pub fn to_upload_host(mut self) -> Self {
+        self.upload_host = true;
+        self
+    }
+    /// Sets the time the whole exchange may take, body included, in place of the config's
+    /// read timeout (large uploads and downloads).
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
     }
     /// Adds a query parameter.
     pub fn query(mut self, k: impl Into<String>, v: impl Into<String>) -> Self {
@@ -181,6 +220,24 @@ fn learn_edition(
             }
         }
     })
+}
+
+/// The answer of [`Client::send`].
+pub(crate) enum Reply {
+    /// A body read in full.
+    Buffered(ApiResponse),
+    /// A 2xx response whose body is still to be read, with its concurrency slot.
+    Streamed(reqwest::Response, Slot),
+}
+
+/// A concurrency slot held by a streamed response body; given back when dropped.
+#[derive(Debug)]
+pub(crate) struct Slot(Arc<crate::limits::Limit>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.release_one();
+    }
 }
 
 #[derive(Debug)]
@@ -303,34 +360,37 @@ impl Client {
     /// full jitter, `Retry-After` honoured, within the retry budget), and on 401 `INVALID_TOKEN`
     /// refreshes the token once and replays.
     pub async fn execute(&self, req: ApiRequest) -> Result<ApiResponse, Error> {
-        let module = req
-            .path
-            .trim_start_matches('/')
-            .split('/')
-            .next()
-            .filter(|m| !m.is_empty() && !matches!(*m, "settings" | "users" | "org" | "coql"))
-            .unwrap_or("")
-            .to_string();
-        let span = tracing::info_span!(
-            "zcrm.request",
-            method = %req.method,
-            path = %req.path,
-            module = %module,
-            attempt = tracing::field::Empty,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty
-        );
+        let span = request_span(&req);
         self.execute_inner(req).instrument(span).await
     }
 
     async fn execute_inner(&self, req: ApiRequest) -> Result<ApiResponse, Error> {
+        match self.send(req, false).await? {
+            Reply::Buffered(r) => Ok(r),
+            Reply::Streamed(..) => unreachable!("a buffered request is answered buffered"),
+        }
+    }
+
+    /// The URL of a request: the API domain, or the file-upload host.
+    fn url_of(&self, req: &ApiRequest) -> String {
+        let base = if req.upload_host {
+            self.inner.auth.env().file_upload_url().to_string()
+        } else {
+            self.inner.api_base.clone()
+        };
+        if req.path.starts_with("/crm/") {
+            format!("{base}{}", req.path)
+        } else {
+            format!("{base}/crm/{API_VERSION}{}", req.path)
+        }
+    }
+
+    /// Sends a request (see [`execute`](Self::execute)); with `streamed`, a 2xx body is not
+    /// read but handed back with the response, holding its concurrency slot until dropped.
+    pub(crate) async fn send(&self, req: ApiRequest, streamed: bool) -> Result<Reply, Error> {
         check_path(&req.path)?;
         let inner = &self.inner;
-        let url = if req.path.starts_with("/crm/") {
-            format!("{}{}", inner.api_base, req.path)
-        } else {
-            format!("{}/crm/{API_VERSION}{}", inner.api_base, req.path)
-        };
+        let url = self.url_of(&req);
         let limit = inner.config.max_response_bytes();
         let mut retrier = http::Retrier::new(inner.config.retry(), &inner.budget);
         let mut replayed = false;
@@ -341,7 +401,7 @@ impl Client {
             let started = Instant::now();
             let result = {
                 let limiter = self.limiter();
-                let _permit = self.permit(&limiter).await?;
+                let permit = self.permit(&limiter).await?;
                 // The token is taken once the request may go: a refresh that happened while it
                 // queued is used, so no request leaves with a token known to be stale.
                 let token = inner.auth.access_token().await?;
@@ -356,22 +416,44 @@ impl Client {
                 for (k, v) in &req.headers {
                     rb = rb.header(k, v);
                 }
-                if let Some(b) = &req.body {
+                if let Some(t) = req.timeout {
+                    rb = rb.timeout(t);
+                }
+                if let Some(m) = &req.multipart {
+                    match m.form().await? {
+                        Some(form) => rb = rb.multipart(form),
+                        None => return Err(Error::Config(ConfigError::Invalid {
+                            field: "multipart",
+                            reason: "a file part read from a reader was sent already and cannot be sent again; give a path or bytes to send a file more than once".into(),
+                        })),
+                    }
+                } else if let Some(b) = &req.body {
                     rb = rb.json(b);
                 }
+                let idempotent = req.idempotent;
                 match rb.send().await {
+                    Ok(resp) if streamed && (200..300).contains(&resp.status().as_u16()) => {
+                        let status = resp.status().as_u16();
+                        span.record("status", status);
+                        span.record("duration_ms", started.elapsed().as_millis() as u64);
+                        retrier.succeeded();
+                        permit.forget();
+                        return Ok(Reply::Streamed(resp, Slot(limiter.clone())));
+                    }
                     Ok(resp) => {
                         let status = resp.status().as_u16();
                         let retry_after = http::retry_after(&resp);
                         http::read_body(resp, limit)
                             .await
                             .map(|body| (status, retry_after, body, token))
-                            .map_err(|e| http::body_error(e, status, req.idempotent, limit))
+                            .map_err(|e| http::body_error(e, status, idempotent, limit))
                     }
-                    Err(e) => Err(http::send_error(e, req.idempotent)),
+                    Err(e) => Err(http::send_error(e, idempotent)),
                 }
             };
             span.record("duration_ms", started.elapsed().as_millis() as u64);
+            // A body read from a reader cannot be sent again: whatever came back is final.
+            let resendable = req.multipart.as_ref().is_none_or(|m| m.replayable());
             let (error, retry_after) = match result {
                 Ok((status, retry_after, body, token)) => {
                     span.record("status", status);
@@ -382,11 +464,11 @@ impl Client {
                             && per_record_items(&body) == req.expected_items);
                     if accepted {
                         retrier.succeeded();
-                        return Ok(ApiResponse {
+                        return Ok(Reply::Buffered(ApiResponse {
                             status,
                             body,
                             idempotent: req.idempotent,
-                        });
+                        }));
                     }
                     if status < 400 {
                         // Redirects are never followed (they would carry the token to another
@@ -398,11 +480,13 @@ impl Client {
                     // answered by one refresh and one replay.
                     let stale = matches!(err.api_code(), Some("INVALID_TOKEN" | "HTTP_ERROR"));
                     if status == 401 && stale && !replayed {
-                        tracing::info!("access token rejected; refreshing once and replaying");
-                        replayed = true;
                         inner.auth.invalidate(&token);
-                        retrier.unstart();
-                        continue;
+                        if resendable {
+                            tracing::info!("access token rejected; refreshing once and replaying");
+                            replayed = true;
+                            retrier.unstart();
+                            continue;
+                        }
                     }
                     (err, retry_after)
                 }
@@ -411,7 +495,7 @@ impl Client {
             // A request that is not safe to repeat is sent again only after a 429: the server
             // refused it unprocessed.
             let throttled = matches!(error, Error::Api { status: 429, .. });
-            let may_repeat = error.is_retryable() && (req.idempotent || throttled);
+            let may_repeat = error.is_retryable() && (req.idempotent || throttled) && resendable;
             let Some(wait) = retrier.wait_after(may_repeat, retry_after) else {
                 return Err(error);
             };
@@ -450,6 +534,28 @@ impl Inner {
     fn auth_env(&self) -> ApiEnvironment {
         self.auth.env().clone()
     }
+}
+
+/// The tracing span of one request (method, path, module; attempt, status and duration are
+/// recorded as it goes).
+fn request_span(req: &ApiRequest) -> tracing::Span {
+    let module = req
+        .path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .filter(|m| !m.is_empty() && !matches!(*m, "settings" | "users" | "org" | "coql"))
+        .unwrap_or("")
+        .to_string();
+    tracing::info_span!(
+        "zcrm.request",
+        method = %req.method,
+        path = %req.path,
+        module = %module,
+        attempt = tracing::field::Empty,
+        status = tracing::field::Empty,
+        duration_ms = tracing::field::Empty
+    )
 }
 
 /// Refuses a path the URL would not carry as written: one that does not start with `/`, or

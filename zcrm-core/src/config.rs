@@ -72,6 +72,7 @@ pub struct SdkConfig {
     pub(crate) pick_list_validation: bool,
     pub(crate) connect_timeout: Duration,
     pub(crate) read_timeout: Duration,
+    pub(crate) transfer_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) user_agent: String,
     pub(crate) resource_path: Option<PathBuf>,
@@ -89,6 +90,7 @@ impl Default for SdkConfig {
             pick_list_validation: true,
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(60),
+            transfer_timeout: Duration::from_secs(30 * 60),
             retry: RetryPolicy::default(),
             user_agent: format!("zcrm/{} (Rust)", env!("CARGO_PKG_VERSION")),
             resource_path: None,
@@ -125,6 +127,11 @@ impl SdkConfig {
     /// Time allowed for a whole response, after connecting.
     pub fn read_timeout(&self) -> Duration {
         self.read_timeout
+    }
+    /// Time allowed for a file upload or download (attachments, photos, files, bulk files),
+    /// body included, in place of the read timeout.
+    pub fn transfer_timeout(&self) -> Duration {
+        self.transfer_timeout
     }
     /// The retry policy.
     pub fn retry(&self) -> &RetryPolicy {
@@ -188,6 +195,13 @@ impl SdkConfigBuilder {
     /// included.
     pub fn read_timeout(mut self, t: Duration) -> Self {
         self.config.read_timeout = t;
+        self
+    }
+    /// Time allowed for a file upload or download, body included (default 30 minutes): the
+    /// attachment, photo, file and bulk-file calls use it in place of the read timeout, which a
+    /// large file may outlast.
+    pub fn transfer_timeout(mut self, t: Duration) -> Self {
+        self.config.transfer_timeout = t;
         self
     }
     /// The retry policy.

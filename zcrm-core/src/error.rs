@@ -78,6 +78,17 @@ pub enum Error {
         /// HTTP status of the response.
         status: u16,
     },
+    /// A local file could not be read or written (an upload's source, a download's target).
+    #[error("{what} `{path}`: {source}")]
+    Io {
+        /// What was being done (`reading the upload`, ...).
+        what: &'static str,
+        /// The file.
+        path: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The state of a batch call (create, update, upsert, delete in chunks of 100) that failed
@@ -206,6 +217,8 @@ pub enum ErrorKind {
     PartialWrite,
     /// See [`Error::ResponseTooLarge`].
     ResponseTooLarge,
+    /// See [`Error::Io`].
+    Io,
 }
 
 impl Error {
@@ -224,6 +237,7 @@ impl Error {
             Error::Protocol(_) => ErrorKind::Protocol,
             Error::PartialWrite(_) => ErrorKind::PartialWrite,
             Error::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
+            Error::Io { .. } => ErrorKind::Io,
         }
     }
 

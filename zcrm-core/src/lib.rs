@@ -16,6 +16,7 @@ mod arbitrary;
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod download;
 pub mod environment;
 pub mod error;
 pub(crate) mod http;
@@ -30,6 +31,7 @@ pub mod secret;
 pub mod store;
 pub mod token;
 pub mod types;
+pub mod upload;
 
 pub use auth::{OAuthToken, TokenSource};
 pub use client::{ApiRequest, ApiResponse, Client, ClientBuilder};

@@ -34,6 +34,10 @@ impl Limit {
     pub(crate) fn try_acquire(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
         self.sem.try_acquire().ok()
     }
+    /// Gives back one slot whose permit was forgotten (a streamed body that held it).
+    pub(crate) fn release_one(&self) {
+        self.sem.add_permits(1);
+    }
     pub(crate) async fn acquire(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
         self.sem.acquire().await.ok()
     }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::fmt;
 
+pub(crate) mod attachments;
 mod bulk_csv;
 mod bulk_read;
 mod convert;
@@ -19,6 +20,7 @@ mod mass_update;
 mod paging;
 mod related;
 
+pub use attachments::{Attachment, AttachmentKind, Attachments, DELETE_CHUNK};
 pub use bulk_read::BulkRead;
 pub use convert::{AttachmentsTo, Conversion, Converted};
 use listing::page_bound;
@@ -298,7 +300,7 @@ impl<M: Module> Records<M> {
     }
 
     /// [`batch`](Self::batch) in chunks of `size`.
-    async fn batch_by<T>(
+    pub(crate) async fn batch_by<T>(
         &self,
         items: &[T],
         size: usize,

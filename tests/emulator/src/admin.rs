@@ -188,9 +188,12 @@ async fn settings(State(app): State<App>, b: Bytes) -> ApiResult {
     if let Some(n) = v["bulk_read_page_rows"].as_u64() {
         w.settings.bulk_read_page_rows = usize::try_from(n).unwrap_or(usize::MAX).max(1);
     }
+    if let Some(n) = v["max_upload_bytes"].as_u64() {
+        w.settings.max_upload_bytes = usize::try_from(n).unwrap_or(usize::MAX);
+    }
     ok(
         json!({"access_token_ttl_secs": w.settings.access_token_ttl.as_secs(), "grant_code_ttl_secs": w.settings.grant_code_ttl.as_secs(), "location": w.settings.location,
-            "bulk_read_page_rows": w.settings.bulk_read_page_rows}),
+            "bulk_read_page_rows": w.settings.bulk_read_page_rows, "max_upload_bytes": w.settings.max_upload_bytes}),
     )
 }
 

@@ -6,15 +6,13 @@
 use crate::auth::{Caller, Need};
 use crate::clock;
 use crate::error::{item, json_response, no_content, ApiError, ApiResult};
-use crate::multipart;
 use crate::records::{batch_status, fields_param, number, MAX_PER_PAGE};
 use crate::related::parent_exists;
 use crate::state::{App, Attachment, Org};
 use crate::store;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -103,6 +101,7 @@ pub async fn upload(
     body: Bytes,
 ) -> ApiResult {
     let mut world = app.world();
+    let max = world.settings.max_upload_bytes;
     let org = world.orgs.get_mut(&caller.org_id).expect("caller org");
     let module = parent_module(org, &caller, &module, "CREATE")?;
     parent_exists(org, &module, &id)?;
@@ -118,19 +117,8 @@ pub async fn upload(
             url.clone().into_bytes(),
             "text/uri-list".to_string(),
         )
-    } else if multipart::is_multipart(&headers) {
-        let parts = multipart::parse(&headers, &body).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
-                "the multipart body could not be read",
-                json!({"expected_type": "multipart/form-data"}),
-            )
-        })?;
-        let file = parts
-            .into_iter()
-            .find(|p| p.name == "file" && p.file_name.is_some())
-            .ok_or_else(|| ApiError::required_param("file"))?;
+    } else if crate::multipart::is_multipart(&headers) {
+        let file = crate::files::file_parts(&headers, &body, max)?.remove(0);
         (
             file.file_name.clone().unwrap_or_default(),
             "File",
@@ -183,23 +171,12 @@ pub async fn download(
     let module = parent_module(org, &caller, &module, "READ")?;
     parent_exists(org, &module, &id)?;
     let a = of_record(org, &module, &id, &att).ok_or_else(|| ApiError::invalid_id(&att))?;
-    let name = a.meta["File_Name"]
-        .as_str()
-        .unwrap_or("file")
-        .replace(['"', '\r', '\n'], "_");
-    let mut resp = (StatusCode::OK, a.body.clone()).into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&a.content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
-            .unwrap_or(HeaderValue::from_static("attachment")),
-    );
-    Ok(resp)
+    let name = a.meta["File_Name"].as_str().unwrap_or("file");
+    Ok(crate::files::file_response(
+        name,
+        &a.content_type,
+        a.body.clone(),
+    ))
 }
 
 fn delete_ids(app: &App, caller: &Caller, module: &str, id: &str, ids: &[String]) -> ApiResult {

@@ -29,6 +29,7 @@ mod convert;
 mod coql;
 mod criteria;
 mod error;
+mod files;
 mod mail;
 mod mass_update;
 mod metadata;
@@ -78,6 +79,13 @@ pub struct EmulatorConfig {
     /// Rows of one bulk read result page (Zoho: 200,000); lower it to test paging with few
     /// records (the admin API's `PUT /settings {"bulk_read_page_rows"}` changes it too).
     pub bulk_read_page_rows: usize,
+    /// Bytes one uploaded file may have: an attachment, a photo or a field's file (Zoho's API
+    /// takes bodies up to 100 MB); more is answered 413 `FILE_SIZE_MORE_THAN_ALLOWED_SIZE`.
+    pub max_upload_bytes: usize,
+    /// Serve the bulk-write upload (`/crm/v7/upload`) on a second port only, as Zoho serves it
+    /// on its own host: [`Emulator::upload_url`] names it, and the API port answers the path
+    /// as an unknown module would.
+    pub separate_upload_host: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -88,15 +96,25 @@ impl Default for EmulatorConfig {
             grant_code_ttl: Duration::from_secs(180),
             location: "us".into(),
             bulk_read_page_rows: bulk::READ_PAGE_ROWS,
+            max_upload_bytes: files::MAX_UPLOAD_BYTES,
+            separate_upload_host: false,
         }
     }
 }
 
+/// No body limit: the upload handlers check sizes themselves, answering Zoho's 413.
+fn unlimited() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::disable()
+}
+
 /// The routes Zoho itself serves (accounts and CRM), without the admin API.
-fn zoho_routes(app: &App) -> Router<App> {
-    let crm = Router::new()
+fn zoho_routes(app: &App, with_upload: bool) -> Router<App> {
+    let mut crm = Router::new()
         .route("/coql", post(coql::execute))
-        .route("/upload", post(bulk::upload))
+        .route(
+            "/files",
+            post(files::upload).get(files::download).layer(unlimited()),
+        )
         .route("/org", get(settings::org))
         .route("/users", get(settings::users))
         .route("/users/{id}", get(settings::user_one))
@@ -181,7 +199,15 @@ fn zoho_routes(app: &App) -> Router<App> {
             "/{module}/{id}/Attachments",
             get(attachments::list)
                 .post(attachments::upload)
-                .delete(attachments::delete_many),
+                .delete(attachments::delete_many)
+                .layer(unlimited()),
+        )
+        .route(
+            "/{module}/{id}/photo",
+            get(files::photo)
+                .post(files::upload_photo)
+                .delete(files::delete_photo)
+                .layer(unlimited()),
         )
         .route(
             "/{module}/{id}/Attachments/{attachment_id}",
@@ -198,6 +224,9 @@ fn zoho_routes(app: &App) -> Router<App> {
             "/{module}/{id}/{related}/{related_id}",
             delete(related::unlink_one),
         );
+    if with_upload {
+        crm = crm.route("/upload", post(bulk::upload).layer(unlimited()));
+    }
     let bulk = Router::new()
         .route("/read", post(bulk::create_read))
         .route("/read/{job_id}", get(bulk::read_details))
@@ -224,11 +253,45 @@ fn zoho_routes(app: &App) -> Router<App> {
 }
 
 /// The whole service: Zoho's routes plus the admin API under `/__emulator`.
-pub(crate) fn router(app: App) -> Router {
+pub(crate) fn router(app: App, with_upload: bool) -> Router {
     Router::new()
         .nest("/__emulator", admin::routes())
-        .merge(zoho_routes(&app))
+        .merge(zoho_routes(&app, with_upload))
         .with_state(app)
+}
+
+/// The file-upload host alone (`/crm/{v7,v8}/upload`), for a separate port.
+fn upload_router(app: App) -> Router {
+    let upload = Router::new().route("/upload", post(bulk::upload).layer(unlimited()));
+    Router::new()
+        .nest("/crm/v7", upload.clone())
+        .nest("/crm/v8", upload)
+        .fallback(middleware::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            middleware::observe,
+        ))
+        .with_state(app)
+}
+
+/// Serves `service` on `listener` until `stop` fires.
+fn serve(
+    listener: tokio::net::TcpListener,
+    service: Router,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    // A send buffer a whole list page fits in: the page is handed to the kernel in one
+    // write, not in pieces as the client drains it (each a wake-up of the server).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(1 << 20);
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, service)
+            .with_graceful_shutdown(async {
+                let _ = stop.await;
+            })
+            .await;
+    });
 }
 
 /// Builds the shared state from a config.
@@ -242,6 +305,7 @@ pub(crate) fn app(config: &EmulatorConfig) -> Result<App, String> {
         pagination_limit: records::TOKEN_LIMIT,
         token_throttle: accounts::THROTTLE_LIMIT,
         bulk_read_page_rows: config.bulk_read_page_rows.max(1),
+        max_upload_bytes: config.max_upload_bytes,
     };
     let world = seed::world(&seed, settings);
     Ok(App {
@@ -268,10 +332,14 @@ pub struct Emulator {
     pub api_url: String,
     /// The admin API.
     pub admin_url: String,
+    /// The file-upload host (the environment's `file_upload_url`): `base_url`, or a second
+    /// port with [`EmulatorConfig::separate_upload_host`].
+    pub upload_url: String,
     /// The bound address.
     pub addr: SocketAddr,
     app: App,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    upload_shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Emulator {
@@ -294,28 +362,33 @@ impl Emulator {
         let base_url = format!("http://{addr}");
         *app.base_url.lock().unwrap_or_else(|e| e.into_inner()) = base_url.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let service = router(app.clone());
-        // A send buffer a whole list page fits in: the page is handed to the kernel in one
-        // write, not in pieces as the client drains it (each a wake-up of the server).
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(1 << 20);
-        });
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, service)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        serve(
+            listener,
+            router(app.clone(), !config.separate_upload_host),
+            rx,
+        );
+        let (upload_url, upload_shutdown) = if config.separate_upload_host {
+            let upload = tokio::net::TcpListener::bind((addr.ip(), 0))
+                .await
+                .map_err(|e| format!("cannot bind the upload port: {e}"))?;
+            let upload_addr = upload.local_addr().map_err(|e| e.to_string())?;
+            let (utx, urx) = tokio::sync::oneshot::channel::<()>();
+            serve(upload, upload_router(app.clone()), urx);
+            (format!("http://{upload_addr}"), Some(utx))
+        } else {
+            (base_url.clone(), None)
+        };
         Ok(Emulator {
             accounts_url: base_url.clone(),
             token_url: format!("{base_url}/oauth/v2/token"),
             api_url: base_url.clone(),
             admin_url: format!("{base_url}/__emulator"),
+            upload_url,
             base_url,
             addr,
             app,
             shutdown: Some(tx),
+            upload_shutdown,
         })
     }
 
@@ -354,7 +427,10 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
+        for tx in [self.shutdown.take(), self.upload_shutdown.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = tx.send(());
         }
     }

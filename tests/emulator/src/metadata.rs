@@ -174,7 +174,7 @@ pub fn custom_field(spec: &Value, id: String, now: &str) -> Result<Value, String
         "integer" => "integer",
         "double" | "currency" | "percent" => "double",
         "boolean" => "boolean",
-        "multiselectpicklist" | "subform" | "fileupload" => "jsonarray",
+        "multiselectpicklist" | "subform" | "fileupload" | "imageupload" => "jsonarray",
         "lookup" | "ownerlookup" | "userlookup" => "jsonobject",
         "text" | "textarea" | "email" | "phone" | "website" | "picklist" | "date" | "datetime"
         | "bigint" => "string",

@@ -96,6 +96,8 @@ fn org(
         in_flight: Default::default(),
         tags: BTreeMap::new(),
         attachments: BTreeMap::new(),
+        files: BTreeMap::new(),
+        photos: BTreeMap::new(),
         bulk_jobs: BTreeMap::new(),
         bulk_page_tokens: BTreeMap::new(),
         uploads: BTreeMap::new(),

@@ -34,6 +34,10 @@ pub struct Org {
     pub tags: BTreeMap<String, Vec<Value>>,
     /// Record attachments by id.
     pub attachments: BTreeMap<String, Attachment>,
+    /// Files for file and image fields (`/crm/v7/files`), by file id.
+    pub files: BTreeMap<String, StoredFile>,
+    /// Record photos, by `{module}/{record id}`.
+    pub photos: BTreeMap<String, StoredFile>,
     /// Bulk read and write jobs by id.
     pub bulk_jobs: BTreeMap<String, BulkJob>,
     /// `next_page_token`s of completed bulk reads: the module and page a new job continues at.
@@ -52,6 +56,17 @@ pub struct Org {
     pub channels: BTreeMap<String, crate::watch::Channel>,
     /// Record changes not yet matched against the channels; kept only while a channel exists.
     pub events: Vec<crate::notify::RecordEvent>,
+}
+
+/// A file stored for a file or image field, or a record photo.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    /// Its name.
+    pub name: String,
+    /// Its media type.
+    pub content_type: String,
+    /// Its bytes.
+    pub body: Vec<u8>,
 }
 
 /// An attachment of a record: a stored file or a linked URL.
@@ -264,6 +279,8 @@ pub struct Settings {
     pub token_throttle: usize,
     /// Rows of one bulk read result page (Zoho: 200,000).
     pub bulk_read_page_rows: usize,
+    /// Bytes one uploaded file (attachment, photo, field file) may have.
+    pub max_upload_bytes: usize,
 }
 
 /// Everything the emulator knows.

@@ -279,8 +279,31 @@ fn value_of(ctx: &Ctx, f: FieldView, v: &Value, jp: &str) -> Result<Value, Value
             Ok(json!({"name": "Standard", "id": id}))
         }
         "subform" => subform(ctx, f, v, jp),
+        "fileupload" | "imageupload" => field_files(ctx, api, v, jp),
         _ => Ok(v.clone()),
     }
+}
+
+/// A file or image field: `[{"File_Id__s": id}, ...]` naming files uploaded to `/files`;
+/// stored with each file's name and size.
+fn field_files(ctx: &Ctx, api: &str, v: &Value, jp: &str) -> Result<Value, Value> {
+    let arr = v.as_array().ok_or_else(|| expected(api, jp, "jsonarray"))?;
+    arr.iter()
+        .map(|entry| {
+            let id = entry
+                .get("File_Id__s")
+                .and_then(Value::as_str)
+                .ok_or_else(|| expected(api, jp, "jsonarray"))?;
+            let f = ctx
+                .org
+                .files
+                .get(id)
+                .ok_or_else(|| invalid(api, jp, json!({"File_Id__s": id})))?;
+            Ok(json!({"File_Id__s": id, "File_Name__s": f.name,
+                "Size__s": f.body.len().to_string(), "id": id}))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Value::Array)
 }
 
 fn id_of(v: &Value) -> Option<String> {

@@ -1,124 +1,79 @@
-//! Streamed downloads: a GET whose successful body goes to a temporary file, chunk by chunk,
-//! never into memory whole (bulk read exports). Sent as every other request is: under the
-//! concurrency limit, with the access token, redirects refused, retried when safe, and one
-//! token refresh on a stale-token 401.
+//! Streamed downloads: a request whose successful body is handed back unread
+//! ([`Client::execute_download`]), or written to a temporary file chunk by chunk, never into
+//! memory whole (bulk read exports). Sent as every other request is: under the concurrency
+//! limit, with the access token, redirects refused, retried when safe, and one token refresh
+//! on a stale-token 401.
 
-use super::{check_path, Client, API_VERSION};
+use super::{check_path, request_span, ApiRequest, Client, Reply};
+use crate::download::Download;
 use crate::error::{Error, ProtocolError};
-use crate::http::{self, BodyError};
+use crate::http;
 use std::io::Seek;
+use tracing::Instrument;
 
 /// Writes a response body to `file`, chunk by chunk; the bytes written, or why it stopped.
-async fn body_to_file(
-    mut resp: reqwest::Response,
-    file: &mut tokio::fs::File,
-) -> Result<u64, Error> {
+async fn body_to_file(download: &mut Download, file: &mut tokio::fs::File) -> Result<u64, Error> {
     use tokio::io::AsyncWriteExt;
     let mut written = 0u64;
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                file.write_all(&chunk).await.map_err(io_error)?;
-                written += chunk.len() as u64;
-            }
-            Ok(None) => {
-                file.flush().await.map_err(io_error)?;
-                return Ok(written);
-            }
-            Err(e) => return Err(http::transport_error(e)),
-        }
+    while let Some(chunk) = download.chunk().await? {
+        file.write_all(&chunk).await.map_err(io_error)?;
+        written += chunk.len() as u64;
     }
+    file.flush().await.map_err(io_error)?;
+    Ok(written)
 }
 
 /// A local file error while a download is written.
-fn io_error(e: std::io::Error) -> Error {
-    Error::Transport(format!(
-        "writing the download to a temporary file failed: {e}"
-    ))
+fn io_error(source: std::io::Error) -> Error {
+    Error::Io {
+        what: "writing the download to",
+        path: "a temporary file".into(),
+        source,
+    }
 }
 
 impl Client {
+    /// Sends `req` and returns its successful body unread, as a [`Download`] to stream, save
+    /// or collect. It is sent as [`execute`](Self::execute) sends (retries, token refresh,
+    /// concurrency limit, whose slot the download holds until it is read or dropped); an error
+    /// answer is [`Error::Api`]. A body cut off mid-way is an error of the download's reads,
+    /// not fetched again.
+    pub async fn execute_download(&self, req: ApiRequest) -> Result<Download, Error> {
+        let span = request_span(&req);
+        match self.send(req, true).instrument(span).await? {
+            Reply::Streamed(resp, slot) => Ok(Download::new(resp, slot)),
+            Reply::Buffered(r) => Err(ProtocolError::UnexpectedStatus { status: r.status }.into()),
+        }
+    }
+
     /// GETs `path` (below `/crm/v7`, or a full path starting with `/crm/`) and writes its
     /// successful body to an anonymous temporary file (deleted when dropped), returned
-    /// rewound to its start. An error answer is read (within `max_response_bytes`) and
-    /// returned as [`Error::Api`], as for [`execute`](Self::execute); a download cut off is
-    /// fetched again from the start, within the retry policy.
+    /// rewound to its start. An error answer is [`Error::Api`], as for
+    /// [`execute`](Self::execute); a download cut off is fetched again from the start, within
+    /// the retry policy.
     pub async fn download_to_temp_file(&self, path: &str) -> Result<std::fs::File, Error> {
         check_path(path)?;
         let inner = &self.inner;
-        let url = if path.starts_with("/crm/") {
-            format!("{}{path}", inner.api_base)
-        } else {
-            format!("{}/crm/{API_VERSION}{path}", inner.api_base)
-        };
-        let limit = inner.config.max_response_bytes();
         let mut retrier = http::Retrier::new(inner.config.retry(), &inner.budget);
-        let mut replayed = false;
         loop {
             retrier.start();
-            let (error, retry_after) = {
-                let limiter = self.limiter();
-                let _permit = self.permit(&limiter).await?;
-                let token = inner.auth.access_token().await?;
-                let sent = inner
-                    .http
-                    .get(&url)
-                    .header(
-                        "Authorization",
-                        format!("Zoho-oauthtoken {}", token.expose()),
-                    )
-                    .send()
-                    .await;
-                match sent {
-                    Err(e) => (http::send_error(e, true), None),
-                    Ok(resp) => {
-                        let status = resp.status().as_u16();
-                        let retry_after = http::retry_after(&resp);
-                        if (200..300).contains(&status) {
-                            let std_file = tempfile::tempfile().map_err(io_error)?;
-                            let mut file = tokio::fs::File::from_std(std_file);
-                            match body_to_file(resp, &mut file).await {
-                                Ok(_) => {
-                                    retrier.succeeded();
-                                    let mut f = file.into_std().await;
-                                    f.rewind().map_err(io_error)?;
-                                    return Ok(f);
-                                }
-                                Err(e) => (e, retry_after),
-                            }
-                        } else if status < 400 {
-                            return Err(ProtocolError::UnexpectedStatus { status }.into());
-                        } else {
-                            match http::read_body(resp, limit).await {
-                                Err(BodyError::TooLarge) => {
-                                    (Error::ResponseTooLarge { limit, status }, None)
-                                }
-                                Err(BodyError::Transport(e, _)) => {
-                                    (http::transport_error(e), retry_after)
-                                }
-                                Ok(body) => {
-                                    let err = http::api_error(status, &body);
-                                    let stale = matches!(
-                                        err.api_code(),
-                                        Some("INVALID_TOKEN" | "HTTP_ERROR")
-                                    );
-                                    if status == 401 && stale && !replayed {
-                                        replayed = true;
-                                        inner.auth.invalidate(&token);
-                                        retrier.unstart();
-                                        continue;
-                                    }
-                                    (err, retry_after)
-                                }
-                            }
-                        }
-                    }
+            let req = ApiRequest::get(path).timeout(inner.config.transfer_timeout());
+            let mut download = self.execute_download(req).await?;
+            let std_file = tempfile::tempfile().map_err(io_error)?;
+            let mut file = tokio::fs::File::from_std(std_file);
+            let error = match body_to_file(&mut download, &mut file).await {
+                Ok(_) => {
+                    retrier.succeeded();
+                    let mut f = file.into_std().await;
+                    f.rewind().map_err(io_error)?;
+                    return Ok(f);
                 }
+                Err(e) => e,
             };
-            let Some(wait) = retrier.wait_after(error.is_retryable(), retry_after) else {
+            let Some(wait) = retrier.wait_after(error.is_retryable(), None) else {
                 return Err(error);
             };
-            tracing::warn!(error = %error, wait_ms = wait.as_millis() as u64, "retrying the download");
+            tracing::warn!(error = %error, wait_ms = wait.as_millis() as u64, "the download was cut off; fetching it again");
             tokio::time::sleep(wait).await;
         }
     }

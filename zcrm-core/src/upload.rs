@@ -1,0 +1,330 @@
+//! Request bodies that are files: `multipart/form-data` whose file parts stream from a path,
+//! from bytes already in memory, or from any [`AsyncRead`], never read whole into memory.
+//!
+//! ```no_run
+//! # async fn demo(client: zcrm_core::Client) -> Result<(), zcrm_core::Error> {
+//! use zcrm_core::upload::{FilePart, Multipart};
+//! use zcrm_core::{ApiRequest, reqwest_method::POST};
+//!
+//! let form = Multipart::new().file("file", FilePart::path("contract.pdf"));
+//! let req = ApiRequest::new(POST, "/Leads/5725767000000524157/Attachments").multipart(form);
+//! client.execute(req).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! A part from a path or from bytes can be sent again (after a 429 or a stale-token 401, the
+//! answers that say the server did not take the request); a part from a reader is read once,
+//! so such a request is never repeated and those answers are returned as errors.
+
+use crate::error::{ConfigError, Error};
+use bytes::Bytes;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Mutex;
+use tokio::io::AsyncRead;
+
+/// Bytes read from a file or a reader per chunk sent.
+const CHUNK: usize = 64 * 1024;
+
+/// A boxed reader an upload streams from.
+type Reader = Pin<Box<dyn AsyncRead + Send + 'static>>;
+
+enum Source {
+    Path(PathBuf),
+    Bytes(Bytes),
+    /// Taken by the first send.
+    Reader(Mutex<Option<Reader>>, Option<u64>),
+}
+
+/// One file of a [`Multipart`] body: its name as the server will store it, its media type, and
+/// where its bytes come from.
+pub struct FilePart {
+    file_name: String,
+    content_type: String,
+    source: Source,
+}
+
+impl std::fmt::Debug for FilePart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let source = match &self.source {
+            Source::Path(p) => format!("path {}", p.display()),
+            Source::Bytes(b) => format!("{} bytes in memory", b.len()),
+            Source::Reader(_, len) => match len {
+                Some(n) => format!("a reader of {n} bytes"),
+                None => "a reader".into(),
+            },
+        };
+        f.debug_struct("FilePart")
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .field("source", &source)
+            .finish()
+    }
+}
+
+impl FilePart {
+    /// The file at `path`, read as it is sent; its name is the path's last component. The file
+    /// is opened when the request is sent (an error then is [`Error::Io`]).
+    pub fn path(path: impl Into<PathBuf>) -> FilePart {
+        let path = path.into();
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        FilePart {
+            file_name,
+            content_type: octet_stream(),
+            source: Source::Path(path),
+        }
+    }
+
+    /// Bytes already in memory, sent as a file named `file_name`.
+    pub fn bytes(file_name: impl Into<String>, bytes: impl Into<Bytes>) -> FilePart {
+        FilePart {
+            file_name: file_name.into(),
+            content_type: octet_stream(),
+            source: Source::Bytes(bytes.into()),
+        }
+    }
+
+    /// A file named `file_name` read from `reader` as it is sent. With `len` the body has a
+    /// `Content-Length` (and a reader that ends early or runs long fails the request); without
+    /// it the body is sent chunked. A request with a reader part is sent once at most.
+    pub fn reader(
+        file_name: impl Into<String>,
+        reader: impl AsyncRead + Send + 'static,
+        len: Option<u64>,
+    ) -> FilePart {
+        FilePart {
+            file_name: file_name.into(),
+            content_type: octet_stream(),
+            source: Source::Reader(Mutex::new(Some(Box::pin(reader))), len),
+        }
+    }
+
+    /// Sets the media type (`application/octet-stream` unless set).
+    pub fn content_type(mut self, content_type: impl Into<String>) -> FilePart {
+        self.content_type = content_type.into();
+        self
+    }
+
+    /// The file name the server will store.
+    pub fn file_name(&self) -> &str {
+        &self.file_name
+    }
+
+    /// Overrides the file name (a path's is its last component).
+    pub fn with_file_name(mut self, file_name: impl Into<String>) -> FilePart {
+        self.file_name = file_name.into();
+        self
+    }
+
+    /// The local path, for a part read from a file.
+    pub fn local_path(&self) -> Option<&Path> {
+        match &self.source {
+            Source::Path(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Whether the part can be sent again (a path or bytes; a reader cannot once taken).
+    fn replayable(&self) -> bool {
+        match &self.source {
+            Source::Path(_) | Source::Bytes(_) => true,
+            Source::Reader(r, _) => r.lock().unwrap_or_else(|e| e.into_inner()).is_some(),
+        }
+    }
+
+    /// Checks the name and media type: they go into the part's headers, so they must be
+    /// non-empty single-line text without quotes.
+    fn check(&self) -> Result<(), Error> {
+        let bad = |field: &'static str, reason: String| -> Result<(), Error> {
+            Err(ConfigError::Invalid { field, reason }.into())
+        };
+        let name = &self.file_name;
+        if name.trim().is_empty() {
+            return bad(
+                "file_name",
+                "an uploaded file needs a non-empty name (FilePart::with_file_name)".into(),
+            );
+        }
+        if name.chars().any(|c| c.is_control() || c == '"') {
+            return bad(
+                "file_name",
+                format!("`{}` holds a control character or a double quote, which a part's header cannot carry", name.escape_debug()),
+            );
+        }
+        if self
+            .content_type
+            .parse::<reqwest::header::HeaderValue>()
+            .is_err()
+            || !self.content_type.contains('/')
+        {
+            return bad(
+                "content_type",
+                format!(
+                    "`{}` is not a media type such as `application/pdf`",
+                    self.content_type.escape_debug()
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// The part to send, or `None` when its reader was taken by an earlier send.
+    async fn to_part(&self) -> Result<Option<reqwest::multipart::Part>, Error> {
+        self.check()?;
+        let (body, len) = match &self.source {
+            Source::Path(p) => {
+                let file = tokio::fs::File::open(p)
+                    .await
+                    .map_err(|e| read_error(p, e))?;
+                let len = file.metadata().await.map_err(|e| read_error(p, e))?.len();
+                let stream = tokio_util::io::ReaderStream::with_capacity(file, CHUNK);
+                (reqwest::Body::wrap_stream(stream), Some(len))
+            }
+            Source::Bytes(b) => (reqwest::Body::from(b.clone()), Some(b.len() as u64)),
+            Source::Reader(r, len) => {
+                let Some(reader) = r.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+                    return Ok(None);
+                };
+                let stream = tokio_util::io::ReaderStream::with_capacity(reader, CHUNK);
+                (reqwest::Body::wrap_stream(stream), *len)
+            }
+        };
+        let part = match len {
+            Some(n) => reqwest::multipart::Part::stream_with_length(body, n),
+            None => reqwest::multipart::Part::stream(body),
+        };
+        let part = part
+            .file_name(self.file_name.clone())
+            .mime_str(&self.content_type)
+            .map_err(|_| ConfigError::Invalid {
+                field: "content_type",
+                reason: format!("`{}` is not a media type", self.content_type.escape_debug()),
+            })?;
+        Ok(Some(part))
+    }
+}
+
+fn octet_stream() -> String {
+    "application/octet-stream".into()
+}
+
+fn read_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        what: "reading the file to upload",
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// A `multipart/form-data` body: named file parts and text fields, in order.
+#[derive(Debug, Default)]
+pub struct Multipart {
+    files: Vec<(String, FilePart)>,
+    texts: Vec<(String, String)>,
+}
+
+impl Multipart {
+    /// An empty body.
+    pub fn new() -> Multipart {
+        Multipart::default()
+    }
+
+    /// Adds a file part named `name` (Zoho's upload endpoints name it `file`).
+    pub fn file(mut self, name: impl Into<String>, part: FilePart) -> Multipart {
+        self.files.push((name.into(), part));
+        self
+    }
+
+    /// Adds a text field.
+    pub fn text(mut self, name: impl Into<String>, value: impl Into<String>) -> Multipart {
+        self.texts.push((name.into(), value.into()));
+        self
+    }
+
+    /// The file parts, in order.
+    pub fn files(&self) -> impl Iterator<Item = (&str, &FilePart)> {
+        self.files.iter().map(|(n, p)| (n.as_str(), p))
+    }
+
+    /// Whether the body can be sent again (no part reads from a reader already taken).
+    pub(crate) fn replayable(&self) -> bool {
+        self.files.iter().all(|(_, p)| p.replayable())
+    }
+
+    /// The form to send, or `None` when a reader part was taken by an earlier send.
+    pub(crate) async fn form(&self) -> Result<Option<reqwest::multipart::Form>, Error> {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in &self.texts {
+            form = form.text(name.clone(), value.clone());
+        }
+        for (name, part) in &self.files {
+            match part.to_part().await? {
+                Some(p) => form = form.part(name.clone(), p),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(form))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_reader_is_sent_once_and_a_path_many_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, b"hello").unwrap();
+        let form = Multipart::new()
+            .file("file", FilePart::path(&path))
+            .file("more", FilePart::bytes("b.bin", vec![1u8, 2, 3]));
+        assert!(form.form().await.unwrap().is_some());
+        assert!(form.form().await.unwrap().is_some());
+        assert!(form.replayable());
+        assert_eq!(form.files().next().unwrap().1.file_name(), "a.txt");
+
+        let once = Multipart::new().file("file", FilePart::reader("r.txt", &b"abc"[..], Some(3)));
+        assert!(once.replayable());
+        assert!(once.form().await.unwrap().is_some());
+        assert!(!once.replayable());
+        assert!(once.form().await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn bad_names_types_and_paths_are_typed_errors() {
+        for name in ["", "  ", "a\"b", "a\r\nX-Injected: 1", "tab\t"] {
+            let e = Multipart::new()
+                .file("file", FilePart::bytes(name, vec![]))
+                .form()
+                .await
+                .unwrap_err();
+            assert!(e.to_string().contains("file_name"), "{e}");
+        }
+        let e = Multipart::new()
+            .file("file", FilePart::bytes("a", vec![]).content_type("pdf"))
+            .form()
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("content_type"), "{e}");
+        let e = Multipart::new()
+            .file("file", FilePart::path("/nonexistent/zcrm/file.pdf"))
+            .form()
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Io);
+        assert!(e.to_string().contains("/nonexistent/zcrm/file.pdf"), "{e}");
+    }
+
+    #[test]
+    fn debug_names_the_source_not_the_bytes() {
+        let d = format!("{:?}", FilePart::bytes("x.bin", vec![7u8; 10]));
+        assert!(
+            d.contains("10 bytes in memory") && !d.contains("7, 7"),
+            "{d}"
+        );
+    }
+}
