@@ -277,6 +277,22 @@ impl Client {
         self.inner.auth.snapshot().user_name
     }
 
+    /// The org's id (`zgid`): from the stored user name (`email:zgid`), or asked of
+    /// `GET /org` when that is unknown.
+    pub async fn org_zgid(&self) -> Result<String, Error> {
+        if let Some(z) = self
+            .user_name()
+            .and_then(|u| u.rsplit_once(':').map(|(_, z)| z.to_string()))
+            .filter(|z| !z.is_empty())
+        {
+            return Ok(z);
+        }
+        let org = self.get_json("/org", &[]).await?.unwrap_or(Value::Null);
+        builder::org_zgid(&org).ok_or_else(|| {
+            http::decode_error("$.org[0].zgid", "missing", org.to_string().as_bytes())
+        })
+    }
+
     /// The API domain requests go to.
     pub fn api_base(&self) -> &str {
         &self.inner.api_base

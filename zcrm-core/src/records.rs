@@ -12,8 +12,10 @@ use serde_json::{json, Map, Value};
 use std::fmt;
 
 pub(crate) mod attachments;
+mod backoff;
 mod bulk_csv;
 mod bulk_read;
+mod bulk_write;
 mod convert;
 mod listing;
 mod mass_update;
@@ -22,6 +24,10 @@ mod related;
 
 pub use attachments::{Attachment, AttachmentKind, Attachments, DELETE_CHUNK};
 pub use bulk_read::BulkRead;
+pub use bulk_write::{
+    BulkRowError, BulkRowOutcome, BulkRowStatus, BulkWrite, BulkWriteReport, MAX_FILE_BYTES,
+    MAX_JOB_ROWS,
+};
 pub use convert::{AttachmentsTo, Conversion, Converted};
 use listing::page_bound;
 pub use listing::{PageCursor, RecordPage, LISTING_CAP};

@@ -61,6 +61,10 @@ pub fn routes() -> Router<App> {
         .route("/orgs/{org}/records/{module}", post(add_records))
         .route("/orgs/{org}/uploads", post(crate::bulk::admin_upload))
         .route(
+            "/orgs/{org}/bulk-jobs/fail-next",
+            post(crate::bulk_result::admin_fail_next),
+        )
+        .route(
             "/orgs/{org}/bulk-jobs/{job_id}/complete",
             post(crate::bulk_result::admin_complete),
         )

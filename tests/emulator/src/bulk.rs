@@ -224,6 +224,7 @@ pub async fn create_read(State(app): State<App>, caller: Caller, body: Bytes) ->
         "id": id, "operation": "read", "query": q, "created_by": user_short(&caller),
         "created_time": now, "file_type": file_type, "callback": body.get("callback"),
     });
+    let failed = org.take_bulk_failure();
     org.bulk_jobs.insert(
         id.clone(),
         BulkJob {
@@ -232,6 +233,7 @@ pub async fn create_read(State(app): State<App>, caller: Caller, body: Bytes) ->
             polls: 0,
             result: None,
             ignore_empty: false,
+            failed,
         },
     );
     Ok(json_response(
@@ -269,7 +271,7 @@ pub(crate) fn read_not_found() -> ApiError {
 
 /// A read job as its details call shows it: its state, and its `result` once completed.
 pub(crate) fn read_view(j: &BulkJob) -> Value {
-    let state = state_at(j.polls);
+    let state = j.state();
     let mut out = j.json.clone();
     out["state"] = json!(state);
     if state != "COMPLETED" {
@@ -402,6 +404,7 @@ pub async fn create_write(State(app): State<App>, caller: Caller, body: Bytes) -
         "resource": out, "id": id, "created_by": user_short(&caller), "operation": operation,
         "created_time": clock::format(clock::now()), "callback": body.get("callback"),
     });
+    let failed = org.take_bulk_failure();
     org.bulk_jobs.insert(
         id.clone(),
         BulkJob {
@@ -410,6 +413,7 @@ pub async fn create_write(State(app): State<App>, caller: Caller, body: Bytes) -
             polls: 0,
             result: None,
             ignore_empty: body.get("ignore_empty").and_then(Value::as_bool) == Some(true),
+            failed,
         },
     );
     Ok(json_response(
@@ -431,7 +435,7 @@ pub(crate) fn write_not_found() -> ApiError {
 /// A write job as its details call shows it: its state and, once completed, the counts of its
 /// rows (added, updated, skipped) and its `result`.
 pub(crate) fn write_view(j: &BulkJob) -> Value {
-    let state = state_at(j.polls);
+    let state = j.state();
     let done = state == "COMPLETED";
     let mut out = j.json.clone();
     out["status"] = json!(state);

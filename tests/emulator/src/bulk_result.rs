@@ -26,7 +26,7 @@
 
 use crate::admin::{bad, org_id};
 use crate::auth::{Caller, Need};
-use crate::bulk::{matches, read_not_found, read_view, state_at, write_not_found, write_view};
+use crate::bulk::{matches, read_not_found, read_view, write_not_found, write_view};
 use crate::clock;
 use crate::error::{json_response, ApiError, ApiResult};
 use crate::metadata::{FieldView, ModuleMeta};
@@ -56,7 +56,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// the callback to POST, when the job has one.
 pub fn complete_if_due(world: &mut World, org_id: &str, id: &str, base: &str) -> Option<Callback> {
     let j = world.orgs.get(org_id)?.bulk_jobs.get(id)?;
-    if state_at(j.polls) != "COMPLETED" || j.result.is_some() {
+    if j.state() != "COMPLETED" || j.result.is_some() {
         return None;
     }
     let read = j.operation == "read";
@@ -787,7 +787,7 @@ fn result_of(
     let zip = j
         .result
         .clone()
-        .filter(|_| state_at(j.polls) == "COMPLETED")
+        .filter(|_| j.state() == "COMPLETED")
         .ok_or_else(not_completed)?;
     drop(world);
     zip_response(id, zip)
@@ -932,6 +932,31 @@ pub async fn admin_complete(
     // Records a write job made are delivered to the notification channels watching them.
     crate::notify::dispatch(&app);
     Ok(json_response(StatusCode::OK, &out))
+}
+
+/// Admin `POST /__emulator/orgs/{org}/bulk-jobs/fail-next` with `{"count": n, "after": k}`:
+/// after `k` more jobs (0 unless given), the next `n` bulk jobs created fail where they would
+/// complete (`FAILURE` for a read, `FAILED` for a write), with no result.
+pub async fn admin_fail_next(
+    State(app): State<App>,
+    Path(org): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let count = v["count"]
+        .as_u64()
+        .ok_or_else(|| bad("`count` (a number of jobs) is required"))?;
+    let mut w = app.world();
+    let id = org_id(&w, &org)?;
+    let o = w.orgs.get_mut(&id).expect("org");
+    o.bulk_failures = usize::try_from(count).unwrap_or(usize::MAX);
+    o.bulk_failures_after = v["after"]
+        .as_u64()
+        .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"fail_next": o.bulk_failures, "after": o.bulk_failures_after}),
+    ))
 }
 
 /// `GET /__emulator/orgs/{org}/bulk-callbacks`: the org's bulk job callback attempts, oldest

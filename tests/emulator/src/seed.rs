@@ -97,6 +97,8 @@ fn org(
         tags: BTreeMap::new(),
         attachments: BTreeMap::new(),
         files: BTreeMap::new(),
+        bulk_failures: 0,
+        bulk_failures_after: 0,
         photos: BTreeMap::new(),
         bulk_jobs: BTreeMap::new(),
         bulk_page_tokens: BTreeMap::new(),

@@ -38,6 +38,10 @@ pub struct Org {
     pub files: BTreeMap<String, StoredFile>,
     /// Record photos, by `{module}/{record id}`.
     pub photos: BTreeMap<String, StoredFile>,
+    /// Bulk jobs still to be created that will fail (admin `bulk-jobs/fail-next`)...
+    pub bulk_failures: usize,
+    /// ...once this many more have been created.
+    pub bulk_failures_after: usize,
     /// Bulk read and write jobs by id.
     pub bulk_jobs: BTreeMap<String, BulkJob>,
     /// `next_page_token`s of completed bulk reads: the module and page a new job continues at.
@@ -97,6 +101,20 @@ pub struct BulkJob {
     pub result: Option<Vec<u8>>,
     /// A write's `ignore_empty`: empty cells leave their fields alone.
     pub ignore_empty: bool,
+    /// The job fails where it would complete (admin `bulk-jobs/fail-next`).
+    pub failed: bool,
+}
+
+impl BulkJob {
+    /// The job's state now: `ADDED`, `IN PROGRESS`, then `COMPLETED`, or for a failing job
+    /// `FAILURE` (read) / `FAILED` (write).
+    pub fn state(&self) -> &'static str {
+        match crate::bulk::state_at(self.polls) {
+            "COMPLETED" if self.failed && self.operation == "read" => "FAILURE",
+            "COMPLETED" if self.failed => "FAILED",
+            s => s,
+        }
+    }
 }
 
 /// A file uploaded for bulk write.
@@ -109,6 +127,17 @@ pub struct Upload {
 }
 
 impl Org {
+    /// Whether the bulk job being created is to fail (one of `bulk_failures` is used).
+    pub fn take_bulk_failure(&mut self) -> bool {
+        if self.bulk_failures_after > 0 {
+            self.bulk_failures_after -= 1;
+            return false;
+        }
+        let fail = self.bulk_failures > 0;
+        self.bulk_failures = self.bulk_failures.saturating_sub(1);
+        fail
+    }
+
     /// Mints the next id of this org (19 digits, increasing).
     pub fn mint_id(&mut self) -> String {
         self.next_id += 1;

@@ -253,6 +253,15 @@ pub(super) fn org_edition(org: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The org's `zgid` from a `GET /org` answer.
+pub(super) fn org_zgid(org: &Value) -> Option<String> {
+    match org.pointer("/org/0/zgid") {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 async fn discover_user(client: &Client) -> Result<(String, Option<String>), Error> {
     let users = client
         .get_json("/users", &[("type", "CurrentUser")])
@@ -266,16 +275,12 @@ async fn discover_user(client: &Client) -> Result<(String, Option<String>), Erro
         })?
         .to_string();
     let org = client.get_json("/org", &[]).await?.unwrap_or(Value::Null);
-    let zgid = match org.pointer("/org/0/zgid") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => {
-            return Err(http::decode_error(
-                "$.org[0].zgid",
-                "missing",
-                org.to_string().as_bytes(),
-            ))
-        }
+    let Some(zgid) = org_zgid(&org) else {
+        return Err(http::decode_error(
+            "$.org[0].zgid",
+            "missing",
+            org.to_string().as_bytes(),
+        ));
     };
     Ok((StoredToken::user_key(&email, &zgid), org_edition(&org)))
 }

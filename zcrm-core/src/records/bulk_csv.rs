@@ -143,13 +143,16 @@ fn row_error(job: &str, row: u64, e: serde_path_to_error::Error<serde_json::Erro
     }
 }
 
-/// Opens the CSV inside an export ZIP (the first entry whose name ends in `.csv`).
-fn open_csv<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, job: &str) -> Result<usize, Error> {
+/// The index of the CSV inside a bulk job's ZIP (the first entry whose name ends in `.csv`).
+pub(crate) fn csv_entry<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    job: &str,
+) -> Result<usize, Error> {
     let malformed = |what: String| Error::from(ProtocolError::Malformed { what });
     for i in 0..zip.len() {
         let entry = zip.by_index(i).map_err(|e| {
             malformed(format!(
-                "the export of bulk read job {job} is not a readable ZIP: {e}"
+                "the file of bulk job {job} is not a readable ZIP: {e}"
             ))
         })?;
         let csv = entry
@@ -160,7 +163,7 @@ fn open_csv<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, job: &str) -> Result<u
         }
     }
     Err(malformed(format!(
-        "the export of bulk read job {job} holds no CSV file ({} entries)",
+        "the file of bulk job {job} holds no CSV file ({} entries)",
         zip.len()
     )))
 }
@@ -187,13 +190,13 @@ pub(crate) fn read_export<R: Read + Seek, T: DeserializeOwned>(
     let malformed = |what: String| Error::from(ProtocolError::Malformed { what });
     let mut zip = zip::ZipArchive::new(file).map_err(|e| {
         malformed(format!(
-            "the export of bulk read job {job} is not a readable ZIP: {e}"
+            "the file of bulk job {job} is not a readable ZIP: {e}"
         ))
     })?;
-    let index = open_csv(&mut zip, job)?;
+    let index = csv_entry(&mut zip, job)?;
     let entry = zip.by_index(index).map_err(|e| {
         malformed(format!(
-            "the export of bulk read job {job} is not a readable ZIP: {e}"
+            "the file of bulk job {job} is not a readable ZIP: {e}"
         ))
     })?;
     let mut csv = csv::ReaderBuilder::new()

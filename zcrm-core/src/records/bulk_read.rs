@@ -4,6 +4,7 @@
 //! temporary file and its CSV read row by row on a blocking thread; `more_records` starts the
 //! job of the next page, until the export ends.
 
+use super::backoff::Backoff;
 use super::bulk_csv::{self, ReadEnd};
 use super::{Module, Records};
 use crate::client::{ApiRequest, Client};
@@ -267,8 +268,7 @@ impl<M: Module> BulkRead<M> {
         job: &str,
         tx: &mpsc::Sender<Result<M::Record, Error>>,
     ) -> Result<Option<JobResult>, Error> {
-        let deadline = tokio::time::Instant::now().checked_add(self.max_wait);
-        let mut pause = self.poll_initial;
+        let mut backoff = Backoff::new(self.poll_initial, self.poll_max, self.max_wait);
         let path = format!("{READ_PATH}/{}", crate::client::encode_segment(job));
         loop {
             let resp = self.records.client.execute(ApiRequest::get(&path)).await?;
@@ -302,31 +302,18 @@ impl<M: Module> BulkRead<M> {
                 }
                 _ => {}
             }
-            let left = match deadline {
-                Some(d) => {
-                    let now = tokio::time::Instant::now();
-                    if now >= d {
-                        return Err(Error::Timeout(format!(
-                            "bulk read job {job} is still `{state}` after {:?}",
-                            self.max_wait
-                        )));
-                    }
-                    d - now
-                }
-                None => Duration::MAX,
-            };
+            let pause = backoff.next(|| format!("bulk read job {job} is still `{state}`"))?;
             tokio::select! {
-                _ = tokio::time::sleep(pause.min(left)) => {}
+                _ = tokio::time::sleep(pause) => {}
                 _ = tx.closed() => return Ok(None),
             }
-            pause = pause.saturating_mul(2).min(self.poll_max);
         }
     }
 }
 
 /// The path of a job's `download_url`: relative as Zoho sends it, or absolute on this client's
 /// API domain. Any other host is refused, so that the access token never goes there.
-fn download_path(client: &Client, job: &str, url: &str) -> Result<String, Error> {
+pub(crate) fn download_path(client: &Client, job: &str, url: &str) -> Result<String, Error> {
     let path = if url.starts_with('/') {
         url
     } else if let Some(rest) = url
@@ -336,13 +323,13 @@ fn download_path(client: &Client, job: &str, url: &str) -> Result<String, Error>
         rest
     } else {
         return Err(malformed(format!(
-            "bulk read job {job} names a download on another host than {}; the access token is not sent there",
+            "bulk job {job} names a download on another host than {}; the access token is not sent there",
             client.api_base()
         )));
     };
     if !path.starts_with("/crm/") {
         return Err(malformed(format!(
-            "bulk read job {job} has a download_url outside /crm/: `{path}`"
+            "bulk job {job} has a download_url outside /crm/: `{path}`"
         )));
     }
     Ok(path.to_string())

@@ -251,27 +251,19 @@ impl<M: Module> Records<M> {
         job: &MassUpdateJob,
         max_wait: Duration,
     ) -> Result<MassUpdateStatus, Error> {
-        // A `max_wait` too long to add (`Duration::MAX`) waits without a deadline.
-        let deadline = tokio::time::Instant::now().checked_add(max_wait);
-        let mut pause = Duration::from_millis(500);
+        let mut backoff = super::backoff::Backoff::new(
+            Duration::from_millis(500),
+            Duration::from_secs(10),
+            max_wait,
+        );
         loop {
             let status = self.mass_update_status(job).await?;
             if status.state.is_final() {
                 return Ok(status);
             }
-            let now = tokio::time::Instant::now();
-            let left = match deadline {
-                Some(d) if now >= d => {
-                    return Err(Error::Timeout(format!(
-                        "mass update job {} is still {:?} after {max_wait:?}",
-                        job.0, status.state
-                    )))
-                }
-                Some(d) => d - now,
-                None => pause,
-            };
-            tokio::time::sleep(pause.min(left)).await;
-            pause = (pause * 2).min(Duration::from_secs(10));
+            let pause = backoff
+                .next(|| format!("mass update job {} is still {:?}", job.0, status.state))?;
+            tokio::time::sleep(pause).await;
         }
     }
 

@@ -34,7 +34,7 @@ pub async fn sign_in(emu: &Emulator, scopes: &[&str]) -> Client {
         .grant_token(code)
         .build()
         .unwrap();
-    let env = ApiEnvironment::custom(&emu.api_url, &emu.accounts_url, &emu.api_url);
+    let env = ApiEnvironment::custom(&emu.api_url, &emu.accounts_url, &emu.upload_url);
     Client::builder()
         .environment(env)
         .token(token)
