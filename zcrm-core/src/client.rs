@@ -405,6 +405,12 @@ impl Client {
     /// read but handed back with the response, holding its concurrency slot until dropped.
     pub(crate) async fn send(&self, req: ApiRequest, streamed: bool) -> Result<Reply, Error> {
         check_path(&req.path)?;
+        // An upload may have been taken by the server once its body started to leave: it is
+        // never repeated after that, whatever its method (see `may_repeat` below).
+        let idempotent = req.idempotent && req.multipart.is_none();
+        if let Some(m) = &req.multipart {
+            m.check().await?;
+        }
         let inner = &self.inner;
         let url = self.url_of(&req);
         let limit = inner.config.max_response_bytes();
@@ -446,7 +452,6 @@ impl Client {
                 } else if let Some(b) = &req.body {
                     rb = rb.json(b);
                 }
-                let idempotent = req.idempotent;
                 match rb.send().await {
                     Ok(resp) if streamed && (200..300).contains(&resp.status().as_u16()) => {
                         let status = resp.status().as_u16();
@@ -483,7 +488,7 @@ impl Client {
                         return Ok(Reply::Buffered(ApiResponse {
                             status,
                             body,
-                            idempotent: req.idempotent,
+                            idempotent,
                         }));
                     }
                     if status < 400 {
@@ -497,12 +502,13 @@ impl Client {
                     let stale = matches!(err.api_code(), Some("INVALID_TOKEN" | "HTTP_ERROR"));
                     if status == 401 && stale && !replayed {
                         inner.auth.invalidate(&token);
-                        if resendable {
-                            tracing::info!("access token rejected; refreshing once and replaying");
-                            replayed = true;
-                            retrier.unstart();
-                            continue;
+                        if !resendable {
+                            return Err(not_resent(err));
                         }
+                        tracing::info!("access token rejected; refreshing once and replaying");
+                        replayed = true;
+                        retrier.unstart();
+                        continue;
                     }
                     (err, retry_after)
                 }
@@ -511,7 +517,10 @@ impl Client {
             // A request that is not safe to repeat is sent again only after a 429: the server
             // refused it unprocessed.
             let throttled = matches!(error, Error::Api { status: 429, .. });
-            let may_repeat = error.is_retryable() && (req.idempotent || throttled) && resendable;
+            let may_repeat = error.is_retryable() && (idempotent || throttled);
+            if may_repeat && !resendable {
+                return Err(not_resent(error));
+            }
             let Some(wait) = retrier.wait_after(may_repeat, retry_after) else {
                 return Err(error);
             };
@@ -549,6 +558,25 @@ impl Client {
 impl Inner {
     fn auth_env(&self) -> ApiEnvironment {
         self.auth.env().clone()
+    }
+}
+
+/// An answer that would have been followed by a resend (429, a stale token), for a request
+/// whose file part was read from a reader and cannot be sent again: said in the error.
+fn not_resent(error: Error) -> Error {
+    match error {
+        Error::Api {
+            status,
+            code,
+            message,
+            details,
+        } => Error::Api {
+            status,
+            code,
+            message: format!("{message} (not sent again: a file part read from a reader can be sent once; give a path or bytes to have it resent)"),
+            details,
+        },
+        other => other,
     }
 }
 

@@ -9,15 +9,27 @@ use futures_util::stream::Stream;
 use std::path::Path;
 
 /// A file the server is sending: its name and media type, and its body still to be read. It
-/// holds one of the client's concurrency slots until it is read to its end or dropped.
-#[derive(Debug)]
+/// holds one of the client's concurrency slots until its body has been read to the end (or
+/// failed) or it is dropped; so collecting more downloads unread than the client's
+/// concurrency limit waits for ever: read or drop each one before asking for more.
 pub struct Download {
     status: u16,
     file_name: Option<String>,
     content_type: Option<String>,
     content_length: Option<u64>,
     body: reqwest::Response,
-    _slot: Slot,
+    slot: Option<Slot>,
+}
+
+impl std::fmt::Debug for Download {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Download")
+            .field("status", &self.status)
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .field("content_length", &self.content_length)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Download {
@@ -25,8 +37,7 @@ impl Download {
         let header = |name: &str| {
             body.headers()
                 .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         };
         Download {
             status: body.status().as_u16(),
@@ -36,7 +47,7 @@ impl Download {
             content_type: header("content-type"),
             content_length: body.content_length(),
             body,
-            _slot: slot,
+            slot: Some(slot),
         }
     }
 
@@ -64,7 +75,12 @@ impl Download {
     /// The next chunk of the body; `None` at its end. A connection that fails mid-body is an
     /// [`Error::Transport`] (or [`Error::Timeout`]).
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
-        self.body.chunk().await.map_err(http::transport_error)
+        let next = self.body.chunk().await.map_err(http::transport_error);
+        if !matches!(next, Ok(Some(_))) {
+            // The body is over: its concurrency slot goes back now, not when dropped.
+            self.slot = None;
+        }
+        next
     }
 
     /// The body as a stream of chunks.
@@ -81,7 +97,9 @@ impl Download {
 
     /// Writes the body to `path`, returning the bytes written. It is written to a temporary
     /// file beside `path` and renamed over it once complete, so `path` never holds part of a
-    /// file: a failed download leaves it as it was.
+    /// file: a failed download leaves it as it was. A file that replaces another keeps the
+    /// other's permissions; a new one is readable by its owner only. (A symbolic link at
+    /// `path` is replaced, not followed.)
     pub async fn save_to(mut self, path: impl AsRef<Path>) -> Result<u64, Error> {
         use tokio::io::AsyncWriteExt;
         let path = path.as_ref();
@@ -95,6 +113,13 @@ impl Download {
             source,
         };
         let temp = tempfile::NamedTempFile::new_in(&dir).map_err(write_error)?;
+        if let Ok(meta) = tokio::fs::metadata(path).await {
+            if meta.is_file() {
+                tokio::fs::set_permissions(temp.path(), meta.permissions())
+                    .await
+                    .map_err(write_error)?;
+            }
+        }
         let (std_file, temp_path) = temp.into_parts();
         let mut file = tokio::fs::File::from_std(std_file);
         let mut written = 0u64;
@@ -150,9 +175,10 @@ pub(crate) fn disposition_file_name(value: &str) -> Option<String> {
         if k == "filename*" {
             // charset'language'percent-encoded
             let mut it = v.splitn(3, '\'');
-            let (charset, _, encoded) = (it.next()?, it.next()?, it.next()?);
-            if charset.eq_ignore_ascii_case("utf-8") {
-                extended = String::from_utf8(percent_decode(encoded)).ok();
+            if let (Some(charset), Some(_), Some(encoded)) = (it.next(), it.next(), it.next()) {
+                if charset.eq_ignore_ascii_case("utf-8") {
+                    extended = String::from_utf8(percent_decode(encoded)).ok();
+                }
             }
         } else if k == "filename" {
             let unquoted = v
@@ -205,13 +231,38 @@ fn percent_decode(s: &str) -> Vec<u8> {
     out
 }
 
-/// The last path component of `name` without control characters; `None` when nothing usable
-/// is left (empty, `.`, `..`).
+/// The last path component of `name`, made safe to join to a directory on any system: no
+/// control characters, `:` (a Windows drive or stream) and `<>|?*"` replaced by `_`, no
+/// trailing dots or spaces, and Windows' device names (`CON`, `NUL.txt`, ...) prefixed with
+/// `_`; `None` when nothing usable is left (empty, `.`, `..`).
 fn safe_file_name(name: &str) -> Option<String> {
     let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let clean: String = last.chars().filter(|c| !c.is_control()).collect();
-    let clean = clean.trim().to_string();
-    (!matches!(clean.as_str(), "" | "." | "..")).then_some(clean)
+    let clean: String = last
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| {
+            if matches!(c, ':' | '<' | '>' | '|' | '?' | '*' | '"') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let clean = clean.trim().trim_end_matches(['.', ' ']).to_string();
+    if matches!(clean.as_str(), "" | "." | "..") {
+        return None;
+    }
+    let stem = clean
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim_end()
+        .to_ascii_uppercase();
+    let device = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit());
+    Some(if device { format!("_{clean}") } else { clean })
 }
 
 #[cfg(test)]
@@ -241,6 +292,16 @@ mod tests {
             ("attachment; filename=\"\"", None),
             ("attachment", None),
             ("inline; filename=\"a\u{7}b\"", Some("ab")),
+            ("attachment; filename=\"C:evil.exe\"", Some("C_evil.exe")),
+            ("attachment; filename=\"x.pdf:ads\"", Some("x.pdf_ads")),
+            ("attachment; filename=\"NUL.txt\"", Some("_NUL.txt")),
+            ("attachment; filename=\"com1\"", Some("_com1")),
+            ("attachment; filename=\"report. . \"", Some("report")),
+            (
+                "attachment; filename=\"ok.txt\"; filename*=broken",
+                Some("ok.txt"),
+            ),
+            ("attachment; filename=\"é.pdf\"", Some("é.pdf")),
         ];
         for (header, want) in cases {
             assert_eq!(disposition_file_name(header).as_deref(), want, "{header}");
@@ -253,8 +314,9 @@ mod tests {
         #[test]
         fn any_header_gives_a_safe_name(v in ".*") {
             if let Some(n) = disposition_file_name(&v) {
-                prop_assert!(!n.contains(['/', '\\']) && !n.chars().any(char::is_control));
+                prop_assert!(!n.contains(['/', '\\', ':']) && !n.chars().any(char::is_control));
                 prop_assert!(n != "." && n != ".." && !n.is_empty());
+                prop_assert!(!n.ends_with(['.', ' ']));
             }
         }
     }

@@ -171,9 +171,26 @@ impl FilePart {
         Ok(())
     }
 
+    /// Checks a path part's file: it must be a regular file that can be read.
+    async fn check_file(&self) -> Result<(), Error> {
+        if let Source::Path(p) = &self.source {
+            let meta = tokio::fs::metadata(p).await.map_err(|e| read_error(p, e))?;
+            if !meta.is_file() {
+                return Err(read_error(
+                    p,
+                    std::io::Error::other(
+                        "not a regular file (a directory, a pipe or a device cannot be uploaded)",
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The part to send, or `None` when its reader was taken by an earlier send.
     async fn to_part(&self) -> Result<Option<reqwest::multipart::Part>, Error> {
         self.check()?;
+        self.check_file().await?;
         let (body, len) = match &self.source {
             Source::Path(p) => {
                 let file = tokio::fs::File::open(p)
@@ -181,7 +198,10 @@ impl FilePart {
                     .map_err(|e| read_error(p, e))?;
                 let len = file.metadata().await.map_err(|e| read_error(p, e))?.len();
                 let stream = tokio_util::io::ReaderStream::with_capacity(file, CHUNK);
-                (reqwest::Body::wrap_stream(stream), Some(len))
+                (
+                    reqwest::Body::wrap_stream(exact(stream, Some(len))),
+                    Some(len),
+                )
             }
             Source::Bytes(b) => (reqwest::Body::from(b.clone()), Some(b.len() as u64)),
             Source::Reader(r, len) => {
@@ -189,7 +209,7 @@ impl FilePart {
                     return Ok(None);
                 };
                 let stream = tokio_util::io::ReaderStream::with_capacity(reader, CHUNK);
-                (reqwest::Body::wrap_stream(stream), *len)
+                (reqwest::Body::wrap_stream(exact(stream, *len)), *len)
             }
         };
         let part = match len {
@@ -205,6 +225,52 @@ impl FilePart {
             })?;
         Ok(Some(part))
     }
+}
+
+/// A stream of chunks that fails unless it yields exactly `len` bytes (when given): a body
+/// longer than its `Content-Length` would be cut short silently, and a shorter one would
+/// leave the server waiting, so a file that changes size while it is sent (or a reader that
+/// gives more or less than it said) fails the request instead.
+fn exact<S>(
+    stream: S,
+    len: Option<u64>,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static
+where
+    S: futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+{
+    use futures_util::StreamExt;
+    let mut sent = 0u64;
+    let mut done = false;
+    stream
+        .map(Some)
+        .chain(futures_util::stream::once(async { None }))
+        .filter_map(move |item| {
+            let out = match (item, len) {
+                _ if done => None,
+                (Some(Ok(chunk)), Some(n)) => {
+                    sent += chunk.len() as u64;
+                    if sent > n {
+                        done = true;
+                        Some(Err(size_changed(n, "more")))
+                    } else {
+                        Some(Ok(chunk))
+                    }
+                }
+                (Some(other), _) => Some(other),
+                (None, Some(n)) if sent < n => {
+                    done = true;
+                    Some(Err(size_changed(n, "fewer")))
+                }
+                (None, _) => None,
+            };
+            std::future::ready(out)
+        })
+}
+
+fn size_changed(declared: u64, what: &str) -> std::io::Error {
+    std::io::Error::other(format!(
+        "the upload gave {what} bytes than the {declared} it declared (a file changed while it was sent, or a reader's length was wrong); the request was abandoned"
+    ))
 }
 
 fn octet_stream() -> String {
@@ -247,6 +313,16 @@ impl Multipart {
     /// The file parts, in order.
     pub fn files(&self) -> impl Iterator<Item = (&str, &FilePart)> {
         self.files.iter().map(|(n, p)| (n.as_str(), p))
+    }
+
+    /// Checks every part before anything is sent: names, media types, and that each path
+    /// is a regular file.
+    pub(crate) async fn check(&self) -> Result<(), Error> {
+        for (_, part) in &self.files {
+            part.check()?;
+            part.check_file().await?;
+        }
+        Ok(())
     }
 
     /// Whether the body can be sent again (no part reads from a reader already taken).
@@ -317,6 +393,41 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Io);
         assert!(e.to_string().contains("/nonexistent/zcrm/file.pdf"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let e = Multipart::new()
+            .file("file", FilePart::path(dir.path()))
+            .check()
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+    }
+
+    async fn drain(
+        s: impl futures_util::Stream<Item = std::io::Result<Bytes>>,
+    ) -> Result<usize, String> {
+        use futures_util::StreamExt;
+        let mut n = 0;
+        let mut s = std::pin::pin!(s);
+        while let Some(c) = s.next().await {
+            n += c.map_err(|e| e.to_string())?.len();
+        }
+        Ok(n)
+    }
+
+    #[tokio::test]
+    async fn a_body_of_another_length_than_declared_fails() {
+        let chunks = || {
+            futures_util::stream::iter(vec![
+                Ok(Bytes::from_static(b"abc")),
+                Ok(Bytes::from_static(b"de")),
+            ])
+        };
+        assert_eq!(drain(exact(chunks(), Some(5))).await, Ok(5));
+        assert_eq!(drain(exact(chunks(), None)).await, Ok(5));
+        let long = drain(exact(chunks(), Some(4))).await.unwrap_err();
+        assert!(long.contains("more bytes than the 4"), "{long}");
+        let short = drain(exact(chunks(), Some(9))).await.unwrap_err();
+        assert!(short.contains("fewer bytes than the 9"), "{short}");
     }
 
     #[test]

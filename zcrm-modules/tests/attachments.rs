@@ -214,7 +214,8 @@ async fn files_past_the_size_limit_get_zohos_413() {
     }
     assert!(!e.is_retryable());
     assert_eq!(uploads_sent(&emu), 1, "a refused upload is not sent again");
-    atts.upload(FilePart::bytes("ok.bin", pattern(60 * 1024)))
+    // A file of exactly the limit is taken.
+    atts.upload(FilePart::bytes("ok.bin", pattern(64 * 1024)))
         .await
         .unwrap();
 }
@@ -255,7 +256,17 @@ async fn a_throttled_upload_is_sent_again_from_a_path_but_not_from_a_stream() {
         .await
         .unwrap_err();
     assert_eq!(e.api_code(), Some("TOO_MANY_REQUESTS"), "{e}");
+    assert!(e.to_string().contains("not sent again"), "{e}");
     assert_eq!(uploads_sent(&emu), 3, "a stream is sent once");
+
+    // A server error may come after the file was taken: even a file from a path is not
+    // sent again.
+    let fault = json!({"path_prefix": path_prefix, "times": 1,
+        "action": {"kind": "status", "status": 500}});
+    admin(&emu, reqwest::Method::POST, "/faults", fault).await;
+    let e = atts.upload(FilePart::path(&path)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Api, "{e}");
+    assert_eq!(uploads_sent(&emu), 4, "not repeated after a 500");
 }
 
 #[tokio::test]
@@ -336,4 +347,66 @@ async fn a_file_field_takes_an_uploaded_file() {
     assert_eq!(out[0].code, "INVALID_DATA");
     let e = client.download_file("").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Config);
+}
+
+/// A download holds one concurrency slot while its body is unread, and gives it back when
+/// read to its end or dropped: with a limit of one, a request waits for it.
+#[tokio::test]
+async fn a_download_holds_its_slot_until_read_or_dropped() {
+    use std::time::Duration;
+    use zcrm_core::{ApiEnvironment, Client, OAuthToken, SdkConfig};
+    let emu = Emulator::start().await.unwrap();
+    let code = emu
+        .mint_grant_code(
+            "patricia.boyle@zylker.example",
+            &["ZohoCRM.modules.ALL", "ZohoCRM.settings.ALL"],
+        )
+        .unwrap();
+    let client = Client::builder()
+        .environment(ApiEnvironment::custom(
+            &emu.api_url,
+            &emu.accounts_url,
+            &emu.upload_url,
+        ))
+        .config(SdkConfig::builder().max_concurrency(1).build().unwrap())
+        .token(
+            OAuthToken::builder()
+                .client_id(zcrm_emulator::SELF_CLIENT_ID)
+                .client_secret(zcrm_emulator::SELF_CLIENT_SECRET)
+                .grant_token(code)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(client.concurrency_limit(), 1);
+    let lead = new_lead(&client, "One at a time").await;
+    let atts = client.records(Leads).attachments(&lead);
+    let id = atts
+        .upload(FilePart::bytes("a.bin", pattern(10_000)))
+        .await
+        .unwrap();
+    let leads = client.records(Leads);
+    let count = || leads.count(None);
+    let wait = Duration::from_millis(300);
+
+    let held = atts.download(&id).await.unwrap();
+    assert!(
+        tokio::time::timeout(wait, count()).await.is_err(),
+        "an unread download holds the only slot"
+    );
+    drop(held);
+    tokio::time::timeout(wait, count()).await.unwrap().unwrap();
+
+    let mut read = atts.download(&id).await.unwrap();
+    while read.chunk().await.unwrap().is_some() {}
+    tokio::time::timeout(wait, count())
+        .await
+        .expect("a download read to its end gives its slot back")
+        .unwrap();
+    drop(read);
+    // Released once, not twice: the limit is still one.
+    let _held = atts.download(&id).await.unwrap();
+    assert!(tokio::time::timeout(wait, count()).await.is_err());
 }

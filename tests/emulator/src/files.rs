@@ -30,10 +30,13 @@ pub fn too_large(max: usize) -> ApiError {
     )
 }
 
-/// The `file` parts of a multipart upload, refusing a body past `max` bytes, a body that is not
+/// Bytes a multipart body may carry beyond its files (boundaries, part headers).
+const ENVELOPE: usize = 64 * 1024;
+
+/// The `file` parts of a multipart upload, refusing a file past `max` bytes, a body that is not
 /// multipart and one without a `file` part.
 pub fn file_parts(headers: &HeaderMap, body: &[u8], max: usize) -> Result<Vec<Part>, ApiError> {
-    if body.len() > max {
+    if body.len() > max.saturating_mul(MAX_FILES).saturating_add(ENVELOPE) {
         return Err(too_large(max));
     }
     if !multipart::is_multipart(headers) {
@@ -53,6 +56,9 @@ pub fn file_parts(headers: &HeaderMap, body: &[u8], max: usize) -> Result<Vec<Pa
         .collect();
     if files.is_empty() {
         return Err(ApiError::required_param("file"));
+    }
+    if files.iter().any(|f| f.data.len() > max) {
+        return Err(too_large(max));
     }
     Ok(files)
 }

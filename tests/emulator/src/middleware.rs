@@ -191,6 +191,13 @@ pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Re
             crate::state::LOG_CAPACITY,
         );
     };
+    // An answer given without running the request reads its body first, as Zoho's front end
+    // does: a client still sending an upload gets the answer, not a broken pipe.
+    let answered_early =
+        slot_guard.is_err() || matches!(fault, Some((_, FaultAction::Status { .. })));
+    if answered_early {
+        let _ = axum::body::to_bytes(std::mem::take(req.body_mut()), 256 * 1024 * 1024).await;
+    }
     let response = match fault.map(|(_, a)| a) {
         _ if slot_guard.is_err() => slot_guard
             .as_ref()

@@ -26,8 +26,8 @@ async fn body_to_file(download: &mut Download, file: &mut tokio::fs::File) -> Re
 /// A local file error while a download is written.
 fn io_error(source: std::io::Error) -> Error {
     Error::Io {
-        what: "writing the download to",
-        path: "a temporary file".into(),
+        what: "writing the download to a temporary file in",
+        path: std::env::temp_dir().display().to_string(),
         source,
     }
 }
@@ -70,6 +70,8 @@ impl Client {
                 }
                 Err(e) => e,
             };
+            // The slot goes back while waiting to fetch again.
+            drop(download);
             let Some(wait) = retrier.wait_after(error.is_retryable(), None) else {
                 return Err(error);
             };

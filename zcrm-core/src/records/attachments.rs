@@ -184,7 +184,10 @@ impl<M: Module> Attachments<M> {
         if !(lower.starts_with("https://") || lower.starts_with("http://")) || url.len() < 9 {
             return Err(ConfigError::Invalid {
                 field: "attachmentUrl",
-                reason: format!("`{}` is not an http or https URL", url.escape_debug()),
+                reason: format!(
+                    "`{}` is not an http or https URL with a host (`https://example.com/file.pdf`)",
+                    url.escape_debug()
+                ),
             }
             .into());
         }

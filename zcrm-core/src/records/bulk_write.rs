@@ -558,8 +558,8 @@ fn write_zip(
     start: usize,
 ) -> Result<(tempfile::TempPath, u64), Error> {
     let io = |source: std::io::Error| Error::Io {
-        what: "writing the bulk write file",
-        path: "a temporary file".into(),
+        what: "writing the bulk write file to a temporary file in",
+        path: std::env::temp_dir().display().to_string(),
         source,
     };
     let zip_error = |e: zip::result::ZipError| io(std::io::Error::other(e));
