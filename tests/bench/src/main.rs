@@ -10,12 +10,17 @@
 //! `cargo xtask codegen` over Zoho's 102 OpenAPI files. It prints every figure with the goal it
 //! answers and writes `docs/performance.md` and `docs/performance.svg`.
 //!
+//! It also measures memory of file work in processes of their own: typed bulk reads of 250,000
+//! and 1,000,000 Leads and a 50 MB attachment uploaded from disk and downloaded back (bounds that
+//! fail the run; see `files.rs`).
+//!
 //! `-- --smoke` runs each part briefly and writes nothing (CI runs it);
 //! `-- --records N --runs N` sizes the run; `-- --no-python` leaves the official SDK out.
 
 mod clients;
 mod codegen;
 mod decode;
+mod files;
 mod process;
 mod python;
 mod refresh;
@@ -84,6 +89,13 @@ fn root() -> PathBuf {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("child-files") {
+        if let Err(e) = files::child(&args[1..]) {
+            eprintln!("zcrm-bench child-files: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if args.first().map(String::as_str) == Some("child") {
         if let Err(e) = process::child(&args[1..]) {
             eprintln!("zcrm-bench child: {e}");
@@ -133,6 +145,8 @@ pub struct Figures {
     pub refresh: refresh::RefreshFigures,
     /// `cargo xtask codegen` over the official files, or why not.
     pub codegen: Result<Series, String>,
+    /// Memory of bulk reads and of a large upload and download.
+    pub files: files::FileFigures,
     /// Whether server and clients ran on CPUs of their own.
     pub pinned: bool,
     /// Records per run.
@@ -323,6 +337,19 @@ fn run(o: &Options) -> Result<(), String> {
         let each = if o.smoke { 20 } else { 200 };
         let refresh = refresh::expiry_under_load(&server, &sdk, 64, each).await;
 
+        // Files: bulk reads of many Leads, a 50 MB upload and download.
+        let (sizes, page_rows) = if o.smoke {
+            (vec![20_000, 60_000], 25_000)
+        } else {
+            (vec![250_000, 1_000_000], 200_000)
+        };
+        let plan = files::Plan {
+            seeded: o.records,
+            sizes,
+            page_rows,
+        };
+        let files = files::measure(&server, &http, &sdk, &store_file, &scratch, &plan).await?;
+
         // Users run the generator on every CPU, not on the one the clients were held to.
         if pinned {
             server::unpin(machine_cpus);
@@ -344,6 +371,7 @@ fn run(o: &Options) -> Result<(), String> {
             stream,
             refresh,
             codegen,
+            files,
             pinned,
             records: o.records,
             runs: o.runs,
@@ -355,6 +383,14 @@ fn run(o: &Options) -> Result<(), String> {
     let goals = report::goals(&figures);
     println!();
     print!("{}", report::summary(&figures, &goals));
+    println!("files:");
+    let file_checks = figures.files.checks();
+    for (what, measured, held) in &file_checks {
+        println!(
+            "  {:>7}  {what}: {measured}",
+            if *held { "met" } else { "NOT MET" }
+        );
+    }
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     if ci {
         if let Err(e) = &figures.python {
@@ -364,11 +400,16 @@ fn run(o: &Options) -> Result<(), String> {
             return Err(format!("codegen must be timed in CI: {e}"));
         }
     }
+    if let Some((what, measured, _)) = file_checks.iter().find(|c| !c.2) {
+        return Err(format!(
+            "a file memory bound does not hold: {what}: {measured}"
+        ));
+    }
     if !o.smoke {
         let docs = root().join("docs");
         std::fs::write(
             docs.join("performance.md"),
-            report::markdown(&figures, &goals),
+            report::markdown(&figures, &goals) + &figures.files.markdown(),
         )
         .map_err(|e| e.to_string())?;
         std::fs::write(docs.join("performance.svg"), report::svg(&figures))

@@ -118,7 +118,7 @@ pub fn child(args: &[String]) -> Result<(), String> {
 }
 
 /// The process's peak resident memory (`VmHWM`), in KiB.
-fn peak_kib() -> u64 {
+pub fn peak_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

@@ -12,11 +12,12 @@ pub const FIELDS: &str = "Owner,Company,Email,Description,Rating,Website,Twitter
 pub const USER: &str = "patricia.boyle@zylker.example";
 
 /// Scopes of the tokens minted for the clients.
-pub const SCOPES: [&str; 4] = [
+pub const SCOPES: [&str; 5] = [
     "ZohoCRM.modules.ALL",
     "ZohoCRM.settings.ALL",
     "ZohoCRM.users.READ",
     "ZohoCRM.org.READ",
+    "ZohoCRM.bulk.ALL",
 ];
 
 /// The running server.
