@@ -20,7 +20,7 @@ use crate::error::{ConfigError, Error};
 use bytes::Bytes;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio::io::AsyncRead;
 
 /// Bytes read from a file or a reader per chunk sent.
@@ -29,15 +29,18 @@ const CHUNK: usize = 64 * 1024;
 /// A boxed reader an upload streams from.
 type Reader = Pin<Box<dyn AsyncRead + Send + 'static>>;
 
+#[derive(Clone)]
 enum Source {
     Path(PathBuf),
     Bytes(Bytes),
-    /// Taken by the first send.
-    Reader(Mutex<Option<Reader>>, Option<u64>),
+    /// Taken by the first send (of this part or of any clone of it).
+    Reader(Arc<Mutex<Option<Reader>>>, Option<u64>),
 }
 
 /// One file of a [`Multipart`] body: its name as the server will store it, its media type, and
-/// where its bytes come from.
+/// where its bytes come from. A clone of a part read from a reader shares the reader: the
+/// first send of either takes it.
+#[derive(Clone)]
 pub struct FilePart {
     file_name: String,
     content_type: String,
@@ -98,7 +101,7 @@ impl FilePart {
         FilePart {
             file_name: file_name.into(),
             content_type: octet_stream(),
-            source: Source::Reader(Mutex::new(Some(Box::pin(reader))), len),
+            source: Source::Reader(Arc::new(Mutex::new(Some(Box::pin(reader)))), len),
         }
     }
 
@@ -286,7 +289,7 @@ fn read_error(path: &Path, source: std::io::Error) -> Error {
 }
 
 /// A `multipart/form-data` body: named file parts and text fields, in order.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Multipart {
     files: Vec<(String, FilePart)>,
     texts: Vec<(String, String)>,

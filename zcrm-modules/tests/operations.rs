@@ -12,6 +12,8 @@
 #[path = "operations/actions.rs"]
 mod actions;
 mod common;
+#[path = "operations/files.rs"]
+mod files;
 
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -786,8 +788,11 @@ async fn exercise(ctx: &Coverage<'_>, emu: &Emulator, client: &Client, narrow: &
         )
         .await
         .expect("getAttachmentById");
-    assert_eq!(download.status, 200);
-    assert_eq!(&download.body[..], b"https://www.zoho.com/crm/");
+    assert_eq!(download.status(), 200);
+    assert_eq!(
+        &download.bytes(1 << 20).await.unwrap()[..],
+        b"https://www.zoho.com/crm/"
+    );
     ctx.fails(
         "getAttachmentById",
         attachments.get_attachment_by_id("Leads", &lead, "1").send(),
@@ -963,6 +968,7 @@ async fn cover_every_operation() {
     Box::pin(actions::tags(&ctx, &client)).await;
     Box::pin(actions::records(&ctx, &client)).await;
     Box::pin(actions::processes(&ctx, &client)).await;
+    Box::pin(files::files(&ctx, &client)).await;
 
     let covered = ctx.covered.into_inner().unwrap();
     let mut missing = vec![];

@@ -66,6 +66,12 @@ pub struct Operation {
     pub params: Vec<Param>,
     /// The JSON request body's type.
     pub body: Option<TokenStream>,
+    /// The request takes a `multipart/form-data` body (files), set by the builder's
+    /// `multipart` setter.
+    pub multipart: bool,
+    /// A 2xx answer is a file (not JSON): the builder's `send` returns it as a
+    /// `zcrm_core::download::Download`.
+    pub download: bool,
     /// The type of a 2xx JSON answer; `None` when the success is not JSON (a download).
     pub ok: Option<TokenStream>,
     /// For writes of the records of the `{module}` path parameter: that parameter's Rust name.
@@ -169,6 +175,32 @@ pub fn request(op: &Operation) -> TokenStream {
         }
     });
     let body_field = op.body.as_ref().map(|t| quote! { body: #t, });
+    let form_field = op.multipart.then(|| {
+        quote! {
+            /// The `multipart/form-data` body.
+            multipart: Option<zcrm_core::upload::Multipart>,
+        }
+    });
+    let form_init = op.multipart.then(|| quote! { multipart: None, });
+    let form_setter = op.multipart.then(|| {
+        quote! {
+            /// Sets the `multipart/form-data` body: files as parts (Zoho names the part
+            /// `file`), streamed from their path, bytes or reader as the request is sent.
+            pub fn multipart(mut self, form: zcrm_core::upload::Multipart) -> Self {
+                self.multipart = Some(form);
+                self
+            }
+        }
+    });
+    let form_set = op.multipart.then(|| {
+        quote! {
+            if let Some(form) = self.multipart {
+                req = req
+                    .multipart(form)
+                    .timeout(self.client.config().transfer_timeout());
+            }
+        }
+    });
     let inits = op.required().map(|p| {
         let f = ident(&p.rust);
         let v = p.store(&f);
@@ -223,6 +255,14 @@ pub fn request(op: &Operation) -> TokenStream {
         None => quote! { self.client.execute(req).await },
     };
     let (ok, answer, send_doc) = match &op.ok {
+        None if op.download => (
+            quote!(zcrm_core::download::Download),
+            quote! {
+                let req = req.timeout(self.client.config().transfer_timeout());
+                self.client.execute_download(req).await
+            },
+            "Sends the request; the answer is a file, returned unread as a `Download` (its name, media type and bytes to stream or save).",
+        ),
         Some(t) => (
             quote!(Option<#t>),
             quote! { #execute?.json() },
@@ -244,6 +284,7 @@ pub fn request(op: &Operation) -> TokenStream {
             client: zcrm_core::Client,
             #(#fields)*
             #body_field
+            #form_field
         }
 
         impl #ty {
@@ -254,16 +295,19 @@ pub fn request(op: &Operation) -> TokenStream {
                     #(#inits)*
                     #(#nones)*
                     #body_init
+                    #form_init
                 }
             }
 
             #(#setters)*
+            #form_setter
 
             #[doc = #send_doc]
             pub async fn send(self) -> Result<#ok, zcrm_core::Error> {
                 let mut req = zcrm_core::ApiRequest::new(reqwest_method::#method, #path);
                 #(#sets)*
                 #body_set
+                #form_set
                 #answer
             }
         }

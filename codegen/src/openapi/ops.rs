@@ -162,9 +162,11 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> Resu
             // Request body.
             let mut body_ty = None;
             let mut body_schema = None;
+            let mut multipart = false;
             if let Some(b) = op.get("requestBody") {
                 let (bfile, b, bptr) =
                     resolve_obj(specs, file, &format!("{pointer}/requestBody"), b)?;
+                multipart = b.pointer("/content/multipart~1form-data").is_some();
                 if let Some(schema) = b.pointer("/content/application~1json/schema") {
                     let at = format!("{bptr}/content/application~1json/schema");
                     body_schema = Some(resolve_obj(specs, &bfile, &at, schema)?.1);
@@ -195,6 +197,7 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> Resu
             let record_write = writes_records_of_module(method, path, body_schema);
             // Responses.
             let mut responses = vec![];
+            let mut download = false;
             if let Some(resps) = op.get("responses").and_then(Value::as_object) {
                 for (status, r) in resps {
                     let (rfile, r, rptr) = resolve_obj(
@@ -203,6 +206,13 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> Resu
                         &format!("{pointer}/responses/{}", escape(status)),
                         r,
                     )?;
+                    // A success whose content is not JSON is a file.
+                    if status.starts_with('2') {
+                        download |= r
+                            .get("content")
+                            .and_then(Value::as_object)
+                            .is_some_and(|c| c.keys().any(|k| !k.contains("json")));
+                    }
                     if let Some(schema) = r.pointer("/content/application~1json/schema") {
                         let t = m.lower_at(
                             specs,
@@ -248,6 +258,8 @@ pub fn emit(specs: &Specs, m: &mut Model, file: &str, names: &mut Scope) -> Resu
                 request_type,
                 params,
                 body,
+                multipart,
+                download,
                 ok: ok_ty,
                 record_write: if record_write { module_param } else { None },
             };

@@ -144,6 +144,39 @@ impl Env {
         (status, v)
     }
 
+    /// Sends a CRM call with a `multipart/form-data` body of one part named `file`; returns
+    /// the status and the body (Null for an empty body).
+    pub async fn call_multipart(
+        &self,
+        method: Method,
+        token: &str,
+        path: &str,
+        file: (&str, &str, Vec<u8>),
+    ) -> (StatusCode, Value) {
+        let (name, media, bytes) = file;
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_string())
+            .mime_str(media)
+            .unwrap();
+        let r = self
+            .http
+            .request(method, self.url(&format!("/crm/v7{path}")))
+            .header("Authorization", format!("Zoho-oauthtoken {token}"))
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        let v = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{path}: body is not JSON ({e}): {text}"))
+        };
+        (status, v)
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
         self.call(Method::GET, token, path, None).await
     }

@@ -503,7 +503,7 @@ impl GetAttachmentsRequest {
         self.client.execute(req).await?.json()
     }
 }
-/**`POST /crm/v7/{module}/{id}/Attachments` (`uploadAttachment`): Attach a link (files go as multipart).
+/**`POST /crm/v7/{module}/{id}/Attachments` (`uploadAttachment`): Upload a file (a multipart part named `file`) or attach a link (`attachmentUrl`).
 
 Made with its required parameters by [`UploadAttachmentRequest::new`] (or the group's `upload_attachment`), given optional ones by its setters, and sent by [`UploadAttachmentRequest::send`].*/
 #[derive(Debug, Clone)]
@@ -518,6 +518,8 @@ pub struct UploadAttachmentRequest {
     attachment_url: Option<String>,
     /// `title` (query).
     title: Option<String>,
+    /// The `multipart/form-data` body.
+    multipart: Option<zcrm_core::upload::Multipart>,
 }
 impl UploadAttachmentRequest {
     /// A request with its required parameters; optional ones are set by the setters.
@@ -532,6 +534,7 @@ impl UploadAttachmentRequest {
             id: id.into(),
             attachment_url: None,
             title: None,
+            multipart: None,
         }
     }
     /// Sets `attachmentUrl` (query).
@@ -542,6 +545,12 @@ impl UploadAttachmentRequest {
     /// Sets `title` (query).
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
+        self
+    }
+    /// Sets the `multipart/form-data` body: files as parts (Zoho names the part
+    /// `file`), streamed from their path, bytes or reader as the request is sent.
+    pub fn multipart(mut self, form: zcrm_core::upload::Multipart) -> Self {
+        self.multipart = Some(form);
         self
     }
     /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
@@ -560,6 +569,9 @@ impl UploadAttachmentRequest {
         }
         if let Some(v) = self.title {
             req = req.query("title", v);
+        }
+        if let Some(form) = self.multipart {
+            req = req.multipart(form).timeout(self.client.config().transfer_timeout());
         }
         self.client.execute(req).await?.json()
     }
@@ -593,8 +605,8 @@ impl GetAttachmentByIdRequest {
             attachment_id: attachment_id.into(),
         }
     }
-    /// Sends the request; the answer's body is returned as sent (it is not JSON).
-    pub async fn send(self) -> Result<zcrm_core::ApiResponse, zcrm_core::Error> {
+    /// Sends the request; the answer is a file, returned unread as a `Download` (its name, media type and bytes to stream or save).
+    pub async fn send(self) -> Result<zcrm_core::download::Download, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
             reqwest_method::GET,
             format!(
@@ -603,7 +615,8 @@ impl GetAttachmentByIdRequest {
                 zcrm_core::client::encode_segment(& self.attachment_id)
             ),
         );
-        self.client.execute(req).await
+        let req = req.timeout(self.client.config().transfer_timeout());
+        self.client.execute_download(req).await
     }
 }
 /**`DELETE /crm/v7/{module}/{id}/Attachments/{attachment_id}` (`deleteAttachment`): Delete an attachment.
@@ -669,7 +682,7 @@ impl<'c> AttachmentsApi<'c> {
     ) -> GetAttachmentsRequest {
         GetAttachmentsRequest::new(self.client, module, id, fields)
     }
-    /// `POST /crm/v7/{module}/{id}/Attachments` (`uploadAttachment`): Attach a link (files go as multipart).
+    /// `POST /crm/v7/{module}/{id}/Attachments` (`uploadAttachment`): Upload a file (a multipart part named `file`) or attach a link (`attachmentUrl`).
     pub fn upload_attachment(
         &self,
         module: impl Into<String>,

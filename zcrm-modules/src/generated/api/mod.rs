@@ -9,6 +9,7 @@ pub mod common;
 pub mod convert_lead;
 pub mod coql;
 pub mod fields;
+pub mod files;
 pub mod layouts;
 pub mod mass_update;
 pub mod module_search;
@@ -19,6 +20,7 @@ pub mod org;
 pub mod pick_list_values;
 pub mod record;
 pub mod record_count;
+pub mod record_photo;
 pub mod related_records;
 pub mod send_mail;
 pub mod tags;
@@ -153,6 +155,22 @@ pub static OPERATIONS: &[Operation] = &[
         path: "/crm/v7/settings/fields/{field_id}",
         function: "get_fields_with_id",
         request_type: "GetFieldsWithIdRequest",
+    },
+    Operation {
+        group: "files",
+        id: "getFile",
+        method: "GET",
+        path: "/crm/v7/files",
+        function: "get_file",
+        request_type: "GetFileRequest",
+    },
+    Operation {
+        group: "files",
+        id: "uploadFiles",
+        method: "POST",
+        path: "/crm/v7/files",
+        function: "upload_files",
+        request_type: "UploadFilesRequest",
     },
     Operation {
         group: "layouts",
@@ -395,6 +413,30 @@ pub static OPERATIONS: &[Operation] = &[
         request_type: "GetRecordCountRequest",
     },
     Operation {
+        group: "record_photo",
+        id: "getRecordPhoto",
+        method: "GET",
+        path: "/crm/v7/{module}/{id}/photo",
+        function: "get_record_photo",
+        request_type: "GetRecordPhotoRequest",
+    },
+    Operation {
+        group: "record_photo",
+        id: "uploadRecordPhoto",
+        method: "POST",
+        path: "/crm/v7/{module}/{id}/photo",
+        function: "upload_record_photo",
+        request_type: "UploadRecordPhotoRequest",
+    },
+    Operation {
+        group: "record_photo",
+        id: "deleteRecordPhoto",
+        method: "DELETE",
+        path: "/crm/v7/{module}/{id}/photo",
+        function: "delete_record_photo",
+        request_type: "DeleteRecordPhotoRequest",
+    },
+    Operation {
         group: "related_records",
         id: "getRelatedRecords",
         method: "GET",
@@ -574,6 +616,10 @@ impl<'c> Groups<'c> {
     pub fn fields(&self) -> fields::FieldsApi<'c> {
         fields::FieldsApi::new(self.client)
     }
+    /// The operations of [`files`](files/index.html).
+    pub fn files(&self) -> files::FilesApi<'c> {
+        files::FilesApi::new(self.client)
+    }
     /// The operations of [`layouts`](layouts/index.html).
     pub fn layouts(&self) -> layouts::LayoutsApi<'c> {
         layouts::LayoutsApi::new(self.client)
@@ -613,6 +659,10 @@ impl<'c> Groups<'c> {
     /// The operations of [`record_count`](record_count/index.html).
     pub fn record_count(&self) -> record_count::RecordCountApi<'c> {
         record_count::RecordCountApi::new(self.client)
+    }
+    /// The operations of [`record_photo`](record_photo/index.html).
+    pub fn record_photo(&self) -> record_photo::RecordPhotoApi<'c> {
+        record_photo::RecordPhotoApi::new(self.client)
     }
     /// The operations of [`related_records`](related_records/index.html).
     pub fn related_records(&self) -> related_records::RelatedRecordsApi<'c> {
@@ -1060,6 +1110,48 @@ pub fn decode_response(
             )
         }
         ("getFieldsWithID", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("files.json#getFile", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("getFile", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("files.json#uploadFiles", "200") => {
+            Some(
+                serde_json::from_value::<self::files::FilesWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("uploadFiles", "200") => {
+            Some(
+                serde_json::from_value::<self::files::FilesWrapper>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("files.json#uploadFiles", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("uploadFiles", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
                     .map_err(|e| e.to_string())
@@ -2046,6 +2138,76 @@ pub fn decode_response(
             )
         }
         ("getRecordCount", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record_photo.json#getRecordPhoto", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("getRecordPhoto", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record_photo.json#uploadRecordPhoto", "200") => {
+            Some(
+                serde_json::from_value::<self::record_photo::PhotoSuccess>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("uploadRecordPhoto", "200") => {
+            Some(
+                serde_json::from_value::<self::record_photo::PhotoSuccess>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record_photo.json#uploadRecordPhoto", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("uploadRecordPhoto", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record_photo.json#deleteRecordPhoto", "200") => {
+            Some(
+                serde_json::from_value::<self::record_photo::PhotoSuccess>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("deleteRecordPhoto", "200") => {
+            Some(
+                serde_json::from_value::<self::record_photo::PhotoSuccess>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("record_photo.json#deleteRecordPhoto", "default") => {
+            Some(
+                serde_json::from_value::<self::common::Error>(body.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| serde_json::to_value(&x).map_err(|e| e.to_string())),
+            )
+        }
+        ("deleteRecordPhoto", "default") => {
             Some(
                 serde_json::from_value::<self::common::Error>(body.clone())
                     .map_err(|e| e.to_string())
