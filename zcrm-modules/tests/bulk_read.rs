@@ -192,3 +192,54 @@ async fn dropping_the_stream_early_stops_the_export() {
     // page before the stream was dropped); not the four the whole export takes.
     assert!(jobs <= 2, "{jobs} jobs after the stream was dropped");
 }
+
+/// A download refused with 429 and a download cut off mid-body are both fetched again, and the
+/// export still holds every lead once.
+#[tokio::test]
+async fn a_throttled_and_a_cut_off_download_are_fetched_again() {
+    let (emu, client) = setup(SCOPES).await;
+    let ids = create(&client, 5).await;
+    let http = reqwest::Client::new();
+    // Each job's details are asked twice (in progress, then completed), then its result is
+    // downloaded: the third GET under /read/ is the first download (answered 429).
+    // A fault sees only the requests the one before it let through, so the second one's first
+    // match is the download's second attempt (cut off).
+    for (skip, kind) in [
+        (
+            2,
+            json!({"kind": "status", "status": 429, "headers": {"Retry-After": "0"}}),
+        ),
+        (0, json!({"kind": "truncate"})),
+    ] {
+        let r = http
+            .post(format!("{}/faults", emu.admin_url))
+            .json(&json!({"path_prefix": "/crm/bulk/v7/read/", "method": "GET", "times": 1, "skip": skip, "action": kind}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    }
+    let got: Vec<Result<Lead, Error>> = fast(client.records(Leads).bulk_read().fields(FIELDS))
+        .run()
+        .collect()
+        .await;
+    let got: Vec<Lead> = got.into_iter().map(|r| r.unwrap()).collect();
+    let seen: std::collections::BTreeSet<_> = got.iter().filter_map(|l| l.id.clone()).collect();
+    assert_eq!(seen.len(), got.len(), "no lead twice");
+    assert!(ids.iter().all(|id| seen.contains(id)), "every lead there");
+    let faults: Vec<String> = emu
+        .requests()
+        .iter()
+        .filter_map(|r| r.fault.clone())
+        .collect();
+    assert_eq!(faults.len(), 2, "both faults were met: {faults:?}");
+    let downloads = emu
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/result"))
+        .count();
+    assert!(
+        downloads >= 3,
+        "the first page's result was fetched three times ({downloads})"
+    );
+}

@@ -45,21 +45,24 @@ fn invalid(i: usize) -> bool {
     i % 97 == 13
 }
 
+/// Row `i`: every 97th (from the 13th) has an invalid email; every 20th a valid one (the
+/// emulator checks a unique field against every record, so most rows leave it out).
 fn lead(i: usize) -> LeadUpdate {
-    let email = if invalid(i) {
-        format!("not an email {i}")
-    } else {
-        format!("bulk{i}@example.com")
-    };
-    LeadUpdate::new()
+    let row = LeadUpdate::new()
         .last_name(format!("Bulk, \"{i}\""))
         .company("Bulk Ltd")
-        .email(email)
         .lead_status(if i.is_multiple_of(2) {
             LeadStatus::Contacted
         } else {
             LeadStatus::NotContacted
-        })
+        });
+    if invalid(i) {
+        row.email(format!("not an email {i}"))
+    } else if i.is_multiple_of(20) {
+        row.email(format!("bulk{i}@example.com"))
+    } else {
+        row
+    }
 }
 
 async fn admin(emu: &Emulator, path: &str, body: serde_json::Value) {
@@ -109,7 +112,7 @@ async fn ten_thousand_typed_rows_come_back_row_by_row() {
     }
     assert_eq!(leads.count(None).await.unwrap(), before + added);
     // Each id is the record of its own row.
-    for i in [0, 1, 4_000, 7_777, n - 1] {
+    for i in [0, 1, 4_000, 7_777, n - 20, n - 1] {
         let id = report.rows[i].record_id.clone().unwrap();
         let got = leads
             .get(&id, &["Last_Name", "Email"])
@@ -120,10 +123,8 @@ async fn ten_thousand_typed_rows_come_back_row_by_row() {
             got.last_name.as_deref(),
             Some(format!("Bulk, \"{i}\"").as_str())
         );
-        assert_eq!(
-            got.email.as_deref(),
-            Some(format!("bulk{i}@example.com").as_str())
-        );
+        let email = i.is_multiple_of(20).then(|| format!("bulk{i}@example.com"));
+        assert_eq!(got.email, email);
     }
     let outcome = report.rows[0].to_record_outcome();
     assert!(outcome.is_success() && outcome.id() == report.rows[0].record_id);
@@ -177,7 +178,7 @@ async fn updates_by_id_and_upserts_by_email() {
 
     let upserts = vec![
         LeadUpdate::new()
-            .email("bulk1@example.com")
+            .email("bulk0@example.com")
             .last_name("Upserted")
             .company("U1"),
         LeadUpdate::new()
@@ -190,7 +191,7 @@ async fn updates_by_id_and_upserts_by_email() {
         .await
         .unwrap();
     assert_eq!(report.rows[0].status, BulkRowStatus::Updated);
-    assert_eq!(report.rows[0].record_id.as_ref(), Some(&ids[1]));
+    assert_eq!(report.rows[0].record_id.as_ref(), Some(&ids[0]));
     assert_eq!(report.rows[1].status, BulkRowStatus::Added);
 }
 

@@ -177,6 +177,28 @@ pub(crate) enum ReadEnd {
     Stopped,
 }
 
+/// Whether `file` opens as a ZIP holding a CSV (rewound after): a download cut short where
+/// HTTP cannot tell (a body without a length) fails here, before any row is read.
+pub(crate) fn check_zip(file: &mut std::fs::File, job: &str) -> Result<(), Error> {
+    let opened = {
+        let mut zip = zip::ZipArchive::new(&mut *file).map_err(|e| {
+            Error::from(ProtocolError::Malformed {
+                what: format!("the file of bulk job {job} is not a readable ZIP: {e}"),
+            })
+        });
+        match &mut zip {
+            Ok(z) => csv_entry(z, job).map(drop),
+            Err(_) => zip.map(drop),
+        }
+    };
+    file.rewind().map_err(|source| Error::Io {
+        what: "reading the downloaded file of a bulk job in",
+        path: std::env::temp_dir().display().to_string(),
+        source,
+    })?;
+    opened
+}
+
 /// Reads the export in `file` row by row and hands each row, decoded as `T`, to `send`
 /// (which answers `false` once nobody listens). An error that ends the export (not a ZIP,
 /// no CSV, no `Id` column, broken CSV) is returned; a row that does not decode is handed on

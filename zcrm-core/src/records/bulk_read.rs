@@ -180,9 +180,7 @@ impl<M: Module> BulkRead<M> {
             let Some(result) = result else {
                 return Ok(());
             };
-            let file = client
-                .download_to_temp_file(&download_path(client, &job, &result.download_url)?)
-                .await?;
+            let file = download_zip(client, &job, &result.download_url).await?;
             let (meta, sender, job_id) = (fields.clone(), tx.clone(), job.clone());
             let read = tokio::task::spawn_blocking(move || {
                 bulk_csv::read_export(file, &job_id, Some(meta.as_ref()), |row| {
@@ -307,6 +305,38 @@ impl<M: Module> BulkRead<M> {
                 _ = tokio::time::sleep(pause) => {}
                 _ = tx.closed() => return Ok(None),
             }
+        }
+    }
+}
+
+/// Attempts at a job's file that downloads but does not open as a ZIP holding a CSV.
+const ZIP_ATTEMPTS: u32 = 3;
+
+/// Downloads a bulk job's file (its `download_url`) to a temporary file and checks that it
+/// opens as a ZIP holding a CSV; a file that does not (cut short where HTTP cannot tell) is
+/// fetched again, [`ZIP_ATTEMPTS`] times in all, before any row of it is read.
+pub(crate) async fn download_zip(
+    client: &Client,
+    job: &str,
+    url: &str,
+) -> Result<std::fs::File, Error> {
+    let path = download_path(client, job, url)?;
+    let mut attempt = 1;
+    loop {
+        let mut file = client.download_to_temp_file(&path).await?;
+        let job_id = job.to_string();
+        let checked = tokio::task::spawn_blocking(move || {
+            bulk_csv::check_zip(&mut file, &job_id).map(|()| file)
+        })
+        .await
+        .map_err(|e| Error::Transport(format!("the bulk file check stopped: {e}")))?;
+        match checked {
+            Ok(file) => return Ok(file),
+            Err(e @ Error::Protocol(_)) if attempt < ZIP_ATTEMPTS => {
+                tracing::warn!(job, attempt, error = %e, "the bulk file does not open; fetching it again");
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
         }
     }
 }

@@ -312,8 +312,7 @@ impl<M: Module> BulkWrite<M> {
         drop(zip_path);
         let job = self.create(module, &file_id, &columns).await?;
         let download_url = self.wait(&job).await?;
-        let path = super::bulk_read::download_path(client, &job, &download_url)?;
-        let file = client.download_to_temp_file(&path).await?;
+        let file = super::bulk_read::download_zip(client, &job, &download_url).await?;
         let job_id = job.clone();
         let outcomes = tokio::task::spawn_blocking(move || read_result(file, &job_id, start))
             .await
