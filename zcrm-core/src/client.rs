@@ -49,6 +49,9 @@ pub struct ApiRequest {
     multipart: Option<Arc<Multipart>>,
     /// Send to the environment's file-upload host instead of the API domain.
     upload_host: bool,
+    /// Send to this Zoho host (`https://download-accl.zoho.com`) with the path as it is: a
+    /// bulk job's `download_url`, checked to be Zoho's before it is set.
+    zoho_base: Option<String>,
     /// The time the whole exchange may take, body included (the config's read timeout unless
     /// set).
     timeout: Option<std::time::Duration>,
@@ -70,6 +73,7 @@ impl ApiRequest {
             expected_items: None,
             multipart: None,
             upload_host: false,
+            zoho_base: None,
             timeout: None,
         }
     }
@@ -95,6 +99,7 @@ impl ApiRequest {
             expected_items: None,
             multipart: None,
             upload_host: false,
+            zoho_base: None,
             timeout: None,
         }
     }
@@ -111,6 +116,7 @@ impl ApiRequest {
             expected_items: None,
             multipart: None,
             upload_host: false,
+            zoho_base: None,
             timeout: None,
         }
     }
@@ -126,6 +132,12 @@ impl ApiRequest {
     /// `/crm/v7/upload`).
     pub fn to_upload_host(mut self) -> Self {
         self.upload_host = true;
+        self
+    }
+    /// Sends the request to `base` (a Zoho host, checked by the caller) with the path as it
+    /// is.
+    pub(crate) fn on_zoho_host(mut self, base: String) -> Self {
+        self.zoho_base = Some(base);
         self
     }
     /// Sets the time the whole exchange may take, body included, in place of the config's
@@ -293,6 +305,11 @@ impl Client {
         })
     }
 
+    /// The file-upload host of the environment (`https://content.zohoapis.com`).
+    pub(crate) fn upload_base(&self) -> String {
+        self.inner.auth.env().file_upload_url().to_string()
+    }
+
     /// The API domain requests go to.
     pub fn api_base(&self) -> &str {
         &self.inner.api_base
@@ -387,8 +404,11 @@ impl Client {
         }
     }
 
-    /// The URL of a request: the API domain, or the file-upload host.
+    /// The URL of a request: the API domain, the file-upload host, or a Zoho download host.
     fn url_of(&self, req: &ApiRequest) -> String {
+        if let Some(base) = &req.zoho_base {
+            return format!("{base}{}", req.path);
+        }
         let base = if req.upload_host {
             self.inner.auth.env().file_upload_url().to_string()
         } else {

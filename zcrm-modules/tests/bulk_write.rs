@@ -207,7 +207,7 @@ async fn bad_rows_are_refused_before_anything_is_sent() {
 
     let null = LeadUpdate::new().last_name("A").company("B").clear_email();
     let e = fast(leads.bulk_write()).run(vec![null]).await.unwrap_err();
-    check(e, ErrorKind::Config, "row 0: field `Email` is null");
+    check(e, ErrorKind::Config, "row 0: field `Email` is empty");
 
     let e = fast(leads.bulk_write().ignore_empty(false))
         .run(vec![
@@ -223,6 +223,18 @@ async fn bad_rows_are_refused_before_anything_is_sent() {
         .await
         .unwrap_err();
     check(e, ErrorKind::Config, "find_by");
+
+    let e = fast(leads.bulk_write())
+        .run(vec![LeadUpdate::new().last_name("A"), LeadUpdate::new()])
+        .await
+        .unwrap_err();
+    check(e, ErrorKind::Config, "row 1 sets no field");
+
+    let e = fast(leads.bulk_write())
+        .run(vec![LeadUpdate::new().last_name("A").company("  ")])
+        .await
+        .unwrap_err();
+    check(e, ErrorKind::Config, "field `Company` is empty");
 
     let e = fast(leads.bulk_write())
         .run(vec![LeadUpdate::new()
@@ -258,7 +270,10 @@ async fn failed_jobs_and_waits_past_the_deadline() {
         .run((0..5).map(lead))
         .await
         .unwrap_err();
-    assert_eq!(e.api_code(), Some("FAILURE"), "{e}");
+    // The job existed: its rows may have been written, so the error says so and names it.
+    assert_eq!(e.kind(), ErrorKind::UnknownOutcome, "{e}");
+    assert!(e.may_have_applied());
+    assert!(e.to_string().contains("FAILURE"), "{e}");
     assert!(e.to_string().contains("failed at Zoho"), "{e}");
 
     let e = leads
@@ -268,8 +283,9 @@ async fn failed_jobs_and_waits_past_the_deadline() {
         .run((0..5).map(lead))
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert_eq!(e.kind(), ErrorKind::UnknownOutcome, "{e}");
     assert!(e.to_string().contains("may still complete at Zoho"), "{e}");
+    assert!(e.to_string().contains("bulk write job "), "{e}");
 
     // The second job fails: the first job's rows and ids are in the error.
     admin(
@@ -282,6 +298,7 @@ async fn failed_jobs_and_waits_past_the_deadline() {
         .run((100..110).map(lead))
         .await
         .unwrap_err();
+    assert!(e.may_have_applied());
     let Error::PartialWrite(p) = e else {
         panic!("expected a partial write, got {e}");
     };
@@ -291,7 +308,8 @@ async fn failed_jobs_and_waits_past_the_deadline() {
         .iter()
         .all(|o| o.is_success() && o.id().is_some()));
     assert_eq!(p.failed, 4..8);
-    assert_eq!(p.error.api_code(), Some("FAILURE"));
+    assert_eq!(p.error.kind(), ErrorKind::UnknownOutcome);
+    assert!(p.error.to_string().contains("FAILURE"), "{}", p.error);
     for o in &p.outcomes {
         assert!(leads
             .get(&o.id().unwrap(), &["Last_Name"])

@@ -465,7 +465,7 @@ pub async fn write_details(
     caller
         .require(Need::plain("bulk", "CREATE"))
         .or_else(|_| caller.require(Need::plain("bulk", "READ")))?;
-    let base = app.base_url();
+    let base = app.download_base();
     let mut world = app.world();
     let org = world.orgs.get_mut(&caller.org_id).expect("caller org");
     job(org, &id, "write").ok_or_else(write_not_found)?.polls += 1;

@@ -909,7 +909,7 @@ pub async fn admin_complete(
     State(app): State<App>,
     Path((org, id)): Path<(String, String)>,
 ) -> ApiResult {
-    let base = app.base_url();
+    let base = app.download_base();
     let mut world = app.world();
     let org = org_id(&world, &org)?;
     let j = world

@@ -84,7 +84,8 @@ pub struct EmulatorConfig {
     pub max_upload_bytes: usize,
     /// Serve the bulk-write upload (`/crm/v7/upload`) on a second port only, as Zoho serves it
     /// on its own host: [`Emulator::upload_url`] names it, and the API port answers the path
-    /// as an unknown module would.
+    /// as an unknown module would. Bulk write results are then served from that port too (a
+    /// `download_url` on another host than the API's, as Zoho's are).
     pub separate_upload_host: bool,
 }
 
@@ -227,13 +228,16 @@ fn zoho_routes(app: &App, with_upload: bool) -> Router<App> {
     if with_upload {
         crm = crm.route("/upload", post(bulk::upload).layer(unlimited()));
     }
-    let bulk = Router::new()
+    let mut bulk = Router::new()
         .route("/read", post(bulk::create_read))
         .route("/read/{job_id}", get(bulk::read_details))
         .route("/read/{job_id}/result", get(bulk_result::read_result))
         .route("/write", post(bulk::create_write))
-        .route("/write/{job_id}", get(bulk::write_details))
-        .route("/write/{job_id}/result", get(bulk_result::write_result));
+        .route("/write/{job_id}", get(bulk::write_details));
+    // With a separate upload host, write results are served there only.
+    if with_upload {
+        bulk = bulk.route("/write/{job_id}/result", get(bulk_result::write_result));
+    }
     Router::new()
         .route("/oauth/v2/auth", get(accounts::authorize))
         .route("/oauth/v2/auth/approve", post(accounts::approve))
@@ -260,12 +264,16 @@ pub(crate) fn router(app: App, with_upload: bool) -> Router {
         .with_state(app)
 }
 
-/// The file-upload host alone (`/crm/{v7,v8}/upload`), for a separate port.
+/// The file-upload host alone (`/crm/{v7,v8}/upload`), for a separate port; it also serves
+/// bulk write results, as Zoho's own download hosts do.
 fn upload_router(app: App) -> Router {
     let upload = Router::new().route("/upload", post(bulk::upload).layer(unlimited()));
+    let results = Router::new().route("/write/{job_id}/result", get(bulk_result::write_result));
     Router::new()
         .nest("/crm/v7", upload.clone())
         .nest("/crm/v8", upload)
+        .nest("/crm/bulk/v7", results.clone())
+        .nest("/crm/bulk/v8", results)
         .fallback(middleware::not_found)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
@@ -314,6 +322,7 @@ pub(crate) fn app(config: &EmulatorConfig) -> Result<App, String> {
         log_seq: Arc::new(AtomicU64::new(0)),
         seed,
         base_url: Arc::new(Mutex::new(String::new())),
+        download_url: Arc::new(Mutex::new(String::new())),
         bodies: bodies::Bodies::default(),
         notifier: notify::Notifier::default(),
         bulk_callbacks: bulk_result::Callbacks::default(),
@@ -361,6 +370,7 @@ impl Emulator {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let base_url = format!("http://{addr}");
         *app.base_url.lock().unwrap_or_else(|e| e.into_inner()) = base_url.clone();
+        *app.download_url.lock().unwrap_or_else(|e| e.into_inner()) = base_url.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         serve(
             listener,
@@ -374,7 +384,9 @@ impl Emulator {
             let upload_addr = upload.local_addr().map_err(|e| e.to_string())?;
             let (utx, urx) = tokio::sync::oneshot::channel::<()>();
             serve(upload, upload_router(app.clone()), urx);
-            (format!("http://{upload_addr}"), Some(utx))
+            let url = format!("http://{upload_addr}");
+            *app.download_url.lock().unwrap_or_else(|e| e.into_inner()) = url.clone();
+            (url, Some(utx))
         } else {
             (base_url.clone(), None)
         };

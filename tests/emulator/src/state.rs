@@ -363,6 +363,9 @@ pub struct App {
     pub seed: Arc<crate::seed::Seed>,
     /// Base URL this emulator answers on (`http://127.0.0.1:PORT`).
     pub base_url: Arc<Mutex<String>>,
+    /// Base URL of the host serving bulk write results (`base_url`, or the upload port when the
+    /// upload host is separate, as Zoho serves them from its own download hosts).
+    pub download_url: Arc<Mutex<String>>,
     /// Buffers for list pages, used again once sent.
     pub bodies: crate::bodies::Bodies,
     /// Delivers notification callbacks and records each attempt.
@@ -375,6 +378,14 @@ impl App {
     /// Locks the world. A poisoned lock is recovered: handlers never leave it half-changed.
     pub fn world(&self) -> std::sync::MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// See [`App::download_url`].
+    pub fn download_base(&self) -> String {
+        self.download_url
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn base_url(&self) -> String {

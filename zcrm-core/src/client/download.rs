@@ -52,12 +52,21 @@ impl Client {
     /// [`execute`](Self::execute); a download cut off is fetched again from the start, within
     /// the retry policy.
     pub async fn download_to_temp_file(&self, path: &str) -> Result<std::fs::File, Error> {
-        check_path(path)?;
+        self.download_request_to_temp_file(ApiRequest::get(path))
+            .await
+    }
+
+    /// [`download_to_temp_file`](Self::download_to_temp_file) of a prepared GET (another host).
+    pub(crate) async fn download_request_to_temp_file(
+        &self,
+        get: ApiRequest,
+    ) -> Result<std::fs::File, Error> {
+        check_path(&get.path)?;
         let inner = &self.inner;
         let mut retrier = http::Retrier::new(inner.config.retry(), &inner.budget);
         loop {
             retrier.start();
-            let req = ApiRequest::get(path).timeout(inner.config.transfer_timeout());
+            let req = get.clone().timeout(inner.config.transfer_timeout());
             let mut download = self.execute_download(req).await?;
             let std_file = tempfile::tempfile().map_err(io_error)?;
             let mut file = tokio::fs::File::from_std(std_file);

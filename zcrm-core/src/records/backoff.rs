@@ -5,6 +5,9 @@ use crate::error::Error;
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// The shortest pause: a zero would never grow, asking about the job in a tight loop.
+pub(crate) const MIN_PAUSE: Duration = Duration::from_millis(5);
+
 /// The pauses between asks about one job, and its deadline.
 #[derive(Debug)]
 pub(crate) struct Backoff {
@@ -16,8 +19,10 @@ pub(crate) struct Backoff {
 }
 
 impl Backoff {
-    /// Pauses from `initial`, doubling up to `max_pause`, for at most `max_wait` from now.
+    /// Pauses from `initial` (at least [`MIN_PAUSE`]), doubling up to `max_pause`, for at
+    /// most `max_wait` from now.
     pub(crate) fn new(initial: Duration, max_pause: Duration, max_wait: Duration) -> Backoff {
+        let initial = initial.max(MIN_PAUSE);
         Backoff {
             deadline: Instant::now().checked_add(max_wait),
             pause: initial,

@@ -320,10 +320,10 @@ pub(crate) async fn download_zip(
     job: &str,
     url: &str,
 ) -> Result<std::fs::File, Error> {
-    let path = download_path(client, job, url)?;
+    let get = download_request(client, job, url)?;
     let mut attempt = 1;
     loop {
-        let mut file = client.download_to_temp_file(&path).await?;
+        let mut file = client.download_request_to_temp_file(get.clone()).await?;
         let job_id = job.to_string();
         let checked = tokio::task::spawn_blocking(move || {
             bulk_csv::check_zip(&mut file, &job_id).map(|()| file)
@@ -341,26 +341,121 @@ pub(crate) async fn download_zip(
     }
 }
 
-/// The path of a job's `download_url`: relative as Zoho sends it, or absolute on this client's
-/// API domain. Any other host is refused, so that the access token never goes there.
-pub(crate) fn download_path(client: &Client, job: &str, url: &str) -> Result<String, Error> {
-    let path = if url.starts_with('/') {
-        url
-    } else if let Some(rest) = url
-        .strip_prefix(client.api_base())
-        .filter(|r| r.starts_with('/'))
-    {
-        rest
-    } else {
-        return Err(malformed(format!(
-            "bulk job {job} names a download on another host than {}; the access token is not sent there",
-            client.api_base()
-        )));
-    };
-    if !path.starts_with("/crm/") {
-        return Err(malformed(format!(
-            "bulk job {job} has a download_url outside /crm/: `{path}`"
-        )));
+/// Hosts of Zoho's own domains, to which a bulk job's `download_url` may point (its result
+/// files are served from `download-accl.zoho.{tld}` and similar hosts): the access token goes
+/// only to these, to the API domain and to the file-upload host.
+const ZOHO_DOMAINS: [&str; 17] = [
+    ".zoho.com",
+    ".zoho.eu",
+    ".zoho.in",
+    ".zoho.com.au",
+    ".zoho.jp",
+    ".zoho.com.cn",
+    ".zohocloud.ca",
+    ".zoho.sa",
+    ".zoho.uk",
+    ".zohoapis.com",
+    ".zohoapis.eu",
+    ".zohoapis.in",
+    ".zohoapis.com.au",
+    ".zohoapis.jp",
+    ".zohoapis.com.cn",
+    ".zohoapis.ca",
+    ".zohoapis.sa",
+];
+
+/// The request for a job's `download_url`: a path on the API domain (relative, as Zoho sends
+/// read results, or absolute on the API domain), or a URL on the file-upload host or another
+/// `https` host of Zoho's own domains (bulk write results). Any other host is refused, so that
+/// the access token never goes there.
+pub(crate) fn download_request(client: &Client, job: &str, url: &str) -> Result<ApiRequest, Error> {
+    match download_target(client.api_base(), &client.upload_base(), url) {
+        Ok((None, path)) => Ok(ApiRequest::get(path)),
+        Ok((Some(base), path)) => Ok(ApiRequest::get(path).on_zoho_host(base)),
+        Err(why) => Err(malformed(format!(
+            "bulk job {job} names a download at `{url}`, {why}; the access token is not sent there"
+        ))),
     }
-    Ok(path.to_string())
+}
+
+/// Where a `download_url` points: `(None, path)` on the API domain, `(Some(base), path)` on
+/// the upload host or a Zoho host; or why it is refused.
+fn download_target(
+    api: &str,
+    upload: &str,
+    url: &str,
+) -> Result<(Option<String>, String), &'static str> {
+    const ELSEWHERE: &str = "not on the API domain, the upload host or an https host of Zoho";
+    if url.starts_with('/') || url.strip_prefix(api).is_some_and(|p| p.starts_with('/')) {
+        let path = url.strip_prefix(api).unwrap_or(url);
+        if !path.starts_with("/crm/") {
+            return Err("outside /crm/ on the API domain");
+        }
+        return Ok((None, path.to_string()));
+    }
+    if let Some(path) = url.strip_prefix(upload).filter(|p| p.starts_with('/')) {
+        return Ok((Some(upload.to_string()), path.to_string()));
+    }
+    let Some(rest) = url.strip_prefix("https://") else {
+        return Err(ELSEWHERE);
+    };
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut parts = host.splitn(2, ':');
+    let name = parts.next().unwrap_or("").to_ascii_lowercase();
+    let port_ok = parts
+        .next()
+        .is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let valid = !name.is_empty()
+        && port_ok
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if !valid || !path.starts_with('/') || !ZOHO_DOMAINS.iter().any(|d| name.ends_with(d)) {
+        return Err(ELSEWHERE);
+    }
+    Ok((Some(format!("https://{host}")), path.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::download_target;
+
+    #[test]
+    fn downloads_go_only_to_zoho() {
+        let (api, up) = ("https://www.zohoapis.eu", "https://content.zohoapis.eu");
+        let ok = |url: &str| download_target(api, up, url).unwrap();
+        assert_eq!(
+            ok("/crm/bulk/v7/read/1/result"),
+            (None, "/crm/bulk/v7/read/1/result".into())
+        );
+        assert_eq!(
+            ok("https://www.zohoapis.eu/crm/bulk/v7/read/1/result").0,
+            None
+        );
+        assert_eq!(
+            ok("https://download-accl.zoho.eu/v2/crm/6001/bulk-write/9/9.zip"),
+            (
+                Some("https://download-accl.zoho.eu".into()),
+                "/v2/crm/6001/bulk-write/9/9.zip".into()
+            )
+        );
+        assert_eq!(ok("https://content.zohoapis.eu/x/y.zip").0, Some(up.into()));
+        for bad in [
+            "http://download-accl.zoho.eu/x.zip",
+            "https://download.zoho.eu.evil.example/x.zip",
+            "https://evilzoho.com/x.zip",
+            "https://user@download-accl.zoho.com/x.zip",
+            "https://download-accl.zoho.com:x/y.zip",
+            "https://download-accl.zoho.com",
+            "https://www.zohoapis.eu.evil.example/crm/x",
+            "/other/path",
+            "ftp://zoho.com/x",
+            "",
+        ] {
+            assert!(
+                download_target(api, up, bad).is_err(),
+                "{bad} must be refused"
+            );
+        }
+    }
 }

@@ -77,12 +77,12 @@ impl BulkRowStatus {
 
     /// The status Zoho names `s`.
     pub fn parse(s: &str) -> BulkRowStatus {
-        match s.trim() {
-            "Added" => BulkRowStatus::Added,
-            "Updated" => BulkRowStatus::Updated,
-            "Skipped" => BulkRowStatus::Skipped,
-            "Unprocessed" => BulkRowStatus::Unprocessed,
-            other => BulkRowStatus::Other(other.to_string()),
+        match s.trim().to_ascii_lowercase().as_str() {
+            "added" => BulkRowStatus::Added,
+            "updated" => BulkRowStatus::Updated,
+            "skipped" => BulkRowStatus::Skipped,
+            "unprocessed" => BulkRowStatus::Unprocessed,
+            _ => BulkRowStatus::Other(s.trim().to_string()),
         }
     }
 }
@@ -135,7 +135,7 @@ impl BulkRowOutcome {
             message: String::new(),
             status: if success { "success" } else { "error" }.into(),
             details: match &self.record_id {
-                Some(id) => json!({"id": id.as_str(), "row": self.row}),
+                Some(id) => json!({"id": id.as_str(), "row": self.row, "errors": errors}),
                 None => json!({"row": self.row, "errors": errors}),
             },
             action: match self.status {
@@ -230,10 +230,13 @@ impl<M: Module> BulkWrite<M> {
     /// anything of that job is sent (a value a CSV cell cannot carry, a null while
     /// `ignore_empty` is on, a picklist value the field does not allow: an error naming the
     /// row and field). A job refused is [`Error::Api`]; a job Zoho failed is [`Error::Api`]
-    /// with code `FAILURE`. When a later job fails after earlier ones completed, the error is
-    /// [`Error::PartialWrite`]: the outcomes of the completed rows (as [`RecordOutcome`]s:
-    /// code `SUCCESS` with the record id, or the row's first error code), the rows of the job
-    /// that failed, and as total the rows read from the input so far (the rest were not read).
+    /// with code `FAILURE`. Once a job is created, anything that goes wrong (its failure at
+    /// Zoho, a wait past `max_wait`, a result that cannot be read) is an
+    /// [`Error::UnknownOutcome`] naming the job: its rows may have been written. When a later
+    /// job fails after earlier ones completed, the error is [`Error::PartialWrite`]: the
+    /// outcomes of the completed rows (as [`RecordOutcome`]s: code `SUCCESS` with the record
+    /// id, or the row's first error code), the rows of the job that failed, and as total the
+    /// rows read from the input so far (the rest of the input was not read).
     ///
     /// [`RecordOutcome`]: crate::RecordOutcome
     pub async fn run<I>(self, rows: I) -> Result<BulkWriteReport, Error>
@@ -248,14 +251,19 @@ impl<M: Module> BulkWrite<M> {
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let start = report.rows.len();
-            let chunk: Vec<Value> = rows
-                .by_ref()
-                .take(self.rows_per_job)
-                .enumerate()
-                .map(|(i, r)| to_json(&r, &format!("$.rows[{}]", start + i), "a row"))
-                .collect::<Result<_, _>>()?;
+            let chunk: Vec<M::Update> = rows.by_ref().take(self.rows_per_job).collect();
             let len = chunk.len();
-            match self.job(&module, start, chunk).await {
+            let encoded = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, r)| to_json(r, &format!("$.rows[{}]", start + i), "a row"))
+                .collect::<Result<Vec<Value>, _>>();
+            drop(chunk);
+            let done = match encoded {
+                Ok(values) => self.job(&module, start, values).await,
+                Err(e) => Err(e),
+            };
+            match done {
                 Ok((job, outcomes)) => {
                     report.jobs.push(job);
                     report.rows.extend(outcomes);
@@ -311,9 +319,33 @@ impl<M: Module> BulkWrite<M> {
         let file_id = self.upload(module, &zip_path).await?;
         drop(zip_path);
         let job = self.create(module, &file_id, &columns).await?;
-        let download_url = self.wait(&job).await?;
-        let file = super::bulk_read::download_zip(client, &job, &download_url).await?;
-        let job_id = job.clone();
+        // From here the job exists and may have written the rows: whatever goes wrong is an
+        // unknown outcome naming the job, never an error that invites sending them again.
+        let outcomes = self
+            .outcomes(&job, start, sent)
+            .await
+            .map_err(|e| Error::UnknownOutcome {
+                reason: format!(
+                    "bulk write job {job} was created, so its rows may have been written (look the job up by its id before sending them again), but then: {e}"
+                ),
+                status: None,
+                snippet: String::new(),
+            })?;
+        Ok((job, outcomes))
+    }
+
+    /// Waits for job `job` and reads its result: one outcome per row of the `sent` rows from
+    /// input row `start`.
+    async fn outcomes(
+        &self,
+        job: &str,
+        start: usize,
+        sent: usize,
+    ) -> Result<Vec<BulkRowOutcome>, Error> {
+        let client = &self.records.client;
+        let download_url = self.wait(job).await?;
+        let file = super::bulk_read::download_zip(client, job, &download_url).await?;
+        let job_id = job.to_string();
         let outcomes = tokio::task::spawn_blocking(move || read_result(file, &job_id, start))
             .await
             .map_err(|e| {
@@ -326,7 +358,7 @@ impl<M: Module> BulkWrite<M> {
             }
             .into());
         }
-        Ok((job, outcomes))
+        Ok(outcomes)
     }
 
     /// The columns of the file: every key of the rows, in first-seen order (with the
@@ -337,9 +369,16 @@ impl<M: Module> BulkWrite<M> {
             let obj = row.as_object().ok_or_else(|| {
                 invalid_row(start + i, None, "encodes as something else than an object")
             })?;
+            if obj.values().all(blank) {
+                return Err(invalid_row(
+                    start + i,
+                    None,
+                    "sets no field (every value is empty), and Zoho skips such a line",
+                ));
+            }
             for (k, v) in obj {
-                if v.is_null() && self.ignore_empty {
-                    return Err(invalid_row(start + i, Some(k), "is null, but with ignore_empty on an empty cell leaves the field as it is; use ignore_empty(false) to clear fields"));
+                if blank(v) && self.ignore_empty {
+                    return Err(invalid_row(start + i, Some(k), "is empty (null, blank text or an empty list), but with ignore_empty on an empty cell leaves the field as it is; use ignore_empty(false) to clear fields"));
                 }
                 if !columns.contains(k) {
                     columns.push(k.clone());
@@ -489,6 +528,16 @@ impl<M: Module> BulkWrite<M> {
     }
 }
 
+/// Whether a value makes an empty cell: null, blank text, an empty list.
+fn blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
 /// An id as text (a string, or a number).
 fn bulk_id(v: &Value) -> Option<String> {
     match v {
@@ -616,7 +665,10 @@ fn read_result<R: Read + Seek>(
             ))
         })?
         .clone();
-    let col = |name: &str| header.iter().position(|h| h == name);
+    // Zoho appends its columns after the input's: the last of each name is Zoho's (a custom
+    // field named `STATUS` comes before it).
+    let names: Vec<&str> = header.iter().map(str::trim).collect();
+    let col = |name: &str| names.iter().rposition(|h| *h == name);
     let (Some(status), Some(record_id)) = (col("STATUS"), col("RECORD_ID")) else {
         return Err(bad(format!(
             "the result CSV of bulk write job {job} has no STATUS and RECORD_ID columns"
@@ -749,6 +801,15 @@ mod tests {
         assert!(out[2].is_success());
         let e = read_result(result_zip("Last_Name\nA\n"), "7", 0).unwrap_err();
         assert!(e.to_string().contains("STATUS"), "{e}");
+        // A field of the input named STATUS comes before Zoho's own column.
+        let shadow = "STATUS,STATUS,RECORD_ID,ERRORS\nmine,added,13,\n";
+        let out = read_result(result_zip(shadow), "7", 0).unwrap();
+        assert_eq!(
+            out[0].status,
+            BulkRowStatus::Added,
+            "Zoho's column, any case"
+        );
+        assert_eq!(out[0].record_id, Some(RecordId::from("13")));
     }
 
     proptest! {
