@@ -726,6 +726,18 @@ pub mod fields {
         }
     }
 
+    /// `x` as a JSON number (an integral value without a fraction); a NaN or an infinity,
+    /// which JSON cannot carry, is an error rather than a `null` that would clear the field.
+    fn finite<E: serde::ser::Error>(key: &str, x: f64) -> Result<Number, E> {
+        Number::from_f64(x)
+            .map(|n| integral(x).map(Number::from).unwrap_or(n))
+            .ok_or_else(|| {
+                E::custom(format!(
+                    "`{key}` is {x}, which JSON cannot carry (only finite numbers can be sent)"
+                ))
+            })
+    }
+
     /// Writes a floating-point field; an integral value as an integer, as Zoho sends it.
     pub fn put_f64<M: SerializeMap>(
         m: &mut M,
@@ -734,10 +746,7 @@ pub mod fields {
         null: bool,
     ) -> Result<(), M::Error> {
         match v {
-            Some(x) => m.serialize_entry(
-                key,
-                &Number::from_f64(*x).map(|n| integral(*x).map(Number::from).unwrap_or(n)),
-            ),
+            Some(x) => m.serialize_entry(key, &finite(key, *x)?),
             None if null => m.serialize_entry(key, &Value::Null),
             None => Ok(()),
         }
@@ -752,10 +761,7 @@ pub mod fields {
         match v {
             Patch::Unset => Ok(()),
             Patch::Null => m.serialize_entry(key, &Value::Null),
-            Patch::Set(x) => m.serialize_entry(
-                key,
-                &Number::from_f64(*x).map(|n| integral(*x).map(Number::from).unwrap_or(n)),
-            ),
+            Patch::Set(x) => m.serialize_entry(key, &finite(key, *x)?),
         }
     }
 

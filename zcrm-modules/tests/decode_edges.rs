@@ -41,3 +41,16 @@ fn bad_input_names_the_field_or_the_shape() {
     assert_eq!(lead.no_of_employees, Some(12));
     assert_eq!(lead.extra["x"], json!(true));
 }
+
+/// A number JSON cannot carry (NaN, an infinity) is an error before anything is sent, never a
+/// `null` that would clear the field.
+#[test]
+fn non_finite_numbers_are_refused_not_sent_as_null() {
+    use zcrm_modules::leads::LeadUpdate;
+    for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let e = serde_json::to_value(LeadUpdate::new().last_name("A").lead_score(x)).unwrap_err();
+        assert!(e.to_string().contains("Lead_Score"), "{e}");
+    }
+    let ok = serde_json::to_value(LeadUpdate::new().lead_score(12.0)).unwrap();
+    assert_eq!(ok["Lead_Score"], serde_json::json!(12));
+}
