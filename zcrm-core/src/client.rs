@@ -260,6 +260,8 @@ struct Inner {
     auth: TokenManager,
     limiter: std::sync::RwLock<Arc<crate::limits::Limit>>,
     metadata: std::sync::OnceLock<crate::metadata::MetadataCache>,
+    /// The org's id, once asked of `GET /org` (when the user name does not carry it).
+    zgid: std::sync::OnceLock<String>,
     /// The org's edition (its concurrency limit) is still to be learnt: set for clients built
     /// from a stored token without `max_concurrency`, cleared when the learning starts.
     edition_unknown: std::sync::atomic::AtomicBool,
@@ -290,8 +292,11 @@ impl Client {
     }
 
     /// The org's id (`zgid`): from the stored user name (`email:zgid`), or asked of
-    /// `GET /org` when that is unknown.
+    /// `GET /org` once when that is unknown (scope `ZohoCRM.org.READ`).
     pub async fn org_zgid(&self) -> Result<String, Error> {
+        if let Some(z) = self.inner.zgid.get() {
+            return Ok(z.clone());
+        }
         if let Some(z) = self
             .user_name()
             .and_then(|u| u.rsplit_once(':').map(|(_, z)| z.to_string()))
@@ -300,9 +305,10 @@ impl Client {
             return Ok(z);
         }
         let org = self.get_json("/org", &[]).await?.unwrap_or(Value::Null);
-        builder::org_zgid(&org).ok_or_else(|| {
+        let zgid = builder::org_zgid(&org).ok_or_else(|| {
             http::decode_error("$.org[0].zgid", "missing", org.to_string().as_bytes())
-        })
+        })?;
+        Ok(self.inner.zgid.get_or_init(|| zgid).clone())
     }
 
     /// The file-upload host of the environment (`https://content.zohoapis.com`).

@@ -318,3 +318,31 @@ async fn failed_jobs_and_waits_past_the_deadline() {
             .is_some());
     }
 }
+
+/// A client that could not learn its user (no `ZohoCRM.users.READ`) asks `GET /org` for the
+/// org id the upload names, once for all its jobs.
+#[tokio::test]
+async fn the_org_id_is_asked_once_when_the_user_is_unknown() {
+    let (emu, _) = setup().await;
+    let scopes: Vec<&str> = SCOPES
+        .iter()
+        .copied()
+        .filter(|s| *s != "ZohoCRM.users.READ")
+        .collect();
+    let client = common::sign_in(&emu, &scopes).await;
+    assert_eq!(client.user_name(), None);
+    let before = emu.requests().len();
+    let leads = client.records(Leads);
+    for _ in 0..2 {
+        let report = fast(leads.bulk_write().rows_per_job(2))
+            .run((0..3).map(lead))
+            .await
+            .unwrap();
+        assert_eq!(report.jobs.len(), 2);
+    }
+    let asked = emu.requests()[before..]
+        .iter()
+        .filter(|r| r.path == "/crm/v7/org")
+        .count();
+    assert_eq!(asked, 1, "one GET /org for four uploads");
+}

@@ -158,6 +158,7 @@ impl ClientBuilder {
                     config.max_concurrency().unwrap_or(UNKNOWN_EDITION_LIMIT),
                 )),
                 metadata: std::sync::OnceLock::new(),
+                zgid: std::sync::OnceLock::new(),
                 edition_unknown: std::sync::atomic::AtomicBool::new(false),
                 budget,
                 http,

@@ -161,7 +161,8 @@ pub struct BulkWriteReport {
 impl<M: Module> Records<M> {
     /// A bulk write (import) into this module: inserts by default, or updates and upserts
     /// matched by a field. Needs the scopes `ZohoCRM.bulk.CREATE` (or `.ALL`) and
-    /// `ZohoFiles.files.ALL` besides the module's, and field metadata for the picklist checks.
+    /// `ZohoFiles.files.ALL` besides the module's, field metadata for the picklist checks, and
+    /// the org's id for the upload (from the signed-in user, or `ZohoCRM.org.READ`).
     pub fn bulk_write(&self) -> BulkWrite<M> {
         BulkWrite {
             records: self.clone(),
