@@ -356,6 +356,16 @@ pub enum OAuthError {
         /// Zoho's `error_description`.
         description: String,
     },
+    /// An OAuth callback whose `state` is missing or is not the one kept for the sign-in
+    /// (expired, from another browser, or forged).
+    #[error("the sign-in callback's state is missing or does not match the sign-in started here (expired, from another browser, or forged); no code was taken from it")]
+    StateMismatch,
+    /// The person declined the consent (`error=access_denied` on the callback).
+    #[error("access_denied: the person declined to let the client read their Zoho CRM data; nothing was granted")]
+    AccessDenied,
+    /// An OAuth callback with neither a code nor an error.
+    #[error("the sign-in callback carries no code (and no error); start the sign-in again")]
+    NoCode,
     /// Any other `error`.
     #[error("{error}: {description}")]
     Other {

@@ -1,5 +1,10 @@
-//! The token endpoint of Zoho Accounts: grant exchange, refresh and revocation. Secrets travel
-//! only in form bodies; redirects are never followed.
+//! Zoho Accounts: the token endpoint (grant exchange, refresh and revocation; secrets travel
+//! only in form bodies, redirects are never followed), and the browser's side of the
+//! server-based flow ([`authorize_url`], [`Callback`]).
+
+mod consent;
+
+pub use consent::{authorize_url, new_state, Callback};
 
 use crate::config::RetryPolicy;
 use crate::environment::ApiEnvironment;

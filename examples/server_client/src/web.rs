@@ -4,7 +4,7 @@ use crate::html::{esc, page, STYLE};
 use crate::security::{self, CookiePolicy, COOKIE};
 use crate::sessions::{Session, SessionStore};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -12,9 +12,10 @@ use axum_extra::extract::cookie::{Cookie, CookieJar};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use zcrm_core::oauth::Callback;
 use zcrm_core::secret::ClientSecret;
 use zcrm_core::store::TokenStore;
-use zcrm_core::{ApiEnvironment, Client, DataCenter, Environment, OAuthToken};
+use zcrm_core::{ApiEnvironment, Client, DataCenter, Environment, Error, OAuthError, OAuthToken};
 use zcrm_modules::api::Api;
 
 const SCOPES: &str = "ZohoCRM.modules.ALL,ZohoCRM.users.READ,ZohoCRM.org.READ";
@@ -101,15 +102,6 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response {
     (status, Html(page(title, body))).into_response()
 }
 
-/// Compares without stopping at the first difference.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 async fn style() -> Response {
     (
         [
@@ -133,54 +125,47 @@ async fn login(State(app): State<App>, headers: HeaderMap) -> Response {
     let previous = session_id(&headers);
     let (id, state) = app.sessions.start_sign_in(previous.as_deref());
     let o = &app.oauth;
-    let query = serde_urlencoded::to_string([
-        ("scope", SCOPES),
-        ("client_id", o.client_id.as_str()),
-        ("response_type", "code"),
-        ("access_type", "offline"),
-        ("prompt", "consent"),
-        ("redirect_uri", o.redirect_url.as_str()),
-        ("state", state.as_str()),
-    ])
-    .unwrap_or_default();
+    let scopes: Vec<&str> = SCOPES.split(',').collect();
+    let consent = match zcrm_core::oauth::authorize_url(
+        &o.accounts_url,
+        &o.client_id,
+        &o.redirect_url,
+        &scopes,
+        &state,
+    ) {
+        Ok(url) => url,
+        Err(e) => {
+            return html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sign-in unavailable",
+                &format!("<p class=\"msg\" id=\"error\">{}</p>", esc(&e.to_string())),
+            )
+        }
+    };
     let cookie = app
         .cookies
         .session(&headers, id, app.sessions.limits().absolute);
-    with_cookie(
-        cookie,
-        Redirect::to(&format!("{}/oauth/v2/auth?{query}", o.accounts_url)).into_response(),
-    )
+    with_cookie(cookie, Redirect::to(&consent).into_response())
 }
 
 /// The environment named by the callback: the emulator's, or a known Zoho data centre's. Any
 /// other accounts server is refused, so the client secret never goes anywhere else.
-fn callback_env(app: &App, q: &HashMap<String, String>) -> Result<ApiEnvironment, String> {
-    let server = q.get("accounts-server").map(String::as_str).unwrap_or("");
+fn callback_env(app: &App, back: &Callback) -> Result<ApiEnvironment, String> {
     if let Some(env) = &app.emulated {
+        let server = back.accounts_server.as_deref().unwrap_or("");
         return if server.trim_end_matches('/') == env.accounts_url() {
             Ok(env.clone())
         } else {
             Err(format!("unknown accounts server `{server}`"))
         };
     }
-    let dc = DataCenter::from_accounts_server(server)
-        .or_else(|_| {
-            q.get("location")
-                .map(String::as_str)
-                .unwrap_or("")
-                .parse::<DataCenter>()
-        })
-        .map_err(|e| e.to_string())?;
+    let dc = back.data_center().map_err(|e| e.to_string())?;
     Ok(dc.environment(Environment::Production))
 }
 
 /// The sign-in coming back. The session that started it ends here, whatever the outcome; a
 /// successful sign-in gets a new session with a new id.
-async fn callback(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
+async fn callback(State(app): State<App>, headers: HeaderMap, uri: Uri) -> Response {
     let Some(id) = session_id(&headers) else {
         return html(StatusCode::BAD_REQUEST, "Sign-in refused", "<p class=\"msg\" id=\"error\">This sign-in response does not belong to a sign-in started here (no session). Nothing was stored.</p><p><a href=\"/login\">Start again</a></p>");
     };
@@ -189,35 +174,37 @@ async fn callback(
         Some(_) => with_cookie(app.cookies.cleared(&headers), resp),
         None => resp,
     };
-    let given = q.get("state");
-    let matches = matches!((&expected, given), (Some(e), Some(g)) if same(e, g));
-    if !matches {
-        tracing::warn!("sign-in callback with a missing, expired or wrong state refused");
-        return clear(html(StatusCode::BAD_REQUEST, "Sign-in refused", "<p class=\"msg\" id=\"error\">This sign-in response does not match a sign-in started in this browser (missing, expired or wrong <code>state</code>). Nothing was stored.</p><p><a href=\"/login\">Start again</a></p>"));
-    }
-    if let Some(err) = q.get("error") {
-        let msg = if err == "access_denied" {
-            "You declined to let this app read your Zoho CRM data, so you are not signed in. Nothing was stored."
-        } else {
-            "Zoho did not sign you in. Nothing was stored."
-        };
-        return clear(html(
-            StatusCode::OK,
-            "Not signed in",
-            &format!(
-                "<p class=\"msg\" id=\"declined\">{}</p><p><a href=\"/login\">Try again</a></p>",
-                esc(msg)
-            ),
-        ));
-    }
-    let Some(code) = q.get("code").filter(|c| !c.is_empty()) else {
-        return clear(html(
-            StatusCode::BAD_REQUEST,
-            "Sign-in refused",
-            "<p class=\"msg\" id=\"error\">The sign-in response carries no code.</p>",
-        ));
+    let back = Callback::parse(uri.query().unwrap_or(""));
+    let code = match back.grant(expected.as_deref().unwrap_or("")) {
+        Ok(code) => code,
+        Err(Error::OAuth(OAuthError::StateMismatch)) => {
+            tracing::warn!("sign-in callback with a missing, expired or wrong state refused");
+            return clear(html(StatusCode::BAD_REQUEST, "Sign-in refused", "<p class=\"msg\" id=\"error\">This sign-in response does not match a sign-in started in this browser (missing, expired or wrong <code>state</code>). Nothing was stored.</p><p><a href=\"/login\">Start again</a></p>"));
+        }
+        Err(Error::OAuth(OAuthError::NoCode)) => {
+            return clear(html(
+                StatusCode::BAD_REQUEST,
+                "Sign-in refused",
+                "<p class=\"msg\" id=\"error\">The sign-in response carries no code.</p>",
+            ))
+        }
+        Err(e) => {
+            let msg = if matches!(e, Error::OAuth(OAuthError::AccessDenied)) {
+                "You declined to let this app read your Zoho CRM data, so you are not signed in. Nothing was stored."
+            } else {
+                "Zoho did not sign you in. Nothing was stored."
+            };
+            return clear(html(
+                StatusCode::OK,
+                "Not signed in",
+                &format!(
+                    "<p class=\"msg\" id=\"declined\">{}</p><p><a href=\"/login\">Try again</a></p>",
+                    esc(msg)
+                ),
+            ));
+        }
     };
-    let env = match callback_env(&app, &q) {
+    let env = match callback_env(&app, &back) {
         Ok(e) => e,
         Err(e) => {
             return clear(html(
@@ -232,7 +219,7 @@ async fn callback(
         .client_id(&o.client_id)
         .client_secret(o.client_secret.clone())
         .redirect_url(&o.redirect_url)
-        .grant_token(code.as_str())
+        .grant_token(code.expose())
         .build()
     {
         Ok(t) => t,
@@ -448,14 +435,5 @@ mod tests {
         assert!(!text.contains("s3cr3t-value"), "{text}");
         assert!(text.contains("ClientSecret([redacted])"), "{text}");
         assert_eq!(oauth.client_secret.expose(), "s3cr3t-value");
-    }
-
-    #[test]
-    fn same_compares_whole_strings() {
-        assert!(same("abc", "abc"));
-        assert!(!same("abc", "abd"));
-        assert!(!same("abc", "ab"));
-        assert!(!same("", "a"));
-        assert!(same("", ""));
     }
 }
