@@ -39,6 +39,11 @@ fn main() -> ExitCode {
     ];
     #[cfg(feature = "db")]
     db::trials(&mut trials);
+    #[cfg(feature = "redis")]
+    trials.push(test(
+        "eight_processes_of_64_tasks_on_redis_refresh_once_when_the_token_expires",
+        fleet_on_redis,
+    ));
     libtest_mimic::run(&args, trials).exit_code()
 }
 
@@ -71,6 +76,12 @@ async fn open_store(spec: &str, table: &str) -> Arc<dyn TokenStore> {
     let _ = table;
     match spec.split_once(':') {
         Some(("file", path)) => Arc::new(FileStore::new(path)),
+        #[cfg(feature = "redis")]
+        Some(("redis", url)) => Arc::new(
+            zcrm_core::store::RedisStore::connect(url, table)
+                .await
+                .unwrap(),
+        ),
         #[cfg(feature = "db")]
         Some(("db", url)) => Arc::new(
             zcrm_core::store::DbStore::connect_with_table(url, table)
@@ -108,6 +119,7 @@ fn child(role: &str) -> ExitCode {
         "refresher" => block_on(child_refresher()),
         "saver" => block_on(child_saver()),
         "file-writer" => block_on(child_file_writer()),
+        "fleet" => block_on(child_fleet()),
         other => panic!("unknown child role {other}"),
     }
     ExitCode::SUCCESS
@@ -201,6 +213,147 @@ async fn two_processes_refresh_once(store_spec: String, table: String, dir: Path
             store.delete_all().await.unwrap();
         }
     }
+}
+
+/// Child of the fleet test: a client from the shared token, then `ZCRM_TASKS` tasks calling
+/// the API until the `stop` file appears; every call must succeed.
+async fn child_fleet() {
+    let store = open_store(&var("ZCRM_STORE"), &var("ZCRM_TABLE")).await;
+    let url = var("ZCRM_EMULATOR");
+    let client = Client::builder()
+        .environment(ApiEnvironment::custom(&url, &url, &url))
+        .config(
+            zcrm_core::SdkConfig::builder()
+                .max_concurrency(16)
+                .build()
+                .unwrap(),
+        )
+        .token(
+            OAuthToken::builder()
+                .id(var("ZCRM_TOKEN_ID"))
+                .build()
+                .unwrap(),
+        )
+        .store(store)
+        .build()
+        .await
+        .unwrap();
+    let dir = PathBuf::from(var("ZCRM_DIR"));
+    std::fs::write(dir.join(format!("ready-{}", std::process::id())), b"").unwrap();
+    wait_for(&dir.join("go"));
+    let tasks: usize = var("ZCRM_TASKS").parse().unwrap();
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let (client, stop) = (client.clone(), dir.join("stop"));
+            tokio::spawn(async move {
+                let mut calls = 0;
+                while !stop.exists() || calls == 0 {
+                    let org = client.get_json("/org", &[]).await.unwrap().unwrap();
+                    assert_eq!(org["org"][0]["zgid"], "60012345");
+                    calls += 1;
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.unwrap();
+    }
+}
+
+/// 8 processes x 64 tasks sharing one token in Redis; the access token is revoked at the
+/// server mid-run (every task's next call answers 401 `INVALID_TOKEN`): exactly one refresh
+/// for the whole fleet.
+#[cfg(feature = "redis")]
+fn fleet_on_redis() -> Result<Completion, Failed> {
+    const REDIS: &str = "ZCRM_TEST_REDIS_URL";
+    let Ok(url) = std::env::var(REDIS) else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("required in CI: {REDIS} is not set");
+        }
+        return Ok(Completion::ignored_with(format!(
+            "SKIPPED: {REDIS} is not set (give a Redis URL to run this test)"
+        )));
+    };
+    block_on(async move {
+        let dir = temp_dir("fleet");
+        let prefix = format!("zcrm-fleet-{}", std::process::id());
+        let spec = format!("redis:{url}");
+        let emu = Emulator::start().await.unwrap();
+        let store = open_store(&spec, &prefix).await;
+        store.delete_all().await.unwrap();
+        let code = emu
+            .mint_grant_code(
+                "patricia.boyle@zylker.example",
+                &[
+                    "ZohoCRM.modules.ALL",
+                    "ZohoCRM.users.READ",
+                    "ZohoCRM.org.READ",
+                ],
+            )
+            .unwrap();
+        let token = OAuthToken::builder()
+            .client_id(SELF_CLIENT_ID)
+            .client_secret(SELF_CLIENT_SECRET)
+            .grant_token(code)
+            .build()
+            .unwrap();
+        let env = ApiEnvironment::custom(&emu.api_url, &emu.accounts_url, &emu.api_url);
+        let client = Client::builder()
+            .environment(env)
+            .token(token)
+            .store(store.clone())
+            .build()
+            .await
+            .unwrap();
+        let id = client.token_id().unwrap();
+        let envs = vec![
+            ("ZCRM_STORE", spec.clone()),
+            ("ZCRM_EMULATOR", emu.base_url.clone()),
+            ("ZCRM_TOKEN_ID", id),
+            ("ZCRM_DIR", dir.display().to_string()),
+            ("ZCRM_TABLE", prefix),
+            ("ZCRM_TASKS", "64".into()),
+        ];
+        let mut children: Vec<_> = (0..8).map(|_| spawn_child("fleet", &envs)).collect();
+        for c in &children {
+            wait_for(&dir.join(format!("ready-{}", c.id())));
+        }
+        std::fs::write(dir.join("go"), b"").unwrap();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let expired = reqwest::Client::new()
+            .post(format!("{}/tokens/expire", emu.admin_url))
+            .json(&serde_json::json!({"all": true}))
+            .send()
+            .await
+            .unwrap();
+        assert!(expired.status().is_success());
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        std::fs::write(dir.join("stop"), b"").unwrap();
+        for c in &mut children {
+            let status = tokio::task::block_in_place(|| c.wait()).unwrap();
+            assert!(status.success(), "a process of the fleet failed");
+        }
+        let refreshes = emu
+            .requests()
+            .iter()
+            .filter(|r| {
+                r.path == "/oauth/v2/token" && r.grant_type.as_deref() == Some("refresh_token")
+            })
+            .count();
+        let rejected = emu.requests().iter().filter(|r| r.status == 401).count();
+        store.delete_all().await.unwrap();
+        assert!(rejected > 0, "the expiry was met mid-run");
+        assert_eq!(
+            refreshes, 1,
+            "8 processes x 64 tasks refresh the shared token once ({rejected} calls answered 401)"
+        );
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "fleet on Redis: 8 processes x 64 tasks, {rejected} calls answered 401 after the expiry, {refreshes} refresh"
+        );
+        Ok(Completion::Completed)
+    })
 }
 
 /// Child: 200 concurrent saves of distinct users.

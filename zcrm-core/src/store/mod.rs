@@ -9,11 +9,15 @@ pub mod contract;
 pub mod db;
 pub mod file;
 pub mod memory;
+#[cfg(feature = "redis")]
+pub mod redis;
 
 use crate::error::StoreError;
 use crate::token::StoredToken;
 use async_trait::async_trait;
 
+#[cfg(feature = "redis")]
+pub use self::redis::RedisStore;
 #[cfg(feature = "db")]
 pub use db::DbStore;
 pub use file::FileStore;

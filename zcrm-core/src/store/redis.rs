@@ -1,20 +1,25 @@
-//! A custom token store on Redis: implement [`TokenStore`] (six methods, plus the optional
-//! cross-process refresh lock) and hand it to the client as `Arc<dyn TokenStore>`.
+//! [`RedisStore`]: tokens in Redis, shared by every process and machine of a fleet (feature
+//! `redis`).
 //!
-//! Layout: a hash `PREFIX:token:{id}` per token, an index `PREFIX:user:{email:zgid}` -> id, and
-//! a counter `PREFIX:next_id`. Saves run as one Lua script, so concurrent writers never lose an
-//! update; the refresh lock is `SET NX PX` with a random value.
-//!
-//! Run it (`cargo run -p zcrm-core --example redis_store`) against `REDIS_URL` (default
-//! `redis://127.0.0.1:6379`): it runs the token-store contract suite on a fresh prefix. The same
-//! check runs under `cargo test` when `ZCRM_TEST_REDIS_URL` is set.
+//! Layout: a hash `PREFIX:token:{id}` per token, an index `PREFIX:user:{email:zgid}` -> id, a
+//! set `PREFIX:ids` and a counter `PREFIX:next_id`. A save runs as one Lua script, so
+//! concurrent writers never lose an update. The refresh lock is `SET NX PX` with a random
+//! value and an expiry of [`LOCK_TTL`], released only by its holder: a process that dies
+//! holding it blocks the others for that long at most.
 
+use super::{HeldLock, RefreshLock, TokenStore};
+use crate::error::StoreError;
+use crate::secret::{AccessToken, ClientSecret, GrantToken, RefreshToken};
+use crate::token::StoredToken;
 use async_trait::async_trait;
 use redis::AsyncCommands;
 use std::collections::HashMap;
-use zcrm_core::secret::{AccessToken, ClientSecret, GrantToken, RefreshToken};
-use zcrm_core::store::{HeldLock, RefreshLock, TokenStore};
-use zcrm_core::{StoreError, StoredToken};
+use std::time::Duration;
+
+/// How long a refresh lock lives unless released: a crashed holder frees it by then.
+pub const LOCK_TTL: Duration = Duration::from_secs(30);
+/// How long a refresh waits for another holder's lock before [`StoreError::Lock`].
+pub const LOCK_WAIT: Duration = Duration::from_secs(30);
 
 /// Tokens in Redis under a key prefix.
 #[derive(Clone)]
@@ -75,13 +80,23 @@ return id
 fn io(e: impl std::fmt::Display) -> StoreError {
     StoreError::Io {
         target: "redis".into(),
-        reason: e.to_string(),
+        reason: crate::http::redact(&e.to_string()),
     }
 }
 
 impl RedisStore {
-    /// Connects; keys start with `prefix`.
+    /// Connects to `url` (`redis://host:6379/0`, `rediss://` for TLS); every key starts with
+    /// `prefix` (one prefix per application or tenant).
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
+        if prefix.is_empty() || prefix.contains(char::is_whitespace) {
+            return Err(StoreError::Io {
+                target: "redis".into(),
+                reason: format!(
+                    "the key prefix `{}` must be non-empty, without spaces",
+                    prefix.escape_debug()
+                ),
+            });
+        }
         let client = redis::Client::open(url).map_err(io)?;
         let conn = client
             .get_multiplexed_async_connection()
@@ -236,16 +251,23 @@ impl TokenStore for RedisStore {
     }
 
     async fn lock_refresh(&self, key: &str) -> Result<RefreshLock, StoreError> {
+        use rand::Rng;
         let lock_key = format!("{}:refresh-lock:{key}", self.prefix);
-        let value = format!("{}-{:?}", std::process::id(), std::time::Instant::now());
+        let value: String = {
+            let mut rng = rand::thread_rng();
+            (0..16)
+                .map(|_| format!("{:02x}", rng.gen::<u8>()))
+                .collect()
+        };
         let mut c = self.conn.clone();
-        for _ in 0..600 {
+        let start = std::time::Instant::now();
+        loop {
             let ok: bool = redis::cmd("SET")
                 .arg(&lock_key)
                 .arg(&value)
                 .arg("NX")
                 .arg("PX")
-                .arg(30_000)
+                .arg(LOCK_TTL.as_millis() as u64)
                 .query_async::<Option<String>>(&mut c)
                 .await
                 .map_err(io)?
@@ -257,45 +279,75 @@ impl TokenStore for RedisStore {
                     value,
                 }));
             }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            if start.elapsed() >= LOCK_WAIT {
+                return Err(StoreError::Lock {
+                    target: lock_key,
+                    reason: format!(
+                        "the refresh lock is held by another process; not obtained within {} s (it expires {} s after it was taken)",
+                        LOCK_WAIT.as_secs(),
+                        LOCK_TTL.as_secs()
+                    ),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        Err(io("timed out waiting for the refresh lock"))
     }
-}
-
-async fn check(url: &str) {
-    let prefix = format!("zcrm-example-{}", std::process::id());
-    let store = RedisStore::connect(url, &prefix)
-        .await
-        .expect("redis reachable");
-    zcrm_core::store::contract::run(&store).await;
-    let lock = store.lock_refresh("1").await.unwrap();
-    lock.release().await;
-    store.delete_all().await.unwrap();
-}
-
-#[tokio::main]
-async fn main() {
-    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    check(&url).await;
-    println!("RedisStore passes the token-store contract on {url}");
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[tokio::test]
-    async fn contract() {
-        match std::env::var("ZCRM_TEST_REDIS_URL") {
-            Ok(url) => super::check(&url).await,
+    async fn contract_and_lock_expiry() {
+        let url = match std::env::var("ZCRM_TEST_REDIS_URL") {
+            Ok(url) => url,
             Err(_) => {
                 let reason = "ZCRM_TEST_REDIS_URL is not set (give a Redis URL to run the RedisStore contract)";
                 if std::env::var("CI").as_deref() == Ok("true") {
                     panic!("required in CI: {reason}");
                 }
-                // Past the harness's output capture, so that the skip shows.
                 use std::io::Write;
                 let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
+                return;
             }
-        }
+        };
+        let prefix = format!("zcrm-test-{}-{}", std::process::id(), rand::random::<u32>());
+        let store = RedisStore::connect(&url, &prefix)
+            .await
+            .expect("redis reachable");
+        crate::store::contract::run(&store).await;
+        // A held lock keeps others out; released, the next one gets it at once.
+        let held = store.lock_refresh("1").await.unwrap();
+        let other = tokio::time::timeout(Duration::from_millis(300), store.lock_refresh("1")).await;
+        assert!(other.is_err(), "a second holder waits");
+        held.release().await;
+        let again = tokio::time::timeout(Duration::from_secs(2), store.lock_refresh("1"))
+            .await
+            .expect("free once released")
+            .unwrap();
+        again.release().await;
+        // A lock whose holder died expires: one left behind with a short life is taken after it.
+        let mut c = store.conn.clone();
+        let stale = format!("{prefix}:refresh-lock:2");
+        let _: () = redis::cmd("SET")
+            .arg(&stale)
+            .arg("dead")
+            .arg("PX")
+            .arg(200)
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        let taken = tokio::time::timeout(Duration::from_secs(3), store.lock_refresh("2"))
+            .await
+            .expect("an expired lock is taken")
+            .unwrap();
+        taken.release().await;
+        store.delete_all().await.unwrap();
+        assert!(RedisStore::connect(&url, "").await.is_err());
+        assert!(
+            !format!("{store:?}").contains("redis://"),
+            "Debug shows the prefix only"
+        );
     }
 }
