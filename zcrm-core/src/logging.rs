@@ -1,15 +1,21 @@
 //! The SDK logs through `tracing` only: a span per request (`zcrm.request` with method, path,
 //! attempt, status and duration) and events for refreshes and retries. No secret is ever logged.
 //!
-//! Applications install their own subscriber; [`init`] is a convenience that writes the SDK's
-//! events (and anything else at the level) to a file, like the official SDK's `Logger`.
+//! Applications install their own subscriber; `init` (feature `logging`) is a convenience that
+//! writes the SDK's events (and anything else at the level) to a file, like the official SDK's
+//! `Logger`.
 
+#[cfg(feature = "logging")]
 use crate::error::ConfigError;
+#[cfg(feature = "logging")]
 use std::path::Path;
+#[cfg(feature = "logging")]
 use std::sync::Mutex;
 
 /// Installs a global subscriber writing events at `level` and above to `file_path` (appended,
 /// created when absent), or to standard error when `None`. Fails if a global subscriber is set.
+/// (Feature `logging`.)
+#[cfg(feature = "logging")]
 pub fn init(level: tracing::Level, file_path: Option<&Path>) -> Result<(), ConfigError> {
     let builder = tracing_subscriber::fmt()
         .with_max_level(level)

@@ -124,6 +124,7 @@ async fn no_secret_reaches_any_log() {
     }
 }
 
+#[cfg(feature = "logging")]
 #[test]
 fn init_writes_to_a_file_or_reports_why_not() {
     let e = zcrm_core::logging::init(

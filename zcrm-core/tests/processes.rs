@@ -14,7 +14,10 @@ use zcrm_core::{ApiEnvironment, Client, OAuthToken, StoredToken};
 use zcrm_emulator::{Emulator, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
 
 fn main() -> ExitCode {
-    #[cfg(feature = "db")]
+    #[cfg(all(
+        any(feature = "mysql", feature = "postgres", feature = "sqlite"),
+        feature = "test-support"
+    ))]
     zcrm_core::store::contract::run_storm_child_if_asked();
     if let Ok(role) = std::env::var("ZCRM_CHILD") {
         return child(&role);
@@ -37,7 +40,10 @@ fn main() -> ExitCode {
             killed_file_writers_leave_no_copy_of_the_tokens,
         ),
     ];
-    #[cfg(feature = "db")]
+    #[cfg(all(
+        any(feature = "mysql", feature = "postgres", feature = "sqlite"),
+        feature = "test-support"
+    ))]
     db::trials(&mut trials);
     #[cfg(feature = "redis")]
     trials.push(test(
@@ -72,7 +78,7 @@ fn var(k: &str) -> String {
 }
 
 async fn open_store(spec: &str, table: &str) -> Arc<dyn TokenStore> {
-    #[cfg(not(feature = "db"))]
+    #[cfg(not(any(feature = "mysql", feature = "postgres", feature = "sqlite")))]
     let _ = table;
     match spec.split_once(':') {
         Some(("file", path)) => Arc::new(FileStore::new(path)),
@@ -82,7 +88,7 @@ async fn open_store(spec: &str, table: &str) -> Arc<dyn TokenStore> {
                 .await
                 .unwrap(),
         ),
-        #[cfg(feature = "db")]
+        #[cfg(any(feature = "mysql", feature = "postgres", feature = "sqlite"))]
         Some(("db", url)) => Arc::new(
             zcrm_core::store::DbStore::connect_with_table(url, table)
                 .await
@@ -466,7 +472,10 @@ fn killed_file_writers_leave_no_copy_of_the_tokens() -> Result<Completion, Faile
 }
 
 /// The tests that need a database: the DbStore shared by processes, and the sign-in storms.
-#[cfg(feature = "db")]
+#[cfg(all(
+    any(feature = "mysql", feature = "postgres", feature = "sqlite"),
+    feature = "test-support"
+))]
 mod db {
     use super::*;
     use std::sync::Mutex;

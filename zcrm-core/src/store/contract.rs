@@ -2,9 +2,9 @@
 //! store; a custom store can do the same. With the `db` feature, [`signin_storm`] measures a
 //! [`DbStore`](super::DbStore) under many processes signing in at once.
 
-#[cfg(feature = "db")]
+#[cfg(any(feature = "mysql", feature = "postgres", feature = "sqlite"))]
 mod storm;
-#[cfg(feature = "db")]
+#[cfg(any(feature = "mysql", feature = "postgres", feature = "sqlite"))]
 pub use storm::{run_storm_child_if_asked, signin_storm, StormConfig, StormReport, StormTable};
 
 use super::TokenStore;

@@ -89,7 +89,9 @@ impl std::fmt::Debug for DbStore {
 pub(crate) enum Schema {
     /// The primary key on `id` and a unique key on `user_name`.
     Ours,
-    /// The official SDK's documented schema: the primary key on `id` only.
+    /// The official SDK's documented schema: the primary key on `id` only (the sign-in
+    /// storms of `store::contract` create it).
+    #[cfg_attr(not(any(test, feature = "test-support")), allow(dead_code))]
     Official,
 }
 
@@ -139,10 +141,14 @@ impl DbStore {
     ) -> Result<Self, StoreError> {
         let shown = redact_url(url);
         let secrets = url_secrets(url);
-        let backend = match url.split(':').next().unwrap_or("") {
-            "mysql" | "mariadb" => Backend::MySql,
-            "postgres" | "postgresql" => Backend::Postgres,
-            "sqlite" => Backend::Sqlite,
+        let scheme = url.split(':').next().unwrap_or("");
+        let (backend, built) = match scheme {
+            "mysql" | "mariadb" => (Backend::MySql, cfg!(feature = "mysql").then_some("mysql")),
+            "postgres" | "postgresql" => (
+                Backend::Postgres,
+                cfg!(feature = "postgres").then_some("postgres"),
+            ),
+            "sqlite" => (Backend::Sqlite, cfg!(feature = "sqlite").then_some("sqlite")),
             other => {
                 return Err(StoreError::Io {
                     target: shown,
@@ -153,6 +159,19 @@ impl DbStore {
                 })
             }
         };
+        if built.is_none() {
+            let feature = match backend {
+                Backend::MySql => "mysql",
+                Backend::Postgres => "postgres",
+                Backend::Sqlite => "sqlite",
+            };
+            return Err(StoreError::Io {
+                target: shown,
+                reason: format!(
+                    "zcrm-core was built without the `{feature}` feature, so a {scheme}:// database cannot be opened; enable it (or `db` for every database)"
+                ),
+            });
+        }
         let valid = !table.is_empty()
             && table.len() <= 64
             && table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -174,8 +193,12 @@ impl DbStore {
                     "?mode=rwc"
                 });
             }
+            #[cfg(feature = "sqlite")]
             let opts: sqlx::sqlite::SqliteConnectOptions = url.parse().map_err(|e| fail(&e))?;
+            #[cfg(feature = "sqlite")]
             let file = opts.get_filename();
+            #[cfg(not(feature = "sqlite"))]
+            let file = std::path::Path::new("");
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             if !in_memory && !file.as_os_str().is_empty() {
                 if creates {
@@ -218,6 +241,7 @@ impl DbStore {
     }
 
     /// Drops the table.
+    #[cfg_attr(not(any(test, feature = "test-support")), allow(dead_code))]
     pub(crate) async fn drop_table(&self) -> Result<(), StoreError> {
         sqlx::query(&format!("DROP TABLE IF EXISTS {}", self.table))
             .execute(&self.pool)

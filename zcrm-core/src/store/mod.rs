@@ -4,8 +4,9 @@
 //! and by its user-org (`email:zgid`); saving a token of a user-org that is already stored
 //! updates that row and keeps its id; new rows get the next numeric id.
 
+#[cfg(any(test, feature = "test-support"))]
 pub mod contract;
-#[cfg(feature = "db")]
+#[cfg(any(feature = "mysql", feature = "postgres", feature = "sqlite"))]
 pub mod db;
 pub mod file;
 pub mod memory;
@@ -18,7 +19,7 @@ use async_trait::async_trait;
 
 #[cfg(feature = "redis")]
 pub use self::redis::RedisStore;
-#[cfg(feature = "db")]
+#[cfg(any(feature = "mysql", feature = "postgres", feature = "sqlite"))]
 pub use db::DbStore;
 pub use file::FileStore;
 pub use memory::MemoryStore;

@@ -97,9 +97,11 @@ pub(super) fn is_lock_timeout(e: &sqlx::Error) -> bool {
     if code == "55P03" {
         return true;
     }
+    #[cfg(feature = "mysql")]
     if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
         return my.number() == 1205;
     }
+    #[cfg(feature = "sqlite")]
     if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
         return code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
     }
