@@ -24,3 +24,9 @@ mod generated;
 #[allow(unused_imports)]
 pub use generated::*;
 pub use zcrm_core;
+
+/// The guide for people coming from the official Python SDK (`docs/from-python-sdk.md`),
+/// here so that `cargo test` compiles every snippet of it.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/from-python-sdk.md")]
+pub struct FromPythonSdkGuide;
