@@ -82,6 +82,7 @@ async fn client_from_env() -> Result<Client, String> {
     };
     let token = token.build().map_err(|e| e.to_string())?;
     Client::builder()
+        .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
         .environment(env)
         .token(token)
         .build()
@@ -147,6 +148,7 @@ mod tests {
             .unwrap();
         let env = ApiEnvironment::custom(&emu.api_url, &emu.accounts_url, &emu.api_url);
         let client = Client::builder()
+            .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
             .environment(env)
             .token(token)
             .build()

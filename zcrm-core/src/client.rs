@@ -19,7 +19,7 @@ mod builder;
 mod download;
 mod files;
 
-pub use builder::{edition_concurrency, ClientBuilder};
+pub use builder::{edition_concurrency, ClientBuilder, DEFAULT_TOKEN_FILE};
 pub use files::UploadedFile;
 
 /// The CRM API version this SDK speaks.

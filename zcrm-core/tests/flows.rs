@@ -84,6 +84,7 @@ async fn refresh_access_and_id_flows() {
         .build()
         .unwrap();
     let c = Client::builder()
+        .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
         .environment(env_of(&emu))
         .token(t)
         .build()
@@ -327,7 +328,13 @@ async fn revoked_refresh_token_is_a_typed_error() {
 #[tokio::test]
 async fn oauth_errors_are_typed() {
     let emu = Emulator::start().await.unwrap();
-    let build = |t: OAuthToken| Client::builder().environment(env_of(&emu)).token(t).build();
+    let build = |t: OAuthToken| {
+        Client::builder()
+            .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
+            .environment(env_of(&emu))
+            .token(t)
+            .build()
+    };
     let code = emu.mint_grant_code(PATRICIA, &SCOPES).unwrap();
     let t = OAuthToken::builder()
         .client_id(SELF_CLIENT_ID)
@@ -467,6 +474,7 @@ async fn many_users_and_orgs_in_one_process() {
     // The emulated orgs are Enterprise: 20 concurrent calls unless configured.
     assert_eq!(zylker.concurrency_limit(), 20);
     let capped = Client::builder()
+        .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
         .environment(env_of(&emu))
         .token(grant_token(&emu))
         .config(SdkConfig::builder().max_concurrency(3).build().unwrap())
@@ -494,6 +502,7 @@ async fn clients_of_one_org_share_its_concurrency_limit() {
             .build()
             .unwrap();
         let mut b = Client::builder()
+            .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
             .environment(env_of(&emu))
             .token(common::grant_token(&emu, user))
             .config(config);
@@ -613,4 +622,124 @@ async fn a_client_from_a_stored_token_learns_its_edition_only_when_requests_queu
         before + 1,
         "one GET /org, once requests queued"
     );
+}
+
+/// A program run again with the same grant code finds the token that code was exchanged for in
+/// the store, as the official SDK does, instead of spending the code again (Zoho would answer
+/// `invalid_code`); another client's row with the same code is not taken.
+#[tokio::test]
+async fn a_grant_code_already_exchanged_is_found_in_the_store() {
+    let emu = Emulator::start().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("zcrm-grant-again-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store: Arc<dyn TokenStore> = Arc::new(FileStore::new(dir.join("sdk_tokens.txt")));
+    let token = grant_token(&emu);
+    let build = |token: OAuthToken| {
+        Client::builder()
+            .environment(env_of(&emu))
+            .token(token)
+            .store(store.clone())
+            .build()
+    };
+    let first = build(token.clone()).await.unwrap();
+    let again = build(token.clone())
+        .await
+        .expect("the second run uses the stored token");
+    assert_eq!(first.token_id(), again.token_id());
+    assert_eq!(lead_names(&again).await, vec!["Tanaka", "Garcia", "Doe"]);
+    let exchanges = emu
+        .requests()
+        .iter()
+        .filter(|r| r.grant_type.as_deref() == Some("authorization_code"))
+        .count();
+    assert_eq!(exchanges, 1, "the code is exchanged once");
+    // The same code under another client id is not that row: it goes to Zoho (and fails).
+    let code = token_code(&token);
+    let other = OAuthToken::builder()
+        .client_id("1000.OTHER")
+        .client_secret("other")
+        .grant_token(code)
+        .build()
+        .unwrap();
+    assert!(build(other).await.is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The grant code of a token built from one.
+fn token_code(t: &OAuthToken) -> String {
+    match t.source() {
+        zcrm_core::TokenSource::Grant(g) => g.expose().to_string(),
+        other => panic!("not a grant token: {other:?}"),
+    }
+}
+
+/// A client given no store keeps its token in `sdk_tokens.txt` in the working directory, with
+/// mode 0600, as the official SDKs do; the next run finds it there. (The working directory of
+/// this test process is changed, so this test runs in a child process of its own.)
+#[test]
+fn without_a_store_the_token_goes_to_sdk_tokens_txt_in_the_working_directory() {
+    if std::env::var("ZCRM_DEFAULT_STORE_CHILD").is_ok() {
+        return default_store_child();
+    }
+    let dir = std::env::temp_dir().join(format!("zcrm-default-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "without_a_store_the_token_goes_to_sdk_tokens_txt_in_the_working_directory",
+            "--nocapture",
+        ])
+        .env("ZCRM_DEFAULT_STORE_CHILD", "1")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = dir.join(zcrm_core::client::DEFAULT_TOKEN_FILE);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("id,user_name,client_id,client_secret,refresh_token"),
+        "{text}"
+    );
+    assert!(
+        text.contains("patricia.boyle@zylker.example:60012345"),
+        "{text}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn default_store_child() {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let emu = Emulator::start().await.unwrap();
+            let c = Client::builder()
+                .environment(env_of(&emu))
+                .token(grant_token(&emu))
+                .build()
+                .await
+                .unwrap();
+            let id = c.token_id().unwrap();
+            // The next run, from the id alone, finds it in the same file.
+            let again = Client::builder()
+                .environment(env_of(&emu))
+                .token(OAuthToken::builder().id(id).build().unwrap())
+                .build()
+                .await
+                .unwrap();
+            assert_eq!(lead_names(&again).await, vec!["Tanaka", "Garcia", "Doe"]);
+        });
 }

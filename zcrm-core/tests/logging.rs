@@ -91,6 +91,7 @@ async fn no_secret_reaches_any_log() {
         .build()
         .unwrap();
     let err = Client::builder()
+        .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
         .environment(env)
         .token(bad)
         .build()

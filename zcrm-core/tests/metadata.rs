@@ -259,6 +259,7 @@ async fn an_unknown_org_never_shares_metadata_files() {
         .build()
         .unwrap();
     let client = Client::builder()
+        .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
         .environment(common::env_of(&emu))
         .token(token)
         .config(SdkConfig::builder().resource_path(&dir).build().unwrap())

@@ -66,6 +66,7 @@ async fn a_grant_exchange_is_retried_only_when_it_surely_was_not_processed() {
     let emu = Emulator::start().await.unwrap();
     let build = |config: SdkConfig| {
         Client::builder()
+            .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
             .environment(env_of(&emu))
             .token(common::grant_token(&emu, PATRICIA))
             .config(config)
@@ -120,6 +121,7 @@ async fn absurd_token_lifetimes_are_typed_errors_not_panics() {
         )
         .await;
         let e = Client::builder()
+            .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
             .environment(env_of(&emu))
             .token(common::grant_token(&emu, PATRICIA))
             .build()
@@ -217,6 +219,7 @@ async fn redirects_of_the_token_endpoint_are_not_followed() {
     for status in [301, 302, 307, 308] {
         fault(&emu, TOKEN, Some("POST"), 0, 1, json!({"kind": "status", "status": status, "body": {}, "headers": {"Location": format!("{elsewhere}/oauth/v2/token")}})).await;
         let e = Client::builder()
+            .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
             .environment(env_of(&emu))
             .token(common::grant_token(&emu, PATRICIA))
             .http_pool(pool.clone())

@@ -87,6 +87,7 @@ async fn client(leads: usize) -> Result<(Client, Option<Emulator>)> {
         ],
     )?;
     let client = Client::builder()
+        .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
         .environment(ApiEnvironment::custom(
             &emu.api_url,
             &emu.accounts_url,

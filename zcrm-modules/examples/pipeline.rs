@@ -52,6 +52,7 @@ async fn main() -> Result<()> {
         ],
     )?;
     let client = Client::builder()
+        .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
         .environment(ApiEnvironment::custom(
             &emu.api_url,
             &emu.accounts_url,

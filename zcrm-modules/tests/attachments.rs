@@ -363,6 +363,7 @@ async fn a_download_holds_its_slot_until_read_or_dropped() {
         )
         .unwrap();
     let client = Client::builder()
+        .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
         .environment(ApiEnvironment::custom(
             &emu.api_url,
             &emu.accounts_url,

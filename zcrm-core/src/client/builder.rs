@@ -7,7 +7,11 @@ use crate::environment::{ApiEnvironment, DataCenter};
 use crate::error::{ConfigError, Error, StoreError};
 use crate::http::{self, RetryBudget};
 use crate::oauth;
-use crate::store::{MemoryStore, TokenStore};
+use crate::store::{FileStore, TokenStore};
+
+/// The token file a client uses when given no store: `sdk_tokens.txt` in the working
+/// directory, as the official SDKs do.
+pub const DEFAULT_TOKEN_FILE: &str = "sdk_tokens.txt";
 use crate::token::StoredToken;
 use serde_json::Value;
 use std::sync::Arc;
@@ -49,7 +53,10 @@ impl ClientBuilder {
         self.token = Some(t);
         self
     }
-    /// Where tokens persist (default: a [`MemoryStore`]).
+    /// Where tokens persist. Default: a [`FileStore`] at `sdk_tokens.txt` in the working
+    /// directory (the official SDKs' file, created with mode 0600), so that a program run
+    /// again finds its token; give a [`MemoryStore`](crate::store::MemoryStore) to keep tokens
+    /// in memory only.
     pub fn store(mut self, s: Arc<dyn TokenStore>) -> Self {
         self.store = Some(s);
         self
@@ -85,7 +92,9 @@ impl ClientBuilder {
             field: "token",
             hint: "give an OAuthToken",
         })?;
-        let store: Arc<dyn TokenStore> = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+        let store: Arc<dyn TokenStore> = self
+            .store
+            .unwrap_or_else(|| Arc::new(FileStore::new(DEFAULT_TOKEN_FILE)));
         let config = self.config.unwrap_or_default();
         let self_org_limits = self.org_limits;
         let http = match self.http {
@@ -106,17 +115,29 @@ impl ClientBuilder {
                 .ok_or_else(|| StoreError::NotFound(id.clone()))?,
             TokenSource::Grant(g) => {
                 let creds = token.credentials().expect("validated by the builder");
-                let resp = oauth::exchange_grant(&transport, &env, &creds, g).await?;
-                StoredToken {
-                    client_id: Some(creds.client_id),
-                    client_secret: Some(creds.client_secret),
-                    redirect_url: creds.redirect_url,
-                    refresh_token: resp.refresh_token,
-                    access_token: Some(resp.access_token),
-                    grant_token: Some(g.clone()),
-                    expiry_time: Some(expiry_after(resp.expires_in)),
-                    api_domain: resp.api_domain,
-                    ..Default::default()
+                // A grant already exchanged (a program run again with the same code) is found
+                // in the store, as the official SDK looks it up, and not spent again.
+                let known = store.list().await?.into_iter().find(|t| {
+                    t.grant_token.as_ref() == Some(g)
+                        && t.client_id.as_deref() == Some(creds.client_id.as_str())
+                        && (t.refresh_token.is_some() || t.access_token.is_some())
+                });
+                if let Some(t) = known {
+                    tracing::info!("the grant token was exchanged before; using its stored token");
+                    t
+                } else {
+                    let resp = oauth::exchange_grant(&transport, &env, &creds, g).await?;
+                    StoredToken {
+                        client_id: Some(creds.client_id),
+                        client_secret: Some(creds.client_secret),
+                        redirect_url: creds.redirect_url,
+                        refresh_token: resp.refresh_token,
+                        access_token: Some(resp.access_token),
+                        grant_token: Some(g.clone()),
+                        expiry_time: Some(expiry_after(resp.expires_in)),
+                        api_domain: resp.api_domain,
+                        ..Default::default()
+                    }
                 }
             }
             TokenSource::Refresh(r) => {

@@ -127,6 +127,7 @@ pub async fn revoke_stored_refresh_token(emu: &Emulator, store: &dyn TokenStore,
 /// A client builder for a server at `url` (accounts and API alike) with an access token alone.
 pub fn access_token_client(url: &str) -> zcrm_core::ClientBuilder {
     Client::builder()
+        .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
         .environment(ApiEnvironment::custom(url, url, url))
         .token(
             OAuthToken::builder()

@@ -36,6 +36,7 @@ pub async fn sign_in(emu: &Emulator, scopes: &[&str]) -> Client {
         .unwrap();
     let env = ApiEnvironment::custom(&emu.api_url, &emu.accounts_url, &emu.upload_url);
     Client::builder()
+        .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
         .environment(env)
         .token(token)
         .build()
