@@ -1,6 +1,7 @@
 //! Token stores: where tokens live between runs and are shared between processes.
 //!
-//! Every store has the same contract ([`contract::run`] checks it): a token is keyed by its id
+//! Every store has the same contract (`contract::run`, feature `test-support`, checks it): a
+//! token is keyed by its id
 //! and by its user-org (`email:zgid`); saving a token of a user-org that is already stored
 //! updates that row and keeps its id; new rows get the next numeric id.
 
