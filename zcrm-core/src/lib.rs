@@ -33,6 +33,9 @@ pub mod token;
 pub mod types;
 pub mod upload;
 
+/// HTTP methods: the `http` crate's type, which every Rust HTTP stack shares (no HTTP client's
+/// type is part of this crate's API).
+pub use ::http::Method;
 pub use auth::{OAuthToken, TokenSource};
 pub use client::{ApiRequest, ApiResponse, Client, ClientBuilder};
 pub use config::{ProxyConfig, RetryPolicy, SdkConfig};
@@ -42,12 +45,10 @@ pub use error::{
 };
 pub use http::{redact, HttpPool};
 pub use limits::OrgLimits;
-/// HTTP methods, for generated operations.
-pub use reqwest::Method as reqwest_method_type;
 #[doc(hidden)]
-pub mod reqwest_method {
+pub mod method {
     //! HTTP methods as constants, for generated operations.
-    pub use reqwest::Method;
+    pub use ::http::Method;
     /// GET.
     pub const GET: Method = Method::GET;
     /// POST.

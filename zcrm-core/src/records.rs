@@ -4,8 +4,8 @@
 use crate::client::{encode_segment, ApiRequest, Client};
 use crate::error::{ConfigError, Error, PartialWrite, ProtocolError};
 use crate::outcome::RecordOutcome;
+use ::http::Method;
 use futures_util::stream::{self, Stream, TryStreamExt};
-use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};

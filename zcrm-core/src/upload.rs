@@ -4,10 +4,10 @@
 //! ```no_run
 //! # async fn demo(client: zcrm_core::Client) -> Result<(), zcrm_core::Error> {
 //! use zcrm_core::upload::{FilePart, Multipart};
-//! use zcrm_core::{ApiRequest, reqwest_method::POST};
+//! use zcrm_core::{ApiRequest, Method};
 //!
 //! let form = Multipart::new().file("file", FilePart::path("contract.pdf"));
-//! let req = ApiRequest::new(POST, "/Leads/5725767000000524157/Attachments").multipart(form);
+//! let req = ApiRequest::new(Method::POST, "/Leads/5725767000000524157/Attachments").multipart(form);
 //! client.execute(req).await?;
 //! # Ok(()) }
 //! ```

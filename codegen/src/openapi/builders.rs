@@ -304,7 +304,7 @@ pub fn request(op: &Operation) -> TokenStream {
 
             #[doc = #send_doc]
             pub async fn send(self) -> Result<#ok, zcrm_core::Error> {
-                let mut req = zcrm_core::ApiRequest::new(reqwest_method::#method, #path);
+                let mut req = zcrm_core::ApiRequest::new(zcrm_core::method::#method, #path);
                 #(#sets)*
                 #body_set
                 #form_set

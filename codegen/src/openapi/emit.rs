@@ -366,7 +366,6 @@ pub fn emit_tokens(specs: &Specs, m: &mut Model, dir: &str) -> Result<Vec<Tokens
             use serde::{Deserialize, Deserializer, Serialize, Serializer};
             use serde_json::{Map, Value};
             use zcrm_core::types::fields as f;
-            use zcrm_core::reqwest_method;
             #(#defs)*
             #(#file_ops)*
         };

@@ -6,7 +6,7 @@ use crate::download::Download;
 use crate::error::{Error, ProtocolError};
 use crate::records::attachments::single_outcome;
 use crate::upload::{FilePart, Multipart};
-use reqwest::Method;
+use ::http::Method;
 
 /// A file stored by [`Client::upload_file`].
 #[derive(Debug, Clone, PartialEq, Eq)]

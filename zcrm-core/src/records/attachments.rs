@@ -9,9 +9,9 @@ use crate::download::Download;
 use crate::error::{ConfigError, Error};
 use crate::outcome::RecordOutcome;
 use crate::upload::{FilePart, Multipart};
+use ::http::Method;
 use futures_util::stream::Stream;
 use futures_util::StreamExt;
-use reqwest::Method;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 

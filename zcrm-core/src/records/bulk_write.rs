@@ -14,7 +14,7 @@ use crate::client::{encode_segment, ApiRequest};
 use crate::error::{ConfigError, Error, PartialWrite, ProtocolError};
 use crate::outcome::RecordOutcome;
 use crate::upload::{FilePart, Multipart};
-use reqwest::Method;
+use ::http::Method;
 use serde_json::{json, Map, Value};
 use std::io::{Read, Seek, Write};
 use std::time::Duration;

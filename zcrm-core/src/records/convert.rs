@@ -5,7 +5,7 @@
 use super::{DynamicRecord, Module, RecordId, Records};
 use crate::client::{encode_segment, ApiRequest};
 use crate::error::{ConfigError, Error, ProtocolError};
-use reqwest::Method;
+use ::http::Method;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 

@@ -6,7 +6,7 @@ use super::{Module, RecordId, Records};
 use crate::client::ApiRequest;
 use crate::error::{ConfigError, Error, ProtocolError};
 use crate::outcome::RecordOutcome;
-use reqwest::Method;
+use ::http::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::time::Duration;

@@ -7,8 +7,8 @@ use super::{check_ids, to_json, ListParams, Module, PageCursor, RecordId, Record
 use crate::client::{encode_segment, ApiRequest};
 use crate::error::Error;
 use crate::outcome::RecordOutcome;
+use ::http::Method;
 use futures_util::stream::Stream;
-use reqwest::Method;
 use serde_json::json;
 
 /// The related list `related` of one record of `M` (see [`Records::related`]).

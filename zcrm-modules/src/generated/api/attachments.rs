@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `attachments.json#/components/schemas/Attachment`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Attachment {
@@ -483,7 +482,7 @@ impl GetAttachmentsRequest {
         self,
     ) -> Result<Option<GetAttachmentsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/{}/{}/Attachments", zcrm_core::client::encode_segment(& self
                 .module), zcrm_core::client::encode_segment(& self.id)
@@ -558,7 +557,7 @@ impl UploadAttachmentRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!(
                 "/crm/v7/{}/{}/Attachments", zcrm_core::client::encode_segment(& self
                 .module), zcrm_core::client::encode_segment(& self.id)
@@ -608,7 +607,7 @@ impl GetAttachmentByIdRequest {
     /// Sends the request; the answer is a file, returned unread as a `Download` (its name, media type and bytes to stream or save).
     pub async fn send(self) -> Result<zcrm_core::download::Download, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/{}/{}/Attachments/{}", zcrm_core::client::encode_segment(& self
                 .module), zcrm_core::client::encode_segment(& self.id),
@@ -653,7 +652,7 @@ impl DeleteAttachmentRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::DELETE,
+            zcrm_core::method::DELETE,
             format!(
                 "/crm/v7/{}/{}/Attachments/{}", zcrm_core::client::encode_segment(& self
                 .module), zcrm_core::client::encode_segment(& self.id),

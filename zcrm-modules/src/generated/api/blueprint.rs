@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `blueprint.json#/components/schemas/Blueprint`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Blueprint {
@@ -1108,7 +1107,7 @@ impl GetBlueprintRequest {
         self,
     ) -> Result<Option<GetBlueprintResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/{}/{}/actions/blueprint", zcrm_core::client::encode_segment(&
                 self.module), zcrm_core::client::encode_segment(& self.id)
@@ -1150,7 +1149,7 @@ impl UpdateBlueprintRequest {
         self,
     ) -> Result<Option<super::common::ApiException>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::PUT,
+            zcrm_core::method::PUT,
             format!(
                 "/crm/v7/{}/{}/actions/blueprint", zcrm_core::client::encode_segment(&
                 self.module), zcrm_core::client::encode_segment(& self.id)

@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `bulk_read.json#/components/schemas/Bulk_Read_Job`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkReadJob {
@@ -725,7 +724,7 @@ impl CreateBulkReadJobRequest {
         self,
     ) -> Result<Option<CreateBulkReadJobResponse201>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             "/crm/bulk/v7/read",
         );
         req = req.json_body(&self.body)?;
@@ -755,7 +754,7 @@ impl GetBulkReadJobDetailsRequest {
         self,
     ) -> Result<Option<GetBulkReadJobDetailsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/bulk/v7/read/{}", zcrm_core::client::encode_segment(& self.job_id)
             ),

@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `bulk_write.json#/components/schemas/Bulk_Write_Job`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkWriteJob {
@@ -1195,7 +1194,7 @@ impl CreateBulkWriteJobRequest {
         self,
     ) -> Result<Option<CreateBulkWriteJobResponse201>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             "/crm/bulk/v7/write",
         );
         req = req.json_body(&self.body)?;
@@ -1223,7 +1222,7 @@ impl GetBulkWriteJobDetailsRequest {
     /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
     pub async fn send(self) -> Result<Option<BulkWriteJob>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/bulk/v7/write/{}", zcrm_core::client::encode_segment(& self.job_id)
             ),

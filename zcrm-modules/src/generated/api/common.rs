@@ -7,7 +7,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `common.json#/components/schemas/Minified_Record`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MinifiedRecord {

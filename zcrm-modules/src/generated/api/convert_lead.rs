@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `convert_lead.json#/components/schemas/Lead_Converter`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LeadConverter {
@@ -933,7 +932,7 @@ impl ConvertLeadRequest {
     /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
     pub async fn send(self) -> Result<Option<ConvertLeadResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!(
                 "/crm/v7/Leads/{}/actions/convert", zcrm_core::client::encode_segment(&
                 self.lead_id)

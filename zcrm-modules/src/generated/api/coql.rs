@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `coql.json#/paths/~1crm~1v7~1coql/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecuteCoqlQueryBody {
@@ -298,7 +297,10 @@ impl ExecuteCoqlQueryRequest {
     pub async fn send(
         self,
     ) -> Result<Option<ExecuteCoqlQueryResponse200>, zcrm_core::Error> {
-        let mut req = zcrm_core::ApiRequest::new(reqwest_method::POST, "/crm/v7/coql");
+        let mut req = zcrm_core::ApiRequest::new(
+            zcrm_core::method::POST,
+            "/crm/v7/coql",
+        );
         req = req.json_body(&self.body)?;
         self.client.execute(req).await?.json()
     }

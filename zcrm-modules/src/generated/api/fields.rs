@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `fields.json#/components/schemas/Field`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Field {
@@ -2434,7 +2433,7 @@ impl GetFieldsRequest {
     /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
     pub async fn send(self) -> Result<Option<GetFieldsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             "/crm/v7/settings/fields",
         );
         let v = self.module;
@@ -2481,7 +2480,7 @@ impl GetFieldsWithIdRequest {
         self,
     ) -> Result<Option<GetFieldsWithIdResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/settings/fields/{}", zcrm_core::client::encode_segment(& self
                 .field_id)

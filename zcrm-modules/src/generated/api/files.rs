@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `files.json#/components/schemas/File_Uploaded`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FileUploaded {
@@ -297,7 +296,10 @@ impl GetFileRequest {
     }
     /// Sends the request; the answer is a file, returned unread as a `Download` (its name, media type and bytes to stream or save).
     pub async fn send(self) -> Result<zcrm_core::download::Download, zcrm_core::Error> {
-        let mut req = zcrm_core::ApiRequest::new(reqwest_method::GET, "/crm/v7/files");
+        let mut req = zcrm_core::ApiRequest::new(
+            zcrm_core::method::GET,
+            "/crm/v7/files",
+        );
         let v = self.id;
         req = req.query("id", v);
         let req = req.timeout(self.client.config().transfer_timeout());
@@ -338,7 +340,10 @@ impl UploadFilesRequest {
     }
     /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
     pub async fn send(self) -> Result<Option<FilesWrapper>, zcrm_core::Error> {
-        let mut req = zcrm_core::ApiRequest::new(reqwest_method::POST, "/crm/v7/files");
+        let mut req = zcrm_core::ApiRequest::new(
+            zcrm_core::method::POST,
+            "/crm/v7/files",
+        );
         if let Some(v) = self.type_ {
             req = req.query("type", v);
         }

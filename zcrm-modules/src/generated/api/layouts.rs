@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `layouts.json#/components/schemas/Layout`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Layout {
@@ -912,7 +911,7 @@ impl GetLayoutsRequest {
     /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
     pub async fn send(self) -> Result<Option<GetLayoutsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             "/crm/v7/settings/layouts",
         );
         let v = self.module;
@@ -966,7 +965,7 @@ impl GetLayoutByIdRequest {
         self,
     ) -> Result<Option<GetLayoutByIdResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/settings/layouts/{}", zcrm_core::client::encode_segment(& self
                 .layout_id)

@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `mass_update.json#/components/schemas/Mass_Update_Status`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MassUpdateStatus {
@@ -472,7 +471,7 @@ impl GetMassUpdateStatusRequest {
         self,
     ) -> Result<Option<GetMassUpdateStatusResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/{}/actions/mass_update", zcrm_core::client::encode_segment(&
                 self.module)
@@ -512,7 +511,7 @@ impl MassUpdateRecordsRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!(
                 "/crm/v7/{}/actions/mass_update", zcrm_core::client::encode_segment(&
                 self.module)

@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `module_search.json#/paths/~1crm~1v7~1{module}~1search/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchRecordsResponse200 {
@@ -427,7 +426,7 @@ impl SearchRecordsRequest {
         self,
     ) -> Result<Option<SearchRecordsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/{}/search", zcrm_core::client::encode_segment(& self.module)
             ),
@@ -491,7 +490,7 @@ impl BulkSearchRecordsRequest {
         self,
     ) -> Result<Option<BulkSearchRecordsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!(
                 "/crm/v7/{}/search", zcrm_core::client::encode_segment(& self.module)
             ),

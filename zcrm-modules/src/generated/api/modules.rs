@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `modules.json#/components/schemas/Module`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Module {
@@ -1318,7 +1317,7 @@ impl GetModulesRequest {
     /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
     pub async fn send(self) -> Result<Option<GetModulesResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             "/crm/v7/settings/modules",
         );
         if let Some(v) = self.status {
@@ -1353,7 +1352,7 @@ impl GetModuleByApiNameRequest {
         self,
     ) -> Result<Option<GetModuleByApiNameResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/settings/modules/{}", zcrm_core::client::encode_segment(& self
                 .api_name)

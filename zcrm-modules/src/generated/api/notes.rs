@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `notes.json#/components/schemas/Note`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Note {
@@ -713,7 +712,10 @@ impl GetNotesModuleRequest {
     pub async fn send(
         self,
     ) -> Result<Option<GetNotesModuleResponse200>, zcrm_core::Error> {
-        let mut req = zcrm_core::ApiRequest::new(reqwest_method::GET, "/crm/v7/Notes");
+        let mut req = zcrm_core::ApiRequest::new(
+            zcrm_core::method::GET,
+            "/crm/v7/Notes",
+        );
         let v = self.fields;
         req = req.query("fields", v);
         if let Some(v) = self.page {
@@ -746,7 +748,10 @@ impl CreateNotesModuleRequest {
     pub async fn send(
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
-        let mut req = zcrm_core::ApiRequest::new(reqwest_method::POST, "/crm/v7/Notes");
+        let mut req = zcrm_core::ApiRequest::new(
+            zcrm_core::method::POST,
+            "/crm/v7/Notes",
+        );
         req = req.json_body(&self.body)?;
         self.client.execute(req).await?.json()
     }
@@ -774,7 +779,7 @@ impl DeleteNotesModuleRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::DELETE,
+            zcrm_core::method::DELETE,
             "/crm/v7/Notes",
         );
         let v = self.ids;
@@ -815,7 +820,7 @@ impl CreateRecordNotesRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!(
                 "/crm/v7/{}/{}/Notes", zcrm_core::client::encode_segment(& self.module),
                 zcrm_core::client::encode_segment(& self.id)

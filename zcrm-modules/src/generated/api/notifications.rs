@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `notifications.json#/components/schemas/Channel`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Channel {
@@ -1325,7 +1324,7 @@ impl GetNotificationsRequest {
         self,
     ) -> Result<Option<GetNotificationsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             "/crm/v7/actions/watch",
         );
         if let Some(v) = self.module {
@@ -1365,7 +1364,7 @@ impl EnableNotificationsRequest {
         self,
     ) -> Result<Option<EnableNotificationsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             "/crm/v7/actions/watch",
         );
         req = req.json_body(&self.body)?;
@@ -1394,7 +1393,7 @@ impl UpdateNotificationsRequest {
         self,
     ) -> Result<Option<UpdateNotificationsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::PUT,
+            zcrm_core::method::PUT,
             "/crm/v7/actions/watch",
         );
         req = req.json_body(&self.body)?;
@@ -1423,7 +1422,7 @@ impl DisableNotificationEventsRequest {
         self,
     ) -> Result<Option<DisableNotificationEventsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::PATCH,
+            zcrm_core::method::PATCH,
             "/crm/v7/actions/watch",
         );
         req = req.json_body(&self.body)?;
@@ -1453,7 +1452,7 @@ impl DisableNotificationsRequest {
         self,
     ) -> Result<Option<DisableNotificationsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::DELETE,
+            zcrm_core::method::DELETE,
             "/crm/v7/actions/watch",
         );
         let v = self.channel_ids;

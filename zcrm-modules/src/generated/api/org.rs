@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `org.json#/components/schemas/Org`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Org {
@@ -1245,7 +1244,7 @@ impl GetOrganizationRequest {
     pub async fn send(
         self,
     ) -> Result<Option<GetOrganizationResponse200>, zcrm_core::Error> {
-        let mut req = zcrm_core::ApiRequest::new(reqwest_method::GET, "/crm/v7/org");
+        let mut req = zcrm_core::ApiRequest::new(zcrm_core::method::GET, "/crm/v7/org");
         self.client.execute(req).await?.json()
     }
 }

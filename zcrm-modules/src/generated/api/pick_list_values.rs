@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `pick_list_values.json#/paths/~1crm~1v7~1settings~1fields~1{field_id}~1pick_list_values/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPickListValuesResponse200 {
@@ -115,7 +114,7 @@ impl GetPickListValuesRequest {
         self,
     ) -> Result<Option<GetPickListValuesResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/settings/fields/{}/pick_list_values",
                 zcrm_core::client::encode_segment(& self.field_id)

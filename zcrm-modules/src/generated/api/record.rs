@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `record.json#/components/schemas/Deleted_Record`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeletedRecord {
@@ -1298,7 +1297,7 @@ impl GetRecordsRequest {
     /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
     pub async fn send(self) -> Result<Option<GetRecordsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!("/crm/v7/{}", zcrm_core::client::encode_segment(& self.module)),
         );
         let v = self.fields;
@@ -1362,7 +1361,7 @@ impl CreateRecordsRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!("/crm/v7/{}", zcrm_core::client::encode_segment(& self.module)),
         );
         req = req.json_body(&self.body)?;
@@ -1409,7 +1408,7 @@ impl UpdateRecordsRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::PUT,
+            zcrm_core::method::PUT,
             format!("/crm/v7/{}", zcrm_core::client::encode_segment(& self.module)),
         );
         if let Some(v) = self.if_unmodified_since {
@@ -1457,7 +1456,7 @@ impl DeleteRecordsRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::DELETE,
+            zcrm_core::method::DELETE,
             format!("/crm/v7/{}", zcrm_core::client::encode_segment(& self.module)),
         );
         let v = self.ids;
@@ -1504,7 +1503,7 @@ impl GetRecordRequest {
     /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
     pub async fn send(self) -> Result<Option<GetRecordResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/{}/{}", zcrm_core::client::encode_segment(& self.module),
                 zcrm_core::client::encode_segment(& self.id)
@@ -1549,7 +1548,7 @@ impl UpdateRecordRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::PUT,
+            zcrm_core::method::PUT,
             format!(
                 "/crm/v7/{}/{}", zcrm_core::client::encode_segment(& self.module),
                 zcrm_core::client::encode_segment(& self.id)
@@ -1589,7 +1588,7 @@ impl DeleteRecordRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::DELETE,
+            zcrm_core::method::DELETE,
             format!(
                 "/crm/v7/{}/{}", zcrm_core::client::encode_segment(& self.module),
                 zcrm_core::client::encode_segment(& self.id)
@@ -1627,7 +1626,7 @@ impl UpsertRecordsRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!(
                 "/crm/v7/{}/upsert", zcrm_core::client::encode_segment(& self.module)
             ),
@@ -1683,7 +1682,7 @@ impl GetDeletedRecordsRequest {
         self,
     ) -> Result<Option<GetDeletedRecordsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/{}/deleted", zcrm_core::client::encode_segment(& self.module)
             ),
@@ -1733,7 +1732,7 @@ impl CloneRecordRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!(
                 "/crm/v7/{}/{}/actions/clone", zcrm_core::client::encode_segment(& self
                 .module), zcrm_core::client::encode_segment(& self.id)

@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `record_count.json#/paths/~1crm~1v7~1{module}~1actions~1count/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRecordCountResponse200 {
@@ -138,7 +137,7 @@ impl GetRecordCountRequest {
         self,
     ) -> Result<Option<GetRecordCountResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/{}/actions/count", zcrm_core::client::encode_segment(& self
                 .module)

@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `record_photo.json#/components/schemas/Photo_Success`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhotoSuccess {
@@ -162,7 +161,7 @@ impl GetRecordPhotoRequest {
     /// Sends the request; the answer is a file, returned unread as a `Download` (its name, media type and bytes to stream or save).
     pub async fn send(self) -> Result<zcrm_core::download::Download, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/{}/{}/photo", zcrm_core::client::encode_segment(& self.module),
                 zcrm_core::client::encode_segment(& self.id)
@@ -209,7 +208,7 @@ impl UploadRecordPhotoRequest {
     /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
     pub async fn send(self) -> Result<Option<PhotoSuccess>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!(
                 "/crm/v7/{}/{}/photo", zcrm_core::client::encode_segment(& self.module),
                 zcrm_core::client::encode_segment(& self.id)
@@ -249,7 +248,7 @@ impl DeleteRecordPhotoRequest {
     /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
     pub async fn send(self) -> Result<Option<PhotoSuccess>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::DELETE,
+            zcrm_core::method::DELETE,
             format!(
                 "/crm/v7/{}/{}/photo", zcrm_core::client::encode_segment(& self.module),
                 zcrm_core::client::encode_segment(& self.id)

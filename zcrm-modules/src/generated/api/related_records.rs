@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `related_records.json#/paths/~1crm~1v7~1{module}~1{id}~1{related_list}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRelatedRecordsResponse200 {
@@ -207,7 +206,7 @@ impl GetRelatedRecordsRequest {
         self,
     ) -> Result<Option<GetRelatedRecordsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/{}/{}/{}", zcrm_core::client::encode_segment(& self.module),
                 zcrm_core::client::encode_segment(& self.id),
@@ -262,7 +261,7 @@ impl UpdateRelatedRecordsRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::PUT,
+            zcrm_core::method::PUT,
             format!(
                 "/crm/v7/{}/{}/{}", zcrm_core::client::encode_segment(& self.module),
                 zcrm_core::client::encode_segment(& self.id),
@@ -311,7 +310,7 @@ impl DelinkRelatedRecordsRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::DELETE,
+            zcrm_core::method::DELETE,
             format!(
                 "/crm/v7/{}/{}/{}", zcrm_core::client::encode_segment(& self.module),
                 zcrm_core::client::encode_segment(& self.id),
@@ -361,7 +360,7 @@ impl DelinkSpecificRelatedRecordRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::DELETE,
+            zcrm_core::method::DELETE,
             format!(
                 "/crm/v7/{}/{}/{}/{}", zcrm_core::client::encode_segment(& self.module),
                 zcrm_core::client::encode_segment(& self.id),

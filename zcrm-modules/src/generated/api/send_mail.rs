@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `send_mail.json#/components/schemas/Address`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Address {
@@ -1155,7 +1154,7 @@ impl SendMailRequest {
     /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
     pub async fn send(self) -> Result<Option<SendMailResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!(
                 "/crm/v7/{}/{}/actions/send_mail", zcrm_core::client::encode_segment(&
                 self.module), zcrm_core::client::encode_segment(& self.id)

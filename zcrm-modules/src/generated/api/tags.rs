@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `tags.json#/components/schemas/Tag`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tag {
@@ -1116,7 +1115,7 @@ impl GetTagsRequest {
     /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
     pub async fn send(self) -> Result<Option<GetTagsResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             "/crm/v7/settings/tags",
         );
         let v = self.module;
@@ -1156,7 +1155,7 @@ impl CreateTagsRequest {
         self,
     ) -> Result<Option<super::common::TagsActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             "/crm/v7/settings/tags",
         );
         let v = self.module;
@@ -1194,7 +1193,7 @@ impl UpdateTagsRequest {
         self,
     ) -> Result<Option<super::common::TagsActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::PUT,
+            zcrm_core::method::PUT,
             "/crm/v7/settings/tags",
         );
         let v = self.module;
@@ -1244,7 +1243,7 @@ impl AddTagsToRecordRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!(
                 "/crm/v7/{}/{}/actions/add_tags", zcrm_core::client::encode_segment(&
                 self.module), zcrm_core::client::encode_segment(& self.id)
@@ -1290,7 +1289,7 @@ impl UpdateTagRequest {
         self,
     ) -> Result<Option<super::common::TagsActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::PUT,
+            zcrm_core::method::PUT,
             format!(
                 "/crm/v7/settings/tags/{}", zcrm_core::client::encode_segment(& self.id)
             ),
@@ -1324,7 +1323,7 @@ impl DeleteTagRequest {
         self,
     ) -> Result<Option<super::common::TagsActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::DELETE,
+            zcrm_core::method::DELETE,
             format!(
                 "/crm/v7/settings/tags/{}", zcrm_core::client::encode_segment(& self.id)
             ),
@@ -1361,7 +1360,7 @@ impl MergeTagsRequest {
         self,
     ) -> Result<Option<super::common::TagsActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!(
                 "/crm/v7/settings/tags/{}/actions/merge",
                 zcrm_core::client::encode_segment(& self.id)
@@ -1401,7 +1400,7 @@ impl GetRecordCountForTagRequest {
         self,
     ) -> Result<Option<GetRecordCountForTagResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/settings/tags/{}/actions/records_count",
                 zcrm_core::client::encode_segment(& self.id)
@@ -1445,7 +1444,7 @@ impl RemoveTagsFromRecordRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!(
                 "/crm/v7/{}/{}/actions/remove_tags", zcrm_core::client::encode_segment(&
                 self.module), zcrm_core::client::encode_segment(& self.id)
@@ -1492,7 +1491,7 @@ impl AddTagsToMultipleRecordsRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!(
                 "/crm/v7/{}/actions/add_tags", zcrm_core::client::encode_segment(& self
                 .module)
@@ -1534,7 +1533,7 @@ impl RemoveTagsFromMultipleRecordsRequest {
         self,
     ) -> Result<Option<super::common::ActionWrapper>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::POST,
+            zcrm_core::method::POST,
             format!(
                 "/crm/v7/{}/actions/remove_tags", zcrm_core::client::encode_segment(&
                 self.module)

@@ -9,7 +9,6 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use zcrm_core::types::fields as f;
-use zcrm_core::reqwest_method;
 /// `users.json#/components/schemas/User`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct User {
@@ -1054,7 +1053,10 @@ impl GetUsersRequest {
     }
     /// Sends the request and decodes its answer (`None` for an empty one: 204, 304).
     pub async fn send(self) -> Result<Option<GetUsersResponse200>, zcrm_core::Error> {
-        let mut req = zcrm_core::ApiRequest::new(reqwest_method::GET, "/crm/v7/users");
+        let mut req = zcrm_core::ApiRequest::new(
+            zcrm_core::method::GET,
+            "/crm/v7/users",
+        );
         if let Some(v) = self.type_ {
             req = req.query("type", v);
         }
@@ -1093,7 +1095,7 @@ impl GetSingleUserRequest {
         self,
     ) -> Result<Option<GetSingleUserResponse200>, zcrm_core::Error> {
         let mut req = zcrm_core::ApiRequest::new(
-            reqwest_method::GET,
+            zcrm_core::method::GET,
             format!(
                 "/crm/v7/users/{}", zcrm_core::client::encode_segment(& self.user_id)
             ),
