@@ -391,7 +391,7 @@ impl Client {
         limiter
             .acquire()
             .await
-            .ok_or_else(|| Error::Transport("the concurrency limiter is closed".into()))
+            .ok_or_else(|| Error::transport("the concurrency limiter is closed"))
     }
 
     /// Sends a request with a valid access token: waits for a concurrency slot, retries

@@ -37,9 +37,16 @@ pub enum Error {
         /// The first bytes of the body, with token-like values redacted.
         snippet: String,
     },
-    /// The connection failed (refused, reset, closed mid-response, TLS).
-    #[error("HTTP transport error: {0}")]
-    Transport(String),
+    /// The connection failed (refused, reset, closed mid-response, TLS), or a task the SDK ran
+    /// stopped. The underlying error, when there is one, is the [`source`](std::error::Error::source).
+    #[error("HTTP transport error: {message}")]
+    Transport {
+        /// What failed, with the underlying errors' messages.
+        message: String,
+        /// The underlying error (the HTTP client's, without the request's URL).
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
     /// A connect or read timeout elapsed.
     #[error("request timed out: {0}")]
     Timeout(String),
@@ -222,6 +229,14 @@ pub enum ErrorKind {
 }
 
 impl Error {
+    /// A transport error without an underlying error.
+    pub(crate) fn transport(message: impl Into<String>) -> Error {
+        Error::Transport {
+            message: message.into(),
+            source: None,
+        }
+    }
+
     /// The class of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -229,7 +244,7 @@ impl Error {
             Error::OAuth(_) => ErrorKind::OAuth,
             Error::Api { .. } => ErrorKind::Api,
             Error::Decode { .. } => ErrorKind::Decode,
-            Error::Transport(_) => ErrorKind::Transport,
+            Error::Transport { .. } => ErrorKind::Transport,
             Error::Timeout(_) => ErrorKind::Timeout,
             Error::Store(_) => ErrorKind::Store,
             Error::Validation(_) => ErrorKind::Validation,
@@ -247,7 +262,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { status, .. } => *status == 429 || *status >= 500,
-            Error::Transport(_) | Error::Timeout(_) => true,
+            Error::Transport { .. } | Error::Timeout(_) => true,
             _ => false,
         }
     }
@@ -428,7 +443,7 @@ mod tests {
         assert!(api(503).is_retryable());
         assert!(!api(400).is_retryable());
         assert!(!api(401).is_retryable());
-        assert!(Error::Transport("reset".into()).is_retryable());
+        assert!(Error::transport("reset").is_retryable());
         assert!(!Error::OAuth(OAuthError::InvalidCode).is_retryable());
         assert_eq!(api(400).kind(), ErrorKind::Api);
         assert_eq!(api(400).api_code(), Some("X"));

@@ -48,7 +48,7 @@ fn build(config: &SdkConfig) -> Result<reqwest::Client, Error> {
         b = b.proxy(proxy);
     }
     b.build()
-        .map_err(|e| Error::Transport(e.without_url().to_string()))
+        .map_err(|e| Error::transport(e.without_url().to_string()))
 }
 
 /// A failed send: a transport or timeout error when the request can be sent again, an
@@ -158,11 +158,15 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 /// A reqwest error as a transport or timeout error; the URL is left out.
 pub(crate) fn transport_error(e: reqwest::Error) -> Error {
     let timeout = e.is_timeout();
-    let msg = error_chain(&e.without_url());
+    let e = e.without_url();
+    let msg = error_chain(&e);
     if timeout {
         Error::Timeout(msg)
     } else {
-        Error::Transport(msg)
+        Error::Transport {
+            message: msg,
+            source: Some(Box::new(e)),
+        }
     }
 }
 

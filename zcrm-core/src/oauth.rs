@@ -72,7 +72,7 @@ pub(crate) async fn post_form(
         // only mints another access token); a grant exchange only when it surely was not
         // processed: the connection failed, or the server answered 429 or 503.
         let may_repeat = match &error {
-            Error::Transport(_) => true,
+            Error::Transport { .. } => true,
             Error::Api {
                 status: 429 | 503, ..
             } => true,

@@ -196,3 +196,41 @@ async fn dot_and_empty_segments_never_leave() {
     );
     assert_eq!(emu.requests().len(), sent, "no request was sent");
 }
+
+/// A failed connection is a transport error that keeps what caused it: its source chain leads
+/// to the operating system's error (here: connection refused), and shows no URL.
+#[tokio::test]
+async fn a_transport_error_keeps_its_source() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    let client = zcrm_core::Client::builder()
+        .store(std::sync::Arc::new(zcrm_core::store::MemoryStore::new()))
+        .environment(zcrm_core::ApiEnvironment::custom(&url, &url, &url))
+        .config(common::fast_retries())
+        .token(
+            zcrm_core::OAuthToken::builder()
+                .access_token("1000.access")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .await
+        .unwrap();
+    let e = client.get_json("/org", &[]).await.unwrap_err();
+    assert_eq!(e.kind(), zcrm_core::ErrorKind::Transport, "{e}");
+    let mut chain = vec![];
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        chain.push(s.to_string());
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
+            assert!(!e.to_string().contains("/crm/v7/org"), "{e}");
+            return;
+        }
+        src = s.source();
+    }
+    panic!("no io::Error in the source chain: {chain:?}");
+}

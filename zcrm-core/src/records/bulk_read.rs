@@ -188,7 +188,7 @@ impl<M: Module> BulkRead<M> {
                 })
             })
             .await
-            .map_err(|e| Error::Transport(format!("the bulk read reader stopped: {e}")))??;
+            .map_err(|e| Error::transport(format!("the bulk read reader stopped: {e}")))??;
             let rows = match read {
                 ReadEnd::Stopped => return Ok(()),
                 ReadEnd::Done(rows) => rows,
@@ -329,7 +329,7 @@ pub(crate) async fn download_zip(
             bulk_csv::check_zip(&mut file, &job_id).map(|()| file)
         })
         .await
-        .map_err(|e| Error::Transport(format!("the bulk file check stopped: {e}")))?;
+        .map_err(|e| Error::transport(format!("the bulk file check stopped: {e}")))?;
         match checked {
             Ok(file) => return Ok(file),
             Err(e @ Error::Protocol(_)) if attempt < ZIP_ATTEMPTS => {

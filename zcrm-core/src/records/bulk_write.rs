@@ -304,7 +304,7 @@ impl<M: Module> BulkWrite<M> {
             tokio::task::spawn_blocking(move || write_zip(&name, &columns, &rows, start))
                 .await
                 .map_err(|e| {
-                    Error::Transport(format!("the bulk write file writer stopped: {e}"))
+                    Error::transport(format!("the bulk write file writer stopped: {e}"))
                 })??
         };
         if zip_len > MAX_FILE_BYTES {
@@ -350,7 +350,7 @@ impl<M: Module> BulkWrite<M> {
         let outcomes = tokio::task::spawn_blocking(move || read_result(file, &job_id, start))
             .await
             .map_err(|e| {
-                Error::Transport(format!("the bulk write result reader stopped: {e}"))
+                Error::transport(format!("the bulk write result reader stopped: {e}"))
             })??;
         if outcomes.len() != sent {
             return Err(ProtocolError::OutcomeCount {

@@ -330,7 +330,7 @@ impl ReadAhead {
     async fn wait(mut self) -> Result<crate::client::ApiResponse, Error> {
         match (&mut self.0).await {
             Ok(r) => r,
-            Err(e) => Err(Error::Transport(format!(
+            Err(e) => Err(Error::transport(format!(
                 "the read-ahead request did not finish: {e}"
             ))),
         }
