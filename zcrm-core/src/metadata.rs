@@ -153,30 +153,20 @@ impl MetadataCache {
     }
 
     /// The cached file of a module; a file that cannot be read or decoded counts as absent
-    /// (with a warning), so the metadata is fetched again.
-    fn read_file(&self, module: &str) -> Option<ModuleFields> {
+    /// (with a warning), so the metadata is fetched again. Read and decoded on a blocking
+    /// thread, off the async executor.
+    async fn read_file(&self, module: &str) -> Option<ModuleFields> {
         let path = self.file(module)?;
-        let text = std::fs::read_to_string(&path).ok()?;
-        let decoded = serde_json::from_str::<Value>(&text)
-            .map_err(|e| e.to_string())
-            .and_then(|v| {
-                let at = v
-                    .get("checked_at")
-                    .and_then(Value::as_i64)
-                    .ok_or("`checked_at` is missing")?;
-                ModuleFields::decode(module, at, &v, text.as_bytes()).map_err(|e| e.to_string())
-            });
-        match decoded {
-            Ok((m, _)) => Some(m),
-            Err(e) => {
-                tracing::warn!(error = %e, module, file = %path.display(), "ignoring a field-metadata cache file that does not decode");
-                None
-            }
-        }
+        let module = module.to_string();
+        tokio::task::spawn_blocking(move || read_cache_file(&path, &module))
+            .await
+            .ok()
+            .flatten()
     }
 
-    fn write_file(&self, module: &str, checked_at: i64, fields: &[Value]) {
-        let (Some(dir), Some(path)) = (self.dir.as_ref(), self.file(module)) else {
+    /// Writes a module's cache file (a temporary file renamed over it) on a blocking thread.
+    async fn write_file(&self, module: &str, checked_at: i64, fields: &[Value]) {
+        let (Some(dir), Some(path)) = (self.dir.clone(), self.file(module)) else {
             return;
         };
         let body =
@@ -188,16 +178,28 @@ impl MetadataCache {
             std::process::id(),
             SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
         ));
-        let result = std::fs::create_dir_all(dir)
-            .and_then(|_| std::fs::write(&tmp, body))
-            .and_then(|_| std::fs::rename(&tmp, &path));
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
+        let written = tokio::task::spawn_blocking(move || {
+            let result = std::fs::create_dir_all(&dir)
+                .and_then(|_| std::fs::write(&tmp, body))
+                .and_then(|_| std::fs::rename(&tmp, &path));
+            if result.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            result
+        })
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        if let Err(e) = written {
             tracing::warn!(error = %e, module, "could not write the field-metadata cache file");
         }
     }
 
-    fn store(&self, mut m: ModuleFields, checked_at: i64, fields: &[Value]) -> Arc<ModuleFields> {
+    async fn store(
+        &self,
+        mut m: ModuleFields,
+        checked_at: i64,
+        fields: &[Value],
+    ) -> Arc<ModuleFields> {
         m.checked_at = checked_at;
         let module = m.module.clone();
         let module = module.as_str();
@@ -206,7 +208,7 @@ impl MetadataCache {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(module.to_string(), m.clone());
-        self.write_file(module, checked_at, fields);
+        self.write_file(module, checked_at, fields).await;
         m
     }
 
@@ -277,7 +279,7 @@ impl MetadataCache {
         }
         let mut copy = before;
         if copy.is_none() {
-            if let Some(m) = self.read_file(module) {
+            if let Some(m) = self.read_file(module).await {
                 let m = Arc::new(m);
                 self.memory
                     .write()
@@ -295,7 +297,7 @@ impl MetadataCache {
             Ok(Fetched::NotModified) => match copy {
                 Some(c) => {
                     let raw: Vec<Value> = c.fields.values().map(|f| f.raw.clone()).collect();
-                    Ok(self.store(ModuleFields::clone(&c), started, &raw))
+                    Ok(self.store(ModuleFields::clone(&c), started, &raw).await)
                 }
                 // `fetch` accepts a 304 only when it sent If-Modified-Since, which it does only
                 // with a copy.
@@ -306,7 +308,7 @@ impl MetadataCache {
                     details: Value::Null,
                 }),
             },
-            Ok(Fetched::Fields(m, raw)) => Ok(self.store(m, started, &raw)),
+            Ok(Fetched::Fields(m, raw)) => Ok(self.store(m, started, &raw).await),
             Err(e) => match copy {
                 Some(c) => {
                     tracing::warn!(error = %e, module, "refreshing field metadata failed; using the cached copy");
@@ -330,8 +332,8 @@ impl MetadataCache {
         true
     }
 
-    /// Modules known in memory or on disk.
-    pub(crate) fn known_modules(&self) -> Vec<String> {
+    /// Modules known in memory or on disk (the directory read on a blocking thread).
+    pub(crate) async fn known_modules(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .memory
             .read()
@@ -339,9 +341,18 @@ impl MetadataCache {
             .keys()
             .cloned()
             .collect();
-        if let Some(dir) = &self.dir {
-            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let name = e.file_name().to_string_lossy().to_string();
+        if let Some(dir) = self.dir.clone() {
+            let names = tokio::task::spawn_blocking(move || {
+                std::fs::read_dir(dir)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .unwrap_or_default();
+            for name in names {
                 if let Some(m) = name.strip_suffix(".json") {
                     if !m.starts_with('.') && !out.iter().any(|x| x == m) {
                         out.push(m.to_string());
@@ -351,6 +362,27 @@ impl MetadataCache {
         }
         out.sort();
         out
+    }
+}
+
+/// Reads and decodes one module's cache file (blocking); `None` when absent or unreadable.
+fn read_cache_file(path: &std::path::Path, module: &str) -> Option<ModuleFields> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let decoded = serde_json::from_str::<Value>(&text)
+        .map_err(|e| e.to_string())
+        .and_then(|v| {
+            let at = v
+                .get("checked_at")
+                .and_then(Value::as_i64)
+                .ok_or("`checked_at` is missing")?;
+            ModuleFields::decode(module, at, &v, text.as_bytes()).map_err(|e| e.to_string())
+        });
+    match decoded {
+        Ok((m, _)) => Some(m),
+        Err(e) => {
+            tracing::warn!(error = %e, module, file = %path.display(), "ignoring a field-metadata cache file that does not decode");
+            None
+        }
     }
 }
 
@@ -425,7 +457,7 @@ impl Client {
 
     /// Refreshes every module cached in memory or on disk.
     pub async fn refresh_all_metadata(&self) -> Result<(), Error> {
-        for m in self.metadata().known_modules() {
+        for m in self.metadata().known_modules().await {
             self.metadata().get(self, &m, true).await?;
         }
         Ok(())
