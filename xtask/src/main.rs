@@ -25,29 +25,30 @@ fn usage() -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Replaces the `[features]` table of a Cargo.toml (up to the next table or the end).
-fn with_features(manifest: &str, features: &str) -> String {
-    let start = manifest.find("\n[features]\n").map(|i| i + 1);
-    match start {
-        Some(s) => {
-            let rest = &manifest[s + "[features]\n".len()..];
-            let end = rest
-                .find("\n[")
-                .map(|i| s + "[features]\n".len() + i + 1)
-                .unwrap_or(manifest.len());
-            format!(
-                "{}{}{}",
-                &manifest[..s],
-                features,
-                if end < manifest.len() {
-                    format!("\n{}", &manifest[end..])
-                } else {
-                    String::new()
-                }
-            )
+/// Replaces the `[features]` table of a Cargo.toml (edited with toml_edit, so everything else,
+/// comments and layout included, stays as it is), or appends one.
+fn with_features(manifest: &str, features: &str) -> Result<String, String> {
+    let mut doc: toml_edit::DocumentMut = manifest
+        .parse()
+        .map_err(|e| format!("the Cargo.toml does not read as TOML: {e}"))?;
+    let generated: toml_edit::DocumentMut = features
+        .parse()
+        .map_err(|e| format!("the generated [features] table does not read as TOML: {e}"))?;
+    let Some(toml_edit::Item::Table(mut table)) = generated.get("features").cloned() else {
+        return Err("the generated features hold no [features] table".into());
+    };
+    match doc.get_mut("features") {
+        Some(toml_edit::Item::Table(old)) => {
+            table.decor_mut().clone_from(old.decor());
+            table.set_position(old.position());
+            *old = table;
         }
-        None => format!("{}\n{}", manifest.trim_end(), format_args!("\n{features}")),
+        _ => {
+            table.decor_mut().set_prefix("\n");
+            doc.insert("features", toml_edit::Item::Table(table));
+        }
     }
+    Ok(doc.to_string())
 }
 
 /// The files that make `out` a crate when it is not one yet: a manifest depending on this
@@ -183,7 +184,10 @@ fn run_codegen(args: &[String]) -> Result<(), Failure> {
             .into_iter()
             .map(|f| (out.join(&f.path), f.contents)),
     );
-    files.push((manifest_path, with_features(&manifest, &generated.features)));
+    files.push((
+        manifest_path,
+        with_features(&manifest, &generated.features).map_err(failed)?,
+    ));
     // Generated files no longer produced.
     let mut removed = vec![];
     for generated_dir in [out.join("src/generated"), out.join("src/generated/api")] {
@@ -377,12 +381,13 @@ mod tests {
     #[test]
     fn features_table_is_replaced_in_place() {
         let m = "[package]\nname = \"x\"\n\n[features]\nold = []\n\n[dependencies]\na = \"1\"\n";
-        let out = super::with_features(m, "[features]\nnew = []\n");
+        let out = super::with_features(m, "[features]\nnew = []\n").unwrap();
         assert_eq!(
             out,
             "[package]\nname = \"x\"\n\n[features]\nnew = []\n\n[dependencies]\na = \"1\"\n"
         );
-        let out = super::with_features("[package]\nname = \"x\"\n", "[features]\nnew = []\n");
+        let out =
+            super::with_features("[package]\nname = \"x\"\n", "[features]\nnew = []\n").unwrap();
         assert_eq!(out, "[package]\nname = \"x\"\n\n[features]\nnew = []\n");
     }
 }

@@ -654,17 +654,17 @@ fn check_path(path: &str) -> Result<(), Error> {
     }
 }
 
+/// What a path segment keeps as it is: letters, digits and `-._~` (RFC 3986's unreserved
+/// characters); everything else is percent-encoded.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes one path segment.
 pub fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 /// The number of per-record result items (`{"data":[{"code","status",...}, ...]}`) in a body.
@@ -700,6 +700,14 @@ mod tests {
         send(c.execute(ApiRequest::get("/org")));
         send(c.dynamic("Leads").create(&[]));
         send(c.module_fields("Leads"));
+    }
+
+    #[test]
+    fn segments_keep_only_unreserved_characters() {
+        assert_eq!(encode_segment("Leads"), "Leads");
+        assert_eq!(encode_segment("a b/c?d#e%f"), "a%20b%2Fc%3Fd%23e%25f");
+        assert_eq!(encode_segment("x-y.z_w~"), "x-y.z_w~");
+        assert_eq!(encode_segment("é"), "%C3%A9");
     }
 
     mod properties {

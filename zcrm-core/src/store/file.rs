@@ -340,21 +340,19 @@ fn read_csv(text: &str) -> Vec<(usize, Vec<String>)> {
     rows
 }
 
-/// Appends one row as Python's `csv.writer` would (minimal quoting, `\r\n`).
+/// Appends one row as Python's `csv.writer` would (minimal quoting, `\r\n`), with the `csv`
+/// crate.
 fn write_row(out: &mut String, fields: &[String]) {
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        if f.contains([',', '"', '\r', '\n']) {
-            out.push('"');
-            out.push_str(&f.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(f);
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(vec![]);
+    // Writing to memory cannot fail, and every field is UTF-8 text.
+    if w.write_record(fields).is_ok() {
+        if let Ok(bytes) = w.into_inner() {
+            out.push_str(&String::from_utf8_lossy(&bytes));
         }
     }
-    out.push_str("\r\n");
 }
 
 #[async_trait]
