@@ -55,7 +55,7 @@ pub enum Error {
     Store(#[from] StoreError),
     /// A record failed a check made before sending it; nothing was sent.
     #[error("validation failed: {0}")]
-    Validation(#[from] crate::metadata::PicklistError),
+    Validation(#[from] PicklistError),
     /// A request that is not safe to repeat (a create, an upsert, a grant exchange) was sent, but
     /// its reply was lost or cut off: **the server may have applied it**. It is not retried;
     /// look the records up (by a unique field) before sending it again.
@@ -425,6 +425,22 @@ pub enum StoreError {
         /// Which lock, and why it was not taken.
         reason: String,
     },
+}
+
+/// A value a picklist does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("picklist value `{value}` is not allowed for {module}.{field}{hint}; allowed values: {}", allowed.join(", "))]
+pub struct PicklistError {
+    /// Module API name.
+    pub module: String,
+    /// Field API name.
+    pub field: String,
+    /// The value given.
+    pub value: String,
+    /// The values the field allows (`actual_value`s).
+    pub allowed: Vec<String>,
+    /// A hint when the value is a display value.
+    pub(crate) hint: String,
 }
 
 #[cfg(test)]

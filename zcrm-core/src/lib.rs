@@ -1,8 +1,12 @@
 #![warn(missing_docs)]
 //! `zcrm-core`: the runtime of the zcrm Zoho CRM SDK.
 //!
-//! This crate holds what every typed or dynamic call needs: data centres and environments (this
-//! release), and, as the SDK grows, OAuth flows, token stores, configuration and the HTTP client.
+//! This crate holds what every typed or dynamic call needs: data centres and environments, the
+//! OAuth flows ([`oauth`], [`OAuthToken`]), token stores ([`store`]), configuration
+//! ([`SdkConfig`]), the [`Client`] (HTTP with retries, token refresh, a concurrency limit),
+//! records over any module ([`records`]), file uploads and downloads ([`upload`],
+//! [`download`]), field metadata and picklist validation ([`metadata`]), and errors
+//! ([`Error`]). Typed modules come from `zcrm-modules`.
 //!
 //! ```
 //! use zcrm_core::environment::{DataCenter, Environment};
@@ -41,7 +45,8 @@ pub use client::{ApiRequest, ApiResponse, Client, ClientBuilder};
 pub use config::{ProxyConfig, RetryPolicy, SdkConfig};
 pub use environment::{ApiEnvironment, DataCenter, Environment};
 pub use error::{
-    ConfigError, Error, ErrorKind, OAuthError, PartialWrite, ProtocolError, StoreError,
+    ConfigError, Error, ErrorKind, OAuthError, PartialWrite, PicklistError, ProtocolError,
+    StoreError,
 };
 pub use http::{redact, HttpPool};
 pub use limits::OrgLimits;

@@ -386,21 +386,7 @@ fn read_cache_file(path: &std::path::Path, module: &str) -> Option<ModuleFields>
     }
 }
 
-/// A value a picklist does not allow.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("picklist value `{value}` is not allowed for {module}.{field}{hint}; allowed values: {}", allowed.join(", "))]
-pub struct PicklistError {
-    /// Module API name.
-    pub module: String,
-    /// Field API name.
-    pub field: String,
-    /// The value given.
-    pub value: String,
-    /// The values the field allows (`actual_value`s).
-    pub allowed: Vec<String>,
-    /// A hint when the value is a display value.
-    hint: String,
-}
+pub use crate::error::PicklistError;
 
 /// Checks the picklist and multi-select picklist values of records (JSON objects) against a
 /// module's fields; the first bad value, if any.
