@@ -743,3 +743,42 @@ fn default_store_child() {
             assert_eq!(lead_names(&again).await, vec!["Tanaka", "Garcia", "Doe"]);
         });
 }
+
+/// A stored row is never handed out for a grant code replayed in a server-based sign-in (a
+/// redirect URL), nor with another client secret: those codes go to Zoho, which refuses a
+/// spent one.
+#[tokio::test]
+async fn a_spent_code_is_not_taken_from_the_store_for_a_web_sign_in_or_another_secret() {
+    let emu = Emulator::start().await.unwrap();
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+    let first = client(&emu, store.clone(), SdkConfig::default()).await;
+    let row = store
+        .find_by_id(&first.token_id().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let spent = row.grant_token.clone().unwrap().expose().to_string();
+    let replay = |token: OAuthToken| {
+        Client::builder()
+            .store(store.clone())
+            .environment(env_of(&emu))
+            .token(token)
+            .build()
+    };
+    let web = OAuthToken::builder()
+        .client_id(SELF_CLIENT_ID)
+        .client_secret(SELF_CLIENT_SECRET)
+        .redirect_url("https://app.example/oauth/callback")
+        .grant_token(spent.clone())
+        .build()
+        .unwrap();
+    let e = replay(web).await.unwrap_err();
+    assert_eq!(e.kind(), zcrm_core::ErrorKind::OAuth, "{e}");
+    let other_secret = OAuthToken::builder()
+        .client_id(SELF_CLIENT_ID)
+        .client_secret("not the secret")
+        .grant_token(spent)
+        .build()
+        .unwrap();
+    assert!(replay(other_secret).await.is_err());
+}

@@ -92,9 +92,14 @@ impl ClientBuilder {
             field: "token",
             hint: "give an OAuthToken",
         })?;
-        let store: Arc<dyn TokenStore> = self
-            .store
-            .unwrap_or_else(|| Arc::new(FileStore::new(DEFAULT_TOKEN_FILE)));
+        // The default file is fixed to the working directory at build time, so a later change
+        // of directory does not move it.
+        let store: Arc<dyn TokenStore> = self.store.unwrap_or_else(|| {
+            let path = std::env::current_dir()
+                .map(|d| d.join(DEFAULT_TOKEN_FILE))
+                .unwrap_or_else(|_| DEFAULT_TOKEN_FILE.into());
+            Arc::new(FileStore::new(path))
+        });
         let config = self.config.unwrap_or_default();
         let self_org_limits = self.org_limits;
         let http = match self.http {
@@ -115,13 +120,22 @@ impl ClientBuilder {
                 .ok_or_else(|| StoreError::NotFound(id.clone()))?,
             TokenSource::Grant(g) => {
                 let creds = token.credentials().expect("validated by the builder");
-                // A grant already exchanged (a program run again with the same code) is found
-                // in the store, as the official SDK looks it up, and not spent again.
-                let known = store.list().await?.into_iter().find(|t| {
-                    t.grant_token.as_ref() == Some(g)
-                        && t.client_id.as_deref() == Some(creds.client_id.as_str())
-                        && (t.refresh_token.is_some() || t.access_token.is_some())
-                });
+                // A self-client grant already exchanged (a program run again with the same
+                // code) is found in the store, as the official SDK looks it up, and not spent
+                // again: same code, client id and secret. Never for a server-based sign-in (a
+                // redirect URL): there a spent code replayed to the callback must not sign
+                // anyone in as the person it was first issued to.
+                let known = if creds.redirect_url.is_none() {
+                    store.list().await?.into_iter().find(|t| {
+                        t.grant_token.as_ref() == Some(g)
+                            && t.client_id.as_deref() == Some(creds.client_id.as_str())
+                            && t.client_secret.as_ref().map(|s| s.expose())
+                                == Some(creds.client_secret.expose())
+                            && (t.refresh_token.is_some() || t.access_token.is_some())
+                    })
+                } else {
+                    None
+                };
                 if let Some(t) = known {
                     tracing::info!("the grant token was exchanged before; using its stored token");
                     t

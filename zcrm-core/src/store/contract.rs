@@ -1,6 +1,6 @@
 //! The behaviour every [`TokenStore`] must have. Each store's tests call [`run`] on an empty
 //! store; a custom store can do the same. With the `db` feature, [`signin_storm`] measures a
-//! [`DbStore`](super::DbStore) under many processes signing in at once.
+//! `DbStore` (with a database feature) under many processes signing in at once.
 
 #[cfg(any(feature = "mysql", feature = "postgres", feature = "sqlite"))]
 mod storm;

@@ -347,12 +347,13 @@ fn write_row(out: &mut String, fields: &[String]) {
         .terminator(csv::Terminator::CRLF)
         .quote_style(csv::QuoteStyle::Necessary)
         .from_writer(vec![]);
-    // Writing to memory cannot fail, and every field is UTF-8 text.
-    if w.write_record(fields).is_ok() {
-        if let Ok(bytes) = w.into_inner() {
-            out.push_str(&String::from_utf8_lossy(&bytes));
-        }
-    }
+    // A writer into memory has no I/O that could fail, and every field is UTF-8 text.
+    w.write_record(fields)
+        .expect("writing a CSV row into memory does not fail");
+    let bytes = w
+        .into_inner()
+        .expect("flushing a CSV row into memory does not fail");
+    out.push_str(&String::from_utf8_lossy(&bytes));
 }
 
 #[async_trait]

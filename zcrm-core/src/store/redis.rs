@@ -25,8 +25,8 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct RedisStore {
     conn: redis::aio::MultiplexedConnection,
-    client: redis::Client,
     prefix: String,
+    lock_ttl: Duration,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -80,12 +80,12 @@ return id
 fn io(e: impl std::fmt::Display) -> StoreError {
     StoreError::Io {
         target: "redis".into(),
-        reason: crate::http::redact(&e.to_string()),
+        reason: crate::http::redact(&crate::http::redact_url_credentials(&e.to_string())),
     }
 }
 
 impl RedisStore {
-    /// Connects to `url` (`redis://host:6379/0`, `rediss://` for TLS); every key starts with
+    /// Connects to `url` (`redis://host:6379/0`; TLS (`rediss://`) is not built in: reach a TLS-only Redis through a local tunnel); every key starts with
     /// `prefix` (one prefix per application or tenant).
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
         if prefix.is_empty() || prefix.contains(char::is_whitespace) {
@@ -104,9 +104,16 @@ impl RedisStore {
             .map_err(io)?;
         Ok(RedisStore {
             conn,
-            client,
             prefix: prefix.to_string(),
+            lock_ttl: LOCK_TTL,
         })
+    }
+
+    /// How long a refresh lock lives without renewal (default [`LOCK_TTL`]): a holder renews it
+    /// every third of this while it refreshes, and a holder that dies frees it this long after.
+    pub fn lock_ttl(mut self, ttl: Duration) -> Self {
+        self.lock_ttl = ttl.max(Duration::from_millis(30));
+        self
     }
 
     fn token(map: HashMap<String, String>) -> Option<StoredToken> {
@@ -147,22 +154,87 @@ impl RedisStore {
     }
 }
 
+/// Deletes the lock only while it still holds this holder's value.
+const UNLOCK: &str = r#"if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end"#;
+/// Extends the lock only while it still holds this holder's value.
+const RENEW: &str = r#"if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end"#;
+
+/// A held refresh lock: renewed every third of [`LOCK_TTL`] while held (so a refresh that
+/// takes longer than the TTL, with its retries, keeps it), released by its holder only, and
+/// released in the background when dropped unreleased (a cancelled refresh).
 struct RedisLock {
-    client: redis::Client,
+    conn: redis::aio::MultiplexedConnection,
     key: String,
     value: String,
+    renewal: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RedisLock {
+    fn new(
+        conn: redis::aio::MultiplexedConnection,
+        key: String,
+        value: String,
+        ttl: Duration,
+    ) -> RedisLock {
+        let (mut c, k, v) = (conn.clone(), key.clone(), value.clone());
+        let renewal = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(ttl / 3).await;
+                let renewed: Result<i64, _> = redis::Script::new(RENEW)
+                    .key(&k)
+                    .arg(&v)
+                    .arg(ttl.as_millis() as u64)
+                    .invoke_async(&mut c)
+                    .await;
+                if !matches!(renewed, Ok(1)) {
+                    tracing::warn!(lock = %k, "the refresh lock could not be renewed; another process may take it");
+                    return;
+                }
+            }
+        });
+        RedisLock {
+            conn,
+            key,
+            value,
+            renewal: Some(renewal),
+        }
+    }
+
+    async fn unlock(mut conn: redis::aio::MultiplexedConnection, key: String, value: String) {
+        let released: Result<i64, _> = redis::Script::new(UNLOCK)
+            .key(&key)
+            .arg(&value)
+            .invoke_async(&mut conn)
+            .await;
+        if let Err(e) = released {
+            tracing::warn!(lock = %key, error = %io(e), "the refresh lock could not be released; it expires on its own");
+        }
+    }
 }
 
 #[async_trait]
 impl HeldLock for RedisLock {
-    async fn release(self: Box<Self>) {
-        const UNLOCK: &str = r#"if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end"#;
-        if let Ok(mut c) = self.client.get_multiplexed_async_connection().await {
-            let _: Result<i64, _> = redis::Script::new(UNLOCK)
-                .key(&self.key)
-                .arg(&self.value)
-                .invoke_async(&mut c)
-                .await;
+    async fn release(mut self: Box<Self>) {
+        if let Some(r) = self.renewal.take() {
+            r.abort();
+        }
+        Self::unlock(self.conn.clone(), self.key.clone(), self.value.clone()).await;
+    }
+}
+
+impl Drop for RedisLock {
+    fn drop(&mut self) {
+        // Dropped without `release` (the refresh was cancelled): stop renewing and release in
+        // the background, so that others need not wait for the expiry.
+        if let Some(r) = self.renewal.take() {
+            r.abort();
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(Self::unlock(
+                    self.conn.clone(),
+                    self.key.clone(),
+                    self.value.clone(),
+                ));
+            }
         }
     }
 }
@@ -267,17 +339,18 @@ impl TokenStore for RedisStore {
                 .arg(&value)
                 .arg("NX")
                 .arg("PX")
-                .arg(LOCK_TTL.as_millis() as u64)
+                .arg(self.lock_ttl.as_millis() as u64)
                 .query_async::<Option<String>>(&mut c)
                 .await
                 .map_err(io)?
                 .is_some();
             if ok {
-                return Ok(RefreshLock::held(RedisLock {
-                    client: self.client.clone(),
-                    key: lock_key,
+                return Ok(RefreshLock::held(RedisLock::new(
+                    self.conn.clone(),
+                    lock_key,
                     value,
-                }));
+                    self.lock_ttl,
+                )));
             }
             if start.elapsed() >= LOCK_WAIT {
                 return Err(StoreError::Lock {
@@ -343,6 +416,25 @@ mod tests {
             .expect("an expired lock is taken")
             .unwrap();
         taken.release().await;
+        // A holder keeps its lock past the TTL by renewing it; dropped unreleased (a cancelled
+        // refresh), it is freed at once, not at the expiry.
+        let short = RedisStore::connect(&url, &prefix)
+            .await
+            .unwrap()
+            .lock_ttl(Duration::from_millis(300));
+        let held = short.lock_refresh("3").await.unwrap();
+        let waited =
+            tokio::time::timeout(Duration::from_millis(1200), short.lock_refresh("3")).await;
+        assert!(
+            waited.is_err(),
+            "renewed past four TTLs, the lock is still held"
+        );
+        drop(held);
+        let freed = tokio::time::timeout(Duration::from_millis(250), short.lock_refresh("3"))
+            .await
+            .expect("a dropped lock is released without waiting for its expiry")
+            .unwrap();
+        freed.release().await;
         store.delete_all().await.unwrap();
         assert!(RedisStore::connect(&url, "").await.is_err());
         assert!(
