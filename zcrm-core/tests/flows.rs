@@ -782,3 +782,57 @@ async fn a_spent_code_is_not_taken_from_the_store_for_a_web_sign_in_or_another_s
         .unwrap();
     assert!(replay(other_secret).await.is_err());
 }
+
+/// Without a store, a working directory where the token file cannot be written is an error
+/// before the single-use grant code is spent, and it says how to give a store. (A directory
+/// removed under the process stands in for a read-only one; this runs in a child process.)
+#[test]
+fn an_unwritable_default_token_file_is_refused_before_the_code_is_spent() {
+    if std::env::var("ZCRM_UNWRITABLE_CHILD").is_ok() {
+        return unwritable_child();
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "an_unwritable_default_token_file_is_refused_before_the_code_is_spent",
+            "--nocapture",
+        ])
+        .env("ZCRM_UNWRITABLE_CHILD", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn unwritable_child() {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let emu = Emulator::start().await.unwrap();
+            let dir = std::env::temp_dir().join(format!("zcrm-gone-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::env::set_current_dir(&dir).unwrap();
+            std::fs::remove_dir_all(&dir).unwrap();
+            let e = Client::builder()
+                .environment(env_of(&emu))
+                .token(grant_token(&emu))
+                .build()
+                .await
+                .unwrap_err();
+            let text = e.to_string();
+            assert!(
+                text.contains("sdk_tokens.txt") && text.contains(".store("),
+                "{text}"
+            );
+            let exchanged = emu
+                .requests()
+                .iter()
+                .any(|r| r.grant_type.as_deref() == Some("authorization_code"));
+            assert!(!exchanged, "the code was not spent");
+        });
+}

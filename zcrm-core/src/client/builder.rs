@@ -94,12 +94,29 @@ impl ClientBuilder {
         })?;
         // The default file is fixed to the working directory at build time, so a later change
         // of directory does not move it.
+        let default_store = self.store.is_none();
         let store: Arc<dyn TokenStore> = self.store.unwrap_or_else(|| {
             let path = std::env::current_dir()
                 .map(|d| d.join(DEFAULT_TOKEN_FILE))
                 .unwrap_or_else(|_| DEFAULT_TOKEN_FILE.into());
             Arc::new(FileStore::new(path))
         });
+        // The default file must be writable before a single-use grant code is spent on a
+        // token it could not keep: taking its lock creates the lock file beside it.
+        if default_store && matches!(token.source, TokenSource::Grant(_)) {
+            match store.lock_refresh("bootstrap").await {
+                Ok(lock) => lock.release().await,
+                Err(e) => {
+                    return Err(ConfigError::Invalid {
+                        field: "store",
+                        reason: format!(
+                            "no store was given, so the token would be kept in {DEFAULT_TOKEN_FILE} in the working directory, which cannot be written ({e}); nothing was exchanged. Give a store with .store(..): a FileStore elsewhere, a DbStore, a RedisStore or a MemoryStore"
+                        ),
+                    }
+                    .into())
+                }
+            }
+        }
         let config = self.config.unwrap_or_default();
         let self_org_limits = self.org_limits;
         let http = match self.http {
