@@ -155,10 +155,9 @@ async fn child_refresher() {
     assert_eq!(org["org"][0]["zgid"], "60012345");
 }
 
-async fn two_processes_refresh_once(store_spec: String, table: String, dir: PathBuf) {
-    let emu = Emulator::start().await.unwrap();
-    let store = open_store(&store_spec, &table).await;
-    store.delete_all().await.unwrap();
+/// Signs Patricia in to `emu` with a self-client grant code, keeping the token in `store`;
+/// the stored token's id.
+async fn sign_in(emu: &Emulator, store: Arc<dyn TokenStore>) -> String {
     let code = emu
         .mint_grant_code(
             "patricia.boyle@zylker.example",
@@ -180,11 +179,18 @@ async fn two_processes_refresh_once(store_spec: String, table: String, dir: Path
     let client = Client::builder()
         .environment(env)
         .token(token)
-        .store(store.clone())
+        .store(store)
         .build()
         .await
         .unwrap();
-    let id = client.token_id().unwrap();
+    client.token_id().unwrap()
+}
+
+async fn two_processes_refresh_once(store_spec: String, table: String, dir: PathBuf) {
+    let emu = Emulator::start().await.unwrap();
+    let store = open_store(&store_spec, &table).await;
+    store.delete_all().await.unwrap();
+    let id = sign_in(&emu, store.clone()).await;
     // Expire the stored token: both processes will load a token that needs refreshing.
     let mut t: StoredToken = store.find_by_id(&id).await.unwrap().unwrap();
     t.expiry_time = Some(0);
@@ -287,31 +293,7 @@ fn fleet_on_redis() -> Result<Completion, Failed> {
         let emu = Emulator::start().await.unwrap();
         let store = open_store(&spec, &prefix).await;
         store.delete_all().await.unwrap();
-        let code = emu
-            .mint_grant_code(
-                "patricia.boyle@zylker.example",
-                &[
-                    "ZohoCRM.modules.ALL",
-                    "ZohoCRM.users.READ",
-                    "ZohoCRM.org.READ",
-                ],
-            )
-            .unwrap();
-        let token = OAuthToken::builder()
-            .client_id(SELF_CLIENT_ID)
-            .client_secret(SELF_CLIENT_SECRET)
-            .grant_token(code)
-            .build()
-            .unwrap();
-        let env = ApiEnvironment::custom(&emu.api_url, &emu.accounts_url, &emu.api_url);
-        let client = Client::builder()
-            .environment(env)
-            .token(token)
-            .store(store.clone())
-            .build()
-            .await
-            .unwrap();
-        let id = client.token_id().unwrap();
+        let id = sign_in(&emu, store.clone()).await;
         let envs = vec![
             ("ZCRM_STORE", spec.clone()),
             ("ZCRM_EMULATOR", emu.base_url.clone()),

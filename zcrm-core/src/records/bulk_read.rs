@@ -69,8 +69,9 @@ struct JobResult {
     next_page_token: Option<String>,
 }
 
-/// A job id as text (Zoho sends it as a string; a number is taken too).
-fn id_text(v: &Value) -> Option<String> {
+/// A job or file id as text (Zoho sends it as a string; a number is taken too; an empty
+/// string is none).
+pub(super) fn id_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),

@@ -436,7 +436,7 @@ impl<M: Module> BulkWrite<M> {
         let resp = client.execute(req).await?;
         let v: Value = resp.json()?.unwrap_or(Value::Null);
         v.pointer("/details/file_id")
-            .and_then(bulk_id)
+            .and_then(super::bulk_read::id_text)
             .ok_or_else(|| {
                 resp.unknown_outcome("the upload's reply names no `details.file_id`".into())
             })
@@ -475,7 +475,7 @@ impl<M: Module> BulkWrite<M> {
         let details = v.get("details").or_else(|| v.pointer("/data/0/details"));
         details
             .and_then(|d| d.get("id"))
-            .and_then(bulk_id)
+            .and_then(super::bulk_read::id_text)
             .ok_or_else(|| resp.unknown_outcome("the job's reply names no `details.id`".into()))
     }
 
@@ -536,15 +536,6 @@ fn blank(v: &Value) -> bool {
         Value::String(s) => s.trim().is_empty(),
         Value::Array(a) => a.is_empty(),
         _ => false,
-    }
-}
-
-/// An id as text (a string, or a number).
-fn bulk_id(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
     }
 }
 

@@ -12,7 +12,7 @@ use zcrm_modules::api::send_mail::{Address, Mail, SendMailBody};
 use zcrm_modules::api::Api;
 
 /// A new lead's id (through the records API, which covers nothing here).
-async fn lead(client: &Client, last: &str) -> String {
+pub(super) async fn lead(client: &Client, last: &str) -> String {
     let made = client
         .dynamic("Leads")
         .create(&[zcrm_core::DynamicRecord::new()

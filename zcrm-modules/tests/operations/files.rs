@@ -3,22 +3,11 @@
 //! builder once for a documented success and once for a documented error; downloads come back
 //! as `Download`s holding the bytes sent.
 
+use super::actions::lead;
 use super::{created_id, Coverage};
 use zcrm_core::upload::{FilePart, Multipart};
 use zcrm_core::Client;
 use zcrm_modules::api::Api;
-
-/// A new lead's id (through the records API, which covers nothing here).
-async fn lead(client: &Client, last: &str) -> String {
-    let made = client
-        .dynamic("Leads")
-        .create(&[zcrm_core::DynamicRecord::new()
-            .set("Last_Name", last)
-            .set("Company", format!("{last} Ltd"))])
-        .await
-        .unwrap();
-    made[0].clone().into_result().unwrap().to_string()
-}
 
 fn form(name: &str, bytes: &[u8], media: &str) -> Multipart {
     Multipart::new().file(
