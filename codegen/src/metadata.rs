@@ -124,8 +124,20 @@ fn pointer(path: &serde_path_to_error::Path) -> String {
 }
 
 /// Rust module names the generated crate uses itself (`catalogue`, `api`) or that would be
-/// cargo features the manifest defines itself (`full`, `default`).
-pub const RESERVED_MODULES: [&str; 4] = ["catalogue", "api", "full", "default"];
+/// cargo features the manifest defines itself (`full`, `default`, and the `core-*` features that
+/// forward zcrm-core's optional parts).
+pub const RESERVED_MODULES: [&str; 10] = [
+    "catalogue",
+    "api",
+    "full",
+    "default",
+    "core_mysql",
+    "core_postgres",
+    "core_sqlite",
+    "core_db",
+    "core_redis",
+    "core_logging",
+];
 
 /// Loads every module listed in `modules.json`, sorted by API name.
 pub fn load(specs_dir: &Path) -> Result<Vec<Module>, Error> {

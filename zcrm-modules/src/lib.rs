@@ -17,7 +17,6 @@
 //! assert!(leads.field("Last_Name").unwrap().mandatory);
 //! ```
 
-pub mod catalogue;
 #[rustfmt::skip]
 mod generated;
 
@@ -25,8 +24,54 @@ mod generated;
 pub use generated::*;
 pub use zcrm_core;
 
-/// The guide for people coming from the official Python SDK (`docs/from-python-sdk.md`),
+/// The guide for people coming from the official Python SDK (`docs/from-python-sdk.md`, linked
+/// into this crate so that the package holds it),
 /// here so that `cargo test` compiles every snippet of it.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/from-python-sdk.md")]
+#[doc = include_str!("../docs/from-python-sdk.md")]
 pub struct FromPythonSdkGuide;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn standard_modules_are_present() {
+        for m in [
+            "Leads",
+            "Contacts",
+            "Accounts",
+            "Deals",
+            "Tasks",
+            "Events",
+            "Calls",
+            "Products",
+            "Quotes",
+            "Sales_Orders",
+            "Purchase_Orders",
+            "Invoices",
+            "Campaigns",
+            "Vendors",
+            "Price_Books",
+            "Cases",
+            "Solutions",
+            "Notes",
+            "Services__s",
+            "Appointments__s",
+        ] {
+            assert!(crate::catalogue::module(m).is_some(), "{m}");
+        }
+        assert_eq!(
+            crate::catalogue::module("Deals")
+                .unwrap()
+                .field("Stage")
+                .unwrap()
+                .data_type,
+            "picklist"
+        );
+        let appointment_for = crate::catalogue::module("Appointments__s")
+            .unwrap()
+            .field("Appointment_For")
+            .unwrap();
+        assert_eq!(appointment_for.data_type, "multi_module_lookup");
+        assert!(appointment_for.mandatory);
+    }
+}
