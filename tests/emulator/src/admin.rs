@@ -51,6 +51,8 @@ pub fn routes() -> Router<App> {
         )
         .route("/requests", get(requests).delete(clear_requests))
         .route("/reset", post(reset))
+        .route("/orgs", post(add_org))
+        .route("/orgs/{org}/users", post(add_user))
         .route("/orgs/{org}/concurrency", put(concurrency))
         .route("/orgs/{org}/modules", post(add_module))
         .route("/orgs/{org}/fields/{module}", post(add_field))
@@ -361,6 +363,61 @@ async fn reset(State(app): State<App>) -> ApiResult {
     app.notifier.clear(None);
     app.bulk_callbacks.clear(None);
     ok(json!({"reset": true}))
+}
+
+fn user_json(u: &crate::state::User) -> Value {
+    json!({"id": u.id, "zuid": u.zuid, "email": u.email, "first_name": u.first_name,
+        "last_name": u.last_name, "admin": u.admin})
+}
+
+/// `POST /orgs {"company_name", "zgid"?, "admin": {"email", "first_name"?, "last_name"}}`: a new
+/// org with the standard modules and no records, and its first user, an admin.
+async fn add_org(State(app): State<App>, b: Bytes) -> ApiResult {
+    let v = body_json(&b)?;
+    let name = v["company_name"]
+        .as_str()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| bad("company_name is required"))?;
+    let zgid = match &v["zgid"] {
+        Value::Null => None,
+        Value::String(s) => Some(s.as_str()),
+        _ => return Err(bad("zgid must be a string of digits")),
+    };
+    let admin = &v["admin"];
+    let email = admin["email"]
+        .as_str()
+        .ok_or_else(|| bad("admin.email is required"))?;
+    let last = admin["last_name"]
+        .as_str()
+        .ok_or_else(|| bad("admin.last_name is required"))?;
+    let first = admin["first_name"].as_str().unwrap_or("");
+    let mut w = app.world();
+    let id = seed::add_org(&mut w, &app.seed, name, zgid, (email, first, last)).map_err(bad)?;
+    let org = &w.orgs[&id];
+    let users: Vec<Value> = w
+        .users
+        .values()
+        .filter(|u| u.org_id == id)
+        .map(user_json)
+        .collect();
+    ok(json!({"id": org.id, "zgid": org.zgid, "company_name": org.company_name, "users": users}))
+}
+
+/// `POST /orgs/{org}/users {"email", "first_name"?, "last_name", "admin"?}`: a user of the org.
+async fn add_user(State(app): State<App>, Path(org): Path<String>, b: Bytes) -> ApiResult {
+    let v = body_json(&b)?;
+    let email = v["email"]
+        .as_str()
+        .ok_or_else(|| bad("email is required"))?;
+    let last = v["last_name"]
+        .as_str()
+        .ok_or_else(|| bad("last_name is required"))?;
+    let first = v["first_name"].as_str().unwrap_or("");
+    let admin = v["admin"].as_bool().unwrap_or(false);
+    let mut w = app.world();
+    let id = org_id(&w, &org)?;
+    let user = seed::add_user(&mut w, &id, email, first, last, admin).map_err(bad)?;
+    ok(user_json(&user))
 }
 
 pub(crate) fn org_id(w: &crate::state::World, key: &str) -> Result<String, ApiError> {

@@ -1,11 +1,13 @@
 #![recursion_limit = "256"]
 #![warn(missing_docs)]
-//! `zcrm-emulator`: an in-memory emulator of Zoho Accounts (OAuth) and the Zoho CRM v7 REST API.
+//! `zcrm-emulator`: an in-memory emulator of Zoho Accounts (OAuth) and the Zoho CRM v7 REST API,
+//! for developing and testing code that talks to Zoho offline.
 //!
-//! It serves the OAuth consent page and token endpoint, the CRM record, search, COQL and metadata
-//! endpoints with Zoho's validation and error shapes, and an admin API under `/__emulator` for
-//! tests (grant codes, faults, metadata changes, the request log). Field metadata comes from the
-//! project's `specs/` directory, the same files the code generator reads.
+//! It serves the OAuth consent page and token endpoint, the CRM record, search, COQL, bulk and
+//! metadata endpoints with Zoho's validation and error shapes, and an admin API under
+//! `/__emulator` for tests, which [`Emulator::admin`] drives from Rust: orgs, users, custom
+//! modules, fields and records, faults, token expiry. The field metadata of the standard
+//! modules is built in ([`EmulatorConfig::specs_dir`] serves another).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), String> {
@@ -25,6 +27,7 @@ mod bulk;
 mod bulk_result;
 mod clock;
 mod clone;
+mod control;
 mod convert;
 mod coql;
 mod criteria;
@@ -54,22 +57,25 @@ mod write;
 
 use axum::routing::{any, delete, get, post, put};
 use axum::Router;
-use state::{App, LogEntry, Settings};
+use state::{App, Settings};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use control::{Admin, AdminError, Fault, FaultAction, NewOrg};
 pub use seed::{
     SELF_CLIENT_ID, SELF_CLIENT_SECRET, WEB_CLIENT_ID, WEB_CLIENT_SECRET, WEB_REDIRECT_URIS,
 };
+pub use state::LogEntry;
 
 /// How an emulator starts.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
-    /// Directory holding `modules.json` and `fields/*.json` (default: the project's `specs/`).
-    pub specs_dir: PathBuf,
+    /// Directory holding `modules.json` and `fields/*.json`; `None` (the default) serves the
+    /// metadata built into the emulator: the standard modules of the zcrm project's `specs/`.
+    pub specs_dir: Option<PathBuf>,
     /// Lifetime of access tokens (Zoho: one hour).
     pub access_token_ttl: Duration,
     /// Lifetime of grant codes (Zoho's self-client default: three minutes).
@@ -92,7 +98,7 @@ pub struct EmulatorConfig {
 impl Default for EmulatorConfig {
     fn default() -> Self {
         EmulatorConfig {
-            specs_dir: seed::default_specs_dir(),
+            specs_dir: None,
             access_token_ttl: Duration::from_secs(3600),
             grant_code_ttl: Duration::from_secs(180),
             location: "us".into(),
@@ -425,6 +431,12 @@ impl Emulator {
             },
         );
         Ok(code)
+    }
+
+    /// The admin API from Rust: seed orgs, users, modules, fields and records, inject faults,
+    /// expire tokens.
+    pub fn admin(&self) -> Admin {
+        Admin::new(&self.admin_url)
     }
 
     /// The request log so far.

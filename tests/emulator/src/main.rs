@@ -1,10 +1,42 @@
-//! `zcrm-emulator [--port N] [--host ADDR] [--specs DIR]`: runs the emulator until interrupted.
+//! `zcrm-emulator`: runs the emulator until interrupted. `zcrm-emulator --help` lists the
+//! options.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 use zcrm_emulator::{Emulator, EmulatorConfig, SELF_CLIENT_ID, SELF_CLIENT_SECRET};
 
-fn usage() -> ! {
-    eprintln!("usage: zcrm-emulator [--port N] [--host 127.0.0.1] [--specs DIR]");
+fn help() -> String {
+    format!(
+        "\
+zcrm-emulator {version}: Zoho Accounts (OAuth) and the Zoho CRM REST API, in memory
+
+USAGE:
+    zcrm-emulator [OPTIONS]
+
+One address serves the accounts server, the API domain (/crm/v7, /crm/v8, /crm/bulk/..) and
+the admin API (/__emulator: mint grant codes, add orgs, users, modules, fields and records,
+inject faults, expire tokens). Everything is lost when it stops.
+
+OPTIONS:
+    --port N                   port to listen on (default: a free one, printed at start)
+    --host ADDR                address to listen on (default: 127.0.0.1)
+    --specs DIR                field metadata to serve (modules.json, fields/<Module>.json;
+                               default: the standard modules built in)
+    --location DC              `location` on the OAuth redirect: us (default), eu, in, ...
+    --access-token-ttl SECS    lifetime of access tokens (default: 3600)
+    -h, --help                 this text
+    -V, --version              the version
+
+Seeded: the self client {SELF_CLIENT_ID} / {SELF_CLIENT_SECRET},
+two orgs (zgid 60012345 with patricia.boyle@zylker.example, 60054321 with
+amelia.burrows@acme.example) and a few records.
+",
+        version = env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn usage_error(message: &str) -> ! {
+    eprintln!("zcrm-emulator: {message}\nRun `zcrm-emulator --help` for the options.");
     std::process::exit(2)
 }
 
@@ -15,20 +47,45 @@ async fn main() {
     let mut config = EmulatorConfig::default();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        let mut value = |what: &str| {
+            args.next()
+                .unwrap_or_else(|| usage_error(&format!("{a} needs {what}")))
+        };
         match a.as_str() {
             "--port" => {
-                port = args
-                    .next()
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or_else(|| usage())
+                port = value("a port number")
+                    .parse()
+                    .unwrap_or_else(|_| usage_error("--port: expected a number from 0 to 65535"))
             }
-            "--host" => host = args.next().unwrap_or_else(|| usage()),
-            "--specs" => config.specs_dir = args.next().unwrap_or_else(|| usage()).into(),
-            "-h" | "--help" => usage(),
-            _ => usage(),
+            "--host" => host = value("an address"),
+            "--specs" => config.specs_dir = Some(value("a directory").into()),
+            "--location" => config.location = value("a data centre"),
+            "--access-token-ttl" => {
+                let secs: u64 = value("seconds")
+                    .parse()
+                    .ok()
+                    .filter(|s| *s > 0)
+                    .unwrap_or_else(|| {
+                        usage_error(
+                            "--access-token-ttl: expected a whole number of seconds above 0",
+                        )
+                    });
+                config.access_token_ttl = Duration::from_secs(secs);
+            }
+            "-h" | "--help" => {
+                print!("{}", help());
+                return;
+            }
+            "-V" | "--version" => {
+                println!("zcrm-emulator {}", env!("CARGO_PKG_VERSION"));
+                return;
+            }
+            other => usage_error(&format!("unknown argument `{other}`")),
         }
     }
-    let addr: SocketAddr = format!("{host}:{port}").parse().unwrap_or_else(|_| usage());
+    let addr: SocketAddr = format!("{host}:{port}")
+        .parse()
+        .unwrap_or_else(|_| usage_error(&format!("`{host}` is not an IP address")));
     let emu = match Emulator::start_with(config, addr).await {
         Ok(e) => e,
         Err(e) => {

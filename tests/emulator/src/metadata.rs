@@ -129,11 +129,34 @@ impl<'a> FieldView<'a> {
 
 /// Loads `modules.json` and `fields/<Module>.json` from a specs directory.
 pub fn load(specs_dir: &Path) -> Result<BTreeMap<String, ModuleMeta>, String> {
-    let read = |p: &Path| -> Result<Value, String> {
-        let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))
+    load_with(|relative| {
+        let p = specs_dir.join(relative);
+        std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))
+    })
+}
+
+/// Loads the metadata built into the emulator (the project's `specs/` when it was built).
+pub fn load_embedded() -> Result<BTreeMap<String, ModuleMeta>, String> {
+    load_with(|relative| {
+        EMBEDDED_SPECS
+            .iter()
+            .find(|(name, _)| *name == relative)
+            .map(|(_, text)| text.to_string())
+            .ok_or_else(|| format!("{relative}: not among the embedded specs"))
+    })
+}
+
+include!(concat!(env!("OUT_DIR"), "/embedded_specs.rs"));
+
+/// Loads `modules.json` and `fields/<Module>.json` through `read` (a path below the specs
+/// directory, with `/` separators, to the file's text).
+fn load_with(
+    read_text: impl Fn(&str) -> Result<String, String>,
+) -> Result<BTreeMap<String, ModuleMeta>, String> {
+    let read = |p: &str| -> Result<Value, String> {
+        serde_json::from_str(&read_text(p)?).map_err(|e| format!("{p}: {e}"))
     };
-    let modules = read(&specs_dir.join("modules.json"))?;
+    let modules = read("modules.json")?;
     let list = modules["modules"]
         .as_array()
         .ok_or_else(|| "modules.json: no `modules` array".to_string())?;
@@ -142,12 +165,18 @@ pub fn load(specs_dir: &Path) -> Result<BTreeMap<String, ModuleMeta>, String> {
     for m in list {
         let name = m["api_name"]
             .as_str()
-            .ok_or_else(|| "modules.json: module without api_name".to_string())?;
-        let path = specs_dir.join("fields").join(format!("{name}.json"));
+            .filter(|n| !n.is_empty() && !n.contains(['/', '\\']) && !n.starts_with('.'))
+            .ok_or_else(|| {
+                format!(
+                    "modules.json: a module without a plain api_name: {}",
+                    m["api_name"]
+                )
+            })?;
+        let path = format!("fields/{name}.json");
         let fields = read(&path)?["fields"]
             .as_array()
             .cloned()
-            .ok_or_else(|| format!("{}: no `fields` array", path.display()))?;
+            .ok_or_else(|| format!("{path}: no `fields` array"))?;
         out.insert(
             name.to_string(),
             ModuleMeta {
@@ -222,4 +251,25 @@ pub fn custom_field(spec: &Value, id: String, now: &str) -> Result<Value, String
 pub fn picklist_option(display: &str, actual: &str, seq: usize, id: String) -> Value {
     json!({"display_value": display, "sequence_number": seq, "reference_value": display,
            "colour_code": null, "actual_value": actual, "id": id, "type": "used"})
+}
+
+#[cfg(test)]
+mod tests {
+    /// What the emulator serves by default is what the project's `specs/` holds now (the
+    /// embedded copy is not stale), module by module and field by field.
+    #[test]
+    fn the_embedded_specs_are_the_projects() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs");
+        let on_disk = super::load(&dir).unwrap();
+        let embedded = super::load_embedded().unwrap();
+        assert_eq!(
+            on_disk.keys().collect::<Vec<_>>(),
+            embedded.keys().collect::<Vec<_>>()
+        );
+        assert!(embedded.len() >= 20);
+        for (name, m) in &on_disk {
+            assert_eq!(m.module, embedded[name].module, "{name}");
+            assert_eq!(m.fields, embedded[name].fields, "{name}");
+        }
+    }
 }

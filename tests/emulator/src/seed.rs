@@ -55,19 +55,17 @@ pub struct Seed {
 }
 
 impl Seed {
-    /// Reads the metadata under `specs_dir`.
-    pub fn load(specs_dir: PathBuf) -> Result<Arc<Seed>, String> {
-        let meta = metadata::load(&specs_dir)?;
+    /// Reads the metadata under `specs_dir`, or the metadata built into the emulator.
+    pub fn load(specs_dir: Option<PathBuf>) -> Result<Arc<Seed>, String> {
+        let meta = match specs_dir {
+            Some(dir) => metadata::load(&dir)?,
+            None => metadata::load_embedded()?,
+        };
         Ok(Arc::new(Seed { meta }))
     }
 }
 
-/// The directory of the project's `specs/` (the emulator's default metadata source).
-pub fn default_specs_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../specs")
-}
-
-fn org(
+pub(crate) fn org(
     id: &str,
     zgid: &str,
     prefix: &str,
@@ -192,6 +190,89 @@ pub fn world(seed: &Seed, settings: Settings) -> World {
         crate::blueprint::seed(org);
     }
     world
+}
+
+/// Adds an org with its first user, an admin, to a running world (the admin API's
+/// `POST /orgs`): ids follow the seed's scheme, with the next free 7-digit prefix and, unless
+/// given, the next free zgid from 60100000. Returns the org id.
+pub(crate) fn add_org(
+    world: &mut World,
+    seed: &Seed,
+    name: &str,
+    zgid: Option<&str>,
+    admin: (&str, &str, &str),
+) -> Result<String, String> {
+    if let Some(z) = zgid {
+        if z.is_empty() || z.len() > 18 || !z.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("zgid `{z}`: expected 1 to 18 digits"));
+        }
+        if world.orgs.values().any(|o| o.zgid == z) {
+            return Err(format!("an org with zgid `{z}` exists"));
+        }
+    }
+    if world.user_by_key(admin.0).is_some() {
+        return Err(format!("a user with email `{}` exists", admin.0));
+    }
+    let zgid = match zgid {
+        Some(z) => z.to_string(),
+        None => (60_100_000u64..)
+            .map(|n| n.to_string())
+            .find(|z| !world.orgs.values().any(|o| &o.zgid == z))
+            .expect("a free zgid"),
+    };
+    let prefix = (5_000_001u64..)
+        .map(|n| n.to_string())
+        .find(|p| !world.orgs.values().any(|o| &o.id_prefix == p))
+        .expect("a free id prefix");
+    let id = format!("{prefix}000000225001");
+    let domain: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let mut org = org(&id, &zgid, &prefix, name, &domain, admin.0, seed);
+    crate::blueprint::seed(&mut org);
+    world.orgs.insert(id.clone(), org);
+    add_user(world, &id, admin.0, admin.1, admin.2, true)?;
+    Ok(id)
+}
+
+/// Adds a user to an org (the admin API's `POST /orgs/{org}/users`); returns the user.
+pub(crate) fn add_user(
+    world: &mut World,
+    org_id: &str,
+    email: &str,
+    first: &str,
+    last: &str,
+    admin: bool,
+) -> Result<User, String> {
+    let valid = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace)
+    });
+    if !valid {
+        return Err(format!(
+            "email `{email}`: expected an address such as ann@example.com"
+        ));
+    }
+    if last.trim().is_empty() {
+        return Err("last_name is required".into());
+    }
+    if world.user_by_key(email).is_some() {
+        return Err(format!("a user with email `{email}` exists"));
+    }
+    let org = &world.orgs[org_id];
+    let n = world.users.values().filter(|u| u.org_id == org_id).count();
+    let user = User {
+        id: format!("{}000000{:06}", org.id_prefix, 411001 + n),
+        zuid: format!("7{}{:02}", org.zgid, n),
+        org_id: org_id.to_string(),
+        email: email.to_string(),
+        first_name: first.to_string(),
+        last_name: last.to_string(),
+        admin,
+    };
+    world.users.insert(user.id.clone(), user.clone());
+    Ok(user)
 }
 
 fn seed_records(world: &mut World) {

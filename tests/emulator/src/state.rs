@@ -283,6 +283,7 @@ pub struct LogEntry {
     pub path: String,
     /// Query string with secret values replaced by `[redacted]`.
     pub query: String,
+    /// The status answered.
     pub status: u16,
     /// Tag of the token used (`at-3` access token, `rt-2` refresh token, `gc` grant code).
     pub token: Option<String>,
@@ -290,6 +291,7 @@ pub struct LogEntry {
     pub grant_type: Option<String>,
     /// `zgid` of the org the request acted on.
     pub org: Option<String>,
+    /// The injected fault that met the request, if any.
     pub fault: Option<String>,
 }
 
