@@ -5,10 +5,11 @@
 use crate::Error;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+
 use std::path::{Path, PathBuf};
 use zcrm_core::{ApiEnvironment, Client, DataCenter, Environment, OAuthToken};
 
-/// An org's metadata, held in memory until it is written whole.
+/// An org's metadata, held in memory until it is checked and written whole.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metadata {
     /// `{"modules": [...]}`: the API-supported modules, sorted by API name.
@@ -17,28 +18,95 @@ pub struct Metadata {
     pub fields: BTreeMap<String, Value>,
 }
 
-/// Fetches the metadata of every API-supported module. Nothing is written.
-pub async fn fetch(client: &Client) -> Result<Metadata, zcrm_core::Error> {
-    let modules = client
-        .get_json("/settings/modules", &[])
-        .await?
-        .unwrap_or(json!({"modules": []}));
-    let mut list: Vec<Value> = modules["modules"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|m| m["api_supported"] == true && m["api_name"].is_string())
-        .collect();
+/// Why fetching the metadata failed: a call that failed, or an answer not of the shape Zoho
+/// documents (say, no content, which a token without `ZohoCRM.settings.ALL` can get).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// A call failed.
+    #[error("{call}: {source}")]
+    Api {
+        /// The call (`GET /settings/fields?module=Leads`).
+        call: String,
+        /// What zcrm-core reported.
+        #[source]
+        source: zcrm_core::Error,
+    },
+    /// An answer that cannot be the org's metadata.
+    #[error("{call}: {message}")]
+    Shape {
+        /// The call.
+        call: String,
+        /// What is wrong with its answer.
+        message: String,
+    },
+}
+
+/// Keys of module and field objects that name people (who last changed them, which profiles
+/// see them): left out of the written metadata, which is often committed.
+const PERSONAL_KEYS: [&str; 3] = ["created_by", "modified_by", "profiles"];
+
+fn without_personal_keys(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        for k in PERSONAL_KEYS {
+            o.remove(k);
+        }
+    }
+    v
+}
+
+/// Fetches the metadata of every API-supported module. Nothing is written. An answer without
+/// modules, a module without an API name or a fields answer without `fields` is an error: an
+/// org always has modules, so an empty answer is never taken as "no modules".
+pub async fn fetch(client: &Client) -> Result<Metadata, FetchError> {
+    let call = "GET /settings/modules".to_string();
+    let shape = |call: &str, message: &str| FetchError::Shape {
+        call: call.to_string(),
+        message: message.to_string(),
+    };
+    let modules = match client.get_json("/settings/modules", &[]).await {
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            return Err(shape(
+                &call,
+                "no content (does the token have the scope ZohoCRM.settings.ALL?)",
+            ))
+        }
+        Err(source) => return Err(FetchError::Api { call, source }),
+    };
+    let Some(all) = modules["modules"].as_array() else {
+        return Err(shape(&call, "the answer has no `modules` array"));
+    };
+    let mut list = vec![];
+    for (i, m) in all.iter().enumerate() {
+        if m["api_name"].as_str().is_none_or(str::is_empty) {
+            return Err(shape(&call, &format!("module {i} has no api_name")));
+        }
+        if m["api_supported"] == true {
+            list.push(without_personal_keys(m.clone()));
+        }
+    }
+    if list.is_empty() {
+        return Err(shape(&call, "no module is api_supported"));
+    }
     list.sort_by(|a, b| a["api_name"].as_str().cmp(&b["api_name"].as_str()));
     let mut fields = BTreeMap::new();
     for m in &list {
         let name = m["api_name"].as_str().unwrap_or_default();
-        let got = client
+        let call = format!("GET /settings/fields?module={name}");
+        let got = match client
             .get_json("/settings/fields", &[("module", name)])
-            .await?
-            .unwrap_or(json!({"fields": []}));
-        fields.insert(name.to_string(), json!({"fields": got["fields"]}));
+            .await
+        {
+            Ok(Some(v)) => v,
+            Ok(None) => return Err(shape(&call, "no content")),
+            Err(source) => return Err(FetchError::Api { call, source }),
+        };
+        let Some(list) = got["fields"].as_array() else {
+            return Err(shape(&call, "the answer has no `fields` array"));
+        };
+        let list: Vec<Value> = list.iter().cloned().map(without_personal_keys).collect();
+        fields.insert(name.to_string(), json!({ "fields": list }));
     }
     Ok(Metadata {
         modules: json!({ "modules": list }),
@@ -47,49 +115,83 @@ pub async fn fetch(client: &Client) -> Result<Metadata, zcrm_core::Error> {
 }
 
 impl Metadata {
-    /// Writes `modules.json` and `fields/<Module>.json` under `dir`, each file through a
-    /// temporary file and a rename, and removes field files of modules no longer listed. A
-    /// module API name that is not a plain file name is refused before anything is written.
-    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, Error> {
-        let fields_dir = dir.join("fields");
-        let mut files = vec![];
+    /// The files as written: (path below the metadata directory, text).
+    fn files(&self, dir: &Path) -> Result<Vec<(PathBuf, String)>, Error> {
+        let mut files = vec![(PathBuf::from("modules.json"), pretty(&self.modules))];
         for (name, fields) in &self.fields {
-            if name.is_empty() || name.starts_with('.') || name.contains(['/', '\\', ':', '\0']) {
+            let plain = !name.is_empty()
+                && !name.starts_with('.')
+                && !name
+                    .chars()
+                    .any(|c| c.is_control() || "<>:\"/\\|?*".contains(c));
+            if !plain {
                 return Err(Error::Spec {
                     path: dir.join("modules.json"),
                     pointer: String::new(),
                     message: format!(
-                        "the module API name `{name}` cannot be a file name (no path separators, `:` or leading `.`)"
+                        "the module API name `{name}` cannot be a file name (no path separators, control characters, any of <>:\"|?* or a leading `.`)"
                     ),
                 });
             }
-            files.push((fields_dir.join(format!("{name}.json")), pretty(fields)));
+            files.push((PathBuf::from(format!("fields/{name}.json")), pretty(fields)));
         }
-        files.push((dir.join("modules.json"), pretty(&self.modules)));
-        let mut done = vec![];
-        for (path, text) in files {
-            crate::output::write_atomically(&path, &text).map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?;
-            done.push(path);
-        }
-        if let Ok(entries) = std::fs::read_dir(&fields_dir) {
-            let mut stale: Vec<PathBuf> = entries
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "json") && !done.contains(p))
-                .collect();
-            stale.sort();
-            for p in stale {
-                std::fs::remove_file(&p).map_err(|source| Error::Io {
-                    path: p.clone(),
-                    source,
-                })?;
-                done.push(p);
+        Ok(files)
+    }
+
+    /// The modules, checked as code generation reads them from disk (names that clash, fields
+    /// of the wrong type, ...), before anything is written.
+    pub fn parse(&self, dir: &Path) -> Result<Vec<crate::metadata::Module>, Error> {
+        let files: BTreeMap<PathBuf, String> = self.files(dir)?.into_iter().collect();
+        crate::metadata::parse(dir, &files[Path::new("modules.json")], |path| {
+            path.strip_prefix(dir)
+                .ok()
+                .and_then(|p| files.get(p))
+                .cloned()
+                .ok_or_else(|| Error::Spec {
+                    path: path.to_path_buf(),
+                    pointer: String::new(),
+                    message: "listed in modules.json but not fetched".into(),
+                })
+        })
+    }
+
+    /// Writes `modules.json` and `fields/<Module>.json` as the directory `dir`, whole: into a
+    /// new directory beside it, which then takes its place, so `dir` holds either the old
+    /// metadata or the new, never a mix. Returns the files written.
+    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+        let files = self.files(dir)?;
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io { path, source }
+        };
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "specs".into());
+        let parent = dir.parent().unwrap_or(Path::new("."));
+        let fresh = parent.join(format!(".{name}.new-{}", std::process::id()));
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&fresh);
+        let written = (|| {
+            std::fs::create_dir_all(fresh.join("fields")).map_err(io(&fresh))?;
+            for (rel, text) in &files {
+                let p = fresh.join(rel);
+                std::fs::write(&p, text).map_err(io(&p))?;
             }
+            if dir.exists() {
+                std::fs::rename(dir, &old).map_err(io(dir))?;
+            }
+            std::fs::rename(&fresh, dir).map_err(io(dir))
+        })();
+        if let Err(e) = written {
+            let _ = std::fs::remove_dir_all(&fresh);
+            if old.exists() && !dir.exists() {
+                let _ = std::fs::rename(&old, dir);
+            }
+            return Err(e);
         }
-        Ok(done)
+        let _ = std::fs::remove_dir_all(&old);
+        Ok(files.into_iter().map(|(rel, _)| dir.join(rel)).collect())
     }
 }
 
@@ -108,7 +210,8 @@ fn var(name: &str) -> Option<String> {
 pub const ENV_HELP: &str = "\
   ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET   the OAuth client (a self client from the API console)
   ZOHO_REFRESH_TOKEN                   a refresh token (or ZOHO_GRANT_TOKEN: a grant code, spent
-                                       by this run) with the scope ZohoCRM.settings.ALL
+                                       by this run) with the scopes ZohoCRM.settings.ALL,
+                                       ZohoCRM.users.READ and ZohoCRM.org.READ
   ZOHO_DC                              us, eu, in, cn, au, jp, ca, sa or uk
   ZOHO_ENVIRONMENT                     production (default), sandbox or developer
   ZCRM_API_URL, ZCRM_ACCOUNTS_URL      instead of ZOHO_DC: explicit URLs (a proxy or an emulator)";
@@ -118,7 +221,9 @@ pub async fn client_from_env() -> Result<Client, String> {
     let env = match (var("ZCRM_API_URL"), var("ZCRM_ACCOUNTS_URL")) {
         (Some(api), Some(accounts)) => ApiEnvironment::custom(&api, &accounts, &api),
         (Some(_), None) | (None, Some(_)) => {
-            return Err("set both ZCRM_API_URL and ZCRM_ACCOUNTS_URL, or ZOHO_DC".into())
+            return Err(
+                "set both ZCRM_API_URL and ZCRM_ACCOUNTS_URL (or neither, and ZOHO_DC)".into(),
+            )
         }
         (None, None) => {
             let dc: DataCenter = var("ZOHO_DC")
@@ -164,7 +269,7 @@ mod tests {
     fn a_module_name_that_is_a_path_writes_nothing() {
         let dir = std::env::temp_dir().join(format!("zcrm-fetch-names-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        for bad in ["../escape", "a/b", ".hidden", ""] {
+        for bad in ["../escape", "a/b", ".hidden", "", "CON:", "a*b"] {
             let m = Metadata {
                 modules: json!({"modules": []}),
                 fields: BTreeMap::from([
@@ -192,8 +297,21 @@ mod tests {
         with(&["Leads", "Old"]).write(&dir).unwrap();
         assert!(dir.join("fields/Old.json").is_file());
         let done = with(&["Leads"]).write(&dir).unwrap();
-        assert!(done.contains(&dir.join("fields/Old.json")));
+        assert_eq!(
+            done,
+            [dir.join("modules.json"), dir.join("fields/Leads.json")]
+        );
         assert!(!dir.join("fields/Old.json").exists() && dir.join("fields/Leads.json").is_file());
+        let leftovers = std::fs::read_dir(dir.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".zcrm-fetch-stale-")
+            })
+            .count();
+        assert_eq!(leftovers, 0, "no temporary directory is left");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,6 +1,8 @@
 //! The hand-written part of a new generated crate: its `Cargo.toml` (without the generated
 //! `[features]` table) and its `src/lib.rs`. Both are written once, when the crate is created,
-//! and are the user's to edit afterwards.
+//! and are the user's to edit afterwards, except the manifest's `[features]` table, which every
+//! generation replaces, and its `[package.metadata.zcrm-codegen]` table, which marks the crate
+//! as the generator's to write.
 
 use crate::Error;
 use std::path::{Path, PathBuf};
@@ -46,7 +48,20 @@ pub fn package_name(out: &Path, options: &NewCrate) -> Result<String, Error> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     };
+    // Names cargo refuses, or that would clash with the crate's own dependencies.
+    const TAKEN: [&str; 9] = [
+        "zcrm-core",
+        "zcrm_core",
+        "serde",
+        "serde_json",
+        "serde-json",
+        "test",
+        "core",
+        "std",
+        "alloc",
+    ];
     let valid = !name.is_empty()
+        && !TAKEN.contains(&name.as_str())
         && name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
         && name
@@ -59,10 +74,33 @@ pub fn package_name(out: &Path, options: &NewCrate) -> Result<String, Error> {
             path: out.to_path_buf(),
             pointer: String::new(),
             message: format!(
-                "`{name}` cannot be a package name: it must start with an ASCII letter and hold only ASCII letters, digits, `-` and `_` (at most 64); give one with --name"
+                "`{name}` cannot be a package name: it must start with an ASCII letter, hold only ASCII letters, digits, `-` and `_` (at most 64), and not be one of {}; give one with --name", TAKEN.join(", ")
             ),
         })
     }
+}
+
+/// A zcrm-core checkout as the manifest names it: absolute (cargo reads a relative `path`
+/// from the generated crate, not from where the command ran), UTF-8, and holding a
+/// `Cargo.toml`.
+pub fn core_path(p: &Path) -> Result<String, Error> {
+    let refuse = |message: &str| Error::Spec {
+        path: p.to_path_buf(),
+        pointer: String::new(),
+        message: message.to_string(),
+    };
+    let abs = std::path::absolute(p).map_err(|source| Error::Io {
+        path: p.to_path_buf(),
+        source,
+    })?;
+    if !abs.join("Cargo.toml").is_file() {
+        return Err(refuse(
+            "--core-path: no Cargo.toml there; give the zcrm-core directory of a checkout",
+        ));
+    }
+    abs.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| refuse("--core-path: the path is not UTF-8, which Cargo.toml cannot hold"))
 }
 
 /// The scaffold of a new crate at `out`.
@@ -73,8 +111,8 @@ pub fn new_crate(out: &Path, options: &NewCrate) -> Result<Scaffold, Error> {
             format!("{{ version = \"{CORE_VERSION}\", default-features = false }}")
         }
         CoreDependency::Path(p) => {
-            let path = p.to_string_lossy();
-            let path = toml_edit::Value::from(path.as_ref()).to_string();
+            let path = core_path(p)?;
+            let path = toml_edit::Value::from(path.as_str()).to_string();
             format!(
                 "{{ path = {}, version = \"{CORE_VERSION}\", default-features = false }}",
                 path.trim()
@@ -88,6 +126,9 @@ pub fn new_crate(out: &Path, options: &NewCrate) -> Result<Scaffold, Error> {
          version = \"0.1.0\"\n\
          edition = \"2021\"\n\
          publish = false\n\
+         \n\
+         # This crate's src/generated/ and [features] are written by zcrm-codegen.\n\
+         [package.metadata.zcrm-codegen]\n\
          \n\
          [dependencies]\n\
          zcrm-core = {core}\n\
@@ -124,7 +165,14 @@ mod tests {
             package_name(Path::new("/x/my-org_2"), &opts).unwrap(),
             "my-org_2"
         );
-        for bad in ["/x/2org", "/x/my org", "/x/ü", "/"] {
+        for bad in [
+            "/x/2org",
+            "/x/my org",
+            "/x/ü",
+            "/",
+            "/x/zcrm-core",
+            "/x/serde",
+        ] {
             let e = package_name(Path::new(bad), &opts).unwrap_err().to_string();
             assert!(e.contains("--name"), "{bad}: {e}");
         }
@@ -137,10 +185,11 @@ mod tests {
 
     #[test]
     fn the_manifest_reads_as_toml_with_either_dependency() {
-        for core in [
-            CoreDependency::Registry,
-            CoreDependency::Path(PathBuf::from("/a path/with \"quotes\"/zcrm-core")),
-        ] {
+        let odd =
+            std::env::temp_dir().join(format!("zcrm a path \"quoted\" {}", std::process::id()));
+        std::fs::create_dir_all(&odd).unwrap();
+        std::fs::write(odd.join("Cargo.toml"), "").unwrap();
+        for core in [CoreDependency::Registry, CoreDependency::Path(odd.clone())] {
             let s = new_crate(
                 Path::new("/tmp/org"),
                 &NewCrate {
@@ -157,6 +206,14 @@ mod tests {
             } else {
                 assert!(dep.get("path").is_none());
             }
+            assert!(doc["package"]["metadata"]["zcrm-codegen"].is_table());
         }
+        let missing = NewCrate {
+            name: None,
+            core: CoreDependency::Path(odd.join("nothing here")),
+        };
+        let e = new_crate(Path::new("/tmp/org"), &missing).unwrap_err();
+        assert!(e.to_string().contains("no Cargo.toml there"), "{e}");
+        std::fs::remove_dir_all(&odd).unwrap();
     }
 }

@@ -175,7 +175,11 @@ mod tests {
         copy_dir(&root().join("codegen/tests/fixtures/small"), &specs);
         let out = tmp.join("crate");
         std::fs::create_dir_all(&out).unwrap();
-        std::fs::write(out.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+        std::fs::write(
+            out.join("Cargo.toml"),
+            "[package]\nname = \"x\"\n\n[package.metadata.zcrm-codegen]\n",
+        )
+        .unwrap();
         let args = |check: bool| {
             let mut a = vec![
                 "--spec-dir".to_string(),
