@@ -228,7 +228,7 @@ fn learn_edition(
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %e, "could not learn the org's edition (scope ZohoCRM.org.READ is needed); the concurrency limit stays at the smallest edition's")
+                tracing::warn!(error = %e.report(), "could not learn the org's edition (scope ZohoCRM.org.READ is needed); the concurrency limit stays at the smallest edition's")
             }
         }
     })
@@ -550,7 +550,7 @@ impl Client {
             let Some(wait) = retrier.wait_after(may_repeat, retry_after) else {
                 return Err(error);
             };
-            tracing::warn!(error = %error, wait_ms = wait.as_millis() as u64, "retrying");
+            tracing::warn!(error = %error.report(), wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
         }
     }

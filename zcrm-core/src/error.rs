@@ -41,7 +41,7 @@ pub enum Error {
     /// stopped. The underlying error, when there is one, is the [`source`](std::error::Error::source).
     #[error("HTTP transport error: {message}")]
     Transport {
-        /// What failed, with the underlying errors' messages.
+        /// Which step failed (`could not connect`); the causes are the `source` chain.
         message: String,
         /// The underlying error (the HTTP client's, without the request's URL).
         #[source]
@@ -235,6 +235,28 @@ impl Error {
             message: message.into(),
             source: None,
         }
+    }
+
+    /// The message followed by each cause of the `source` chain, joined with `: ` (what
+    /// anyhow's `{:#}` prints): the whole story in one line, for logs.
+    ///
+    /// ```
+    /// let e = zcrm_core::Error::Transport {
+    ///     message: "could not connect".into(),
+    ///     source: Some(Box::new(std::io::Error::other("connection refused"))),
+    /// };
+    /// assert_eq!(e.to_string(), "HTTP transport error: could not connect");
+    /// assert_eq!(e.report(), "HTTP transport error: could not connect: connection refused");
+    /// ```
+    pub fn report(&self) -> String {
+        let mut out = self.to_string();
+        let mut src = std::error::Error::source(self);
+        while let Some(s) = src {
+            out.push_str(": ");
+            out.push_str(&s.to_string());
+            src = s.source();
+        }
+        out
     }
 
     /// The class of this error.

@@ -155,18 +155,27 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     redact(&snippet)
 }
 
-/// A reqwest error as a transport or timeout error; the URL is left out.
+/// A reqwest error as a transport or timeout error; the URL is left out. A transport error's
+/// message says which step failed and its causes are its `source` chain, not repeated in the
+/// message (so an error reporter that walks the chain, such as anyhow's `{:#}`, shows each
+/// cause once).
 pub(crate) fn transport_error(e: reqwest::Error) -> Error {
-    let timeout = e.is_timeout();
     let e = e.without_url();
-    let msg = error_chain(&e);
-    if timeout {
-        Error::Timeout(msg)
+    if e.is_timeout() {
+        return Error::Timeout(error_chain(&e));
+    }
+    let message = if e.is_connect() {
+        "could not connect".to_string()
+    } else if e.is_body() || e.is_decode() {
+        "the response could not be read".to_string()
+    } else if e.is_request() {
+        "the request could not be sent".to_string()
     } else {
-        Error::Transport {
-            message: msg,
-            source: Some(Box::new(e)),
-        }
+        e.to_string()
+    };
+    Error::Transport {
+        message,
+        source: Some(Box::new(e)),
     }
 }
 

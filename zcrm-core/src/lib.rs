@@ -30,6 +30,7 @@ pub mod metadata;
 pub mod notification;
 pub mod oauth;
 pub mod outcome;
+mod record_id;
 pub mod records;
 pub mod secret;
 pub mod store;

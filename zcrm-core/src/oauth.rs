@@ -83,7 +83,7 @@ pub(crate) async fn post_form(
         let Some(wait) = retrier.wait_after(may_repeat, retry_after) else {
             return Err(error);
         };
-        tracing::warn!(error = %error, wait_ms = wait.as_millis() as u64, "token request failed; retrying");
+        tracing::warn!(error = %error.report(), wait_ms = wait.as_millis() as u64, "token request failed; retrying");
         tokio::time::sleep(wait).await;
     }
 }

@@ -1,7 +1,7 @@
 //! The per-record outcome of a write or delete call.
 
 use crate::error::Error;
-use crate::records::RecordId;
+use crate::record_id::RecordId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

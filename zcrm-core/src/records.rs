@@ -4,12 +4,12 @@
 use crate::client::{encode_segment, ApiRequest, Client};
 use crate::error::{ConfigError, Error, PartialWrite, ProtocolError};
 use crate::outcome::RecordOutcome;
+pub use crate::record_id::RecordId;
 use ::http::Method;
 use futures_util::stream::{self, Stream, TryStreamExt};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use std::fmt;
 
 pub(crate) mod attachments;
 mod backoff;
@@ -90,50 +90,6 @@ impl DynamicRecord {
     /// Sets a field in place.
     pub fn insert(&mut self, field: impl Into<String>, value: impl Into<Value>) {
         self.0.insert(field.into(), value.into());
-    }
-}
-
-/// A record id (a string of digits on the wire).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct RecordId(pub String);
-
-impl RecordId {
-    /// An id as Zoho sends it: a string, or a number (kept as its digits).
-    pub(crate) fn from_json(v: &Value) -> Option<RecordId> {
-        match v {
-            Value::String(s) => Some(RecordId(s.clone())),
-            Value::Number(n) => Some(RecordId(n.to_string())),
-            _ => None,
-        }
-    }
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for RecordId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<&str> for RecordId {
-    fn from(s: &str) -> Self {
-        RecordId(s.to_string())
-    }
-}
-
-impl From<String> for RecordId {
-    fn from(s: String) -> Self {
-        RecordId(s)
-    }
-}
-
-impl PartialEq<str> for RecordId {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
     }
 }
 

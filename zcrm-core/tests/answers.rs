@@ -228,6 +228,9 @@ async fn a_transport_error_keeps_its_source() {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
             assert!(!e.to_string().contains("/crm/v7/org"), "{e}");
+            // Each cause is told once: by the chain, not again in the message.
+            assert_eq!(e.to_string(), "HTTP transport error: could not connect");
+            assert!(!e.to_string().contains(&io.to_string()), "{e}");
             return;
         }
         src = s.source();

@@ -232,7 +232,7 @@ impl ClientBuilder {
                         edition = ed;
                     }
                     Err(e) => {
-                        tracing::warn!(error = %e, "could not discover the user and org (scopes ZohoCRM.users.READ and ZohoCRM.org.READ are needed); the token is stored without them")
+                        tracing::warn!(error = %e.report(), "could not discover the user and org (scopes ZohoCRM.users.READ and ZohoCRM.org.READ are needed); the token is stored without them")
                     }
                 }
             }

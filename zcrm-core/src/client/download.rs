@@ -84,7 +84,7 @@ impl Client {
             let Some(wait) = retrier.wait_after(error.is_retryable(), None) else {
                 return Err(error);
             };
-            tracing::warn!(error = %error, wait_ms = wait.as_millis() as u64, "the download was cut off; fetching it again");
+            tracing::warn!(error = %error.report(), wait_ms = wait.as_millis() as u64, "the download was cut off; fetching it again");
             tokio::time::sleep(wait).await;
         }
     }
