@@ -75,14 +75,30 @@ async fn status(client: &Client, id: &str) -> Option<LeadStatus> {
 #[tokio::test]
 async fn contacted_leads_with_a_company_are_qualified() {
     let (emu, _org, client, ids) = org_with_leads(SdkConfig::default()).await;
-    // Tokens expiring mid-run are the SDK's business: the code under test does not notice.
+    // Tokens expiring are the SDK's business: the code under test does not notice, whether
+    // the token is expired before the run or answered as expired in the middle of it (here:
+    // the update, after the listing succeeded).
     emu.admin().expire_access_tokens().await.unwrap();
+    emu.admin()
+        .add_fault(&Fault::status("/crm/v7/Leads", 401).method("PUT"))
+        .await
+        .unwrap();
     let report = triage(&client).await.unwrap();
-    assert!(
-        emu.requests()
-            .iter()
-            .any(|e| e.grant_type.as_deref() == Some("refresh_token")),
-        "the SDK refreshed the expired token"
+    let log = emu.requests();
+    let refreshes = log
+        .iter()
+        .filter(|e| e.grant_type.as_deref() == Some("refresh_token"))
+        .count();
+    assert_eq!(
+        refreshes, 2,
+        "the SDK refreshed before the listing and before the resent update"
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.method == "PUT" && e.status == 401)
+            .count(),
+        1,
+        "the update met the expired token once"
     );
     assert_eq!(report.seen, 3);
     assert_eq!(report.qualified, [RecordId::from(ids[0].as_str())]);

@@ -32,6 +32,27 @@ pub(crate) fn body_json(b: &Bytes) -> Result<Value, ApiError> {
     serde_json::from_slice(b).map_err(|e| bad(format!("body is not valid JSON: {e}")))
 }
 
+/// The longest lifetime a token, code or page token may be given: ten years (a time past
+/// the year 9999 cannot be held).
+pub(crate) const MAX_TTL_SECS: u64 = 10 * 365 * 24 * 3600;
+
+/// A lifetime in seconds from `v[name]`: absent is `None`, anything but a whole number from 1
+/// to [`MAX_TTL_SECS`] is refused, saying so.
+fn ttl(v: &Value, name: &str) -> Result<Option<Duration>, ApiError> {
+    match &v[name] {
+        Value::Null => Ok(None),
+        t => t
+            .as_u64()
+            .filter(|s| (1..=MAX_TTL_SECS).contains(s))
+            .map(|s| Some(Duration::from_secs(s)))
+            .ok_or_else(|| {
+                bad(format!(
+                    "{name}: expected a whole number of seconds from 1 to {MAX_TTL_SECS} (ten years)"
+                ))
+            }),
+    }
+}
+
 fn ok(v: Value) -> ApiResult {
     Ok(json_response(StatusCode::OK, &v))
 }
@@ -132,10 +153,7 @@ async fn grant_code(State(app): State<App>, b: Bytes) -> ApiResult {
     if scopes.is_empty() {
         return Err(bad("`scopes` is required"));
     }
-    let ttl = v["expires_in_secs"]
-        .as_u64()
-        .map(Duration::from_secs)
-        .unwrap_or(w.settings.grant_code_ttl);
+    let ttl = ttl(&v, "expires_in_secs")?.unwrap_or(w.settings.grant_code_ttl);
     let code = random_token();
     w.grant_codes.insert(
         code.clone(),
@@ -172,18 +190,21 @@ async fn add_client(State(app): State<App>, b: Bytes) -> ApiResult {
 
 async fn settings(State(app): State<App>, b: Bytes) -> ApiResult {
     let v = body_json(&b)?;
+    let access = ttl(&v, "access_token_ttl_secs")?;
+    let grant = ttl(&v, "grant_code_ttl_secs")?;
+    let page = ttl(&v, "page_token_ttl_secs")?;
     let mut w = app.world();
-    if let Some(s) = v["access_token_ttl_secs"].as_u64() {
-        w.settings.access_token_ttl = Duration::from_secs(s);
+    if let Some(d) = access {
+        w.settings.access_token_ttl = d;
     }
-    if let Some(s) = v["grant_code_ttl_secs"].as_u64() {
-        w.settings.grant_code_ttl = Duration::from_secs(s);
+    if let Some(d) = grant {
+        w.settings.grant_code_ttl = d;
     }
     if let Some(s) = v["location"].as_str() {
         w.settings.location = s.to_string();
     }
-    if let Some(s) = v["page_token_ttl_secs"].as_u64() {
-        w.settings.page_token_ttl = Duration::from_secs(s);
+    if let Some(d) = page {
+        w.settings.page_token_ttl = d;
     }
     if let Some(n) = v["pagination_limit"].as_u64() {
         w.settings.pagination_limit = n as usize;
@@ -263,6 +284,12 @@ fn default_fault_body(status: u16) -> Value {
             "The service is temporarily unavailable",
         ),
         401 => ("INVALID_TOKEN", "invalid oauth token"),
+        400 => ("INVALID_DATA", "invalid data"),
+        403 => ("NO_PERMISSION", "permission denied"),
+        404 => (
+            "INVALID_URL_PATTERN",
+            "Please check if the URL trying to access is a correct one",
+        ),
         _ => ("INTERNAL_ERROR", "Internal Server Error"),
     };
     json!({"code": code, "details": {}, "message": message, "status": "error"})
@@ -272,13 +299,22 @@ fn default_fault_body(status: u16) -> Value {
 async fn add_fault(State(app): State<App>, b: Bytes) -> ApiResult {
     let v = body_json(&b)?;
     let path_prefix = v["path_prefix"].as_str().unwrap_or("/").to_string();
-    let times = v["times"].as_u64().unwrap_or(1) as u32;
+    let times = match &v["times"] {
+        Value::Null => 1,
+        t => t
+            .as_u64()
+            .filter(|n| (1..=u32::MAX as u64).contains(n))
+            .ok_or_else(|| bad("times: expected a whole number from 1 to 4294967295"))?
+            as u32,
+    };
     let a = &v["action"];
     let action = match a["kind"].as_str() {
         Some("status") => {
             let status = a["status"]
                 .as_u64()
-                .ok_or_else(|| bad("status faults need `status`"))? as u16;
+                .filter(|s| (100..=599).contains(s))
+                .ok_or_else(|| bad("status faults need `status`, an HTTP status from 100 to 599"))?
+                as u16;
             let headers = a["headers"]
                 .as_object()
                 .map(|m| {
@@ -381,7 +417,7 @@ async fn add_org(State(app): State<App>, b: Bytes) -> ApiResult {
     let zgid = match &v["zgid"] {
         Value::Null => None,
         Value::String(s) => Some(s.as_str()),
-        _ => return Err(bad("zgid must be a string of digits")),
+        _ => return Err(bad("zgid must be a string of 1 to 18 digits")),
     };
     let admin = &v["admin"];
     let email = admin["email"]
@@ -413,7 +449,11 @@ async fn add_user(State(app): State<App>, Path(org): Path<String>, b: Bytes) -> 
         .as_str()
         .ok_or_else(|| bad("last_name is required"))?;
     let first = v["first_name"].as_str().unwrap_or("");
-    let admin = v["admin"].as_bool().unwrap_or(false);
+    let admin = match &v["admin"] {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        _ => return Err(bad("admin must be true or false")),
+    };
     let mut w = app.world();
     let id = org_id(&w, &org)?;
     let user = seed::add_user(&mut w, &id, email, first, last, admin).map_err(bad)?;
@@ -451,7 +491,12 @@ async fn add_module(State(app): State<App>, Path(org): Path<String>, b: Bytes) -
     }
     let now = clock::now();
     let stamp = clock::format(now);
-    let mut module = o.meta["Vendors"].module.clone();
+    let Some(template) = o.meta.get("Vendors").cloned() else {
+        return Err(bad(
+            "custom modules are made from the Vendors module's system fields, and these specs have no Vendors",
+        ));
+    };
+    let mut module = template.module.clone();
     let mid = o.mint_id();
     module["id"] = json!(mid);
     module["api_name"] = json!(api_name);
@@ -459,7 +504,7 @@ async fn add_module(State(app): State<App>, Path(org): Path<String>, b: Bytes) -
     module["generated_type"] = json!("custom");
     module["singular_label"] = json!(v["singular_label"].as_str().unwrap_or(&api_name));
     module["plural_label"] = json!(v["plural_label"].as_str().unwrap_or(&api_name));
-    let mut fields: Vec<Value> = o.meta["Vendors"]
+    let mut fields: Vec<Value> = template
         .fields
         .iter()
         .filter(|f| {
@@ -665,6 +710,11 @@ async fn add_records(
     // Watched modules hear of records stored this way too.
     crate::notify::dispatch(&app);
     let count = ids.len();
-    let ids = if count > 1000 { vec![] } else { ids };
+    // Large batches answer only the count, unless the ids are asked for (`"all_ids": true`).
+    let ids = if count > 1000 && v["all_ids"] != true {
+        vec![]
+    } else {
+        ids
+    };
     ok(json!({"count": count, "ids": ids}))
 }

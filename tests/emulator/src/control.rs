@@ -42,12 +42,17 @@ pub struct NewOrg {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum FaultAction {
-    /// Answer with this status (and body, when given) without handling the request.
+    /// Answer with this status (and body and headers, when given) without handling the
+    /// request.
+    #[non_exhaustive]
     Status {
-        /// The HTTP status.
+        /// The HTTP status (100 to 599).
         status: u16,
-        /// The JSON body; Zoho's error envelope for the status when `None`.
+        /// The JSON body; when `None`, Zoho's error body for 400, 401, 403, 404, 429, 500 and
+        /// 503, and `INTERNAL_ERROR` for any other status.
         body: Option<Value>,
+        /// Headers of the answer (`Retry-After`, ...).
+        headers: Vec<(String, String)>,
     },
     /// Handle the request after a pause.
     Delay {
@@ -72,12 +77,13 @@ pub enum FaultAction {
 /// assert!(matches!(f.action, FaultAction::Status { status: 500, .. }));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Fault {
     /// Requests whose path starts with this (`/crm/v7/Leads`, `/oauth/v2/token`).
     pub path_prefix: String,
     /// Only requests of this method (any when `None`).
     pub method: Option<String>,
-    /// How many requests get the fault (default 1).
+    /// How many requests get the fault (default 1; at least 1).
     pub times: u32,
     /// How many matching requests pass untouched first (default 0).
     pub skip: u32,
@@ -98,7 +104,14 @@ impl Fault {
     }
     /// Answers `status` with Zoho's error body for it.
     pub fn status(path_prefix: impl Into<String>, status: u16) -> Fault {
-        Fault::new(path_prefix, FaultAction::Status { status, body: None })
+        Fault::new(
+            path_prefix,
+            FaultAction::Status {
+                status,
+                body: None,
+                headers: vec![],
+            },
+        )
     }
     /// Pauses `ms` milliseconds before handling.
     pub fn delay(path_prefix: impl Into<String>, ms: u64) -> Fault {
@@ -131,20 +144,38 @@ impl Fault {
         self.skip = n;
         self
     }
-    /// The body of a status fault.
+    /// The body of a status fault (no effect on other kinds).
     pub fn body(mut self, body: Value) -> Fault {
         if let FaultAction::Status { body: b, .. } = &mut self.action {
             *b = Some(body);
         }
         self
     }
+    /// A header of a status fault's answer (no effect on other kinds).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Fault {
+        if let FaultAction::Status { headers, .. } = &mut self.action {
+            headers.push((name.into(), value.into()));
+        }
+        self
+    }
 
     fn to_json(&self) -> Value {
         let action = match &self.action {
-            FaultAction::Status { status, body } => {
+            FaultAction::Status {
+                status,
+                body,
+                headers,
+            } => {
                 let mut a = json!({"kind": "status", "status": status});
                 if let Some(b) = body {
                     a["body"] = b.clone();
+                }
+                if !headers.is_empty() {
+                    a["headers"] = headers
+                        .iter()
+                        .map(|(k, v)| (k.clone(), json!(v)))
+                        .collect::<serde_json::Map<_, _>>()
+                        .into();
                 }
                 a
             }
@@ -200,7 +231,11 @@ impl Admin {
         let resp = req.send().await.map_err(|e| err(None, e.to_string()))?;
         let status = resp.status();
         let text = resp.text().await.map_err(|e| err(None, e.to_string()))?;
-        let v: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        let v: Value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         if status.is_success() {
             Ok(v)
         } else {
@@ -210,7 +245,10 @@ impl Admin {
                 .as_str()
                 .or_else(|| v["message"].as_str())
                 .map(str::to_string)
-                .unwrap_or_else(|| v.to_string());
+                .unwrap_or_else(|| match &v {
+                    Value::Null => "no answer body: the admin API has no such call (the emulator's README lists each path and method)".to_string(),
+                    other => other.to_string(),
+                });
             Err(err(Some(status.as_u16()), message))
         }
     }
@@ -231,9 +269,9 @@ impl Admin {
             )
             .await?;
         Ok(NewOrg {
-            id: text(&v["id"]),
-            zgid: text(&v["zgid"]),
-            admin_user_id: text(&v["users"][0]["id"]),
+            id: field(&v, "/id")?,
+            zgid: field(&v, "/zgid")?,
+            admin_user_id: field(&v, "/users/0/id")?,
         })
     }
 
@@ -248,11 +286,11 @@ impl Admin {
         let v = self
             .call(
                 "POST",
-                &format!("/orgs/{org}/users"),
+                &format!("/orgs/{}/users", seg(org)),
                 Some(json!({"email": email, "last_name": last_name, "admin": admin})),
             )
             .await?;
-        Ok(text(&v["id"]))
+        field(&v, "/id")
     }
 
     /// A custom module (with a mandatory `Name` field).
@@ -265,7 +303,7 @@ impl Admin {
     ) -> Result<(), AdminError> {
         self.call(
             "POST",
-            &format!("/orgs/{org}/modules"),
+            &format!("/orgs/{}/modules", seg(org)),
             Some(json!({"api_name": api_name, "singular_label": singular_label, "plural_label": plural_label})),
         )
         .await
@@ -281,7 +319,11 @@ impl Admin {
         field: Value,
     ) -> Result<Value, AdminError> {
         let v = self
-            .call("POST", &format!("/orgs/{org}/fields/{module}"), Some(field))
+            .call(
+                "POST",
+                &format!("/orgs/{}/fields/{}", seg(org), seg(module)),
+                Some(field),
+            )
             .await?;
         Ok(v["field"].clone())
     }
@@ -296,7 +338,12 @@ impl Admin {
     ) -> Result<(), AdminError> {
         self.call(
             "POST",
-            &format!("/orgs/{org}/fields/{module}/{field}/picklist-values"),
+            &format!(
+                "/orgs/{}/fields/{}/{}/picklist-values",
+                seg(org),
+                seg(module),
+                seg(field)
+            ),
             Some(json!({ "values": values })),
         )
         .await
@@ -313,8 +360,8 @@ impl Admin {
         let v = self
             .call(
                 "POST",
-                &format!("/orgs/{org}/records/{module}"),
-                Some(json!({ "records": records })),
+                &format!("/orgs/{}/records/{}", seg(org), seg(module)),
+                Some(json!({ "records": records, "all_ids": true })),
             )
             .await?;
         Ok(v["ids"]
@@ -350,7 +397,7 @@ impl Admin {
     ) -> Result<(), AdminError> {
         self.call(
             "PUT",
-            &format!("/orgs/{org}/concurrency"),
+            &format!("/orgs/{}/concurrency", seg(org)),
             Some(json!({ "limit": limit })),
         )
         .await
@@ -366,7 +413,32 @@ impl Admin {
 fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
-        Value::Null => String::new(),
         other => other.to_string(),
     }
+}
+
+/// A string the answer must hold at `pointer`.
+fn field(v: &Value, pointer: &str) -> Result<String, AdminError> {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| AdminError {
+            call: pointer.to_string(),
+            status: None,
+            message: format!("the answer has no `{pointer}`: {v}"),
+        })
+}
+
+/// A path segment with everything but unreserved characters percent-encoded.
+fn seg(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

@@ -76,7 +76,7 @@ pub struct EmulatorConfig {
     /// Directory holding `modules.json` and `fields/*.json`; `None` (the default) serves the
     /// metadata built into the emulator: the standard modules of the zcrm project's `specs/`.
     pub specs_dir: Option<PathBuf>,
-    /// Lifetime of access tokens (Zoho: one hour).
+    /// Lifetime of access tokens (Zoho: one hour; at most ten years).
     pub access_token_ttl: Duration,
     /// Lifetime of grant codes (Zoho's self-client default: three minutes).
     pub grant_code_ttl: Duration,
@@ -311,9 +311,11 @@ fn serve(
 /// Builds the shared state from a config.
 pub(crate) fn app(config: &EmulatorConfig) -> Result<App, String> {
     let seed = seed::Seed::load(config.specs_dir.clone())?;
+    // Lifetimes past ten years are held at ten years (a time past the year 9999 cannot be).
+    let longest = Duration::from_secs(admin::MAX_TTL_SECS);
     let settings = Settings {
-        access_token_ttl: config.access_token_ttl,
-        grant_code_ttl: config.grant_code_ttl,
+        access_token_ttl: config.access_token_ttl.min(longest),
+        grant_code_ttl: config.grant_code_ttl.min(longest),
         location: config.location.clone(),
         page_token_ttl: Duration::from_secs(24 * 3600),
         pagination_limit: records::TOKEN_LIMIT,

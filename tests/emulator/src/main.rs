@@ -83,9 +83,12 @@ async fn main() {
             other => usage_error(&format!("unknown argument `{other}`")),
         }
     }
-    let addr: SocketAddr = format!("{host}:{port}")
-        .parse()
-        .unwrap_or_else(|_| usage_error(&format!("`{host}` is not an IP address")));
+    let ip: std::net::IpAddr = host.parse().unwrap_or_else(|_| {
+        usage_error(&format!(
+            "--host `{host}`: expected an IP address such as 127.0.0.1 or ::1"
+        ))
+    });
+    let addr = SocketAddr::new(ip, port);
     let emu = match Emulator::start_with(config, addr).await {
         Ok(e) => e,
         Err(e) => {

@@ -260,6 +260,14 @@ mod tests {
     #[test]
     fn the_embedded_specs_are_the_projects() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs");
+        if !dir.is_dir() {
+            // A packaged copy of the crate: the embedded files are the ones it ships.
+            eprintln!(
+                "SKIPPED: {} is not here (not a zcrm checkout)",
+                dir.display()
+            );
+            return;
+        }
         let on_disk = super::load(&dir).unwrap();
         let embedded = super::load_embedded().unwrap();
         assert_eq!(

@@ -192,9 +192,34 @@ pub fn world(seed: &Seed, settings: Settings) -> World {
     world
 }
 
+/// Checks a new user's email and last name, and that no user has the email yet.
+fn check_user(world: &World, email: &str, last: &str) -> Result<(), String> {
+    let valid = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && !domain.contains('@')
+            && domain.split('.').filter(|part| !part.is_empty()).count() >= 2
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !email.contains(char::is_whitespace)
+    });
+    if !valid {
+        return Err(format!(
+            "email `{email}`: expected an address such as ann@example.com"
+        ));
+    }
+    if last.trim().is_empty() {
+        return Err("last_name is required (not blank)".into());
+    }
+    if world.user_by_key(email).is_some() {
+        return Err(format!("a user with email `{email}` exists"));
+    }
+    Ok(())
+}
+
 /// Adds an org with its first user, an admin, to a running world (the admin API's
 /// `POST /orgs`): ids follow the seed's scheme, with the next free 7-digit prefix and, unless
-/// given, the next free zgid from 60100000. Returns the org id.
+/// given, the next free zgid from 60100000. Everything is checked before anything is added.
+/// Returns the org id.
 pub(crate) fn add_org(
     world: &mut World,
     seed: &Seed,
@@ -210,9 +235,7 @@ pub(crate) fn add_org(
             return Err(format!("an org with zgid `{z}` exists"));
         }
     }
-    if world.user_by_key(admin.0).is_some() {
-        return Err(format!("a user with email `{}` exists", admin.0));
-    }
+    check_user(world, admin.0, admin.2)?;
     let zgid = match zgid {
         Some(z) => z.to_string(),
         None => (60_100_000u64..)
@@ -225,11 +248,26 @@ pub(crate) fn add_org(
         .find(|p| !world.orgs.values().any(|o| &o.id_prefix == p))
         .expect("a free id prefix");
     let id = format!("{prefix}000000225001");
-    let domain: String = name
+    // The domain name is unique and never all digits (it would read as a zgid).
+    let base: String = name
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>()
         .to_ascii_lowercase();
+    let base = if base.is_empty() || base.bytes().all(|b| b.is_ascii_digit()) {
+        format!("org{zgid}")
+    } else {
+        base
+    };
+    let domain = std::iter::once(base.clone())
+        .chain((2u32..).map(|n| format!("{base}{n}")))
+        .find(|d| {
+            !world
+                .orgs
+                .values()
+                .any(|o| o.domain_name.eq_ignore_ascii_case(d))
+        })
+        .expect("a free domain name");
     let mut org = org(&id, &zgid, &prefix, name, &domain, admin.0, seed);
     crate::blueprint::seed(&mut org);
     world.orgs.insert(id.clone(), org);
@@ -237,7 +275,8 @@ pub(crate) fn add_org(
     Ok(id)
 }
 
-/// Adds a user to an org (the admin API's `POST /orgs/{org}/users`); returns the user.
+/// Adds a user to an org (the admin API's `POST /orgs/{org}/users`); returns the user. Its id
+/// and zuid are the next ones no user has, in any org.
 pub(crate) fn add_user(
     world: &mut World,
     org_id: &str,
@@ -246,25 +285,19 @@ pub(crate) fn add_user(
     last: &str,
     admin: bool,
 ) -> Result<User, String> {
-    let valid = email.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace)
-    });
-    if !valid {
-        return Err(format!(
-            "email `{email}`: expected an address such as ann@example.com"
-        ));
-    }
-    if last.trim().is_empty() {
-        return Err("last_name is required".into());
-    }
-    if world.user_by_key(email).is_some() {
-        return Err(format!("a user with email `{email}` exists"));
-    }
+    check_user(world, email, last)?;
     let org = &world.orgs[org_id];
-    let n = world.users.values().filter(|u| u.org_id == org_id).count();
+    let id = (411_001u64..)
+        .map(|n| format!("{}000000{n:06}", org.id_prefix))
+        .find(|id| !world.users.contains_key(id))
+        .expect("a free user id");
+    let zuid = (0u64..)
+        .map(|n| format!("7{}{n:02}", org.zgid))
+        .find(|z| !world.users.values().any(|u| &u.zuid == z))
+        .expect("a free zuid");
     let user = User {
-        id: format!("{}000000{:06}", org.id_prefix, 411001 + n),
-        zuid: format!("7{}{:02}", org.zgid, n),
+        id,
+        zuid,
         org_id: org_id.to_string(),
         email: email.to_string(),
         first_name: first.to_string(),

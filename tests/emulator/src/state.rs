@@ -176,6 +176,8 @@ pub struct User {
 impl User {
     pub fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
     }
 }
 
@@ -349,9 +351,15 @@ impl World {
         if self.orgs.contains_key(key) {
             return Some(key.to_string());
         }
+        // A zgid is unique and wins over a domain name that happens to read the same.
         self.orgs
             .values()
-            .find(|o| o.zgid == key || o.domain_name.eq_ignore_ascii_case(key))
+            .find(|o| o.zgid == key)
+            .or_else(|| {
+                self.orgs
+                    .values()
+                    .find(|o| o.domain_name.eq_ignore_ascii_case(key))
+            })
             .map(|o| o.id.clone())
     }
 }

@@ -230,9 +230,132 @@ fn the_binary_explains_itself() {
         assert!(help.contains(part), "{part} in {help}");
     }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_zcrm-emulator"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("zcrm-emulator "));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zcrm-emulator"))
+        .args(["--host", "localhost"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected an IP address"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zcrm-emulator"))
         .args(["--port", "99999"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected a number from 0 to 65535"));
+}
+
+#[tokio::test]
+async fn added_users_and_orgs_never_take_anothers_place() {
+    let env = Env::new().await;
+    let admin = env.emu.admin();
+    // Two users added to the seeded Acme org (which has one): its admin Amelia stays.
+    let a = admin
+        .add_user("60054321", "road.runner@acme.example", "Runner", false)
+        .await
+        .unwrap();
+    let b = admin
+        .add_user("60054321", "marvin@acme.example", "Martian", false)
+        .await
+        .unwrap();
+    assert_ne!(a, b);
+    let amelia = env.login(common::AMELIA, ALL_SCOPES).await;
+    let (_, users) = env.get(&amelia.access, "/users?type=AllUsers").await;
+    let emails: Vec<&str> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails.len(), 3, "{users}");
+    assert!(emails.contains(&common::AMELIA), "{users}");
+    let (_, me) = env.get(&amelia.access, "/users?type=CurrentUser").await;
+    assert_eq!(me["users"][0]["email"], common::AMELIA);
+
+    // A refused org is not created: the next one gets the first zgid.
+    let e = admin
+        .add_org("Broken", "not-an-address", "X")
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("expected an address"), "{e}");
+    let e = admin
+        .add_org("Blank", "ok@blank.example", " ")
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("last_name"), "{e}");
+    let digits = admin
+        .add_org("60100001", "a@digits.example", "Digits")
+        .await
+        .unwrap();
+    assert_eq!(digits.zgid, "60100000");
+    let globex = admin
+        .add_org("Globex", "hank@globex.example", "Scorpio")
+        .await
+        .unwrap();
+    assert_eq!(globex.zgid, "60100001");
+    // The zgid names Globex, not the org whose name reads the same.
+    admin
+        .add_user("60100001", "homer@globex.example", "Simpson", false)
+        .await
+        .unwrap();
+    let homer = env.login("homer@globex.example", ALL_SCOPES).await;
+    let (_, org) = env.get(&homer.access, "/org").await;
+    assert_eq!(org["org"][0]["company_name"], "Globex", "{org}");
+}
+
+#[tokio::test]
+async fn faults_carry_zoho_bodies_and_headers_and_bad_values_are_refused() {
+    let env = Env::new().await;
+    let admin = env.emu.admin();
+    let t = env.login(PATRICIA, ALL_SCOPES).await;
+    admin
+        .add_fault(&Fault::status("/crm/v7/Leads", 429).header("Retry-After", "7"))
+        .await
+        .unwrap();
+    let r = env
+        .http
+        .get(env.url("/crm/v7/Leads?fields=Last_Name"))
+        .header("Authorization", format!("Zoho-oauthtoken {}", t.access))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "7");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "TOO_MANY_REQUESTS");
+    admin
+        .add_fault(&Fault::status("/crm/v7/Leads", 404))
+        .await
+        .unwrap();
+    let (status, body) = env.get(&t.access, "/Leads?fields=Last_Name").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["code"], "INVALID_URL_PATTERN");
+
+    let e = admin
+        .add_fault(&Fault::status("/crm", 200).times(0))
+        .await
+        .unwrap_err();
+    assert!(
+        e.message.contains("times: expected a whole number from 1"),
+        "{e}"
+    );
+    let e = admin
+        .add_fault(&Fault::status("/crm", 700))
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("from 100 to 599"), "{e}");
+    let e = admin
+        .call(
+            "PUT",
+            "/settings",
+            Some(json!({"access_token_ttl_secs": 1_000_000_000_000u64})),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("ten years"), "{e}");
+    let e = admin.call("PATCH", "/orgs", None).await.unwrap_err();
+    assert!(e.message.contains("no such call"), "{e}");
 }
