@@ -299,43 +299,39 @@ fn parse(text: &str) -> Result<Vec<StoredToken>, (usize, String)> {
     Ok(out)
 }
 
-/// Reads CSV (RFC 4180 quoting, `\n` or `\r\n` line ends) into (line number, fields).
+/// Reads CSV (RFC 4180 quoting, `\n` or `\r\n` line ends; quotes count only at the start of a
+/// field, as in Python's `csv.reader`) into (line number where the row starts, fields), with
+/// the `csv` crate. Blank lines are skipped.
 fn read_csv(text: &str) -> Vec<(usize, Vec<String>)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut rows = vec![];
-    let mut fields = vec![];
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut line = 1;
-    let mut row_line = 1;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => {
-                if c == '\n' {
-                    line += 1;
-                }
-                field.push(c);
-            }
-            (false, '"') => quoted = true,
-            (false, ',') => fields.push(std::mem::take(&mut field)),
-            (false, '\r') if chars.peek() == Some(&'\n') => {}
-            (false, '\n') => {
-                fields.push(std::mem::take(&mut field));
-                rows.push((row_line, std::mem::take(&mut fields)));
-                line += 1;
-                row_line = line;
-            }
-            (false, c) => field.push(c),
+    let mut record = csv::StringRecord::new();
+    // Line numbers from the records' byte offsets (the reader's own line count is not the
+    // line a record starts on), counting newlines as the offsets move on.
+    let (mut line, mut counted) = (1, 0);
+    // Reading UTF-8 text from memory with flexible rows has no error to report: a quote left
+    // open runs to the end of the text, as Python's reader does in its lenient mode.
+    loop {
+        // Where the next record starts (blank lines before it are skipped by the read).
+        let before = reader.position().byte() as usize;
+        if !matches!(reader.read_record(&mut record), Ok(true)) {
+            break;
         }
-    }
-    if !field.is_empty() || !fields.is_empty() {
-        fields.push(field);
-        rows.push((row_line, fields));
+        let start = text.as_bytes()[before.min(text.len())..]
+            .iter()
+            .position(|&b| b != b'\n' && b != b'\r')
+            .map_or(text.len(), |skip| before + skip);
+        if start > counted {
+            line += text.as_bytes()[counted..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            counted = start;
+        }
+        rows.push((line, record.iter().map(str::to_string).collect()));
     }
     rows
 }
