@@ -24,6 +24,17 @@ mod generated;
 pub use generated::*;
 pub use zcrm_core;
 
+// The `core-*` features turn zcrm-core's parts on (CI builds the library alone with each, so
+// these fail to compile if a forward is missing).
+#[cfg(feature = "core-redis")]
+const _: Option<zcrm_core::store::RedisStore> = None;
+#[cfg(feature = "core-db")]
+const _: Option<zcrm_core::store::DbStore> = None;
+#[cfg(feature = "core-logging")]
+const _: () = {
+    let _ = zcrm_core::logging::init;
+};
+
 /// The guide for people coming from the official Python SDK (`docs/from-python-sdk.md`, linked
 /// into this crate so that the package holds it),
 /// here so that `cargo test` compiles every snippet of it.
