@@ -23,8 +23,8 @@ pub struct Metadata {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FetchError {
-    /// A call failed.
-    #[error("{call}: {source}")]
+    /// A call failed (the message tells the whole cause chain).
+    #[error("{call}: {}", source.report())]
     Api {
         /// The call (`GET /settings/fields?module=Leads`).
         call: String,
@@ -258,7 +258,7 @@ pub async fn client_from_env() -> Result<Client, String> {
         .token(token)
         .build()
         .await
-        .map_err(|e| format!("signing in: {e}"))
+        .map_err(|e| format!("signing in: {}", e.report()))
 }
 
 #[cfg(test)]

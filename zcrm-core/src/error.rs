@@ -124,7 +124,7 @@ impl std::fmt::Display for PartialWrite {
             self.total,
             self.failed.start,
             self.failed.end,
-            self.error,
+            self.error.report(),
             self.failed.end,
             self.total
         )
@@ -247,13 +247,24 @@ impl Error {
     /// };
     /// assert_eq!(e.to_string(), "HTTP transport error: could not connect");
     /// assert_eq!(e.report(), "HTTP transport error: could not connect: connection refused");
+    /// // A message that already tells its cause does not repeat it.
+    /// let io = zcrm_core::Error::Io {
+    ///     what: "reading",
+    ///     path: "/x".into(),
+    ///     source: std::io::Error::other("gone"),
+    /// };
+    /// assert_eq!(io.report(), io.to_string());
     /// ```
     pub fn report(&self) -> String {
         let mut out = self.to_string();
         let mut src = std::error::Error::source(self);
         while let Some(s) = src {
-            out.push_str(": ");
-            out.push_str(&s.to_string());
+            let text = s.to_string();
+            // Messages that already end with their cause's text do not repeat it.
+            if !out.ends_with(&text) {
+                out.push_str(": ");
+                out.push_str(&text);
+            }
             src = s.source();
         }
         out

@@ -169,7 +169,7 @@ pub(crate) fn transport_error(e: reqwest::Error) -> Error {
     } else if e.is_body() || e.is_decode() {
         "the response could not be read".to_string()
     } else if e.is_request() {
-        "the request could not be sent".to_string()
+        "the request failed before a response arrived".to_string()
     } else {
         e.to_string()
     };

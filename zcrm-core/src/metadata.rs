@@ -311,7 +311,7 @@ impl MetadataCache {
             Ok(Fetched::Fields(m, raw)) => Ok(self.store(m, started, &raw).await),
             Err(e) => match copy {
                 Some(c) => {
-                    tracing::warn!(error = %e, module, "refreshing field metadata failed; using the cached copy");
+                    tracing::warn!(error = %e.report(), module, "refreshing field metadata failed; using the cached copy");
                     Ok(c)
                 }
                 None => Err(e),

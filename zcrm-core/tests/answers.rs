@@ -231,6 +231,9 @@ async fn a_transport_error_keeps_its_source() {
             // Each cause is told once: by the chain, not again in the message.
             assert_eq!(e.to_string(), "HTTP transport error: could not connect");
             assert!(!e.to_string().contains(&io.to_string()), "{e}");
+            let report = e.report();
+            assert_eq!(report.matches(&io.to_string()).count(), 1, "{report}");
+            assert!(!report.contains("/crm/v7/org"), "{report}");
             return;
         }
         src = s.source();

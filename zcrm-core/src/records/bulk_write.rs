@@ -327,7 +327,8 @@ impl<M: Module> BulkWrite<M> {
             .await
             .map_err(|e| Error::UnknownOutcome {
                 reason: format!(
-                    "bulk write job {job} was created, so its rows may have been written (look the job up by its id before sending them again), but then: {e}"
+                    "bulk write job {job} was created, so its rows may have been written (look the job up by its id before sending them again), but then: {}",
+                    e.report()
                 ),
                 status: None,
                 snippet: String::new(),

@@ -263,7 +263,7 @@ fn decode(path: &Path, bytes: &[u8]) -> Result<Vec<StoredToken>, StoreError> {
     };
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let good = &bytes[..e.valid_up_to()];
-        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line = line_breaks(good) + 1;
         corrupt((
             line,
             format!("not UTF-8 text (byte {} of the file)", e.valid_up_to() + 1),
@@ -274,14 +274,17 @@ fn decode(path: &Path, bytes: &[u8]) -> Result<Vec<StoredToken>, StoreError> {
 
 /// Parses the file: header check, then one token per non-empty row.
 fn parse(text: &str) -> Result<Vec<StoredToken>, (usize, String)> {
-    let records = read_csv(text);
+    let records = read_csv(text)?;
     let mut it = records.into_iter();
-    let Some((_, header)) = it.next() else {
+    let Some((header_line, header)) = it.next() else {
         return Ok(vec![]);
     };
     let legacy = header.len() == 9 && header[..] == HEADER[..9];
     if header[..] != HEADER[..] && !legacy {
-        return Err((1, format!("the header must be `{}`", HEADER.join(","))));
+        return Err((
+            header_line,
+            format!("the header must be `{}`", HEADER.join(",")),
+        ));
     }
     let mut out = vec![];
     for (line, mut fields) in it {
@@ -299,41 +302,99 @@ fn parse(text: &str) -> Result<Vec<StoredToken>, (usize, String)> {
     Ok(out)
 }
 
-/// Reads CSV (RFC 4180 quoting, `\n` or `\r\n` line ends; quotes count only at the start of a
-/// field, as in Python's `csv.reader`) into (line number where the row starts, fields), with
-/// the `csv` crate. Blank lines are skipped.
-fn read_csv(text: &str) -> Vec<(usize, Vec<String>)> {
+/// A CSV row: the line it starts on, and its fields.
+type Row = (usize, Vec<String>);
+
+/// Line breaks in `bytes`: `\n`, `\r\n` and a `\r` alone each count once.
+fn line_breaks(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
+/// Whether the row starting at `row` leaves a quoted field open at the end of the text
+/// (quotes open only at the start of a field; `""` inside one is a quote).
+fn quote_left_open(row: &[u8]) -> bool {
+    let (mut quoted, mut field_start) = (false, true);
+    let mut i = 0;
+    while i < row.len() {
+        let b = row[i];
+        if quoted {
+            if b == b'"' {
+                if row.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else {
+            match b {
+                b'"' if field_start => quoted = true,
+                b',' | b'\n' | b'\r' => {
+                    field_start = true;
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            field_start = false;
+        }
+        i += 1;
+    }
+    quoted
+}
+
+/// Reads CSV (RFC 4180 quoting; `\n`, `\r\n` or `\r` line ends; quotes count only at the start
+/// of a field, as in Python's `csv.reader`; a UTF-8 byte order mark is skipped) into (line
+/// number where the row starts, fields), with the `csv` crate. Empty lines are skipped. A
+/// quoted field still open at the end of the text is an error (it would hold every row after
+/// it), as is anything the reader reports.
+fn read_csv(text: &str) -> Result<Vec<Row>, (usize, String)> {
+    let bytes = text.as_bytes();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(bytes);
     let mut rows = vec![];
     let mut record = csv::StringRecord::new();
     // Line numbers from the records' byte offsets (the reader's own line count is not the
-    // line a record starts on), counting newlines as the offsets move on.
-    let (mut line, mut counted) = (1, 0);
-    // Reading UTF-8 text from memory with flexible rows has no error to report: a quote left
-    // open runs to the end of the text, as Python's reader does in its lenient mode.
+    // line a record starts on), counting line breaks as the offsets move on.
+    let (mut line, mut counted, mut last_start) = (1, 0, None);
     loop {
-        // Where the next record starts (blank lines before it are skipped by the read).
-        let before = reader.position().byte() as usize;
-        if !matches!(reader.read_record(&mut record), Ok(true)) {
-            break;
+        // Where the next record starts: after the empty lines the read skips (and a byte
+        // order mark at the very start).
+        let mut before = (reader.position().byte() as usize).min(bytes.len());
+        if before == 0 && bytes.starts_with(b"\xEF\xBB\xBF") {
+            before = 3;
+            counted = 3;
         }
-        let start = text.as_bytes()[before.min(text.len())..]
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err((line, format!("not readable as CSV: {e}"))),
+        }
+        let start = bytes[before..]
             .iter()
             .position(|&b| b != b'\n' && b != b'\r')
-            .map_or(text.len(), |skip| before + skip);
+            .map_or(bytes.len(), |skip| before + skip);
         if start > counted {
-            line += text.as_bytes()[counted..start]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
+            line += line_breaks(&bytes[counted..start]);
             counted = start;
         }
+        last_start = Some((line, start));
         rows.push((line, record.iter().map(str::to_string).collect()));
     }
-    rows
+    if let Some((line, start)) = last_start {
+        if quote_left_open(&bytes[start..]) {
+            return Err((
+                line,
+                "a quoted field is not closed before the end of the file".into(),
+            ));
+        }
+    }
+    Ok(rows)
 }
 
 /// Appends one row as Python's `csv.writer` would (minimal quoting, `\r\n`), with the `csv`

@@ -142,7 +142,7 @@ async fn a_temporary_file_found_in_place_cannot_widen_the_mode() {
 fn corrupt_lines_are_named() {
     let p = Path::new("t.csv");
     let head = HEADER.join(",");
-    let cases: [(String, usize, &str); 6] = [
+    let cases: [(String, usize, &str); 10] = [
         (
             format!("{head}\r\n1,a,,,,,,-1e30,,\r\n"),
             2,
@@ -165,6 +165,26 @@ fn corrupt_lines_are_named() {
         ),
         ("id,user\r\n".to_string(), 1, "the header must be"),
         (format!("{head}\r\n\r\n1,\u{e9}"), 3, "expected 10 fields"),
+        // A header after empty lines is named where it is.
+        ("\r\n\nid,user\r\n".to_string(), 3, "the header must be"),
+        // `\r` alone ends a line (old Mac files), and is counted as one.
+        (
+            format!("{head}\r1,a,,,,,,soon,,\r"),
+            2,
+            "expiry_time `soon`",
+        ),
+        // A byte order mark (Excel's "CSV UTF-8") and an empty line before the header.
+        (
+            format!("\u{feff}\r\n{head}\r\n1,a,,,,,,soon,,\r\n"),
+            3,
+            "expiry_time `soon`",
+        ),
+        // A quote left open in the last field would swallow every later row.
+        (
+            format!("{head}\r\n1,a,,,,,,,,\"x\r\n2,b,,,,,,,,\r\n"),
+            2,
+            "quoted field is not closed",
+        ),
     ];
     for (text, line, reason) in cases {
         match decode(p, text.as_bytes()) {
@@ -185,6 +205,10 @@ fn corrupt_lines_are_named() {
         }) => assert!(reason.contains("UTF-8")),
         other => panic!("{other:?}"),
     }
+    // A quote inside a field is a character (Python's reader); a byte order mark is skipped.
+    let quoted = format!("\u{feff}{head}\r\n1,a\"b,,,,,,,,\r\n");
+    let rows = decode(p, quoted.as_bytes()).unwrap();
+    assert_eq!(rows[0].user_name.as_deref(), Some("a\"b"));
     // In range: i64::MIN and a float the official SDK may write.
     let ok = format!(
         "{head}\r\n1,a,,,,,,{},,\r\n2,b,,,,,,1795863405468.0,,\r\n",
@@ -253,7 +277,7 @@ fn csv_quoting_round_trips() {
     let mut out = String::new();
     write_row(&mut out, &fields);
     assert_eq!(out, "\"a,b\",\"say \"\"hi\"\"\",\"line\nbreak\",,plain\r\n");
-    assert_eq!(read_csv(&out), vec![(1, fields)]);
+    assert_eq!(read_csv(&out), Ok(vec![(1, fields)]));
 }
 
 mod properties {
@@ -311,8 +335,13 @@ mod properties {
             })
     }
 
+    /// Lines as a text editor counts them: `\n`, `\r\n` and a `\r` alone each end one.
     fn lines_in(text: &str) -> usize {
-        text.matches('\n').count() + 1
+        text.replace("\r\n", "\n")
+            .replace('\r', "\n")
+            .matches('\n')
+            .count()
+            + 1
     }
 
     proptest! {
@@ -324,7 +353,7 @@ mod properties {
             match decode(Path::new("t.csv"), &bytes) {
                 Ok(_) => {}
                 Err(StoreError::Corrupt { line, .. }) => {
-                    let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+                    let lines = lines_in(&String::from_utf8_lossy(&bytes));
                     prop_assert!(line >= 1 && line <= lines, "line {} of {}", line, lines);
                 }
                 Err(e) => prop_assert!(false, "not Corrupt: {e:?}"),
