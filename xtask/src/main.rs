@@ -268,3 +268,73 @@ mod tests {
         std::fs::remove_dir_all(&tmp).unwrap();
     }
 }
+
+#[cfg(test)]
+mod readme_tests {
+    /// The README's table of zcrm-core's features gives the crates each build pulls in; this
+    /// recounts them with `cargo tree` (each crate once) and fails when the table is stale.
+    #[test]
+    fn crate_counts_in_the_readme_are_current() {
+        let readme = std::fs::read_to_string(super::root().join("README.md")).unwrap();
+        let count = |features: &[&str]| -> usize {
+            let mut cmd = std::process::Command::new(env!("CARGO"));
+            cmd.current_dir(super::root()).args([
+                "tree",
+                "-q",
+                "--offline",
+                "-p",
+                "zcrm-core",
+                "-e",
+                "normal",
+                "--prefix",
+                "none",
+                "--no-default-features",
+            ]);
+            if !features.is_empty() {
+                cmd.args(["--features", &features.join(",")]);
+            }
+            let out = cmd.output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = String::from_utf8(out.stdout).unwrap();
+            let crates: std::collections::BTreeSet<&str> =
+                text.lines().map(|l| l.trim_end_matches(" (*)")).collect();
+            crates.len()
+        };
+        let row = |name: &str| -> Vec<usize> {
+            let line = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| {name} |")))
+                .unwrap_or_else(|| panic!("no README row `{name}`"));
+            let last = line.trim_end_matches('|').rsplit('|').next().unwrap();
+            last.split('/')
+                .map(|n| n.trim().parse().unwrap_or_else(|_| panic!("{line}")))
+                .collect()
+        };
+        let mut checked = vec![];
+        for (name, builds) in [
+            ("(default, none)", vec![vec![]]),
+            (
+                "`mysql` / `postgres` / `sqlite`",
+                vec![vec!["mysql"], vec!["postgres"], vec!["sqlite"]],
+            ),
+            ("`db`", vec![vec!["db"]]),
+            ("`redis`", vec![vec!["redis"]]),
+            ("`logging`", vec![vec!["logging"]]),
+            ("`test-support`", vec![vec!["test-support"]]),
+            ("all", vec![vec!["db", "redis", "logging", "test-support"]]),
+        ] {
+            let counted: Vec<usize> = builds.iter().map(|f| count(f)).collect();
+            assert_eq!(
+                row(name),
+                counted,
+                "README row {name}: run cargo tree and update it"
+            );
+            checked.push((name, counted));
+        }
+        println!("{checked:?}");
+    }
+}
