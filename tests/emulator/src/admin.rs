@@ -36,18 +36,18 @@ pub(crate) fn body_json(b: &Bytes) -> Result<Value, ApiError> {
 /// the year 9999 cannot be held).
 pub(crate) const MAX_TTL_SECS: u64 = 10 * 365 * 24 * 3600;
 
-/// A lifetime in seconds from `v[name]`: absent is `None`, anything but a whole number from 1
-/// to [`MAX_TTL_SECS`] is refused, saying so.
+/// A lifetime in seconds from `v[name]`: absent is `None`, anything but a whole number from 0
+/// (expired at once, to test expiry) to [`MAX_TTL_SECS`] is refused, saying so.
 fn ttl(v: &Value, name: &str) -> Result<Option<Duration>, ApiError> {
     match &v[name] {
         Value::Null => Ok(None),
         t => t
             .as_u64()
-            .filter(|s| (1..=MAX_TTL_SECS).contains(s))
+            .filter(|s| *s <= MAX_TTL_SECS)
             .map(|s| Some(Duration::from_secs(s)))
             .ok_or_else(|| {
                 bad(format!(
-                    "{name}: expected a whole number of seconds from 1 to {MAX_TTL_SECS} (ten years)"
+                    "{name}: expected a whole number of seconds from 0 to {MAX_TTL_SECS} (ten years)"
                 ))
             }),
     }
